@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests, simulator contract tests, client tests, and the acceptance
+# tests that drive the real Terraform CLI (1.0.3, installed here, plus any other on PATH).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+./scripts/install-terraform.sh
+# One shared build: the acceptance tests use these binaries rather than building their own.
+cargo build --locked --bins
+cargo test --locked --lib --bins --tests "$@"

@@ -1,0 +1,19 @@
+//! Terraform values ("cty"): types, known / unknown / null values, attribute paths,
+//! and their wire codecs (msgpack for DynamicValue, JSON for raw state and type constraints).
+//!
+//! This module knows nothing about gRPC, providers or Genesys.
+
+pub mod error;
+pub mod json;
+pub mod msgpack;
+pub mod number;
+pub mod path;
+pub mod type_json;
+pub mod types;
+pub mod value;
+
+pub use error::CodecError;
+pub use number::Number;
+pub use path::{AttributePath, PathStep};
+pub use types::Type;
+pub use value::Value;

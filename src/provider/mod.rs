@@ -1,0 +1,1 @@
+//! The Genesys provider: provider configuration, `genesys_script_template`, `genesys_script`.
