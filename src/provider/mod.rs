@@ -3,8 +3,12 @@
 
 pub mod config;
 pub mod data_source_script;
+pub mod document;
+pub mod plan;
+pub mod private;
 pub mod resource_script_template;
 pub mod schema_script_template;
+pub mod settings;
 
 use crate::tfplugin5::Provider;
 use std::sync::Arc;
