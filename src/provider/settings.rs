@@ -88,16 +88,14 @@ pub fn validate_known(config: &Value, is_region_key: impl Fn(&str) -> bool) -> D
         ("request_timeout_seconds", 1, 3600),
         ("requests_per_minute", 0, 100_000),
     ] {
-        if let Some(v) = config.get(name) {
-            if let Value::Number(n) = v {
-                match n.as_i64() {
-                    Some(i) if (min..=max).contains(&i) => {}
-                    _ => d.error_at(
-                        AttributePath::attr(name),
-                        format!("Invalid {name}"),
-                        format!("{name} must be a whole number from {min} to {max}, got {n}."),
-                    ),
-                }
+        if let Some(Value::Number(n)) = config.get(name) {
+            match n.as_i64() {
+                Some(i) if (min..=max).contains(&i) => {}
+                _ => d.error_at(
+                    AttributePath::attr(name),
+                    format!("Invalid {name}"),
+                    format!("{name} must be a whole number from {min} to {max}, got {n}."),
+                ),
             }
         }
     }
