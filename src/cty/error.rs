@@ -12,6 +12,9 @@ pub struct CodecError {
 
 impl CodecError {
     pub fn new(path: &AttributePath, message: impl Into<String>) -> Self {
-        CodecError { path: path.clone(), message: message.into() }
+        CodecError {
+            path: path.clone(),
+            message: message.into(),
+        }
     }
 }

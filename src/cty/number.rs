@@ -33,7 +33,9 @@ impl Number {
             Some(Number::NegInfinity)
         } else {
             // Shortest round-trip text of the float, so 0.1 stays 0.1.
-            BigDecimal::from_str(&format!("{v}")).ok().map(Number::Finite)
+            BigDecimal::from_str(&format!("{v}"))
+                .ok()
+                .map(Number::Finite)
         }
     }
 

@@ -10,5 +10,8 @@ pub fn encode_type(_ty: &Type) -> Vec<u8> {
 
 /// Parses a type constraint from its JSON form.
 pub fn decode_type(_bytes: &[u8]) -> Result<Type, CodecError> {
-    Err(CodecError::new(&Default::default(), "type JSON decoding not implemented yet"))
+    Err(CodecError::new(
+        &Default::default(),
+        "type JSON decoding not implemented yet",
+    ))
 }

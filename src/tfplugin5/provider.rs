@@ -93,7 +93,10 @@ pub trait Resource: Send + Sync {
     async fn import(&self, _id: &str) -> (Vec<ImportedResource>, Diagnostics) {
         (
             vec![],
-            Diagnostics::from_error("Import not supported", "This resource type cannot be imported."),
+            Diagnostics::from_error(
+                "Import not supported",
+                "This resource type cannot be imported.",
+            ),
         )
     }
 }
