@@ -1,5 +1,6 @@
 //! The retry budget: an AWS-style token bucket shared by every request of one client. Retries
-//! withdraw tokens, successes refund one; when the bucket is empty a failing server is not
+//! withdraw tokens; a success refunds the cost of its last retry (or 1 without retry), so only
+//! requests that end in failure drain the bucket; when the bucket is empty a failing server is not
 //! retried any more, so a dead endpoint fails fast instead of multiplying traffic.
 
 use std::sync::Mutex;
@@ -16,7 +17,7 @@ pub enum RetryCost {
 }
 
 impl RetryCost {
-    fn tokens(self) -> u32 {
+    pub fn tokens(self) -> u32 {
         match self {
             RetryCost::Throttle => 1,
             RetryCost::ServerError => 5,
@@ -52,10 +53,11 @@ impl RetryBudget {
         }
     }
 
-    /// A request succeeded: refund one token, up to capacity.
-    pub fn refund(&self) {
+    /// A request succeeded: refund `amount` tokens (the cost of its last retry, or 1 when it
+    /// was not retried), up to capacity.
+    pub fn refund(&self, amount: u32) {
         let mut t = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
-        *t = (*t + 1).min(self.capacity);
+        *t = t.saturating_add(amount).min(self.capacity);
     }
 
     /// Tokens left (for stats and tests).
@@ -78,8 +80,10 @@ mod tests {
         assert_eq!(b.available(), 5, "a refused withdrawal takes nothing");
         assert!(b.try_withdraw(RetryCost::ServerError));
         assert!(!b.try_withdraw(RetryCost::Throttle));
+        b.refund(5);
+        assert_eq!(b.available(), 5);
         for _ in 0..100 {
-            b.refund();
+            b.refund(1);
         }
         assert_eq!(b.available(), 20, "refunds stop at capacity");
     }

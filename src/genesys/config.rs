@@ -48,8 +48,9 @@ pub struct RetryPolicy {
     /// A 429 asking to wait longer than this fails at once instead of being retried.
     pub max_retry_after: Duration,
     /// Capacity of the retry budget (token bucket shared by all requests of a client):
-    /// a 429 retry costs 1, a 5xx retry 5, a timeout / connection-error retry 10, and every
-    /// success refunds 1. An empty bucket fails with `RetryBudgetExhausted`.
+    /// a 429 retry costs 1, a 5xx retry 5, a timeout / connection-error retry 10; a success
+    /// refunds the cost of its last retry (1 if it was not retried). An empty bucket fails
+    /// with `RetryBudgetExhausted`, so a dead server fails fast.
     pub budget: u32,
 }
 

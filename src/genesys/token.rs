@@ -160,7 +160,7 @@ async fn fetch_token(
                                 "token response from POST /oauth/token (HTTP {status}) is not valid JSON: {e}"
                             ),
                         })?;
-                    inner.budget.refund();
+                    inner.budget.refund(1);
                     let lifetime = Duration::from_secs(parsed.expires_in.unwrap_or(86_400).max(1));
                     return Ok((parsed.access_token, lifetime));
                 }

@@ -122,6 +122,7 @@ impl Inner {
         let mut attempt: u32 = 0;
         let mut reauthed = false;
         let mut ambiguous = false;
+        let mut last_cost: Option<RetryCost> = None;
         loop {
             self.check_cancelled()?;
             self.sleep(self.pacer.reserve()).await?;
@@ -163,7 +164,7 @@ impl Inner {
                         "genesys request"
                     );
                     if (200..300).contains(&status) {
-                        self.budget.refund();
+                        self.budget.refund(last_cost.map_or(1, RetryCost::tokens));
                         self.pacer.on_success();
                         return Ok(Reply {
                             status,
@@ -251,6 +252,7 @@ impl Inner {
                     last: Box::new(failure.error),
                 });
             }
+            last_cost = Some(failure.cost);
             if call.idempotency == Idempotency::NotIdempotent && failure.maybe_processed {
                 ambiguous = true;
                 self.counters.ambiguous_upload();
