@@ -464,3 +464,114 @@ async fn mock_listing_follows_page_count_and_exact_name_dedups() {
     assert_eq!(found[0].version_id, "v", "the editable entry wins");
     assert_eq!(c.stats().requests_by_kind.get("list_scripts"), Some(&4));
 }
+
+// ---- create / replace flows against the in-memory scripts mock --------------------------------
+
+use client_support::mock_scripts::{self, Shared};
+use tpg::genesys::WriteOutcome;
+
+async fn scripts_mock() -> (Mock, Shared, tpg::genesys::Client) {
+    let st: Shared = Default::default();
+    let m = mock(mock_scripts::router(st.clone())).await;
+    let c = client_for(&m.base, demo_credentials());
+    (m, st, c)
+}
+
+#[tokio::test]
+async fn mock_create_finds_new_id_despite_index_lag_and_same_name_scripts() {
+    let (_m, st, c) = scripts_mock().await;
+    // Same name, different content: already there before our upload.
+    mock_scripts::insert(&st, "old-1", "Greeting", document("old"));
+    st.lock().unwrap().index_lag = Duration::from_millis(400);
+    let started = Instant::now();
+    let created = c
+        .create_script("Greeting", &doc_bytes("hello"))
+        .await
+        .unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(350));
+    assert_ne!(created.id, "old-1");
+    assert_eq!(created.name, "Greeting");
+    assert!(!created.version_id.is_empty());
+    let exported = c.export_script(&created.id, None).await.unwrap();
+    assert!(tpg::genesys::documents_equal_ignoring_server_fields(
+        &exported,
+        &document("hello")
+    ));
+    assert_eq!(st.lock().unwrap().uploads_received, 1);
+}
+
+#[tokio::test]
+async fn mock_create_ignores_a_concurrent_same_name_script_with_other_content() {
+    let (_m, st, c) = scripts_mock().await;
+    st.lock().unwrap().index_lag = Duration::from_millis(300);
+    // Someone else's script with our name appears (also lagging) while we create ours.
+    let other = c.clone();
+    let h = tokio::spawn(async move { other.create_script("Twin", &doc_bytes("theirs")).await });
+    let ours = c.create_script("Twin", &doc_bytes("ours")).await.unwrap();
+    let theirs = h.await.unwrap().unwrap();
+    assert_ne!(ours.id, theirs.id);
+    let doc = c.export_script(&ours.id, None).await.unwrap();
+    assert!(tpg::genesys::documents_equal_ignoring_server_fields(
+        &doc,
+        &document("ours")
+    ));
+}
+
+#[tokio::test]
+async fn mock_replace_detects_conflict_and_lost_write() {
+    let (_m, st, c) = scripts_mock().await;
+    let s = c.create_script("Flow", &doc_bytes("v1")).await.unwrap();
+
+    // Happy path: the version moves and the content is ours.
+    let out = c
+        .replace_script_if_version(&s.id, "Flow", &doc_bytes("v2"), &s.version_id)
+        .await
+        .unwrap();
+    let WriteOutcome::Written(w) = out else {
+        panic!("expected Written, got {out:?}")
+    };
+    assert_ne!(w.version_id, s.version_id);
+
+    // Stale expected version: conflict, nothing written.
+    let before = st.lock().unwrap().uploads_received;
+    let out = c
+        .replace_script_if_version(&s.id, "Flow", &doc_bytes("v3"), &s.version_id)
+        .await
+        .unwrap();
+    match out {
+        WriteOutcome::Conflict { current } => assert_eq!(current.version_id, w.version_id),
+        other => panic!("expected Conflict, got {other:?}"),
+    }
+    assert_eq!(
+        st.lock().unwrap().uploads_received,
+        before,
+        "a conflict uploads nothing"
+    );
+
+    // Another writer lands right after our upload: LostWrite naming both versions.
+    st.lock().unwrap().write_after_next_replace = Some(document("someone else"));
+    let started = Instant::now();
+    match c
+        .replace_script_if_version(&s.id, "Flow", &doc_bytes("v4"), &w.version_id)
+        .await
+    {
+        Err(GenesysError::LostWrite { id, detail }) => {
+            assert_eq!(id, s.id);
+            assert!(detail.contains(&w.version_id), "{detail}");
+            assert!(
+                started.elapsed() < Duration::from_secs(2),
+                "detected without waiting out the grace"
+            );
+        }
+        other => panic!("expected LostWrite, got {other:?}"),
+    }
+
+    // Missing script: a 404 API error.
+    let e = c
+        .replace_script_if_version("nope", "x", &doc_bytes("x"), "v")
+        .await
+        .unwrap_err();
+    assert!(e.is_not_found(), "{e}");
+    assert!(c.delete_script(&s.id).await.unwrap());
+    assert!(!c.delete_script(&s.id).await.unwrap());
+}

@@ -175,7 +175,18 @@ impl Inner {
                 Ok(doc) if documents_equal_ignoring_server_fields(&doc, &ours) => {
                     return Ok(WriteOutcome::Written(written));
                 }
-                Ok(_) => {}
+                Ok(doc) => {
+                    // The export names its version: content that is not ours at a version that
+                    // is not the one we replaced cannot be a stale read of the old version.
+                    if let Some(v) = doc.get("versionId").and_then(Value::as_str) {
+                        if v != expected_version_id {
+                            return Err(lost(format!(
+                                "we replaced version {expected_version_id}; the script is now at version {v} \
+                                 whose content is not ours: another writer replaced it after us"
+                            )));
+                        }
+                    }
+                }
                 Err(e) if e.is_not_found() => {
                     return Err(lost("the script was deleted after our upload".to_string()));
                 }

@@ -142,3 +142,5 @@ pub fn document(marker: &str) -> serde_json::Value {
 pub fn doc_bytes(marker: &str) -> Vec<u8> {
     serde_json::to_vec(&document(marker)).unwrap()
 }
+
+pub mod mock_scripts;
