@@ -40,12 +40,9 @@ impl std::fmt::Debug for Client {
 
 impl Client {
     /// Build a client; no network traffic happens until the first operation.
-    pub fn new(config: ClientConfig) -> Result<Client, GenesysError> {
-        if config.retry.max_attempts == 0 {
-            return Err(GenesysError::Config {
-                message: "retry.max_attempts must be at least 1".to_string(),
-            });
-        }
+    /// `retry.max_attempts` 0 is read as 1 (no retries).
+    pub fn new(mut config: ClientConfig) -> Result<Client, GenesysError> {
+        config.retry.max_attempts = config.retry.max_attempts.max(1);
         if let super::config::Credentials::ClientCredentials {
             client_id,
             client_secret,
