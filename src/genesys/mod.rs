@@ -1,4 +1,35 @@
 //! The Genesys Cloud API client: OAuth client credentials, token cache, pacing per token,
 //! retries with jittered backoff and a budget, typed errors, and the Scripts operations
 //! (get, export/download, upload-and-wait, find id, publish, delete, list).
-//! PLACEHOLDER: owned by the client worker.
+//!
+//! - [`config`]: endpoints, credentials, retry policy; [`regions`]: region key -> domain.
+//! - [`client`]: the cloneable `Client` handle, cancellation, stats.
+//! - `transport`: one call with pacing, auth, retries; `token`: the token cache;
+//!   [`backoff`], [`budget`], [`pacing`]: the retry and pacing arithmetic.
+//! - [`scripts`]: `ScriptMeta`, `WriteOutcome`, document normalisation;
+//!   `script_reads` / `script_writes` / `upload`: the operations.
+//!
+//! Nothing here knows about Terraform or about the simulator.
+
+pub mod backoff;
+pub mod budget;
+pub mod client;
+pub mod config;
+pub mod error;
+pub mod pacing;
+pub mod regions;
+mod script_reads;
+mod script_writes;
+pub mod scripts;
+pub mod stats;
+mod token;
+mod transport;
+mod upload;
+
+pub use client::Client;
+pub use config::{region_domain, region_keys, ClientConfig, Credentials, RetryPolicy};
+pub use error::GenesysError;
+pub use scripts::{
+    documents_equal_ignoring_server_fields, strip_server_fields, ScriptMeta, WriteOutcome,
+};
+pub use stats::ClientStats;

@@ -1,0 +1,200 @@
+//! Read operations on scripts: get (editable and published views), list with paging, exact-name
+//! search over both views, and export + download of a script document.
+
+use std::collections::HashSet;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use url::Url;
+
+use super::client::{Client, Inner};
+use super::error::GenesysError;
+use super::scripts::{meta_from_json, ScriptMeta};
+use super::transport::Call;
+
+/// Page size used for listings (the API maximum commonly accepted is 100).
+const PAGE_SIZE: u32 = 100;
+/// Safety bound on the number of pages of one listing.
+const MAX_PAGES: u32 = 1000;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Listing {
+    #[serde(default)]
+    entities: Vec<Value>,
+    #[serde(default)]
+    page_count: Option<u32>,
+}
+
+#[derive(Deserialize)]
+struct ExportResponse {
+    url: String,
+}
+
+impl Inner {
+    /// `{api_base}` + the given path segments (each percent-encoded).
+    pub(crate) fn api_url(&self, segments: &[&str]) -> Url {
+        let mut url = self.config.api_base.clone();
+        url.set_query(None);
+        url.set_fragment(None);
+        if let Ok(mut s) = url.path_segments_mut() {
+            s.pop_if_empty();
+            s.extend(segments);
+        }
+        url
+    }
+
+    /// GET a script object; `None` on 404.
+    pub(crate) async fn get_script_at(
+        &self,
+        url: Url,
+        kind: &'static str,
+    ) -> Result<Option<ScriptMeta>, GenesysError> {
+        match self.execute(Call::get(url, kind)).await {
+            Ok(reply) => {
+                let v: Value = reply.json()?;
+                let what = format!("{} {}", reply.method, reply.path);
+                meta_from_json(&v, &what).map(Some)
+            }
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Every page of a listing (`/api/v2/scripts` or `/api/v2/scripts/published`).
+    pub(crate) async fn list_view(
+        &self,
+        segments: &[&str],
+        name_filter: &str,
+        kind: &'static str,
+    ) -> Result<Vec<ScriptMeta>, GenesysError> {
+        let mut out = Vec::new();
+        let mut page: u32 = 1;
+        loop {
+            let mut url = self.api_url(segments);
+            {
+                let mut q = url.query_pairs_mut();
+                q.append_pair("pageSize", &PAGE_SIZE.to_string());
+                q.append_pair("pageNumber", &page.to_string());
+                if !name_filter.is_empty() {
+                    q.append_pair("name", name_filter);
+                }
+            }
+            let reply = self.execute(Call::get(url, kind)).await?;
+            let listing: Listing = reply.json()?;
+            let what = format!("{} {}", reply.method, reply.path);
+            let n = listing.entities.len();
+            for e in &listing.entities {
+                out.push(meta_from_json(e, &what)?);
+            }
+            let last = match listing.page_count {
+                Some(count) => page >= count,
+                None => n < PAGE_SIZE as usize,
+            };
+            if n == 0 || last || page >= MAX_PAGES {
+                return Ok(out);
+            }
+            page += 1;
+        }
+    }
+
+    pub(crate) async fn find_by_exact_name(
+        &self,
+        name: &str,
+    ) -> Result<Vec<ScriptMeta>, GenesysError> {
+        let editable = self
+            .list_view(&["api", "v2", "scripts"], name, "list_scripts")
+            .await?;
+        let published = self
+            .list_view(
+                &["api", "v2", "scripts", "published"],
+                name,
+                "list_published_scripts",
+            )
+            .await?;
+        let mut seen = HashSet::new();
+        Ok(editable
+            .into_iter()
+            .chain(published)
+            .filter(|m| m.name == name)
+            .filter(|m| seen.insert(m.id.clone()))
+            .collect())
+    }
+
+    pub(crate) async fn export_script(
+        &self,
+        id: &str,
+        version_id: Option<&str>,
+    ) -> Result<Value, GenesysError> {
+        let body = match version_id {
+            Some(v) => json!({ "versionId": v }),
+            None => json!({}),
+        };
+        let url = self.api_url(&["api", "v2", "scripts", id, "export"]);
+        let reply = self.execute(Call::post_json(url, "export", &body)).await?;
+        let export: ExportResponse = reply.json()?;
+        let download =
+            self.config
+                .api_base
+                .join(&export.url)
+                .map_err(|e| GenesysError::Decode {
+                    message: format!("POST {} returned an invalid download url: {e}", reply.path),
+                })?;
+        let mut call = Call::get(download, "download");
+        call.auth = false;
+        let doc = self.execute(call).await?;
+        doc.json()
+    }
+}
+
+impl Client {
+    /// The editable script; `None` when it does not exist (404).
+    pub async fn get_script(&self, id: &str) -> Result<Option<ScriptMeta>, GenesysError> {
+        let url = self.inner.api_url(&["api", "v2", "scripts", id]);
+        self.inner.get_script_at(url, "get_script").await
+    }
+
+    /// The published script; `None` when it was never published or does not exist (404).
+    pub async fn get_published_script(&self, id: &str) -> Result<Option<ScriptMeta>, GenesysError> {
+        let url = self
+            .inner
+            .api_url(&["api", "v2", "scripts", "published", id]);
+        self.inner.get_script_at(url, "get_published_script").await
+    }
+
+    /// Export a script (the editable version, or `version_id`) and download its document.
+    pub async fn export_script(
+        &self,
+        id: &str,
+        version_id: Option<&str>,
+    ) -> Result<Value, GenesysError> {
+        self.inner.export_script(id, version_id).await
+    }
+
+    /// All editable scripts whose name contains `name_filter` (substring, server-side).
+    pub async fn list_scripts(&self, name_filter: &str) -> Result<Vec<ScriptMeta>, GenesysError> {
+        self.inner
+            .list_view(&["api", "v2", "scripts"], name_filter, "list_scripts")
+            .await
+    }
+
+    /// All published scripts whose name contains `name_filter`.
+    pub async fn list_published_scripts(
+        &self,
+        name_filter: &str,
+    ) -> Result<Vec<ScriptMeta>, GenesysError> {
+        self.inner
+            .list_view(
+                &["api", "v2", "scripts", "published"],
+                name_filter,
+                "list_published_scripts",
+            )
+            .await
+    }
+
+    /// Scripts named exactly `name` in the editable and published views, deduplicated by id
+    /// (the editable entry wins).
+    pub async fn find_by_exact_name(&self, name: &str) -> Result<Vec<ScriptMeta>, GenesysError> {
+        self.inner.find_by_exact_name(name).await
+    }
+}

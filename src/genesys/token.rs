@@ -1,0 +1,272 @@
+//! The OAuth token cache: client-credentials grant against `{login}/oauth/token`, lazy fetch,
+//! refresh before expiry, single-flight refresh (callers queue on one async mutex), and
+//! invalidation after a 401. Login throttling (HTTP 400 `invalid_request` "rate limit
+//! exceeded", or 429) is retried with backoff. Token values never reach logs or errors.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use serde::Deserialize;
+use tokio::time::Instant;
+
+use super::backoff::{full_jitter, parse_retry_after};
+use super::budget::RetryCost;
+use super::client::Inner;
+use super::config::{join_path, Credentials};
+use super::error::{snippet, GenesysError};
+
+/// A bearer token and the cache generation it came from.
+pub(crate) struct Bearer {
+    pub value: String,
+    pub generation: u64,
+}
+
+struct Cached {
+    value: String,
+    refresh_at: Instant,
+    generation: u64,
+}
+
+/// Shared token cache of one client.
+pub(crate) struct TokenCache {
+    slot: tokio::sync::Mutex<Option<Cached>>,
+    next_generation: AtomicU64,
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    #[serde(default)]
+    expires_in: Option<u64>,
+}
+
+#[derive(Deserialize, Default)]
+struct AuthErrorBody {
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    error_description: Option<String>,
+}
+
+/// How long before expiry a token is refreshed: 60 s, or 10% of a short lifetime.
+pub(crate) fn refresh_margin(lifetime: Duration) -> Duration {
+    (lifetime / 10).min(Duration::from_secs(60))
+}
+
+impl TokenCache {
+    pub fn new() -> Self {
+        TokenCache {
+            slot: tokio::sync::Mutex::new(None),
+            next_generation: AtomicU64::new(1),
+        }
+    }
+
+    /// A valid bearer token, fetching one if none is cached or the cached one is due.
+    pub async fn bearer(&self, inner: &Inner) -> Result<Bearer, GenesysError> {
+        let (client_id, client_secret) = match &inner.config.credentials {
+            Credentials::AccessToken(t) => {
+                return Ok(Bearer {
+                    value: t.clone(),
+                    generation: 0,
+                })
+            }
+            Credentials::ClientCredentials {
+                client_id,
+                client_secret,
+            } => (client_id, client_secret),
+        };
+        let mut slot = tokio::select! {
+            _ = inner.cancel.cancelled() => return Err(GenesysError::Cancelled),
+            s = self.slot.lock() => s,
+        };
+        if let Some(c) = slot.as_ref() {
+            if Instant::now() < c.refresh_at {
+                return Ok(Bearer {
+                    value: c.value.clone(),
+                    generation: c.generation,
+                });
+            }
+        }
+        let (value, lifetime) = fetch_token(inner, client_id, client_secret).await?;
+        let generation = self.next_generation.fetch_add(1, Ordering::Relaxed);
+        let refresh_at = Instant::now() + lifetime.saturating_sub(refresh_margin(lifetime));
+        *slot = Some(Cached {
+            value: value.clone(),
+            refresh_at,
+            generation,
+        });
+        Ok(Bearer { value, generation })
+    }
+
+    /// Forget the token of `generation` (it got a 401); a newer token is kept.
+    pub async fn invalidate(&self, generation: u64) {
+        let mut slot = self.slot.lock().await;
+        if slot.as_ref().is_some_and(|c| c.generation == generation) {
+            *slot = None;
+        }
+    }
+}
+
+/// One client-credentials grant, retried on throttling, 5xx and transport errors.
+async fn fetch_token(
+    inner: &Inner,
+    client_id: &str,
+    client_secret: &str,
+) -> Result<(String, Duration), GenesysError> {
+    let url = join_path(&inner.config.login_base, "/oauth/token");
+    let policy = &inner.config.retry;
+    let mut attempt: u32 = 0;
+    loop {
+        inner.check_cancelled()?;
+        attempt += 1;
+        inner.counters.request("token");
+        inner.counters.token_fetch();
+        let send = inner
+            .http
+            .post(url.clone())
+            .basic_auth(client_id, Some(client_secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send();
+        let result = tokio::select! {
+            _ = inner.cancel.cancelled() => return Err(GenesysError::Cancelled),
+            r = send => r,
+        };
+        let (err, cost, min_wait) = match result {
+            Ok(resp) => {
+                let status = resp.status().as_u16();
+                let retry_after = resp
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(parse_retry_after);
+                let body = match resp.bytes().await {
+                    Ok(b) => b,
+                    Err(e) => {
+                        inner.counters.transport_error();
+                        let err = GenesysError::Transport {
+                            message: format!("reading token response: {}", describe(&e)),
+                        };
+                        retry_or_fail(inner, attempt, err, RetryCost::Transport, None).await?;
+                        continue;
+                    }
+                };
+                tracing::debug!(status, attempt, "POST /oauth/token");
+                if (200..300).contains(&status) {
+                    let parsed: TokenResponse =
+                        serde_json::from_slice(&body).map_err(|e| GenesysError::Decode {
+                            message: format!(
+                                "token response from POST /oauth/token (HTTP {status}) is not valid JSON: {e}"
+                            ),
+                        })?;
+                    inner.budget.refund(1);
+                    let lifetime = Duration::from_secs(parsed.expires_in.unwrap_or(86_400).max(1));
+                    return Ok((parsed.access_token, lifetime));
+                }
+                let body_err: AuthErrorBody = serde_json::from_slice(&body).unwrap_or_default();
+                let error = body_err.error.unwrap_or_else(|| format!("http_{status}"));
+                let description = body_err
+                    .description
+                    .or(body_err.error_description)
+                    .unwrap_or_else(|| snippet(&body));
+                let auth_err = GenesysError::Auth {
+                    status,
+                    error,
+                    description: description.clone(),
+                };
+                let throttled = status == 429
+                    || (status == 400
+                        && description
+                            .to_ascii_lowercase()
+                            .contains("rate limit exceeded"));
+                if throttled {
+                    inner.counters.throttled();
+                    if retry_after.is_some_and(|ra| ra > policy.max_retry_after) {
+                        return Err(auth_err);
+                    }
+                    (auth_err, RetryCost::Throttle, retry_after)
+                } else if status >= 500 && status != 501 {
+                    (auth_err, RetryCost::ServerError, None)
+                } else {
+                    return Err(auth_err);
+                }
+            }
+            Err(e) => {
+                inner.counters.transport_error();
+                let err = if e.is_timeout() {
+                    GenesysError::Timeout {
+                        what: "POST /oauth/token".to_string(),
+                    }
+                } else {
+                    GenesysError::Transport {
+                        message: format!("POST /oauth/token: {}", describe(&e)),
+                    }
+                };
+                (err, RetryCost::Transport, None)
+            }
+        };
+        retry_or_fail(inner, attempt, err, cost, min_wait).await?;
+    }
+}
+
+/// Decide whether a failed token attempt is retried; sleeps the backoff if so.
+async fn retry_or_fail(
+    inner: &Inner,
+    attempt: u32,
+    err: GenesysError,
+    cost: RetryCost,
+    min_wait: Option<Duration>,
+) -> Result<(), GenesysError> {
+    let policy = &inner.config.retry;
+    if attempt >= policy.max_attempts {
+        return Err(err);
+    }
+    if !inner.budget.try_withdraw(cost) {
+        return Err(GenesysError::RetryBudgetExhausted {
+            last: Box::new(err),
+        });
+    }
+    inner.counters.retry();
+    let delay = full_jitter(policy.base_delay, policy.max_delay, attempt - 1)
+        .max(min_wait.unwrap_or(Duration::ZERO));
+    inner.sleep(delay).await
+}
+
+/// A reqwest error as text without the URL (URLs carry no secrets here, but keep it short).
+pub(crate) fn describe(e: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    let mut text = e.to_string();
+    if let Some(url) = e.url() {
+        // Download URLs may be pre-signed: keep only the path.
+        text = text.replace(url.as_str(), url.path());
+    }
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn margin_is_sixty_seconds_or_a_tenth() {
+        assert_eq!(
+            refresh_margin(Duration::from_secs(86_400)),
+            Duration::from_secs(60)
+        );
+        assert_eq!(
+            refresh_margin(Duration::from_secs(300)),
+            Duration::from_secs(30)
+        );
+        assert_eq!(
+            refresh_margin(Duration::from_secs(1)),
+            Duration::from_millis(100)
+        );
+    }
+}

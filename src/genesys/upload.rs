@@ -1,0 +1,169 @@
+//! The scripter upload: multipart `POST {apps}/uploads/v2/scripter` returning a correlation id,
+//! then polling `GET /api/v2/scripts/uploads/{id}/status` with backoff (50 ms doubling to 1 s)
+//! until the upload succeeded, failed, or the deadline passed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::Method;
+use serde::Deserialize;
+use tokio::time::Instant;
+
+use super::client::Inner;
+use super::config::join_path;
+use super::error::GenesysError;
+use super::transport::{Body, Call, Idempotency};
+
+/// First and largest pause between status polls.
+const POLL_START: Duration = Duration::from_millis(50);
+const POLL_CAP: Duration = Duration::from_secs(1);
+
+/// An accepted upload.
+#[derive(Debug)]
+pub(crate) struct UploadTicket {
+    pub correlation_id: String,
+    /// The upload POST was retried after a failure that may have reached the server: a
+    /// duplicate script may exist (create only).
+    pub ambiguous: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UploadResponse {
+    correlation_id: String,
+}
+
+#[derive(Deserialize)]
+struct UploadStatus {
+    #[serde(default)]
+    succeeded: Option<bool>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+/// Whether a status that is not `succeeded: true` means "still working" or "failed".
+fn status_failed(s: &UploadStatus) -> Option<String> {
+    if s.succeeded != Some(false) {
+        return None;
+    }
+    let msg = s.message.clone().unwrap_or_default();
+    let lower = msg.to_ascii_lowercase();
+    let pending = msg.is_empty()
+        || ["pending", "progress", "processing", "queued", "running"]
+            .iter()
+            .any(|w| lower.contains(w));
+    if pending {
+        None
+    } else {
+        Some(msg)
+    }
+}
+
+impl Inner {
+    /// Send the upload. Replacing (`replace_id`) is retried like an idempotent call: a repeated
+    /// replace with the same document only produces one more version. Creating is retried too,
+    /// but flagged `ambiguous` when a retried attempt may have been processed.
+    pub(crate) async fn upload(
+        &self,
+        script_name: &str,
+        document: Arc<Vec<u8>>,
+        replace_id: Option<&str>,
+    ) -> Result<UploadTicket, GenesysError> {
+        let call = Call {
+            method: Method::POST,
+            url: join_path(&self.config.apps_base, "/uploads/v2/scripter"),
+            kind: "upload",
+            body: Body::Upload {
+                script_name: script_name.to_string(),
+                document,
+                replace_id: replace_id.map(str::to_string),
+            },
+            auth: true,
+            idempotency: if replace_id.is_some() {
+                Idempotency::Idempotent
+            } else {
+                Idempotency::NotIdempotent
+            },
+        };
+        let reply = self.execute(call).await?;
+        let parsed: UploadResponse = reply.json()?;
+        tracing::debug!(
+            upload_id = %parsed.correlation_id,
+            correlation_id = reply.correlation_id.as_deref().unwrap_or("-"),
+            "script upload accepted"
+        );
+        if reply.ambiguous {
+            tracing::warn!(
+                script_name,
+                "script upload was retried after a failure that may have reached the server; a duplicate may exist"
+            );
+        }
+        Ok(UploadTicket {
+            correlation_id: parsed.correlation_id,
+            ambiguous: reply.ambiguous,
+        })
+    }
+
+    /// Poll the upload status until it succeeded (Ok), failed (`UploadFailed`) or `deadline`.
+    pub(crate) async fn wait_upload(
+        &self,
+        correlation_id: &str,
+        deadline: Instant,
+    ) -> Result<(), GenesysError> {
+        let url = self.api_url(&["api", "v2", "scripts", "uploads", correlation_id, "status"]);
+        let mut delay = POLL_START;
+        loop {
+            match self.execute(Call::get(url.clone(), "upload_status")).await {
+                Ok(reply) => {
+                    let status: UploadStatus = reply.json()?;
+                    if status.succeeded == Some(true) {
+                        return Ok(());
+                    }
+                    if let Some(message) = status_failed(&status) {
+                        return Err(GenesysError::UploadFailed { message });
+                    }
+                }
+                // The status record may not exist yet right after the upload.
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e),
+            }
+            if Instant::now() + delay > deadline {
+                return Err(GenesysError::Timeout {
+                    what: format!(
+                        "upload {correlation_id} was not processed within {:?}",
+                        self.config.upload_timeout
+                    ),
+                });
+            }
+            self.sleep(delay).await?;
+            delay = (delay * 2).min(POLL_CAP);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn st(succeeded: Option<bool>, message: Option<&str>) -> UploadStatus {
+        UploadStatus {
+            succeeded,
+            message: message.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn pending_versus_failed() {
+        assert_eq!(status_failed(&st(None, None)), None);
+        assert_eq!(status_failed(&st(Some(false), None)), None);
+        assert_eq!(
+            status_failed(&st(Some(false), Some("Upload pending"))),
+            None
+        );
+        assert_eq!(status_failed(&st(Some(true), Some("done"))), None);
+        assert_eq!(
+            status_failed(&st(Some(false), Some("invalid script document"))),
+            Some("invalid script document".to_string())
+        );
+    }
+}

@@ -1,0 +1,146 @@
+//! Helpers for the Genesys client tests: a tiny programmable mock HTTP server (axum) for
+//! protocol edge cases, and a launcher for the real genesys-sim binary.
+#![allow(dead_code)]
+
+use std::process::Stdio;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tpg::genesys::{Client, ClientConfig, Credentials, RetryPolicy};
+
+/// A running mock server; dropped = aborted.
+pub struct Mock {
+    pub base: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Mock {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Serve `router` on 127.0.0.1:0.
+pub async fn mock(router: axum::Router) -> Mock {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    Mock {
+        base: format!("http://{addr}"),
+        task,
+    }
+}
+
+/// A shared counter for handlers.
+#[derive(Clone, Default)]
+pub struct Hits(pub Arc<AtomicUsize>);
+
+impl Hits {
+    pub fn bump(&self) -> usize {
+        self.0.fetch_add(1, Ordering::SeqCst) + 1
+    }
+    pub fn get(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// A fast retry policy for tests.
+pub fn fast_retry() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 6,
+        base_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(100),
+        max_retry_after: Duration::from_secs(5),
+        budget: 100,
+    }
+}
+
+pub fn demo_credentials() -> Credentials {
+    Credentials::ClientCredentials {
+        client_id: "demo-client".into(),
+        client_secret: "demo-secret".into(),
+    }
+}
+
+/// A client for `base` with fast retries, no pacing and a short upload timeout.
+pub fn client_for(base: &str, credentials: Credentials) -> Client {
+    let mut cfg = ClientConfig::for_base_url(base, credentials).unwrap();
+    cfg.retry = fast_retry();
+    cfg.requests_per_minute = 0;
+    cfg.request_timeout = Duration::from_secs(5);
+    cfg.upload_timeout = Duration::from_secs(20);
+    Client::new(cfg).unwrap()
+}
+
+/// A running genesys-sim process; killed on drop.
+pub struct Sim {
+    pub base: String,
+    child: tokio::process::Child,
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+/// Start genesys-sim with extra flags; waits for the base URL it prints.
+pub async fn start_sim(args: &[&str]) -> Sim {
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_genesys-sim"))
+        .arg("--listen")
+        .arg("127.0.0.1:0")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start genesys-sim");
+    let stdout = child.stdout.take().expect("sim stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let base = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            match lines.next_line().await {
+                Ok(Some(line)) => {
+                    if let Some(pos) = line.find("http://") {
+                        let url = line[pos..]
+                            .split_whitespace()
+                            .next()
+                            .unwrap_or("")
+                            .to_string();
+                        break url;
+                    }
+                }
+                _ => panic!("genesys-sim exited before printing its URL"),
+            }
+        }
+    })
+    .await
+    .expect("genesys-sim printed no URL within 20 s");
+    // Keep draining stdout so the simulator never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Sim { base, child }
+}
+
+/// A small but realistic script document.
+pub fn document(marker: &str) -> serde_json::Value {
+    serde_json::json!({
+        "startPageId": "p1",
+        "pages": [{"id": "p1", "name": "Start", "properties": {"onLoadAction": {}},
+                   "rootContainer": {"type": "verticalStackContainer", "properties": {}, "children": [
+                       {"type": "text", "properties": {"text": marker}}]}}],
+        "features": {"scripter": {"properties": {}}},
+        "variables": [],
+        "customActions": [],
+        "dataVersion": 0
+    })
+}
+
+pub fn doc_bytes(marker: &str) -> Vec<u8> {
+    serde_json::to_vec(&document(marker)).unwrap()
+}
+
+pub mod mock_scripts;

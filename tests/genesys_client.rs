@@ -1,0 +1,577 @@
+//! The Genesys client end to end: protocol edge cases against a small mock server (token cache
+//! and re-auth, 429 + Retry-After, 5xx retries, no retry on 4xx, broken bodies, dead server,
+//! cancellation), then every operation against the real genesys-sim with its fault knobs.
+
+mod client_support;
+
+use std::time::{Duration, Instant};
+
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use client_support::*;
+use serde_json::json;
+use tpg::genesys::{Credentials, GenesysError};
+
+fn token_route(hits: Hits) -> axum::routing::MethodRouter {
+    post(move |headers: HeaderMap| {
+        let hits = hits.clone();
+        async move {
+            let n = hits.bump();
+            let auth = headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            // base64("demo-client:demo-secret")
+            assert_eq!(auth, "Basic ZGVtby1jbGllbnQ6ZGVtby1zZWNyZXQ=");
+            axum::Json(
+                json!({"access_token": format!("tok-{n}"), "token_type": "bearer", "expires_in": 86400}),
+            )
+        }
+    })
+}
+
+fn script_json(id: &str) -> serde_json::Value {
+    json!({"id": id, "name": "n", "versionId": "v1", "division": {"id": "d1"}})
+}
+
+fn with_corr(status: StatusCode, body: serde_json::Value) -> Response {
+    let mut r = (status, axum::Json(body)).into_response();
+    r.headers_mut()
+        .insert("ININ-Correlation-Id", "corr-123".parse().unwrap());
+    r
+}
+
+#[tokio::test]
+async fn mock_token_is_cached_and_reauth_happens_once_on_401() {
+    let tokens = Hits::default();
+    let gets = Hits::default();
+    let g = gets.clone();
+    let router = Router::new()
+        .route("/oauth/token", token_route(tokens.clone()))
+        .route(
+            "/api/v2/scripts/{id}",
+            get(move |headers: HeaderMap| {
+                let g = g.clone();
+                async move {
+                    g.bump();
+                    let auth = headers
+                        .get("authorization")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
+                    if auth == "Bearer tok-1" {
+                        // The first token gets revoked after two uses.
+                        if g.get() > 2 {
+                            return with_corr(
+                                StatusCode::UNAUTHORIZED,
+                                json!({"code": "bad.credentials", "status": 401}),
+                            );
+                        }
+                    }
+                    with_corr(StatusCode::OK, script_json("s1"))
+                }
+            }),
+        );
+    let m = mock(router).await;
+    let c = client_for(&m.base, demo_credentials());
+    for _ in 0..4 {
+        let s = c.get_script("s1").await.unwrap().unwrap();
+        assert_eq!(s.version_id, "v1");
+        assert_eq!(s.division_id.as_deref(), Some("d1"));
+    }
+    assert_eq!(tokens.get(), 2, "one initial token and one re-auth");
+    let st = c.stats();
+    assert_eq!(st.reauths, 1);
+    assert_eq!(st.token_fetches, 2);
+}
+
+#[tokio::test]
+async fn mock_concurrent_callers_share_one_token_fetch() {
+    let tokens = Hits::default();
+    let router = Router::new()
+        .route("/oauth/token", token_route(tokens.clone()))
+        .route(
+            "/api/v2/scripts/{id}",
+            get(|| async { with_corr(StatusCode::OK, script_json("s")) }),
+        );
+    let m = mock(router).await;
+    let c = client_for(&m.base, demo_credentials());
+    let mut handles = Vec::new();
+    for _ in 0..20 {
+        let c = c.clone();
+        handles.push(tokio::spawn(async move { c.get_script("s").await }));
+    }
+    for h in handles {
+        assert!(h.await.unwrap().unwrap().is_some());
+    }
+    assert_eq!(tokens.get(), 1);
+}
+
+#[tokio::test]
+async fn mock_access_token_401_is_a_clear_error_without_token_requests() {
+    let tokens = Hits::default();
+    let router = Router::new().route("/oauth/token", token_route(tokens.clone())).route(
+        "/api/v2/scripts/{id}",
+        get(|| async {
+            with_corr(
+                StatusCode::UNAUTHORIZED,
+                json!({"message": "Invalid login credentials.", "code": "bad.credentials", "status": 401}),
+            )
+        }),
+    );
+    let m = mock(router).await;
+    let c = client_for(&m.base, Credentials::AccessToken("static-token-xyz".into()));
+    let e = c.get_script("s").await.unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.contains("401") && text.contains("bad.credentials") && text.contains("corr-123"),
+        "{text}"
+    );
+    assert!(!text.contains("static-token-xyz"));
+    assert_eq!(tokens.get(), 0);
+}
+
+#[tokio::test]
+async fn mock_429_waits_retry_after_and_gates_other_callers() {
+    let hits = Hits::default();
+    let h = hits.clone();
+    let router = Router::new().route("/oauth/token", token_route(Hits::default())).route(
+        "/api/v2/scripts/{id}",
+        get(move || {
+            let h = h.clone();
+            async move {
+                if h.bump() == 1 {
+                    let mut r = with_corr(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        json!({"message": "Rate limit exceeded the maximum. Retry the request in [1] seconds",
+                               "code": "too.many.requests.retry.after", "status": 429, "details": [], "errors": []}),
+                    );
+                    r.headers_mut().insert("Retry-After", "1".parse().unwrap());
+                    return r;
+                }
+                with_corr(StatusCode::OK, script_json("s"))
+            }
+        }),
+    );
+    let m = mock(router).await;
+    let c = client_for(&m.base, demo_credentials());
+    let started = Instant::now();
+    let first = {
+        let c = c.clone();
+        tokio::spawn(async move { c.get_script("s").await })
+    };
+    // A second caller arriving while the gate is closed waits too, although it never saw a 429.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(hits.get(), 1);
+    assert!(c.get_script("other").await.unwrap().is_some());
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "second caller waited only {:?}",
+        started.elapsed()
+    );
+    assert!(first.await.unwrap().unwrap().is_some());
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "waited {:?}",
+        started.elapsed()
+    );
+    let st = c.stats();
+    assert_eq!(st.throttled, 1);
+    assert_eq!(st.retries, 1);
+    assert_eq!(hits.get(), 3);
+}
+
+#[tokio::test]
+async fn mock_retry_after_above_limit_fails_without_retry() {
+    let hits = Hits::default();
+    let h = hits.clone();
+    let router = Router::new().route("/oauth/token", token_route(Hits::default())).route(
+        "/api/v2/scripts/{id}",
+        get(move || {
+            let h = h.clone();
+            async move {
+                h.bump();
+                let mut r = with_corr(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    json!({"code": "too.many.requests.retry.after", "status": 429, "message": "slow down"}),
+                );
+                r.headers_mut().insert("Retry-After", "600".parse().unwrap());
+                r
+            }
+        }),
+    );
+    let m = mock(router).await;
+    let c = client_for(&m.base, demo_credentials());
+    let started = Instant::now();
+    let e = c.get_script("s").await.unwrap_err();
+    assert_eq!(e.status(), Some(429));
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(hits.get(), 1);
+}
+
+#[tokio::test]
+async fn mock_5xx_retried_but_501_and_4xx_are_not() {
+    let hits = Hits::default();
+    let h = hits.clone();
+    let conflicts = Hits::default();
+    let cf = conflicts.clone();
+    let router = Router::new()
+        .route("/oauth/token", token_route(Hits::default()))
+        .route(
+            "/api/v2/scripts/{id}",
+            get(move |axum::extract::Path(id): axum::extract::Path<String>| {
+                let h = h.clone();
+                async move {
+                    match id.as_str() {
+                        "flaky" => {
+                            if h.bump() <= 2 {
+                                return with_corr(StatusCode::SERVICE_UNAVAILABLE, json!({"code": "service.unavailable"}));
+                            }
+                            with_corr(StatusCode::OK, script_json("flaky"))
+                        }
+                        "unimpl" => with_corr(StatusCode::NOT_IMPLEMENTED, json!({"code": "not.implemented"})),
+                        _ => with_corr(StatusCode::NOT_FOUND, json!({"code": "not.found", "status": 404})),
+                    }
+                }
+            }),
+        )
+        .route(
+            "/api/v2/scripts/published",
+            post(move || {
+                let cf = cf.clone();
+                async move {
+                    cf.bump();
+                    with_corr(
+                        StatusCode::CONFLICT,
+                        json!({"code": "general.conflict", "status": 409, "message": "Version does not match current version."}),
+                    )
+                }
+            }),
+        );
+    let m = mock(router).await;
+    let c = client_for(&m.base, demo_credentials());
+    assert!(c.get_script("flaky").await.unwrap().is_some());
+    assert_eq!(c.stats().retries, 2);
+    let e = c.get_script("unimpl").await.unwrap_err();
+    assert_eq!(e.status(), Some(501));
+    assert_eq!(c.get_script("missing").await.unwrap(), None);
+    let e = c.publish_script("x", None).await.unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.starts_with("API error 409 general.conflict on POST /api/v2/scripts/published"),
+        "{text}"
+    );
+    assert!(text.contains("(correlation id corr-123)"), "{text}");
+    assert_eq!(conflicts.get(), 1, "409 is never retried");
+    assert_eq!(c.stats().retries, 2);
+}
+
+#[tokio::test]
+async fn mock_html_and_truncated_bodies_are_decode_errors() {
+    let router = Router::new()
+        .route("/oauth/token", token_route(Hits::default()))
+        .route(
+            "/api/v2/scripts/{id}",
+            get(
+                |axum::extract::Path(id): axum::extract::Path<String>| async move {
+                    if id == "html" {
+                        (
+                            StatusCode::OK,
+                            "<html><body>Welcome to the gateway</body></html>",
+                        )
+                            .into_response()
+                    } else {
+                        (
+                            StatusCode::OK,
+                            [("content-type", "application/json")],
+                            "{\"id\": \"s1\", \"name\":",
+                        )
+                            .into_response()
+                    }
+                },
+            ),
+        )
+        .route(
+            "/api/v2/scripts",
+            get(|| async { (StatusCode::OK, "[1,2,3]").into_response() }),
+        );
+    let m = mock(router).await;
+    let c = client_for(&m.base, demo_credentials());
+    for id in ["html", "truncated"] {
+        match c.get_script(id).await {
+            Err(GenesysError::Decode { message }) => {
+                assert!(
+                    message.contains(&format!("GET /api/v2/scripts/{id}"))
+                        && message.contains("200"),
+                    "{message}"
+                );
+            }
+            other => panic!("expected a decode error, got {other:?}"),
+        }
+    }
+    assert!(matches!(
+        c.list_scripts("x").await,
+        Err(GenesysError::Decode { .. })
+    ));
+}
+
+#[tokio::test]
+async fn mock_login_throttling_is_retried_and_bad_secret_is_auth_error() {
+    let hits = Hits::default();
+    let h = hits.clone();
+    let router = Router::new()
+        .route(
+            "/oauth/token",
+            post(move |headers: HeaderMap| {
+                let h = h.clone();
+                async move {
+                    let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+                    if auth != "Basic ZGVtby1jbGllbnQ6ZGVtby1zZWNyZXQ=" {
+                        return (StatusCode::UNAUTHORIZED, axum::Json(json!({"error": "invalid_client",
+                            "description": "client not found", "error_description": "client not found"}))).into_response();
+                    }
+                    if h.bump() <= 2 {
+                        return (StatusCode::BAD_REQUEST, axum::Json(json!({"error": "invalid_request",
+                            "description": "rate limit exceeded; try again later"}))).into_response();
+                    }
+                    axum::Json(json!({"access_token": "tok", "token_type": "bearer", "expires_in": 86400})).into_response()
+                }
+            }),
+        )
+        .route("/api/v2/scripts/{id}", get(|| async { with_corr(StatusCode::OK, script_json("s")) }));
+    let m = mock(router).await;
+    let c = client_for(&m.base, demo_credentials());
+    assert!(c.get_script("s").await.unwrap().is_some());
+    assert_eq!(c.stats().throttled, 2);
+
+    let bad = client_for(
+        &m.base,
+        Credentials::ClientCredentials {
+            client_id: "demo-client".into(),
+            client_secret: "wrong-secret-value".into(),
+        },
+    );
+    match bad.get_script("s").await {
+        Err(e @ GenesysError::Auth { .. }) => {
+            let text = e.to_string();
+            assert!(
+                text.contains("401") && text.contains("invalid_client"),
+                "{text}"
+            );
+            assert!(!text.contains("wrong-secret-value"));
+        }
+        other => panic!("expected an auth error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn mock_dead_server_fails_fast_with_budget_exhausted() {
+    // A port with nothing listening: every attempt is "connection refused".
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let c = client_for(&base, Credentials::AccessToken("t".into()));
+    let started = Instant::now();
+    let mut exhausted = false;
+    for _ in 0..20 {
+        match c.get_script("s").await {
+            Err(GenesysError::RetryBudgetExhausted { last }) => {
+                assert!(matches!(*last, GenesysError::Transport { .. }), "{last:?}");
+                exhausted = true;
+                break;
+            }
+            Err(GenesysError::Transport { .. }) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!(
+        exhausted,
+        "the budget (100, 10 per connection retry) must run out"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(c.retry_budget_available() < 10);
+}
+
+#[tokio::test]
+async fn mock_cancel_aborts_a_retry_after_wait() {
+    let router = Router::new()
+        .route("/oauth/token", token_route(Hits::default()))
+        .route(
+            "/api/v2/scripts/{id}",
+            get(|| async {
+                let mut r = with_corr(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    json!({"code": "too.many.requests.retry.after"}),
+                );
+                r.headers_mut().insert("Retry-After", "4".parse().unwrap());
+                r
+            }),
+        );
+    let m = mock(router).await;
+    let c = client_for(&m.base, demo_credentials());
+    let c2 = c.clone();
+    let task = tokio::spawn(async move { c2.get_script("s").await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = Instant::now();
+    c.cancel();
+    let r = tokio::time::timeout(Duration::from_secs(2), task)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(r, Err(GenesysError::Cancelled)), "{r:?}");
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert!(matches!(
+        c.get_script("s").await,
+        Err(GenesysError::Cancelled)
+    ));
+}
+
+#[tokio::test]
+async fn mock_listing_follows_page_count_and_exact_name_dedups() {
+    let router = Router::new()
+        .route("/oauth/token", token_route(Hits::default()))
+        .route(
+            "/api/v2/scripts",
+            get(|q: axum::extract::Query<std::collections::HashMap<String, String>>| async move {
+                assert_eq!(q.get("name").map(String::as_str), Some("alpha"));
+                let page: u32 = q.get("pageNumber").and_then(|p| p.parse().ok()).unwrap_or(1);
+                let entities = match page {
+                    1 => json!([{"id": "a1", "name": "alpha", "versionId": "v"}, {"id": "a2", "name": "alpha_v2", "versionId": "v"}]),
+                    2 => json!([{"id": "a3", "name": "alpha", "versionId": "v"}]),
+                    _ => json!([]),
+                };
+                with_corr(StatusCode::OK, json!({"entities": entities, "pageNumber": page, "pageSize": 100, "pageCount": 2}))
+            }),
+        )
+        .route(
+            "/api/v2/scripts/published",
+            get(|| async {
+                with_corr(StatusCode::OK, json!({"entities": [{"id": "a1", "name": "alpha", "versionId": "pv"},
+                    {"id": "a4", "name": "alpha", "versionId": "pv"}], "pageNumber": 1, "pageCount": 1}))
+            }),
+        );
+    let m = mock(router).await;
+    let c = client_for(&m.base, demo_credentials());
+    assert_eq!(c.list_scripts("alpha").await.unwrap().len(), 3);
+    let found = c.find_by_exact_name("alpha").await.unwrap();
+    let ids: Vec<&str> = found.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, vec!["a1", "a3", "a4"]);
+    assert_eq!(found[0].version_id, "v", "the editable entry wins");
+    assert_eq!(c.stats().requests_by_kind.get("list_scripts"), Some(&4));
+}
+
+// ---- create / replace flows against the in-memory scripts mock --------------------------------
+
+use client_support::mock_scripts::{self, Shared};
+use tpg::genesys::WriteOutcome;
+
+async fn scripts_mock() -> (Mock, Shared, tpg::genesys::Client) {
+    let st: Shared = Default::default();
+    let m = mock(mock_scripts::router(st.clone())).await;
+    let c = client_for(&m.base, demo_credentials());
+    (m, st, c)
+}
+
+#[tokio::test]
+async fn mock_create_finds_new_id_despite_index_lag_and_same_name_scripts() {
+    let (_m, st, c) = scripts_mock().await;
+    // Same name, different content: already there before our upload.
+    mock_scripts::insert(&st, "old-1", "Greeting", document("old"));
+    st.lock().unwrap().index_lag = Duration::from_millis(400);
+    let started = Instant::now();
+    let created = c
+        .create_script("Greeting", &doc_bytes("hello"))
+        .await
+        .unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(350));
+    assert_ne!(created.id, "old-1");
+    assert_eq!(created.name, "Greeting");
+    assert!(!created.version_id.is_empty());
+    let exported = c.export_script(&created.id, None).await.unwrap();
+    assert!(tpg::genesys::documents_equal_ignoring_server_fields(
+        &exported,
+        &document("hello")
+    ));
+    assert_eq!(st.lock().unwrap().uploads_received, 1);
+}
+
+#[tokio::test]
+async fn mock_create_ignores_a_concurrent_same_name_script_with_other_content() {
+    let (_m, st, c) = scripts_mock().await;
+    st.lock().unwrap().index_lag = Duration::from_millis(300);
+    // Someone else's script with our name appears (also lagging) while we create ours.
+    let other = c.clone();
+    let h = tokio::spawn(async move { other.create_script("Twin", &doc_bytes("theirs")).await });
+    let ours = c.create_script("Twin", &doc_bytes("ours")).await.unwrap();
+    let theirs = h.await.unwrap().unwrap();
+    assert_ne!(ours.id, theirs.id);
+    let doc = c.export_script(&ours.id, None).await.unwrap();
+    assert!(tpg::genesys::documents_equal_ignoring_server_fields(
+        &doc,
+        &document("ours")
+    ));
+}
+
+#[tokio::test]
+async fn mock_replace_detects_conflict_and_lost_write() {
+    let (_m, st, c) = scripts_mock().await;
+    let s = c.create_script("Flow", &doc_bytes("v1")).await.unwrap();
+
+    // Happy path: the version moves and the content is ours.
+    let out = c
+        .replace_script_if_version(&s.id, "Flow", &doc_bytes("v2"), &s.version_id)
+        .await
+        .unwrap();
+    let WriteOutcome::Written(w) = out else {
+        panic!("expected Written, got {out:?}")
+    };
+    assert_ne!(w.version_id, s.version_id);
+
+    // Stale expected version: conflict, nothing written.
+    let before = st.lock().unwrap().uploads_received;
+    let out = c
+        .replace_script_if_version(&s.id, "Flow", &doc_bytes("v3"), &s.version_id)
+        .await
+        .unwrap();
+    match out {
+        WriteOutcome::Conflict { current } => assert_eq!(current.version_id, w.version_id),
+        other => panic!("expected Conflict, got {other:?}"),
+    }
+    assert_eq!(
+        st.lock().unwrap().uploads_received,
+        before,
+        "a conflict uploads nothing"
+    );
+
+    // Another writer lands right after our upload: LostWrite naming both versions.
+    st.lock().unwrap().write_after_next_replace = Some(document("someone else"));
+    let started = Instant::now();
+    match c
+        .replace_script_if_version(&s.id, "Flow", &doc_bytes("v4"), &w.version_id)
+        .await
+    {
+        Err(GenesysError::LostWrite { id, detail }) => {
+            assert_eq!(id, s.id);
+            assert!(detail.contains(&w.version_id), "{detail}");
+            assert!(
+                started.elapsed() < Duration::from_secs(2),
+                "detected without waiting out the grace"
+            );
+        }
+        other => panic!("expected LostWrite, got {other:?}"),
+    }
+
+    // Missing script: a 404 API error.
+    let e = c
+        .replace_script_if_version("nope", "x", &doc_bytes("x"), "v")
+        .await
+        .unwrap_err();
+    assert!(e.is_not_found(), "{e}");
+    assert!(c.delete_script(&s.id).await.unwrap());
+    assert!(!c.delete_script(&s.id).await.unwrap());
+}
