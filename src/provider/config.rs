@@ -1,14 +1,18 @@
 //! The `provider "genesys"` block: schema, validation, environment fallbacks, and the
 //! configured state shared by resources.
 
+use super::data::ProviderData;
+use super::settings::{self, Auth, Endpoint, ProcessEnv, Settings};
 use super::{data_source_script, resource_script_template, schema_script_template};
 use crate::cty::{Type, Value};
+use crate::genesys::{self, Client, ClientConfig, Credentials};
 use crate::tfplugin5::{
     Attribute, Block, ConfigureRequest, DataSource, Diagnostics, Provider, Resource, Schema,
     StringKind,
 };
 use async_trait::async_trait;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub fn provider_schema() -> Schema {
     Schema {
@@ -67,15 +71,20 @@ pub fn provider_schema() -> Schema {
 
 /// The Genesys provider.
 pub struct GenesysProvider {
+    data: Arc<ProviderData>,
     script_template: Arc<resource_script_template::ScriptTemplateResource>,
     script: Arc<data_source_script::ScriptDataSource>,
 }
 
 impl GenesysProvider {
     pub fn new() -> Self {
+        let data = Arc::new(ProviderData::default());
         GenesysProvider {
-            script_template: Arc::new(resource_script_template::ScriptTemplateResource),
-            script: Arc::new(data_source_script::ScriptDataSource),
+            script_template: Arc::new(resource_script_template::ScriptTemplateResource::new(
+                data.clone(),
+            )),
+            script: Arc::new(data_source_script::ScriptDataSource::new(data.clone())),
+            data,
         }
     }
 }
@@ -84,6 +93,39 @@ impl Default for GenesysProvider {
     fn default() -> Self {
         Self::new()
     }
+}
+
+fn is_region_key(key: &str) -> bool {
+    genesys::region_domain(key).is_some()
+}
+
+/// Builds the client configuration from resolved settings.
+pub fn client_config(
+    s: &Settings,
+    terraform_version: &str,
+) -> Result<ClientConfig, genesys::GenesysError> {
+    let credentials = match &s.auth {
+        Auth::ClientCredentials {
+            client_id,
+            client_secret,
+        } => Credentials::ClientCredentials {
+            client_id: client_id.clone(),
+            client_secret: client_secret.clone(),
+        },
+        Auth::AccessToken(t) => Credentials::AccessToken(t.clone()),
+    };
+    let mut cfg = match &s.endpoint {
+        Endpoint::Region(key) => ClientConfig::for_region(key, credentials)?,
+        Endpoint::BaseUrl(url) => ClientConfig::for_base_url(url, credentials)?,
+    };
+    cfg.retry.max_attempts = s.max_retries;
+    cfg.request_timeout = Duration::from_secs(s.request_timeout_seconds);
+    cfg.requests_per_minute = s.requests_per_minute;
+    cfg.user_agent = format!(
+        "terraform-provider-genesys/{} (terraform {terraform_version})",
+        env!("CARGO_PKG_VERSION")
+    );
+    Ok(cfg)
 }
 
 #[async_trait]
@@ -103,8 +145,29 @@ impl Provider for GenesysProvider {
             self.script.clone() as Arc<dyn DataSource>,
         )]
     }
-    async fn configure(&self, _req: ConfigureRequest) -> Diagnostics {
-        let _ = Value::Null;
-        Diagnostics::new()
+    async fn validate_config(&self, config: &Value) -> Diagnostics {
+        settings::validate_known(config, is_region_key)
+    }
+    async fn configure(&self, req: ConfigureRequest) -> Diagnostics {
+        if !req.config.is_wholly_known() {
+            // Values from other resources: resources will report that the provider is not configured.
+            return Diagnostics::new();
+        }
+        let s = match settings::resolve(&req.config, &ProcessEnv, is_region_key) {
+            Ok(s) => s,
+            Err(d) => return d,
+        };
+        match client_config(&s, &req.terraform_version).and_then(Client::new) {
+            Ok(client) => {
+                self.data.set_client(client);
+                Diagnostics::new()
+            }
+            Err(e) => {
+                Diagnostics::from_error("Cannot configure the genesys provider", e.to_string())
+            }
+        }
+    }
+    fn stop(&self) {
+        self.data.cancel();
     }
 }

@@ -1,33 +1,40 @@
 //! Data source `genesys_script`: look a script up by exact name (published or not, default
 //! scripts included) so flows and queues can reference a real id.
 
-use crate::cty::{Type, Value};
+use super::data::ProviderData;
+use super::errors::api_error_at;
+use crate::cty::{AttributePath, Type, Value};
 use crate::tfplugin5::{Attribute, Block, DataSource, Diagnostics, Schema, StringKind};
 use async_trait::async_trait;
+use std::sync::Arc;
+use std::time::Duration;
 
 pub const TYPE_NAME: &str = "genesys_script";
 
-pub struct ScriptDataSource;
+/// How long a lookup waits for a just-uploaded script to reach the search index.
+const INDEX_WAIT: Duration = Duration::from_secs(15);
+
+pub struct ScriptDataSource {
+    data: Arc<ProviderData>,
+}
+
+impl ScriptDataSource {
+    pub fn new(data: Arc<ProviderData>) -> Self {
+        ScriptDataSource { data }
+    }
+}
 
 pub fn schema() -> Schema {
     Schema {
         version: 0,
         block: Block {
-            description: "Looks up a Genesys Cloud script by its exact name.".into(),
+            description: "Looks up a Genesys Cloud script by its exact name (published or not, the default scripts included).".into(),
             description_kind: StringKind::Markdown,
             attributes: vec![
                 Attribute::required("name", Type::String, "Exact name of the script."),
                 Attribute::computed("id", Type::String, "The script's id."),
-                Attribute::computed(
-                    "version_id",
-                    Type::String,
-                    "The `versionId` of the editable script.",
-                ),
-                Attribute::computed(
-                    "published_version_id",
-                    Type::String,
-                    "The `versionId` of the published script, null if unpublished.",
-                ),
+                Attribute::computed("version_id", Type::String, "The `versionId` of the editable script (of the published one for scripts that are only published, such as the default scripts)."),
+                Attribute::computed("published_version_id", Type::String, "The `versionId` of the published script, null if unpublished."),
             ],
             ..Block::default()
         },
@@ -39,13 +46,80 @@ impl DataSource for ScriptDataSource {
     fn schema(&self) -> Schema {
         schema()
     }
-    async fn read(&self, _config: Value) -> (Value, Diagnostics) {
-        (
-            Value::Null,
-            Diagnostics::from_error(
-                "Not implemented yet",
-                "genesys_script is not wired to the API yet.",
-            ),
-        )
+
+    async fn read(&self, config: Value) -> (Value, Diagnostics) {
+        let client = match self.data.client() {
+            Ok(c) => c,
+            Err(d) => return (Value::Null, d),
+        };
+        let name = config.get_str("name").unwrap_or_default().to_string();
+        let at_name = || AttributePath::attr("name");
+        let started = tokio::time::Instant::now();
+        let mut wait = Duration::from_millis(200);
+        let matches = loop {
+            match client.find_by_exact_name(&name).await {
+                Ok(found) if found.is_empty() && started.elapsed() < INDEX_WAIT => {
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(2));
+                }
+                Ok(found) => break found,
+                Err(e) => {
+                    return (
+                        Value::Null,
+                        api_error_at(at_name(), &format!("looking up script {name:?}"), &e),
+                    )
+                }
+            }
+        };
+        let mut d = Diagnostics::new();
+        match matches.as_slice() {
+            [] => {
+                d.error_at(at_name(), format!("No script named {name:?}"), format!("No script in this org has exactly the name {name:?} (searched the editable and the published scripts for {}s). Names are case-sensitive.", INDEX_WAIT.as_secs()));
+                (Value::Null, d)
+            }
+            [one] => {
+                let published = match client.get_published_script(&one.id).await {
+                    Ok(p) => p,
+                    Err(e) => {
+                        return (
+                            Value::Null,
+                            api_error_at(
+                                at_name(),
+                                &format!("reading published script {}", one.id),
+                                &e,
+                            ),
+                        )
+                    }
+                };
+                let state = Value::object([
+                    ("name", Value::string(&name)),
+                    ("id", Value::string(&one.id)),
+                    ("version_id", Value::string(&one.version_id)),
+                    (
+                        "published_version_id",
+                        Value::opt_string(published.map(|p| p.version_id)),
+                    ),
+                ]);
+                (state, d)
+            }
+            many => {
+                let list: Vec<String> = many
+                    .iter()
+                    .map(|m| {
+                        format!(
+                            "  {} (modified {})",
+                            m.id,
+                            m.modified_date.as_deref().unwrap_or("?")
+                        )
+                    })
+                    .collect();
+                d.error_at(
+                    at_name(),
+                    format!("{} scripts are named {name:?}", many.len()),
+                    format!("Genesys Cloud allows duplicate names, so the name does not say which one you mean:\n{}\nRename the duplicates, or reference the script by id instead.", list.join("\n")),
+                );
+                (Value::Null, d)
+            }
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! Script documents: substitutions, parsing with precise errors, and the ONE normalization used
 //! by read, plan and apply alike (server-stamped fields dropped, keys sorted, whitespace gone).
+//! Which fields the server stamps is the client's knowledge (`genesys::strip_server_fields`).
 
+use crate::genesys::strip_server_fields;
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -66,47 +68,6 @@ fn json_kind(v: &Json) -> &'static str {
         Json::String(_) => "a string",
         Json::Array(_) => "an array",
         Json::Object(_) => "an object",
-    }
-}
-
-/// Fields the server stamps on a script and its pages: they differ between orgs and versions
-/// and never mean the user's content changed.
-const SCRIPT_SERVER_FIELDS: &[&str] = &[
-    "id",
-    "name",
-    "versionId",
-    "organizationId",
-    "createdDate",
-    "modifiedDate",
-    "versionDate",
-    "publishedDate",
-    "selfUri",
-    "division",
-];
-const PAGE_SERVER_FIELDS: &[&str] = &[
-    "scriptId",
-    "versionId",
-    "organizationId",
-    "createdDate",
-    "modifiedDate",
-    "selfUri",
-];
-
-/// Drops the server-stamped fields of a script document (top level and pages).
-pub fn strip_server_fields(doc: &mut Json) {
-    if let Json::Object(map) = doc {
-        for f in SCRIPT_SERVER_FIELDS {
-            map.remove(*f);
-        }
-        if let Some(Json::Array(pages)) = map.get_mut("pages") {
-            for page in pages {
-                if let Json::Object(p) = page {
-                    for f in PAGE_SERVER_FIELDS {
-                        p.remove(*f);
-                    }
-                }
-            }
-        }
     }
 }
 

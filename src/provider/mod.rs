@@ -2,13 +2,17 @@
 //! `genesys_script` data source. Maps Terraform's lifecycle onto the Genesys client.
 
 pub mod config;
+pub mod data;
 pub mod data_source_script;
 pub mod document;
+pub mod errors;
 pub mod plan;
 pub mod private;
+pub mod remote;
 pub mod resource_script_template;
 pub mod schema_script_template;
 pub mod settings;
+pub mod timeouts;
 
 use crate::tfplugin5::Provider;
 use std::sync::Arc;

@@ -1,0 +1,44 @@
+//! Genesys client errors as Terraform diagnostics: HTTP status, Genesys error code and
+//! correlation id always visible, secrets never.
+
+use crate::cty::AttributePath;
+use crate::genesys::GenesysError;
+use crate::tfplugin5::Diagnostics;
+
+/// One error diagnostic for a failed step (`what` says which, e.g. "reading script 1234").
+pub fn api_error(what: &str, e: &GenesysError) -> Diagnostics {
+    let summary = match e {
+        GenesysError::Api {
+            status: 401 | 403, ..
+        }
+        | GenesysError::Auth { .. } => {
+            format!("Genesys Cloud refused the credentials while {what}")
+        }
+        GenesysError::Api { status: 404, .. } => format!("Not found while {what}"),
+        GenesysError::Api { status: 429, .. } | GenesysError::RetryBudgetExhausted { .. } => {
+            format!("Genesys Cloud kept failing or throttling while {what}")
+        }
+        GenesysError::Cancelled => format!("Interrupted while {what}"),
+        GenesysError::Timeout { .. } => format!("Timed out while {what}"),
+        _ => format!("Genesys Cloud error while {what}"),
+    };
+    let hint = match e {
+        GenesysError::Api { status: 401 | 403, .. } | GenesysError::Auth { .. } => {
+            " Check oauthclient_id / oauthclient_secret (or access_token) and the OAuth client's roles in this org."
+        }
+        GenesysError::RetryBudgetExhausted { .. } | GenesysError::Transport { .. } => {
+            " The request was retried with backoff; check the API endpoint (aws_region / api_url) and try again later."
+        }
+        _ => "",
+    };
+    Diagnostics::from_error(summary, format!("{e}.{hint}"))
+}
+
+/// Same as [`api_error`], pointed at an attribute.
+pub fn api_error_at(path: AttributePath, what: &str, e: &GenesysError) -> Diagnostics {
+    let mut d = api_error(what, e);
+    for diag in &mut d.0 {
+        diag.attribute = Some(path.clone());
+    }
+    d
+}

@@ -1,0 +1,121 @@
+//! Reading a script from the org into Terraform state: the `versionId` shortcut (one small GET
+//! when nothing changed), stale-read protection, and the full state for refresh and import.
+
+use super::document;
+use super::plan;
+use crate::cty::Value;
+use crate::genesys::{Client, GenesysError, ScriptMeta};
+use std::time::Duration;
+
+/// Refreshes a managed script. `Value::Null` when it no longer exists.
+pub async fn refresh(client: &Client, state: &Value) -> Result<Value, GenesysError> {
+    let id = state.get_str("id").unwrap_or_default();
+    let Some(mut meta) = client.get_script(id).await? else {
+        return Ok(Value::Null);
+    };
+    let known = state.get_str("version_id");
+    if known == Some(meta.version_id.as_str()) {
+        let mut s = state.clone();
+        s.set("name", Value::string(&meta.name));
+        return Ok(s);
+    }
+    // A read served from a stale cache shows an OLDER version than the one we recorded:
+    // wait for the cache to catch up rather than report phantom drift.
+    let mut wait = Duration::from_millis(250);
+    while is_older(&meta, state) {
+        if wait > Duration::from_secs(4) {
+            tracing::warn!(
+                script_id = id,
+                "reads keep returning an older version than the state; keeping the state"
+            );
+            return Ok(state.clone());
+        }
+        tokio::time::sleep(wait).await;
+        wait *= 2;
+        match client.get_script(id).await? {
+            Some(m) => meta = m,
+            None => return Ok(Value::Null),
+        }
+        if known == Some(meta.version_id.as_str()) {
+            return Ok(state.clone());
+        }
+    }
+    let doc = client.export_script(id, Some(&meta.version_id)).await?;
+    let published = client.get_published_script(id).await?;
+    Ok(state_from_remote(
+        Some(state),
+        &meta,
+        &doc,
+        published.as_ref(),
+    ))
+}
+
+/// The full state of an existing script for `terraform import`; `None` when absent.
+pub async fn import(client: &Client, id: &str) -> Result<Option<Value>, GenesysError> {
+    let Some(meta) = client.get_script(id).await? else {
+        return Ok(None);
+    };
+    let doc = client.export_script(id, Some(&meta.version_id)).await?;
+    let published = client.get_published_script(id).await?;
+    Ok(Some(state_from_remote(
+        None,
+        &meta,
+        &doc,
+        published.as_ref(),
+    )))
+}
+
+fn is_older(meta: &ScriptMeta, state: &Value) -> bool {
+    match (
+        meta.modified_date.as_deref(),
+        state.get_str("modified_date"),
+    ) {
+        (Some(remote), Some(recorded)) => remote < recorded,
+        _ => false,
+    }
+}
+
+/// Builds state from what the org holds. Arguments Terraform alone knows (substitutions,
+/// deploy_id, timeouts, the revision counter) come from `base`; the content stays as configured
+/// when it is the same script, and becomes the remote document when it really differs.
+pub fn state_from_remote(
+    base: Option<&Value>,
+    meta: &ScriptMeta,
+    doc: &serde_json::Value,
+    published: Option<&ScriptMeta>,
+) -> Value {
+    let remote_canonical = document::canonical(doc);
+    let content = match base {
+        Some(b) if plan::canonical_of(b).as_deref() == Some(remote_canonical.as_str()) => {
+            b.get("content").cloned().unwrap_or(Value::Null)
+        }
+        _ => Value::string(document::for_state(doc)),
+    };
+    let keep =
+        |name: &str, default: Value| base.and_then(|b| b.get(name).cloned()).unwrap_or(default);
+    Value::object([
+        ("id", Value::string(&meta.id)),
+        ("name", Value::string(&meta.name)),
+        ("content", content),
+        ("substitutions", keep("substitutions", Value::Null)),
+        ("division_id", Value::opt_string(meta.division_id.clone())),
+        ("publish", keep("publish", Value::Bool(published.is_some()))),
+        ("deploy_id", keep("deploy_id", Value::Null)),
+        ("version_id", Value::string(&meta.version_id)),
+        (
+            "published_version_id",
+            Value::opt_string(published.map(|p| p.version_id.clone())),
+        ),
+        ("version", keep("version", Value::number(1))),
+        (
+            "content_sha256",
+            Value::string(document::sha256_hex(&remote_canonical)),
+        ),
+        ("created_date", Value::opt_string(meta.created_date.clone())),
+        (
+            "modified_date",
+            Value::opt_string(meta.modified_date.clone()),
+        ),
+        ("timeouts", keep("timeouts", Value::Null)),
+    ])
+}
