@@ -17,7 +17,7 @@ pub fn not_a_plugin_message(provider_source: &str) -> String {
         "This binary is a plugin: terraform-provider-genesys, the Terraform provider for Genesys Cloud\n\
          script templates. It is not meant to be executed directly; Terraform starts it.\n\n\
          To use it, point Terraform at the directory holding this binary with a CLI configuration file\n\
-         (TF_CLI_CONFIG_FILE or ~/.terraformrc):\n\n{}\n\
+         (TF_CLI_CONFIG_FILE or ~/.terraformrc):\n\n{}\n\n\
          require it as source = \"{provider_source}\" and run `terraform plan` (no `terraform init`).\n\
          To debug, run it with --debug and export the TF_REATTACH_PROVIDERS value it prints.\n",
         [

@@ -13,6 +13,8 @@ pub enum PluginError {
     ServerCert(#[from] rcgen::Error),
     #[error("TLS configuration failed: {0}")]
     Tls(#[from] rustls::Error),
+    #[error("cannot install the SIGINT handler: {0}")]
+    Signal(#[source] std::io::Error),
     #[error("gRPC server failed: {0}")]
     Transport(#[from] tonic::transport::Error),
 }

@@ -60,10 +60,10 @@ pub async fn serve(provider: Arc<dyn Provider>, mode: Mode) -> Result<(), Plugin
         }
         Mode::Debug { provider_source } => reattach_instructions(provider_source, std::process::id(), socket.path()),
     };
+    spawn_signal_handler(&mode, shutdown.clone())?;
     write_stdout(&announce)?;
     tracing::debug!(socket = %socket.path().display(), tls = acceptor.is_some(), "plugin server ready");
 
-    spawn_signal_handler(&mode, shutdown.clone());
     let stopped = shutdown.clone();
     let server = router.serve_with_incoming_shutdown(incoming, async move { stopped.cancelled().await });
     tokio::select! {
@@ -133,13 +133,13 @@ fn accept_loop(
 }
 
 /// Managed: SIGINT is ignored (Terraform sends Stop, then Shutdown). Debug: Ctrl-C stops.
-fn spawn_signal_handler(mode: &Mode, shutdown: CancellationToken) {
+/// The handler is registered before returning, so it is in place before the handshake line.
+fn spawn_signal_handler(mode: &Mode, shutdown: CancellationToken) -> Result<(), PluginError> {
+    use tokio::signal::unix::{signal, SignalKind};
     let debug = matches!(mode, Mode::Debug { .. });
+    let mut interrupts = signal(SignalKind::interrupt()).map_err(PluginError::Signal)?;
     tokio::spawn(async move {
-        loop {
-            if tokio::signal::ctrl_c().await.is_err() {
-                return;
-            }
+        while interrupts.recv().await.is_some() {
             if debug {
                 tracing::info!("interrupted: stopping the debug server");
                 shutdown.cancel();
@@ -148,6 +148,7 @@ fn spawn_signal_handler(mode: &Mode, shutdown: CancellationToken) {
             tracing::info!("ignoring SIGINT: Terraform stops providers through the plugin protocol");
         }
     });
+    Ok(())
 }
 
 fn write_stdout(text: &str) -> Result<(), PluginError> {
