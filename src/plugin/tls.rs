@@ -81,7 +81,7 @@ mod tests {
         assert!(ku.digital_signature() && ku.key_encipherment() && ku.key_agreement() && ku.key_cert_sign());
         let cn = cert.subject().iter_common_name().next().and_then(|c| c.as_str().ok());
         assert_eq!(cn, Some("localhost"));
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let now = ::time::OffsetDateTime::now_utc().unix_timestamp();
         assert!(cert.validity().not_before.timestamp() <= now - 29);
     }
 

@@ -470,3 +470,7 @@ fn plan_failed(diags: Diagnostics) -> pb::plan_resource_change::Response {
         legacy_type_system: false,
     }
 }
+
+#[cfg(test)]
+#[path = "server_tests.rs"]
+mod tests;
