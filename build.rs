@@ -2,7 +2,11 @@
 //! generates tonic servers (no clients: the binary only serves; tests hand-roll their calls).
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let protos = ["proto/tfplugin5.proto", "proto/grpc_controller.proto", "proto/grpc_stdio.proto"];
+    let protos = [
+        "proto/tfplugin5.proto",
+        "proto/grpc_controller.proto",
+        "proto/grpc_stdio.proto",
+    ];
     for p in protos {
         println!("cargo:rerun-if-changed={p}");
     }

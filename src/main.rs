@@ -28,7 +28,9 @@ fn main() -> ExitCode {
         }
     }
     let mode = if debug {
-        Mode::Debug { provider_source: PROVIDER_SOURCE.to_string() }
+        Mode::Debug {
+            provider_source: PROVIDER_SOURCE.to_string(),
+        }
     } else {
         if !cookie::launched_by_terraform(std::env::var(cookie::MAGIC_COOKIE_KEY).ok().as_deref()) {
             eprint!("{}", cookie::not_a_plugin_message(PROVIDER_SOURCE));
@@ -36,7 +38,11 @@ fn main() -> ExitCode {
         }
         Mode::Managed
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             tracing::error!(error = %e, "cannot start the async runtime");

@@ -32,8 +32,12 @@ fn go_plugin_client_identity() -> ClientIdentity {
     use rcgen::*;
     let key = KeyPair::generate_for(&PKCS_ECDSA_P521_SHA512).expect("P-521 key");
     let mut params = CertificateParams::new(vec!["localhost".into()]).expect("params");
-    params.distinguished_name.push(DnType::CommonName, "localhost");
-    params.distinguished_name.push(DnType::OrganizationName, "HashiCorp");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "localhost");
+    params
+        .distinguished_name
+        .push(DnType::OrganizationName, "HashiCorp");
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     params.key_usages = vec![
         KeyUsagePurpose::DigitalSignature,
@@ -41,7 +45,10 @@ fn go_plugin_client_identity() -> ClientIdentity {
         KeyUsagePurpose::KeyAgreement,
         KeyUsagePurpose::KeyCertSign,
     ];
-    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth, ExtendedKeyUsagePurpose::ServerAuth];
+    params.extended_key_usages = vec![
+        ExtendedKeyUsagePurpose::ClientAuth,
+        ExtendedKeyUsagePurpose::ServerAuth,
+    ];
     let cert = params.self_signed(&key).expect("self-signed");
     ClientIdentity {
         pem: cert.pem(),
@@ -81,27 +88,47 @@ fn launch(client_cert_pem: Option<&str>) -> Plugin {
     let mut child = cmd.spawn().expect("spawn provider");
     let stdout = child.stdout.take().expect("stdout");
     let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("read handshake line");
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read handshake line");
     let fields: Vec<&str> = line.trim_end_matches('\n').split('|').collect();
-    assert_eq!(fields.len(), 6, "handshake line {line:?} must have 6 fields");
+    assert_eq!(
+        fields.len(),
+        6,
+        "handshake line {line:?} must have 6 fields"
+    );
     assert_eq!(&fields[..3], &["1", "5", "unix"], "line {line:?}");
     assert_eq!(fields[4], "grpc");
     let server_cert = if fields[5].is_empty() {
         None
     } else {
-        assert!(!fields[5].contains('='), "cert must be base64 without padding");
+        assert!(
+            !fields[5].contains('='),
+            "cert must be base64 without padding"
+        );
         Some(STANDARD_NO_PAD.decode(fields[5]).expect("raw std base64"))
     };
     let socket = PathBuf::from(fields[3]);
-    Plugin { child, socket, server_cert, line }
+    Plugin {
+        child,
+        socket,
+        server_cert,
+        line,
+    }
 }
 
 fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
 }
 
 /// A gRPC channel over the plugin's unix socket, through TLS when `tls` is given.
-async fn channel(socket: PathBuf, tls: Option<Arc<rustls::ClientConfig>>) -> Result<tonic::transport::Channel, String> {
+async fn channel(
+    socket: PathBuf,
+    tls: Option<Arc<rustls::ClientConfig>>,
+) -> Result<tonic::transport::Channel, String> {
     let connector = tower::service_fn(move |_: tonic::codegen::http::Uri| {
         let socket = socket.clone();
         let tls = tls.clone();
@@ -111,8 +138,14 @@ async fn channel(socket: PathBuf, tls: Option<Arc<rustls::ClientConfig>>) -> Res
                 None => Box::new(stream),
                 Some(config) => {
                     let name = rustls::pki_types::ServerName::try_from("localhost").expect("name");
-                    let tls = tokio_rustls::TlsConnector::from(config).connect(name, stream).await?;
-                    assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]), "server must negotiate ALPN h2");
+                    let tls = tokio_rustls::TlsConnector::from(config)
+                        .connect(name, stream)
+                        .await?;
+                    assert_eq!(
+                        tls.get_ref().1.alpn_protocol(),
+                        Some(&b"h2"[..]),
+                        "server must negotiate ALPN h2"
+                    );
                     Box::new(tls)
                 }
             };
@@ -146,7 +179,9 @@ fn tls_config(
         .dangerous()
         .with_custom_certificate_verifier(verifier);
     let mut config = match client {
-        Some(id) => builder.with_client_auth_cert(vec![id.cert.clone()], id.key.clone_key()).expect("client auth"),
+        Some(id) => builder
+            .with_client_auth_cert(vec![id.cert.clone()], id.key.clone_key())
+            .expect("client auth"),
         None => builder.with_no_client_auth(),
     };
     config.alpn_protocols = vec![b"h2".to_vec()];
@@ -173,7 +208,9 @@ impl rustls::client::danger::ServerCertVerifier for PinnedServer {
         if end_entity.as_ref() == self.cert.as_slice() {
             Ok(rustls::client::danger::ServerCertVerified::assertion())
         } else {
-            Err(rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer))
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::UnknownIssuer,
+            ))
         }
     }
     fn verify_tls12_signature(
@@ -197,21 +234,38 @@ impl rustls::client::danger::ServerCertVerifier for PinnedServer {
     }
 }
 
-async fn unary<Req, Resp>(channel: tonic::transport::Channel, path: &'static str, req: Req) -> Result<Resp, tonic::Status>
+async fn unary<Req, Resp>(
+    channel: tonic::transport::Channel,
+    path: &'static str,
+    req: Req,
+) -> Result<Resp, tonic::Status>
 where
     Req: prost::Message + Send + Sync + 'static,
     Resp: prost::Message + Default + Send + Sync + 'static,
 {
     let mut grpc = tonic::client::Grpc::new(channel);
-    grpc.ready().await.map_err(|e| tonic::Status::unavailable(e.to_string()))?;
-    let codec = tonic_prost::ProstCodec::<Req, Resp>::default();
-    grpc.unary(tonic::Request::new(req), PathAndQuery::from_static(path), codec)
+    grpc.ready()
         .await
-        .map(|r| r.into_inner())
+        .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
+    let codec = tonic_prost::ProstCodec::<Req, Resp>::default();
+    grpc.unary(
+        tonic::Request::new(req),
+        PathAndQuery::from_static(path),
+        codec,
+    )
+    .await
+    .map(|r| r.into_inner())
 }
 
-async fn get_schema(ch: tonic::transport::Channel) -> Result<pb::get_provider_schema::Response, tonic::Status> {
-    unary(ch, "/tfplugin5.Provider/GetSchema", pb::get_provider_schema::Request {}).await
+async fn get_schema(
+    ch: tonic::transport::Channel,
+) -> Result<pb::get_provider_schema::Response, tonic::Status> {
+    unary(
+        ch,
+        "/tfplugin5.Provider/GetSchema",
+        pb::get_provider_schema::Request {},
+    )
+    .await
 }
 
 async fn shutdown(ch: tonic::transport::Channel) -> Result<plugin_pb::Empty, tonic::Status> {
@@ -230,12 +284,28 @@ fn wait_exit(child: &mut Child, limit: Duration) -> Option<(std::process::ExitSt
 }
 
 fn assert_schema(resp: &pb::get_provider_schema::Response) {
-    assert!(resp.provider.as_ref().and_then(|s| s.block.as_ref()).is_some(), "provider schema with a block");
-    assert!(!resp.resource_schemas.is_empty(), "at least one resource type");
-    for s in resp.resource_schemas.values().chain(resp.data_source_schemas.values()) {
+    assert!(
+        resp.provider
+            .as_ref()
+            .and_then(|s| s.block.as_ref())
+            .is_some(),
+        "provider schema with a block"
+    );
+    assert!(
+        !resp.resource_schemas.is_empty(),
+        "at least one resource type"
+    );
+    for s in resp
+        .resource_schemas
+        .values()
+        .chain(resp.data_source_schemas.values())
+    {
         assert!(s.block.is_some());
     }
-    let caps = resp.server_capabilities.as_ref().expect("server capabilities");
+    let caps = resp
+        .server_capabilities
+        .as_ref()
+        .expect("server capabilities");
     assert!(!caps.plan_destroy && caps.get_provider_schema_optional);
 }
 
@@ -243,29 +313,53 @@ fn assert_schema(resp: &pb::get_provider_schema::Response) {
 fn automtls_handshake_get_schema_health_and_shutdown() {
     let id = go_plugin_client_identity();
     let mut plugin = launch(Some(&id.pem));
-    let server_cert = plugin.server_cert.clone().expect("AutoMTLS: a server certificate in the handshake line");
+    let server_cert = plugin
+        .server_cert
+        .clone()
+        .expect("AutoMTLS: a server certificate in the handshake line");
     assert!(plugin.socket.exists());
     let rt = rt();
-    for versions in [&[&rustls::version::TLS13][..], &[&rustls::version::TLS12][..]] {
+    for versions in [
+        &[&rustls::version::TLS13][..],
+        &[&rustls::version::TLS12][..],
+    ] {
         let ch = rt
-            .block_on(channel(plugin.socket.clone(), Some(tls_config(&server_cert, Some(&id), versions))))
+            .block_on(channel(
+                plugin.socket.clone(),
+                Some(tls_config(&server_cert, Some(&id), versions)),
+            ))
             .expect("mTLS connect");
-        let resp = rt.block_on(get_schema(ch.clone())).expect("GetSchema over mTLS");
+        let resp = rt
+            .block_on(get_schema(ch.clone()))
+            .expect("GetSchema over mTLS");
         assert_schema(&resp);
         let health = rt
             .block_on(unary::<_, tonic_health::pb::HealthCheckResponse>(
                 ch.clone(),
                 "/grpc.health.v1.Health/Check",
-                tonic_health::pb::HealthCheckRequest { service: "plugin".into() },
+                tonic_health::pb::HealthCheckRequest {
+                    service: "plugin".into(),
+                },
             ))
             .expect("health");
-        assert_eq!(health.status, tonic_health::pb::health_check_response::ServingStatus::Serving as i32);
+        assert_eq!(
+            health.status,
+            tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+        );
     }
     let ch = rt
-        .block_on(channel(plugin.socket.clone(), Some(tls_config(&server_cert, Some(&id), &[&rustls::version::TLS13]))))
+        .block_on(channel(
+            plugin.socket.clone(),
+            Some(tls_config(
+                &server_cert,
+                Some(&id),
+                &[&rustls::version::TLS13],
+            )),
+        ))
         .expect("connect");
     rt.block_on(shutdown(ch)).expect("Shutdown");
-    let (status, took) = wait_exit(&mut plugin.child, Duration::from_secs(2)).expect("exits after Shutdown");
+    let (status, took) =
+        wait_exit(&mut plugin.child, Duration::from_secs(2)).expect("exits after Shutdown");
     assert!(status.success(), "exit status {status:?}");
     assert!(took < Duration::from_secs(1), "took {took:?}");
     assert!(!plugin.socket.exists(), "socket file removed on exit");
@@ -279,17 +373,39 @@ fn wrong_or_missing_client_certificate_is_refused() {
     let server_cert = plugin.server_cert.clone().expect("server cert");
     let rt = rt();
     let good = rt.block_on(async {
-        let ch = channel(plugin.socket.clone(), Some(tls_config(&server_cert, Some(&id), &[&rustls::version::TLS13]))).await?;
+        let ch = channel(
+            plugin.socket.clone(),
+            Some(tls_config(
+                &server_cert,
+                Some(&id),
+                &[&rustls::version::TLS13],
+            )),
+        )
+        .await?;
         get_schema(ch).await.map_err(|s| s.to_string())
     });
-    assert!(good.is_ok(), "the pinned client certificate is accepted: {good:?}");
+    assert!(
+        good.is_ok(),
+        "the pinned client certificate is accepted: {good:?}"
+    );
     for client in [Some(&other), None] {
-        for versions in [&[&rustls::version::TLS13][..], &[&rustls::version::TLS12][..]] {
+        for versions in [
+            &[&rustls::version::TLS13][..],
+            &[&rustls::version::TLS12][..],
+        ] {
             let result = rt.block_on(async {
-                let ch = channel(plugin.socket.clone(), Some(tls_config(&server_cert, client, versions))).await?;
+                let ch = channel(
+                    plugin.socket.clone(),
+                    Some(tls_config(&server_cert, client, versions)),
+                )
+                .await?;
                 get_schema(ch).await.map_err(|s| s.to_string())
             });
-            assert!(result.is_err(), "client cert {:?} over {versions:?} must be refused", client.map(|_| "other"));
+            assert!(
+                result.is_err(),
+                "client cert {:?} over {versions:?} must be refused",
+                client.map(|_| "other")
+            );
         }
     }
     // Plaintext against a TLS server fails too.
@@ -310,7 +426,10 @@ fn without_cookie_it_explains_itself_and_exits_non_zero() {
     assert!(!out.status.success());
     assert!(out.stdout.is_empty(), "nothing on stdout");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("This binary is a plugin") && err.contains("dev_overrides"), "{err}");
+    assert!(
+        err.contains("This binary is a plugin") && err.contains("dev_overrides"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -321,11 +440,21 @@ fn sigint_is_ignored() {
     // SAFETY: sending a signal to our own child process.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
     std::thread::sleep(Duration::from_millis(300));
-    assert!(plugin.child.try_wait().expect("try_wait").is_none(), "still running after SIGINT");
+    assert!(
+        plugin.child.try_wait().expect("try_wait").is_none(),
+        "still running after SIGINT"
+    );
     let rt = rt();
     let server_cert = plugin.server_cert.clone().expect("cert");
     let ch = rt
-        .block_on(channel(plugin.socket.clone(), Some(tls_config(&server_cert, Some(&id), &[&rustls::version::TLS13]))))
+        .block_on(channel(
+            plugin.socket.clone(),
+            Some(tls_config(
+                &server_cert,
+                Some(&id),
+                &[&rustls::version::TLS13],
+            )),
+        ))
         .expect("connect");
     rt.block_on(get_schema(ch)).expect("still serving");
 }
@@ -335,7 +464,9 @@ fn plaintext_without_client_cert() {
     let mut plugin = launch(None);
     assert!(plugin.line.ends_with("|grpc|\n"), "{:?}", plugin.line);
     let rt = rt();
-    let ch = rt.block_on(channel(plugin.socket.clone(), None)).expect("h2c connect");
+    let ch = rt
+        .block_on(channel(plugin.socket.clone(), None))
+        .expect("h2c connect");
     assert_schema(&rt.block_on(get_schema(ch.clone())).expect("GetSchema"));
     rt.block_on(shutdown(ch)).expect("Shutdown");
     assert!(wait_exit(&mut plugin.child, Duration::from_secs(1)).is_some());
@@ -356,7 +487,10 @@ fn debug_mode_prints_reattach_config_and_stops_on_ctrl_c() {
     let mut text = String::new();
     let json = loop {
         let mut line = String::new();
-        assert!(reader.read_line(&mut line).expect("read") > 0, "no reattach line in {text:?}");
+        assert!(
+            reader.read_line(&mut line).expect("read") > 0,
+            "no reattach line in {text:?}"
+        );
         text.push_str(&line);
         if let Some(rest) = line.trim().strip_prefix("TF_REATTACH_PROVIDERS='") {
             break rest.trim_end_matches('\'').to_string();
@@ -368,7 +502,9 @@ fn debug_mode_prints_reattach_config_and_stops_on_ctrl_c() {
     assert_eq!(entry["Pid"], child.id());
     let socket = PathBuf::from(entry["Addr"]["String"].as_str().expect("socket"));
     let rt = rt();
-    let ch = rt.block_on(channel(socket.clone(), None)).expect("plaintext connect");
+    let ch = rt
+        .block_on(channel(socket.clone(), None))
+        .expect("plaintext connect");
     assert_schema(&rt.block_on(get_schema(ch)).expect("GetSchema"));
     // SAFETY: signalling our own child.
     assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);

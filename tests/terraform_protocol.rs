@@ -13,10 +13,19 @@ use tpg::tfplugin5::{Block, NestingMode};
 fn assert_block_matches(tf_version: &str, what: &str, json: &Json, block: &Block) {
     for a in &block.attributes {
         let j = &json["attributes"][&a.name];
-        assert!(j.is_object(), "TF {tf_version}: {what}.{} missing from schema JSON", a.name);
+        assert!(
+            j.is_object(),
+            "TF {tf_version}: {what}.{} missing from schema JSON",
+            a.name
+        );
         let flag = |k: &str| j[k].as_bool().unwrap_or(false);
         assert_eq!(
-            (flag("required"), flag("optional"), flag("computed"), flag("sensitive")),
+            (
+                flag("required"),
+                flag("optional"),
+                flag("computed"),
+                flag("sensitive")
+            ),
             (a.required, a.optional, a.computed, a.sensitive),
             "TF {tf_version}: {what}.{} flags (required, optional, computed, sensitive)",
             a.name
@@ -31,8 +40,17 @@ fn assert_block_matches(tf_version: &str, what: &str, json: &Json, block: &Block
             NestingMode::Map => "map",
             NestingMode::Group => "group",
         };
-        assert_eq!(j["nesting_mode"], mode, "TF {tf_version}: {what}.{} nesting", nb.type_name);
-        assert_block_matches(tf_version, &format!("{what}.{}", nb.type_name), &j["block"], &nb.block);
+        assert_eq!(
+            j["nesting_mode"], mode,
+            "TF {tf_version}: {what}.{} nesting",
+            nb.type_name
+        );
+        assert_block_matches(
+            tf_version,
+            &format!("{what}.{}", nb.type_name),
+            &j["block"],
+            &nb.block,
+        );
     }
 }
 
@@ -43,8 +61,17 @@ fn providers_schema_json_matches_the_provider() {
         let wd = WorkDir::new(tf);
         wd.write_main_tf(&required_providers("genesys"));
         let schema = wd.provider_schema_json();
-        assert!(schema.is_object(), "TF {}: provider missing from `providers schema -json`", tf.version);
-        assert_block_matches(&tf.version, "provider", &schema["provider"]["block"], &provider.provider_schema().block);
+        assert!(
+            schema.is_object(),
+            "TF {}: provider missing from `providers schema -json`",
+            tf.version
+        );
+        assert_block_matches(
+            &tf.version,
+            "provider",
+            &schema["provider"]["block"],
+            &provider.provider_schema().block,
+        );
         let resources = provider.resources();
         let data_sources = provider.data_sources();
         assert!(!resources.is_empty() && !data_sources.is_empty());
@@ -56,14 +83,22 @@ fn providers_schema_json_matches_the_provider() {
         }
         for (name, d) in &data_sources {
             let j = &schema["data_source_schemas"][name];
-            assert!(j.is_object(), "TF {}: data source {name} missing", tf.version);
+            assert!(
+                j.is_object(),
+                "TF {}: data source {name} missing",
+                tf.version
+            );
             assert_block_matches(&tf.version, name, &j["block"], &d.schema().block);
         }
         let sensitive = schema["provider"]["block"]["attributes"]
             .as_object()
             .map(|m| m.values().filter(|a| a["sensitive"] == true).count())
             .unwrap_or(0);
-        assert!(sensitive > 0, "TF {}: the provider block has sensitive attributes", tf.version);
+        assert!(
+            sensitive > 0,
+            "TF {}: the provider block has sensitive attributes",
+            tf.version
+        );
     });
 }
 
@@ -109,7 +144,11 @@ fn validate_accepts_resource_with_nested_block_and_data_source() {
         wd.write_main_tf(&(required_providers("genesys") + VALID_CONFIG));
         let out = wd.run(&["validate"]);
         out.assert_success();
-        assert!(out.stdout.contains("The configuration is valid"), "TF {}:\n{out}", tf.version);
+        assert!(
+            out.stdout.contains("The configuration is valid"),
+            "TF {}:\n{out}",
+            tf.version
+        );
         let json = wd.run(&["validate", "-json"]);
         let v: Json = serde_json::from_str(&json.stdout).expect("validate -json");
         assert_eq!(v["valid"], true, "TF {}: {v}", tf.version);
@@ -121,7 +160,10 @@ fn validate_accepts_resource_with_nested_block_and_data_source() {
 fn validate_rejects_wrongly_typed_attribute_with_a_diagnostic() {
     for_each_terraform(|tf| {
         let wd = WorkDir::new(tf);
-        let bad = VALID_CONFIG.replace("substitutions = {\n    company = \"Acme\"\n  }", "substitutions = [\"not\", \"a map\"]");
+        let bad = VALID_CONFIG.replace(
+            "substitutions = {\n    company = \"Acme\"\n  }",
+            "substitutions = [\"not\", \"a map\"]",
+        );
         assert_ne!(bad, VALID_CONFIG);
         wd.write_main_tf(&(required_providers("genesys") + &bad));
         let out = wd.run(&["validate", "-json"]);
@@ -131,8 +173,12 @@ fn validate_rejects_wrongly_typed_attribute_with_a_diagnostic() {
         let diags = v["diagnostics"].as_array().expect("diagnostics");
         assert!(
             diags.iter().any(|d| d["severity"] == "error"
-                && d["summary"].as_str().is_some_and(|s| s.contains("Incorrect attribute value type"))
-                && d["detail"].as_str().is_some_and(|s| s.contains("map of string required"))),
+                && d["summary"]
+                    .as_str()
+                    .is_some_and(|s| s.contains("Incorrect attribute value type"))
+                && d["detail"]
+                    .as_str()
+                    .is_some_and(|s| s.contains("map of string required"))),
             "TF {}: {v}",
             tf.version
         );
@@ -145,6 +191,7 @@ fn validate_rejects_unknown_nested_block_argument() {
         let wd = WorkDir::new(tf);
         let bad = VALID_CONFIG.replace("create = \"10m\"", "create = \"10m\"\n    forever = true");
         wd.write_main_tf(&(required_providers("genesys") + &bad));
-        wd.run(&["validate"]).assert_failure_containing("Unsupported argument");
+        wd.run(&["validate"])
+            .assert_failure_containing("Unsupported argument");
     });
 }

@@ -27,7 +27,11 @@ impl PinnedClientVerifier {
         let root_hints = super::der::certificate_subject(cert.as_ref())
             .map(|s| vec![DistinguishedName::from(s.to_vec())])
             .unwrap_or_default();
-        PinnedClientVerifier { pinned: cert, root_hints, algorithms }
+        PinnedClientVerifier {
+            pinned: cert,
+            root_hints,
+            algorithms,
+        }
     }
 }
 
@@ -54,7 +58,9 @@ impl ClientCertVerifier for PinnedClientVerifier {
             Ok(ClientCertVerified::assertion())
         } else {
             tracing::warn!("refused a TLS client: its certificate is not the one Terraform passed in PLUGIN_CLIENT_CERT");
-            Err(Error::InvalidCertificate(rustls::CertificateError::ApplicationVerificationFailure))
+            Err(Error::InvalidCertificate(
+                rustls::CertificateError::ApplicationVerificationFailure,
+            ))
         }
     }
 
@@ -104,6 +110,8 @@ mod tests {
         assert_eq!(v.root_hint_subjects().len(), 1);
         assert!(v.verify_client_cert(&pinned, &[], UnixTime::now()).is_ok());
         assert!(v.verify_client_cert(&cert(), &[], UnixTime::now()).is_err());
-        assert!(v.supported_verify_schemes().contains(&SignatureScheme::ECDSA_NISTP521_SHA512));
+        assert!(v
+            .supported_verify_schemes()
+            .contains(&SignatureScheme::ECDSA_NISTP521_SHA512));
     }
 }

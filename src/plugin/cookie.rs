@@ -4,7 +4,8 @@
 /// Environment variable carrying the cookie (Terraform's `Handshake` in internal/plugin/serve.go).
 pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
 /// The value Terraform sends; it never changes.
-pub const MAGIC_COOKIE_VALUE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
+pub const MAGIC_COOKIE_VALUE: &str =
+    "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 
 /// True when the process was launched by Terraform (the cookie matches).
 pub fn launched_by_terraform(cookie: Option<&str>) -> bool {
@@ -47,6 +48,10 @@ mod tests {
     #[test]
     fn message_says_what_the_binary_is_and_how_to_use_it() {
         let m = not_a_plugin_message("registry.terraform.io/local/genesys");
-        assert!(m.contains("plugin") && m.contains("dev_overrides") && m.contains("registry.terraform.io/local/genesys"));
+        assert!(
+            m.contains("plugin")
+                && m.contains("dev_overrides")
+                && m.contains("registry.terraform.io/local/genesys")
+        );
     }
 }

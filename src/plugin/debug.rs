@@ -32,7 +32,11 @@ mod tests {
 
     #[test]
     fn reattach_json_has_terraforms_keys() {
-        let j = reattach_json("registry.terraform.io/local/genesys", 42, Path::new("/tmp/plugin1"));
+        let j = reattach_json(
+            "registry.terraform.io/local/genesys",
+            42,
+            Path::new("/tmp/plugin1"),
+        );
         let v: serde_json::Value = serde_json::from_str(&j).expect("json");
         let p = &v["registry.terraform.io/local/genesys"];
         assert_eq!(p["Protocol"], "grpc");

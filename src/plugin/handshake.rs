@@ -15,14 +15,18 @@ pub const APP_PROTOCOL_VERSION: u32 = 5;
 pub fn negotiate(client_versions: Option<&str>) -> (u32, bool) {
     let offered = match client_versions {
         None => true,
-        Some(list) => list.split(',').any(|v| v.trim().parse::<u32>() == Ok(APP_PROTOCOL_VERSION)),
+        Some(list) => list
+            .split(',')
+            .any(|v| v.trim().parse::<u32>() == Ok(APP_PROTOCOL_VERSION)),
     };
     (APP_PROTOCOL_VERSION, offered)
 }
 
 /// The handshake line (with its newline) for a unix socket; `cert_der` is `None` without TLS.
 pub fn handshake_line(protocol: u32, socket_path: &str, cert_der: Option<&[u8]>) -> String {
-    let cert = cert_der.map(|d| STANDARD_NO_PAD.encode(d)).unwrap_or_default();
+    let cert = cert_der
+        .map(|d| STANDARD_NO_PAD.encode(d))
+        .unwrap_or_default();
     format!("{CORE_PROTOCOL_VERSION}|{protocol}|unix|{socket_path}|grpc|{cert}\n")
 }
 

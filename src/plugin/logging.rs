@@ -22,7 +22,9 @@ pub const MODULE: &str = "provider.terraform-provider-genesys";
 
 /// The level from `TF_LOG_PROVIDER`, else `TF_LOG` (as Terraform reads them); WARN when unset.
 pub fn level_from_env(tf_log_provider: Option<&str>, tf_log: Option<&str>) -> LevelFilter {
-    let raw = tf_log_provider.filter(|s| !s.is_empty()).or(tf_log.filter(|s| !s.is_empty()));
+    let raw = tf_log_provider
+        .filter(|s| !s.is_empty())
+        .or(tf_log.filter(|s| !s.is_empty()));
     match raw.map(|s| s.trim().to_ascii_uppercase()).as_deref() {
         Some("TRACE") | Some("JSON") => LevelFilter::TRACE,
         Some("DEBUG") => LevelFilter::DEBUG,
@@ -48,7 +50,10 @@ pub fn init() {
         .with_writer(std::io::stderr)
         .fmt_fields(JsonFields::new())
         .event_format(HclogFormat);
-    let _ = tracing_subscriber::registry().with(fmt).with(filter).try_init();
+    let _ = tracing_subscriber::registry()
+        .with(fmt)
+        .with(filter)
+        .try_init();
 }
 
 /// Formats one event as one hclog JSON line.
@@ -59,12 +64,23 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
     N: for<'a> FormatFields<'a> + 'static,
 {
-    fn format_event(&self, ctx: &FmtContext<'_, S, N>, mut writer: Writer<'_>, event: &Event<'_>) -> fmt::Result {
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
         let mut line = Map::new();
-        line.insert("@level".into(), Json::String(hclog_level(event.metadata().level()).into()));
+        line.insert(
+            "@level".into(),
+            Json::String(hclog_level(event.metadata().level()).into()),
+        );
         line.insert("@message".into(), Json::String(String::new()));
         line.insert("@module".into(), Json::String(MODULE.into()));
-        line.insert("@timestamp".into(), Json::String(hclog_timestamp(time::OffsetDateTime::now_utc())));
+        line.insert(
+            "@timestamp".into(),
+            Json::String(hclog_timestamp(time::OffsetDateTime::now_utc())),
+        );
         // Span fields (rpc name, type name), outermost first; JsonFields stored them as JSON text.
         if let Some(scope) = ctx.event_scope() {
             for span in scope.from_root() {
@@ -114,7 +130,11 @@ struct FieldVisitor<'a> {
 
 impl FieldVisitor<'_> {
     fn put(&mut self, field: &Field, value: Json) {
-        let key = if field.name() == "message" { "@message" } else { field.name() };
+        let key = if field.name() == "message" {
+            "@message"
+        } else {
+            field.name()
+        };
         self.line.insert(key.to_string(), value);
     }
 }
@@ -136,7 +156,12 @@ impl Visit for FieldVisitor<'_> {
         self.put(field, Json::Bool(value));
     }
     fn record_f64(&mut self, field: &Field, value: f64) {
-        self.put(field, serde_json::Number::from_f64(value).map(Json::Number).unwrap_or(Json::Null));
+        self.put(
+            field,
+            serde_json::Number::from_f64(value)
+                .map(Json::Number)
+                .unwrap_or(Json::Null),
+        );
     }
 }
 
@@ -153,7 +178,10 @@ mod tests {
 
     #[test]
     fn level_prefers_tf_log_provider() {
-        assert_eq!(level_from_env(Some("debug"), Some("TRACE")), LevelFilter::DEBUG);
+        assert_eq!(
+            level_from_env(Some("debug"), Some("TRACE")),
+            LevelFilter::DEBUG
+        );
         assert_eq!(level_from_env(None, Some("TRACE")), LevelFilter::TRACE);
         assert_eq!(level_from_env(Some(""), Some("off")), LevelFilter::OFF);
         assert_eq!(level_from_env(None, None), LevelFilter::WARN);

@@ -36,7 +36,9 @@ const DRAIN_TIMEOUT: Duration = Duration::from_millis(300);
 /// Serves `provider` until told to stop.
 pub async fn serve(provider: Arc<dyn Provider>, mode: Mode) -> Result<(), PluginError> {
     let socket = PluginSocket::bind_default()?;
-    let client_cert = std::env::var("PLUGIN_CLIENT_CERT").ok().filter(|c| !c.trim().is_empty());
+    let client_cert = std::env::var("PLUGIN_CLIENT_CERT")
+        .ok()
+        .filter(|c| !c.trim().is_empty());
     let acceptor = match (&mode, client_cert) {
         (Mode::Managed, Some(pem)) => {
             let identity = tls::generate_server_identity()?;
@@ -47,25 +49,33 @@ pub async fn serve(provider: Arc<dyn Provider>, mode: Mode) -> Result<(), Plugin
     };
     let shutdown = CancellationToken::new();
     let router = build_router(provider, shutdown.clone()).await;
-    let incoming = accept_loop(socket.listener_handle(), acceptor.as_ref().map(|(a, _)| a.clone()), shutdown.clone());
+    let incoming = accept_loop(
+        socket.listener_handle(),
+        acceptor.as_ref().map(|(a, _)| a.clone()),
+        shutdown.clone(),
+    );
 
     let announce = match &mode {
         Mode::Managed => {
-            let (version, offered) = negotiate(std::env::var("PLUGIN_PROTOCOL_VERSIONS").ok().as_deref());
+            let (version, offered) =
+                negotiate(std::env::var("PLUGIN_PROTOCOL_VERSIONS").ok().as_deref());
             if !offered {
                 tracing::warn!("the plugin client did not offer protocol 5; Terraform will report the mismatch");
             }
             let cert = acceptor.as_ref().map(|(_, c)| c.as_ref());
             handshake_line(version, &socket.path().to_string_lossy(), cert)
         }
-        Mode::Debug { provider_source } => reattach_instructions(provider_source, std::process::id(), socket.path()),
+        Mode::Debug { provider_source } => {
+            reattach_instructions(provider_source, std::process::id(), socket.path())
+        }
     };
     spawn_signal_handler(&mode, shutdown.clone())?;
     write_stdout(&announce)?;
     tracing::debug!(socket = %socket.path().display(), tls = acceptor.is_some(), "plugin server ready");
 
     let stopped = shutdown.clone();
-    let server = router.serve_with_incoming_shutdown(incoming, async move { stopped.cancelled().await });
+    let server =
+        router.serve_with_incoming_shutdown(incoming, async move { stopped.cancelled().await });
     tokio::select! {
         result = server => result?,
         () = async { shutdown.cancelled().await; tokio::time::sleep(DRAIN_TIMEOUT).await } => {
@@ -76,13 +86,24 @@ pub async fn serve(provider: Arc<dyn Provider>, mode: Mode) -> Result<(), Plugin
     Ok(())
 }
 
-async fn build_router(provider: Arc<dyn Provider>, shutdown: CancellationToken) -> tonic::transport::server::Router {
+async fn build_router(
+    provider: Arc<dyn Provider>,
+    shutdown: CancellationToken,
+) -> tonic::transport::server::Router {
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
-    health_reporter.set_service_status("plugin", tonic_health::ServingStatus::Serving).await;
+    health_reporter
+        .set_service_status("plugin", tonic_health::ServingStatus::Serving)
+        .await;
     tonic::transport::Server::builder()
         .add_service(health_service)
-        .add_service(plugin_pb::grpc_controller_server::GrpcControllerServer::new(Controller { shutdown: shutdown.clone() }))
-        .add_service(plugin_pb::grpc_stdio_server::GrpcStdioServer::new(Stdio { shutdown }))
+        .add_service(
+            plugin_pb::grpc_controller_server::GrpcControllerServer::new(Controller {
+                shutdown: shutdown.clone(),
+            }),
+        )
+        .add_service(plugin_pb::grpc_stdio_server::GrpcStdioServer::new(Stdio {
+            shutdown,
+        }))
         .add_service(ProviderService::new(provider).into_server())
 }
 
@@ -117,11 +138,15 @@ fn accept_loop(
                 Some(acceptor) => {
                     let acceptor = acceptor.clone();
                     tokio::spawn(async move {
-                        match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                        match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream))
+                            .await
+                        {
                             Ok(Ok(tls)) => {
                                 let _ = tx.send(Ok(Conn::Tls(Box::new(tls)))).await;
                             }
-                            Ok(Err(e)) => tracing::warn!(error = %e, "TLS handshake with plugin client failed"),
+                            Ok(Err(e)) => {
+                                tracing::warn!(error = %e, "TLS handshake with plugin client failed")
+                            }
                             Err(_) => tracing::warn!("TLS handshake with plugin client timed out"),
                         }
                     });
@@ -145,7 +170,9 @@ fn spawn_signal_handler(mode: &Mode, shutdown: CancellationToken) -> Result<(), 
                 shutdown.cancel();
                 return;
             }
-            tracing::info!("ignoring SIGINT: Terraform stops providers through the plugin protocol");
+            tracing::info!(
+                "ignoring SIGINT: Terraform stops providers through the plugin protocol"
+            );
         }
     });
     Ok(())
@@ -153,6 +180,7 @@ fn spawn_signal_handler(mode: &Mode, shutdown: CancellationToken) -> Result<(), 
 
 fn write_stdout(text: &str) -> Result<(), PluginError> {
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes()).map_err(PluginError::Handshake)?;
+    out.write_all(text.as_bytes())
+        .map_err(PluginError::Handshake)?;
     out.flush().map_err(PluginError::Handshake)
 }

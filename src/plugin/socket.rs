@@ -16,14 +16,24 @@ impl PluginSocket {
     pub fn bind_in(dir: &Path) -> Result<Self, PluginError> {
         let mut last_err = None;
         for _ in 0..8 {
-            let path = dir.join(format!("plugin{:012}", rand::random::<u64>() % 1_000_000_000_000));
+            let path = dir.join(format!(
+                "plugin{:012}",
+                rand::random::<u64>() % 1_000_000_000_000
+            ));
             match UnixListener::bind(&path) {
-                Ok(listener) => return Ok(PluginSocket { listener: std::sync::Arc::new(listener), path }),
+                Ok(listener) => {
+                    return Ok(PluginSocket {
+                        listener: std::sync::Arc::new(listener),
+                        path,
+                    })
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => last_err = Some(e),
                 Err(e) => return Err(PluginError::Socket(e)),
             }
         }
-        Err(PluginError::Socket(last_err.unwrap_or_else(|| std::io::Error::other("no free socket name"))))
+        Err(PluginError::Socket(last_err.unwrap_or_else(|| {
+            std::io::Error::other("no free socket name")
+        })))
     }
 
     /// Binds in `PLUGIN_UNIX_SOCKET_DIR` when set, else the temp dir.
@@ -61,7 +71,10 @@ mod tests {
         let s = PluginSocket::bind_in(dir.path()).expect("bind");
         let path = s.path().to_path_buf();
         assert!(path.starts_with(dir.path()));
-        assert!(path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("plugin")));
+        assert!(path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("plugin")));
         assert!(path.exists());
         drop(s);
         assert!(!path.exists());

@@ -19,7 +19,11 @@ fn diagnostic_to_proto(d: &Diagnostic) -> pb::Diagnostic {
         severity: severity as i32,
         summary: d.summary.clone(),
         detail: d.detail.clone(),
-        attribute: d.attribute.as_ref().filter(|p| !p.is_root()).map(path_to_proto),
+        attribute: d
+            .attribute
+            .as_ref()
+            .filter(|p| !p.is_root())
+            .map(path_to_proto),
     }
 }
 
@@ -48,13 +52,24 @@ mod tests {
     #[test]
     fn every_diagnostic_has_a_severity_and_path_steps_map_one_to_one() {
         let mut d = Diagnostics::new();
-        d.error_at(AttributePath::attr("pages").then_index(2).then_key("k"), "bad", "detail");
+        d.error_at(
+            AttributePath::attr("pages").then_index(2).then_key("k"),
+            "bad",
+            "detail",
+        );
         d.warning("careful", "");
         let p = diagnostics_to_proto(&d);
         assert_eq!(p[0].severity, pb::diagnostic::Severity::Error as i32);
         assert_eq!(p[1].severity, pb::diagnostic::Severity::Warning as i32);
         assert!(p[1].attribute.is_none());
-        let steps: Vec<_> = p[0].attribute.as_ref().expect("path").steps.iter().map(|s| s.selector.clone()).collect();
+        let steps: Vec<_> = p[0]
+            .attribute
+            .as_ref()
+            .expect("path")
+            .steps
+            .iter()
+            .map(|s| s.selector.clone())
+            .collect();
         assert_eq!(
             steps,
             vec![

@@ -7,7 +7,10 @@ use crate::cty::type_json::encode_type;
 
 /// The wire form of a schema.
 pub fn schema_to_proto(schema: &Schema) -> pb::Schema {
-    pb::Schema { version: schema.version, block: Some(block_to_proto(&schema.block)) }
+    pb::Schema {
+        version: schema.version,
+        block: Some(block_to_proto(&schema.block)),
+    }
 }
 
 fn block_to_proto(block: &Block) -> pb::schema::Block {
@@ -88,7 +91,10 @@ mod tests {
         let b = p.block.expect("block");
         assert_eq!(b.description_kind, pb::StringKind::Markdown as i32);
         assert!(b.attributes[0].required && b.attributes[0].sensitive);
-        assert_eq!(b.block_types[0].nesting, pb::schema::nested_block::NestingMode::Single as i32);
+        assert_eq!(
+            b.block_types[0].nesting,
+            pb::schema::nested_block::NestingMode::Single as i32
+        );
         assert!(b.block_types[0].block.is_some());
     }
 }

@@ -3,7 +3,7 @@
 
 use super::diagnostics::Diagnostics;
 use super::proto::tfplugin5 as pb;
-use crate::cty::{msgpack, json, Type, Value};
+use crate::cty::{json, msgpack, Type, Value};
 
 /// Decodes a request value against `ty`. `what` names the value in the error message.
 pub fn decode(dv: Option<&pb::DynamicValue>, ty: &Type, what: &str) -> Result<Value, Diagnostics> {

@@ -51,14 +51,26 @@ impl ProviderService {
         for (name, resource) in provider.resources() {
             let schema = resource.schema();
             resource_schemas.insert(name.clone(), schema_to_proto(&schema));
-            resources.insert(name, ResourceEntry { ty: schema.block.implied_type(), resource });
+            resources.insert(
+                name,
+                ResourceEntry {
+                    ty: schema.block.implied_type(),
+                    resource,
+                },
+            );
         }
         let mut data_source_schemas = HashMap::new();
         let mut data_sources = HashMap::new();
         for (name, data_source) in provider.data_sources() {
             let schema = data_source.schema();
             data_source_schemas.insert(name.clone(), schema_to_proto(&schema));
-            data_sources.insert(name, DataSourceEntry { ty: schema.block.implied_type(), data_source });
+            data_sources.insert(
+                name,
+                DataSourceEntry {
+                    ty: schema.block.implied_type(),
+                    data_source,
+                },
+            );
         }
         let schema_response = pb::get_provider_schema::Response {
             provider: Some(schema_to_proto(&provider_schema)),
@@ -85,18 +97,25 @@ impl ProviderService {
     }
 
     fn resource(&self, type_name: &str) -> Result<&ResourceEntry, Diagnostics> {
-        self.resources.get(type_name).ok_or_else(|| unknown_type("resource", type_name))
+        self.resources
+            .get(type_name)
+            .ok_or_else(|| unknown_type("resource", type_name))
     }
 
     fn data_source(&self, type_name: &str) -> Result<&DataSourceEntry, Diagnostics> {
-        self.data_sources.get(type_name).ok_or_else(|| unknown_type("data source", type_name))
+        self.data_sources
+            .get(type_name)
+            .ok_or_else(|| unknown_type("data source", type_name))
     }
 }
 
 /// What this server can do: no destroy planning (Terraform fabricates the null plan), and the
 /// schema may be cached across processes (Terraform >= 1.6).
 fn server_capabilities() -> pb::ServerCapabilities {
-    pb::ServerCapabilities { plan_destroy: false, get_provider_schema_optional: true }
+    pb::ServerCapabilities {
+        plan_destroy: false,
+        get_provider_schema_optional: true,
+    }
 }
 
 fn unknown_type(kind: &str, type_name: &str) -> Diagnostics {
@@ -112,7 +131,10 @@ fn span(rpc: &'static str, type_name: &str) -> tracing::Span {
 
 #[tonic::async_trait]
 impl pb::provider_server::Provider for ProviderService {
-    async fn get_metadata(&self, _req: Request<pb::get_metadata::Request>) -> RpcResult<pb::get_metadata::Response> {
+    async fn get_metadata(
+        &self,
+        _req: Request<pb::get_metadata::Request>,
+    ) -> RpcResult<pb::get_metadata::Response> {
         let _g = span("GetMetadata", "").entered();
         let mut resources: Vec<_> = self.resources.keys().cloned().collect();
         resources.sort();
@@ -125,7 +147,10 @@ impl pb::provider_server::Provider for ProviderService {
                 .into_iter()
                 .map(|type_name| pb::get_metadata::DataSourceMetadata { type_name })
                 .collect(),
-            resources: resources.into_iter().map(|type_name| pb::get_metadata::ResourceMetadata { type_name }).collect(),
+            resources: resources
+                .into_iter()
+                .map(|type_name| pb::get_metadata::ResourceMetadata { type_name })
+                .collect(),
         }))
     }
 
@@ -144,7 +169,11 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> RpcResult<pb::prepare_provider_config::Response> {
         let req = req.into_inner();
         async {
-            let (prepared_config, diags) = match dynamic::decode(req.config.as_ref(), &self.provider_ty, "provider configuration") {
+            let (prepared_config, diags) = match dynamic::decode(
+                req.config.as_ref(),
+                &self.provider_ty,
+                "provider configuration",
+            ) {
                 Ok(config) => {
                     let diags = self.provider.validate_config(&config).await;
                     // Terraform ignores prepared_config; echo the config bytes unchanged.
@@ -168,13 +197,18 @@ impl pb::provider_server::Provider for ProviderService {
         let req = req.into_inner();
         async {
             let diags = match self.resource(&req.type_name) {
-                Ok(entry) => match dynamic::decode(req.config.as_ref(), &entry.ty, "resource configuration") {
-                    Ok(config) => entry.resource.validate(&config).await,
-                    Err(d) => d,
-                },
+                Ok(entry) => {
+                    match dynamic::decode(req.config.as_ref(), &entry.ty, "resource configuration")
+                    {
+                        Ok(config) => entry.resource.validate(&config).await,
+                        Err(d) => d,
+                    }
+                }
                 Err(d) => d,
             };
-            Ok(Response::new(pb::validate_resource_type_config::Response { diagnostics: diagnostics_to_proto(&diags) }))
+            Ok(Response::new(pb::validate_resource_type_config::Response {
+                diagnostics: diagnostics_to_proto(&diags),
+            }))
         }
         .instrument(span("ValidateResourceTypeConfig", &req.type_name))
         .await
@@ -187,13 +221,19 @@ impl pb::provider_server::Provider for ProviderService {
         let req = req.into_inner();
         async {
             let diags = match self.data_source(&req.type_name) {
-                Ok(entry) => match dynamic::decode(req.config.as_ref(), &entry.ty, "data source configuration") {
+                Ok(entry) => match dynamic::decode(
+                    req.config.as_ref(),
+                    &entry.ty,
+                    "data source configuration",
+                ) {
                     Ok(config) => entry.data_source.validate(&config).await,
                     Err(d) => d,
                 },
                 Err(d) => d,
             };
-            Ok(Response::new(pb::validate_data_source_config::Response { diagnostics: diagnostics_to_proto(&diags) }))
+            Ok(Response::new(pb::validate_data_source_config::Response {
+                diagnostics: diagnostics_to_proto(&diags),
+            }))
         }
         .instrument(span("ValidateDataSourceConfig", &req.type_name))
         .await
@@ -231,35 +271,57 @@ impl pb::provider_server::Provider for ProviderService {
         .await
     }
 
-    async fn configure(&self, req: Request<pb::configure::Request>) -> RpcResult<pb::configure::Response> {
+    async fn configure(
+        &self,
+        req: Request<pb::configure::Request>,
+    ) -> RpcResult<pb::configure::Response> {
         let req = req.into_inner();
         async {
-            let diags = match dynamic::decode(req.config.as_ref(), &self.provider_ty, "provider configuration") {
+            let diags = match dynamic::decode(
+                req.config.as_ref(),
+                &self.provider_ty,
+                "provider configuration",
+            ) {
                 Ok(config) => {
                     self.provider
-                        .configure(ConfigureRequest { terraform_version: req.terraform_version.clone(), config })
+                        .configure(ConfigureRequest {
+                            terraform_version: req.terraform_version.clone(),
+                            config,
+                        })
                         .await
                 }
                 Err(d) => d,
             };
-            Ok(Response::new(pb::configure::Response { diagnostics: diagnostics_to_proto(&diags) }))
+            Ok(Response::new(pb::configure::Response {
+                diagnostics: diagnostics_to_proto(&diags),
+            }))
         }
         .instrument(span("Configure", ""))
         .await
     }
 
-    async fn read_resource(&self, req: Request<pb::read_resource::Request>) -> RpcResult<pb::read_resource::Response> {
+    async fn read_resource(
+        &self,
+        req: Request<pb::read_resource::Request>,
+    ) -> RpcResult<pb::read_resource::Response> {
         let req = req.into_inner();
         async {
             let entry = match self.resource(&req.type_name) {
                 Ok(e) => e,
                 Err(d) => return Ok(Response::new(read_failed(d, &req))),
             };
-            let current_state = match dynamic::decode(req.current_state.as_ref(), &entry.ty, "current state") {
-                Ok(v) => v,
-                Err(d) => return Ok(Response::new(read_failed(d, &req))),
-            };
-            let resp = entry.resource.read(ReadRequest { current_state, private: req.private.clone() }).await;
+            let current_state =
+                match dynamic::decode(req.current_state.as_ref(), &entry.ty, "current state") {
+                    Ok(v) => v,
+                    Err(d) => return Ok(Response::new(read_failed(d, &req))),
+                };
+            let resp = entry
+                .resource
+                .read(ReadRequest {
+                    current_state,
+                    private: req.private.clone(),
+                })
+                .await;
             let mut diags = resp.diagnostics;
             let new_state = encode_into(&resp.new_state, &entry.ty, "new state", &mut diags);
             Ok(Response::new(pb::read_resource::Response {
@@ -284,9 +346,21 @@ impl pb::provider_server::Provider for ProviderService {
             };
             let decoded = (|| {
                 Ok::<_, Diagnostics>(PlanRequest {
-                    prior_state: dynamic::decode(req.prior_state.as_ref(), &entry.ty, "prior state")?,
-                    proposed_new_state: dynamic::decode(req.proposed_new_state.as_ref(), &entry.ty, "proposed new state")?,
-                    config: dynamic::decode(req.config.as_ref(), &entry.ty, "resource configuration")?,
+                    prior_state: dynamic::decode(
+                        req.prior_state.as_ref(),
+                        &entry.ty,
+                        "prior state",
+                    )?,
+                    proposed_new_state: dynamic::decode(
+                        req.proposed_new_state.as_ref(),
+                        &entry.ty,
+                        "proposed new state",
+                    )?,
+                    config: dynamic::decode(
+                        req.config.as_ref(),
+                        &entry.ty,
+                        "resource configuration",
+                    )?,
                     prior_private: req.prior_private.clone(),
                 })
             })();
@@ -296,7 +370,8 @@ impl pb::provider_server::Provider for ProviderService {
             };
             let resp = entry.resource.plan(plan_req).await;
             let mut diags = resp.diagnostics;
-            let planned_state = encode_into(&resp.planned_state, &entry.ty, "planned state", &mut diags);
+            let planned_state =
+                encode_into(&resp.planned_state, &entry.ty, "planned state", &mut diags);
             Ok(Response::new(pb::plan_resource_change::Response {
                 planned_state,
                 requires_replace: resp.requires_replace.iter().map(path_to_proto).collect(),
@@ -330,9 +405,21 @@ impl pb::provider_server::Provider for ProviderService {
             };
             let decoded = (|| {
                 Ok::<_, Diagnostics>(ApplyRequest {
-                    prior_state: dynamic::decode(req.prior_state.as_ref(), &entry.ty, "prior state")?,
-                    planned_state: dynamic::decode(req.planned_state.as_ref(), &entry.ty, "planned state")?,
-                    config: dynamic::decode(req.config.as_ref(), &entry.ty, "resource configuration")?,
+                    prior_state: dynamic::decode(
+                        req.prior_state.as_ref(),
+                        &entry.ty,
+                        "prior state",
+                    )?,
+                    planned_state: dynamic::decode(
+                        req.planned_state.as_ref(),
+                        &entry.ty,
+                        "planned state",
+                    )?,
+                    config: dynamic::decode(
+                        req.config.as_ref(),
+                        &entry.ty,
+                        "resource configuration",
+                    )?,
                     planned_private: req.planned_private.clone(),
                 })
             })();
@@ -372,7 +459,11 @@ impl pb::provider_server::Provider for ProviderService {
             let (imported, mut diags) = entry.resource.import(&req.id).await;
             let mut imported_resources = Vec::with_capacity(imported.len());
             for item in imported {
-                let type_name = if item.type_name.is_empty() { req.type_name.clone() } else { item.type_name };
+                let type_name = if item.type_name.is_empty() {
+                    req.type_name.clone()
+                } else {
+                    item.type_name
+                };
                 let ty = match self.resource(&type_name) {
                     Ok(e) => &e.ty,
                     Err(d) => {
@@ -381,11 +472,13 @@ impl pb::provider_server::Provider for ProviderService {
                     }
                 };
                 match dynamic::encode(&item.state, ty, "imported state") {
-                    Ok(state) => imported_resources.push(pb::import_resource_state::ImportedResource {
-                        type_name,
-                        state: Some(state),
-                        private: item.private,
-                    }),
+                    Ok(state) => {
+                        imported_resources.push(pb::import_resource_state::ImportedResource {
+                            type_name,
+                            state: Some(state),
+                            private: item.private,
+                        })
+                    }
                     Err(d) => diags.extend(d),
                 }
             }
@@ -409,16 +502,28 @@ impl pb::provider_server::Provider for ProviderService {
         async {
             let (state, diags) = match self.data_source(&req.type_name) {
                 Err(d) => (None, d),
-                Ok(entry) => match dynamic::decode(req.config.as_ref(), &entry.ty, "data source configuration") {
+                Ok(entry) => match dynamic::decode(
+                    req.config.as_ref(),
+                    &entry.ty,
+                    "data source configuration",
+                ) {
                     Err(d) => (None, d),
                     Ok(config) => {
                         let (value, mut diags) = entry.data_source.read(config).await;
-                        let state = encode_unless_errors(&value, &entry.ty, "data source state", &mut diags);
+                        let state = encode_unless_errors(
+                            &value,
+                            &entry.ty,
+                            "data source state",
+                            &mut diags,
+                        );
                         (state, diags)
                     }
                 },
             };
-            Ok(Response::new(pb::read_data_source::Response { state, diagnostics: diagnostics_to_proto(&diags) }))
+            Ok(Response::new(pb::read_data_source::Response {
+                state,
+                diagnostics: diagnostics_to_proto(&diags),
+            }))
         }
         .instrument(span("ReadDataSource", &req.type_name))
         .await
@@ -428,12 +533,19 @@ impl pb::provider_server::Provider for ProviderService {
         let _g = span("Stop", "").entered();
         tracing::info!("stop requested: cancelling work in flight");
         self.provider.stop();
-        Ok(Response::new(pb::stop::Response { error: String::new() }))
+        Ok(Response::new(pb::stop::Response {
+            error: String::new(),
+        }))
     }
 }
 
 /// Encodes `value`; an encoding failure is added to `diags` and yields no value.
-fn encode_into(value: &Value, ty: &Type, what: &str, diags: &mut Diagnostics) -> Option<pb::DynamicValue> {
+fn encode_into(
+    value: &Value,
+    ty: &Type,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Option<pb::DynamicValue> {
     match dynamic::encode(value, ty, what) {
         Ok(v) => Some(v),
         Err(d) => {
@@ -445,7 +557,12 @@ fn encode_into(value: &Value, ty: &Type, what: &str, diags: &mut Diagnostics) ->
 
 /// Like [`encode_into`], but sends nothing when the provider already reported errors with a
 /// null value (Terraform then keeps what it had instead of a half-made object).
-fn encode_unless_errors(value: &Value, ty: &Type, what: &str, diags: &mut Diagnostics) -> Option<pb::DynamicValue> {
+fn encode_unless_errors(
+    value: &Value,
+    ty: &Type,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Option<pb::DynamicValue> {
     if diags.has_errors() && value.is_null() {
         return None;
     }
@@ -453,7 +570,10 @@ fn encode_unless_errors(value: &Value, ty: &Type, what: &str, diags: &mut Diagno
 }
 
 /// A ReadResource answer that keeps the current state and private bytes unchanged.
-fn read_failed(diags: Diagnostics, req: &pb::read_resource::Request) -> pb::read_resource::Response {
+fn read_failed(
+    diags: Diagnostics,
+    req: &pb::read_resource::Request,
+) -> pb::read_resource::Response {
     pb::read_resource::Response {
         new_state: req.current_state.clone(),
         diagnostics: diagnostics_to_proto(&diags),

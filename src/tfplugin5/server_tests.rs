@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::cty::{msgpack, AttributePath};
-use crate::tfplugin5::provider::{ImportedResource, PlanResponse, ReadResponse, ApplyResponse};
+use crate::tfplugin5::provider::{ApplyResponse, ImportedResource, PlanResponse, ReadResponse};
 use crate::tfplugin5::schema::{Attribute, Block, NestedBlock, NestingMode, Schema};
 use pb::provider_server::Provider as _;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,7 +20,10 @@ fn thing_schema() -> Schema {
             ],
             block_types: vec![NestedBlock {
                 type_name: "timeouts".into(),
-                block: Block { attributes: vec![Attribute::optional("create", Type::String, "c")], ..Block::default() },
+                block: Block {
+                    attributes: vec![Attribute::optional("create", Type::String, "c")],
+                    ..Block::default()
+                },
                 nesting: NestingMode::Single,
                 min_items: 0,
                 max_items: 0,
@@ -38,12 +41,20 @@ impl Resource for Thing {
     async fn validate(&self, config: &Value) -> Diagnostics {
         let mut d = Diagnostics::new();
         if config.get_str("name") == Some("bad") {
-            d.error_at(AttributePath::attr("name"), "Bad name", "bad is not allowed");
+            d.error_at(
+                AttributePath::attr("name"),
+                "Bad name",
+                "bad is not allowed",
+            );
         }
         d
     }
     async fn read(&self, req: ReadRequest) -> ReadResponse {
-        ReadResponse { new_state: req.current_state, private: req.private, diagnostics: Diagnostics::new() }
+        ReadResponse {
+            new_state: req.current_state,
+            private: req.private,
+            diagnostics: Diagnostics::new(),
+        }
     }
     async fn plan(&self, req: PlanRequest) -> PlanResponse {
         let mut planned = req.proposed_new_state;
@@ -60,12 +71,23 @@ impl Resource for Thing {
     async fn apply(&self, req: ApplyRequest) -> ApplyResponse {
         let mut new = req.planned_state;
         new.set("id", Value::string("id-1"));
-        ApplyResponse { new_state: new, private: b"p".to_vec(), diagnostics: Diagnostics::new() }
+        ApplyResponse {
+            new_state: new,
+            private: b"p".to_vec(),
+            diagnostics: Diagnostics::new(),
+        }
     }
     async fn import(&self, id: &str) -> (Vec<ImportedResource>, Diagnostics) {
         let mut state = Value::empty_object(&thing_schema().block.implied_type());
         state.set("id", Value::string(id));
-        (vec![ImportedResource { type_name: String::new(), state, private: vec![7] }], Diagnostics::new())
+        (
+            vec![ImportedResource {
+                type_name: String::new(),
+                state,
+                private: vec![7],
+            }],
+            Diagnostics::new(),
+        )
     }
 }
 
@@ -79,7 +101,10 @@ impl Provider for TestProvider {
     fn provider_schema(&self) -> Schema {
         Schema {
             version: 0,
-            block: Block { attributes: vec![Attribute::optional("token", Type::String, "t").sensitive()], ..Block::default() },
+            block: Block {
+                attributes: vec![Attribute::optional("token", Type::String, "t").sensitive()],
+                ..Block::default()
+            },
         }
     }
     fn resources(&self) -> Vec<(String, Arc<dyn Resource>)> {
@@ -102,11 +127,15 @@ fn service() -> (ProviderService, Arc<TestProvider>) {
 }
 
 fn is_error(d: &[pb::Diagnostic]) -> bool {
-    d.iter().any(|d| d.severity == pb::diagnostic::Severity::Error as i32)
+    d.iter()
+        .any(|d| d.severity == pb::diagnostic::Severity::Error as i32)
 }
 
 fn dv(value: &Value, ty: &Type) -> Option<pb::DynamicValue> {
-    Some(pb::DynamicValue { msgpack: msgpack::encode(value, ty).expect("encode"), json: vec![] })
+    Some(pb::DynamicValue {
+        msgpack: msgpack::encode(value, ty).expect("encode"),
+        json: vec![],
+    })
 }
 
 fn thing(name: &str, id: Value) -> Value {
@@ -121,14 +150,25 @@ fn thing(name: &str, id: Value) -> Value {
 #[tokio::test]
 async fn schema_lists_types_with_capabilities() {
     let (s, _) = service();
-    let r = s.get_schema(Request::new(pb::get_provider_schema::Request {})).await.expect("ok").into_inner();
+    let r = s
+        .get_schema(Request::new(pb::get_provider_schema::Request {}))
+        .await
+        .expect("ok")
+        .into_inner();
     assert!(r.provider.and_then(|p| p.block).is_some());
     let t = &r.resource_schemas["test_thing"];
     assert_eq!(t.version, 1);
-    assert_eq!(t.block.as_ref().expect("block").block_types[0].type_name, "timeouts");
+    assert_eq!(
+        t.block.as_ref().expect("block").block_types[0].type_name,
+        "timeouts"
+    );
     let caps = r.server_capabilities.expect("caps");
     assert!(caps.get_provider_schema_optional && !caps.plan_destroy);
-    let m = s.get_metadata(Request::new(pb::get_metadata::Request {})).await.expect("ok").into_inner();
+    let m = s
+        .get_metadata(Request::new(pb::get_metadata::Request {}))
+        .await
+        .expect("ok")
+        .into_inner();
     assert_eq!(m.resources[0].type_name, "test_thing");
 }
 
@@ -145,25 +185,37 @@ async fn unknown_type_names_are_error_diagnostics() {
         .into_inner();
     assert!(is_error(&v.diagnostics));
     let p = s
-        .plan_resource_change(Request::new(pb::plan_resource_change::Request { type_name: "nope".into(), ..Default::default() }))
+        .plan_resource_change(Request::new(pb::plan_resource_change::Request {
+            type_name: "nope".into(),
+            ..Default::default()
+        }))
         .await
         .expect("ok")
         .into_inner();
     assert!(is_error(&p.diagnostics) && p.planned_state.is_none());
     let i = s
-        .import_resource_state(Request::new(pb::import_resource_state::Request { type_name: "nope".into(), id: "x".into() }))
+        .import_resource_state(Request::new(pb::import_resource_state::Request {
+            type_name: "nope".into(),
+            id: "x".into(),
+        }))
         .await
         .expect("ok")
         .into_inner();
     assert!(is_error(&i.diagnostics) && i.imported_resources.is_empty());
     let d = s
-        .read_data_source(Request::new(pb::read_data_source::Request { type_name: "nope".into(), ..Default::default() }))
+        .read_data_source(Request::new(pb::read_data_source::Request {
+            type_name: "nope".into(),
+            ..Default::default()
+        }))
         .await
         .expect("ok")
         .into_inner();
     assert!(is_error(&d.diagnostics));
     let u = s
-        .upgrade_resource_state(Request::new(pb::upgrade_resource_state::Request { type_name: "nope".into(), ..Default::default() }))
+        .upgrade_resource_state(Request::new(pb::upgrade_resource_state::Request {
+            type_name: "nope".into(),
+            ..Default::default()
+        }))
         .await
         .expect("ok")
         .into_inner();
@@ -173,7 +225,10 @@ async fn unknown_type_names_are_error_diagnostics() {
 #[tokio::test]
 async fn garbage_values_become_diagnostics_not_panics() {
     let (s, _) = service();
-    let garbage = Some(pb::DynamicValue { msgpack: vec![0xc1, 0xff, 0x00], json: vec![] });
+    let garbage = Some(pb::DynamicValue {
+        msgpack: vec![0xc1, 0xff, 0x00],
+        json: vec![],
+    });
     let r = s
         .read_resource(Request::new(pb::read_resource::Request {
             type_name: "test_thing".into(),
@@ -187,7 +242,10 @@ async fn garbage_values_become_diagnostics_not_panics() {
     assert!(is_error(&r.diagnostics));
     assert_eq!(r.private, b"keep");
     let c = s
-        .configure(Request::new(pb::configure::Request { terraform_version: "1.0.3".into(), config: garbage }))
+        .configure(Request::new(pb::configure::Request {
+            terraform_version: "1.0.3".into(),
+            config: garbage,
+        }))
         .await
         .expect("ok")
         .into_inner();
@@ -197,7 +255,11 @@ async fn garbage_values_become_diagnostics_not_panics() {
 #[tokio::test]
 async fn stop_reaches_the_provider() {
     let (s, p) = service();
-    let r = s.stop(Request::new(pb::stop::Request {})).await.expect("ok").into_inner();
+    let r = s
+        .stop(Request::new(pb::stop::Request {}))
+        .await
+        .expect("ok")
+        .into_inner();
     assert!(r.error.is_empty());
     assert!(p.stopped.load(Ordering::SeqCst));
 }
@@ -217,7 +279,12 @@ async fn validate_diagnostic_carries_attribute_path() {
     let d = &v.diagnostics[0];
     assert_eq!(d.severity, pb::diagnostic::Severity::Error as i32);
     let step = &d.attribute.as_ref().expect("path").steps[0];
-    assert_eq!(step.selector, Some(pb::attribute_path::step::Selector::AttributeName("name".into())));
+    assert_eq!(
+        step.selector,
+        Some(pb::attribute_path::step::Selector::AttributeName(
+            "name".into()
+        ))
+    );
 }
 
 #[tokio::test]
@@ -228,7 +295,10 @@ async fn plan_apply_read_import_round_trip_in_msgpack() {
     let p = s
         .plan_resource_change(Request::new(pb::plan_resource_change::Request {
             type_name: "test_thing".into(),
-            prior_state: Some(pb::DynamicValue { msgpack: vec![0xc0], json: vec![] }),
+            prior_state: Some(pb::DynamicValue {
+                msgpack: vec![0xc0],
+                json: vec![],
+            }),
             proposed_new_state: dv(&config, &ty),
             config: dv(&config, &ty),
             prior_private: b"pp".to_vec(),
@@ -240,7 +310,10 @@ async fn plan_apply_read_import_round_trip_in_msgpack() {
     assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
     let planned = p.planned_state.expect("planned");
     assert!(planned.json.is_empty());
-    assert_eq!(msgpack::decode(&planned.msgpack, &ty).expect("decode"), thing("a", Value::Unknown));
+    assert_eq!(
+        msgpack::decode(&planned.msgpack, &ty).expect("decode"),
+        thing("a", Value::Unknown)
+    );
     assert_eq!(p.planned_private, b"pp");
     assert_eq!(p.requires_replace.len(), 1);
 
@@ -260,7 +333,10 @@ async fn plan_apply_read_import_round_trip_in_msgpack() {
     assert_eq!(new_state, thing("a", Value::string("id-1")));
 
     let i = s
-        .import_resource_state(Request::new(pb::import_resource_state::Request { type_name: "test_thing".into(), id: "x9".into() }))
+        .import_resource_state(Request::new(pb::import_resource_state::Request {
+            type_name: "test_thing".into(),
+            id: "x9".into(),
+        }))
         .await
         .expect("ok")
         .into_inner();
@@ -273,7 +349,10 @@ async fn plan_apply_read_import_round_trip_in_msgpack() {
     let r = s
         .read_resource(Request::new(pb::read_resource::Request {
             type_name: "test_thing".into(),
-            current_state: Some(pb::DynamicValue { msgpack: vec![], json }),
+            current_state: Some(pb::DynamicValue {
+                msgpack: vec![],
+                json,
+            }),
             private: b"priv".to_vec(),
             provider_meta: None,
         }))
@@ -281,7 +360,10 @@ async fn plan_apply_read_import_round_trip_in_msgpack() {
         .expect("ok")
         .into_inner();
     assert_eq!(r.private, b"priv");
-    assert_eq!(msgpack::decode(&r.new_state.expect("state").msgpack, &ty).expect("decode"), new_state);
+    assert_eq!(
+        msgpack::decode(&r.new_state.expect("state").msgpack, &ty).expect("decode"),
+        new_state
+    );
 }
 
 #[tokio::test]
@@ -290,7 +372,9 @@ async fn prepare_provider_config_echoes_the_config() {
     let ty = s.provider_ty.clone();
     let config = dv(&Value::object([("token", Value::string("t"))]), &ty);
     let r = s
-        .prepare_provider_config(Request::new(pb::prepare_provider_config::Request { config: config.clone() }))
+        .prepare_provider_config(Request::new(pb::prepare_provider_config::Request {
+            config: config.clone(),
+        }))
         .await
         .expect("ok")
         .into_inner();

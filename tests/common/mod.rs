@@ -5,6 +5,6 @@
 pub mod terraform;
 
 pub use terraform::{
-    for_each_terraform, provider_dir, required_providers, terraform_binaries, TerraformBin, TfOutput, WorkDir,
-    PROVIDER_SOURCE,
+    for_each_terraform, provider_dir, required_providers, terraform_binaries, TerraformBin,
+    TfOutput, WorkDir, PROVIDER_SOURCE,
 };

@@ -33,11 +33,17 @@ impl TerraformBin {
 /// Directory of the built provider binary (cargo builds it once for all integration tests).
 pub fn provider_dir() -> PathBuf {
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-genesys"));
-    bin.parent().expect("provider binary has a parent dir").to_path_buf()
+    bin.parent()
+        .expect("provider binary has a parent dir")
+        .to_path_buf()
 }
 
 fn version_of(path: &Path) -> Option<String> {
-    let out = Command::new(path).args(["version", "-json"]).env("CHECKPOINT_DISABLE", "1").output().ok()?;
+    let out = Command::new(path)
+        .args(["version", "-json"])
+        .env("CHECKPOINT_DISABLE", "1")
+        .output()
+        .ok()?;
     let v: Json = serde_json::from_slice(&out.stdout).ok()?;
     v["terraform_version"].as_str().map(str::to_string)
 }
@@ -52,7 +58,9 @@ pub fn terraform_binaries() -> Vec<TerraformBin> {
                 .filter(|p| !p.is_empty())
                 .map(|p| {
                     let path = PathBuf::from(p);
-                    let version = version_of(&path).unwrap_or_else(|| panic!("TPG_TERRAFORM_PATHS: {p} is not a working terraform"));
+                    let version = version_of(&path).unwrap_or_else(|| {
+                        panic!("TPG_TERRAFORM_PATHS: {p} is not a working terraform")
+                    });
                     TerraformBin { path, version }
                 })
                 .collect();
@@ -61,12 +69,21 @@ pub fn terraform_binaries() -> Vec<TerraformBin> {
         }
         let pinned = Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/terraform-1.0.3/terraform");
         let version = version_of(&pinned).unwrap_or_else(|| {
-            panic!("Terraform 1.0.3 not found at {}: run scripts/install-terraform.sh", pinned.display())
+            panic!(
+                "Terraform 1.0.3 not found at {}: run scripts/install-terraform.sh",
+                pinned.display()
+            )
         });
-        let mut bins = vec![TerraformBin { path: pinned, version }];
+        let mut bins = vec![TerraformBin {
+            path: pinned,
+            version,
+        }];
         if let Some(version) = version_of(Path::new("terraform")) {
             if bins.iter().all(|b| b.version != version) {
-                bins.push(TerraformBin { path: PathBuf::from("terraform"), version });
+                bins.push(TerraformBin {
+                    path: PathBuf::from("terraform"),
+                    version,
+                });
             }
         }
         bins
@@ -94,14 +111,21 @@ impl TfOutput {
     /// Panics unless the command failed and its output contains `needle`.
     pub fn assert_failure_containing(&self, needle: &str) -> &Self {
         assert_ne!(self.code, 0, "terraform unexpectedly succeeded:\n{self}");
-        assert!(self.stdout.contains(needle) || self.stderr.contains(needle), "expected {needle:?} in:\n{self}");
+        assert!(
+            self.stdout.contains(needle) || self.stderr.contains(needle),
+            "expected {needle:?} in:\n{self}"
+        );
         self
     }
 }
 
 impl std::fmt::Display for TfOutput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "exit code {}\n--- stdout ---\n{}\n--- stderr ---\n{}", self.code, self.stdout, self.stderr)
+        write!(
+            f,
+            "exit code {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.code, self.stdout, self.stderr
+        )
     }
 }
 
@@ -115,17 +139,27 @@ pub struct WorkDir {
 /// Subcommands that accept `-input=false`.
 const TAKES_INPUT_FLAG: &[&str] = &["plan", "apply", "destroy", "refresh", "import", "init"];
 /// Subcommands that accept `-no-color`.
-const TAKES_NO_COLOR: &[&str] = &["plan", "apply", "destroy", "refresh", "import", "init", "validate", "show", "output", "console"];
+const TAKES_NO_COLOR: &[&str] = &[
+    "plan", "apply", "destroy", "refresh", "import", "init", "validate", "show", "output",
+    "console",
+];
 
 impl WorkDir {
     pub fn new(tf: &TerraformBin) -> Self {
-        let dir = tempfile::Builder::new().prefix("tpg-tf-").tempdir().expect("temp dir");
+        let dir = tempfile::Builder::new()
+            .prefix("tpg-tf-")
+            .tempdir()
+            .expect("temp dir");
         let rc = format!(
             "provider_installation {{\n  dev_overrides {{\n    \"{PROVIDER_SOURCE}\" = \"{}\"\n  }}\n}}\n",
             provider_dir().display()
         );
         std::fs::write(dir.path().join("dev.tfrc"), rc).expect("write dev.tfrc");
-        WorkDir { dir, tf: tf.clone(), env: Vec::new() }
+        WorkDir {
+            dir,
+            tf: tf.clone(),
+            env: Vec::new(),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -174,7 +208,9 @@ impl WorkDir {
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {}: {e}", self.tf.path.display()));
+        let out = cmd
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.tf.path.display()));
         TfOutput {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -202,7 +238,8 @@ impl WorkDir {
         args.extend(file);
         let out = self.run(&args);
         out.assert_success();
-        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("show -json is not JSON ({e}):\n{out}"))
+        serde_json::from_str(&out.stdout)
+            .unwrap_or_else(|e| panic!("show -json is not JSON ({e}):\n{out}"))
     }
 
     /// The state file (`terraform.tfstate`) as JSON; `Json::Null` when there is none yet.
@@ -217,7 +254,8 @@ impl WorkDir {
     pub fn provider_schema_json(&self) -> Json {
         let out = self.run(&["providers", "schema", "-json"]);
         out.assert_success();
-        let v: Json = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("schema JSON ({e}):\n{out}"));
+        let v: Json = serde_json::from_str(&out.stdout)
+            .unwrap_or_else(|e| panic!("schema JSON ({e}):\n{out}"));
         v["provider_schemas"][PROVIDER_SOURCE].clone()
     }
 }
