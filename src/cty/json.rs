@@ -1,20 +1,217 @@
-//! JSON codec for values (raw state in UpgradeResourceState, DynamicValue.json fallback).
-//! PLACEHOLDER: owned by the cty worker.
+//! JSON codec for values: raw state in UpgradeResourceState, and the DynamicValue.json
+//! fallback. Numbers keep their decimal text (no f64 rounding); unknowns cannot be JSON.
 
-use super::{CodecError, Type, Value};
+use super::type_json::{encode_type, type_from_json};
+use super::{AttributePath, CodecError, Number, PathStep, Type, Value};
+use serde_json::Value as Json;
+use std::collections::BTreeMap;
+use unicode_normalization::UnicodeNormalization;
 
 /// Encodes a wholly known value as JSON against `ty`.
-pub fn encode_value(_value: &Value, _ty: &Type) -> Result<Vec<u8>, CodecError> {
-    Err(CodecError::new(
-        &Default::default(),
-        "JSON encoding not implemented yet",
-    ))
+pub fn encode_value(value: &Value, ty: &Type) -> Result<Vec<u8>, CodecError> {
+    let json = to_json(value, ty, &mut AttributePath::root())?;
+    serde_json::to_vec(&json).map_err(|e| CodecError::new(&AttributePath::root(), e.to_string()))
+}
+
+fn to_json(value: &Value, ty: &Type, path: &mut AttributePath) -> Result<Json, CodecError> {
+    let nest = |path: &mut AttributePath,
+                step: PathStep,
+                v: &Value,
+                t: &Type|
+     -> Result<Json, CodecError> {
+        path.steps.push(step);
+        let r = to_json(v, t, path);
+        path.steps.pop();
+        r
+    };
+    Ok(match (value, ty) {
+        (Value::Unknown, _) => {
+            return Err(CodecError::new(
+                path,
+                "unknown values cannot be written as JSON",
+            ))
+        }
+        (Value::Null, _) => Json::Null,
+        (Value::Dynamic(t, inner), Type::Dynamic) => {
+            let type_json: Json = serde_json::from_slice(&encode_type(t))
+                .map_err(|e| CodecError::new(path, e.to_string()))?;
+            let mut m = serde_json::Map::new();
+            m.insert("value".into(), to_json(inner, t, path)?);
+            m.insert("type".into(), type_json);
+            Json::Object(m)
+        }
+        (Value::String(s), Type::String) => Json::String(s.clone()),
+        (Value::Bool(b), Type::Bool) => Json::Bool(*b),
+        (Value::Number(n), Type::Number) => match n {
+            Number::Finite(_) => {
+                let text = n.to_string();
+                Json::Number(serde_json::Number::from_string_unchecked(text))
+            }
+            _ => return Err(CodecError::new(path, "infinity cannot be written as JSON")),
+        },
+        (Value::List(items) | Value::Set(items), Type::List(e) | Type::Set(e)) => Json::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| nest(path, PathStep::Index(i as i64), v, e))
+                .collect::<Result<_, _>>()?,
+        ),
+        (Value::Tuple(items) | Value::List(items), Type::Tuple(ts)) if items.len() == ts.len() => {
+            Json::Array(
+                items
+                    .iter()
+                    .zip(ts)
+                    .enumerate()
+                    .map(|(i, (v, t))| nest(path, PathStep::Index(i as i64), v, t))
+                    .collect::<Result<_, _>>()?,
+            )
+        }
+        (Value::Map(m) | Value::Object(m), Type::Map(e)) => {
+            let mut out = serde_json::Map::new();
+            for (k, v) in m {
+                out.insert(k.clone(), nest(path, PathStep::Key(k.clone()), v, e)?);
+            }
+            Json::Object(out)
+        }
+        (Value::Object(m), Type::Object(attrs)) => {
+            let mut out = serde_json::Map::new();
+            for (name, t) in attrs {
+                out.insert(
+                    name.clone(),
+                    nest(
+                        path,
+                        PathStep::Attribute(name.clone()),
+                        m.get(name).unwrap_or(&Value::Null),
+                        t,
+                    )?,
+                );
+            }
+            Json::Object(out)
+        }
+        _ => return Err(CodecError::new(path, "value does not match its type")),
+    })
 }
 
 /// Decodes JSON against `ty`; missing object attributes become null, unknown ones are errors.
-pub fn decode_value(_bytes: &[u8], _ty: &Type) -> Result<Value, CodecError> {
-    Err(CodecError::new(
-        &Default::default(),
-        "JSON decoding not implemented yet",
-    ))
+pub fn decode_value(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
+    let json: Json = serde_json::from_slice(bytes)
+        .map_err(|e| CodecError::new(&AttributePath::root(), format!("invalid JSON: {e}")))?;
+    from_json(&json, ty, &mut AttributePath::root(), 0)
+}
+
+/// Decodes an already-parsed JSON value against `ty`.
+pub fn from_json(
+    json: &Json,
+    ty: &Type,
+    path: &mut AttributePath,
+    depth: usize,
+) -> Result<Value, CodecError> {
+    if depth > super::msgpack::MAX_DEPTH {
+        return Err(CodecError::new(path, "value nested too deeply"));
+    }
+    let nest = |path: &mut AttributePath,
+                step: PathStep,
+                j: &Json,
+                t: &Type|
+     -> Result<Value, CodecError> {
+        path.steps.push(step);
+        let r = from_json(j, t, path, depth + 1);
+        path.steps.pop();
+        r
+    };
+    Ok(match (json, ty) {
+        (Json::Null, _) => Value::Null,
+        (Json::Object(m), Type::Dynamic) => {
+            let (Some(v), Some(t)) = (m.get("value"), m.get("type")) else {
+                return Err(CodecError::new(
+                    path,
+                    "dynamic value must be {\"value\":…,\"type\":…}",
+                ));
+            };
+            let t = type_from_json(t, depth + 1)?;
+            let inner = from_json(v, &t, path, depth + 1)?;
+            Value::Dynamic(t, Box::new(inner))
+        }
+        (Json::String(s), Type::String) => Value::String(s.nfc().collect()),
+        (Json::Bool(b), Type::String) => Value::String(b.to_string()),
+        (Json::Number(n), Type::String) => Value::String(n.to_string()),
+        (Json::Bool(b), Type::Bool) => Value::Bool(*b),
+        (Json::Number(n), Type::Number) => Value::Number(
+            Number::parse(&n.to_string()).map_err(|e| CodecError::new(path, e.to_string()))?,
+        ),
+        (Json::String(s), Type::Number) => {
+            Value::Number(Number::parse(s).map_err(|e| CodecError::new(path, e.to_string()))?)
+        }
+        (Json::Array(items), Type::List(e) | Type::Set(e)) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, j) in items.iter().enumerate() {
+                let v = nest(path, PathStep::Index(i as i64), j, e)?;
+                if matches!(ty, Type::Set(_)) && out.contains(&v) {
+                    continue;
+                }
+                out.push(v);
+            }
+            if matches!(ty, Type::Set(_)) {
+                Value::Set(out)
+            } else {
+                Value::List(out)
+            }
+        }
+        (Json::Array(items), Type::Tuple(ts)) if items.len() == ts.len() => Value::Tuple(
+            items
+                .iter()
+                .zip(ts)
+                .enumerate()
+                .map(|(i, (j, t))| nest(path, PathStep::Index(i as i64), j, t))
+                .collect::<Result<_, _>>()?,
+        ),
+        (Json::Object(m), Type::Map(e)) => {
+            let mut out = BTreeMap::new();
+            for (k, j) in m {
+                out.insert(
+                    k.nfc().collect::<String>(),
+                    nest(path, PathStep::Key(k.clone()), j, e)?,
+                );
+            }
+            Value::Map(out)
+        }
+        (Json::Object(m), Type::Object(attrs)) => {
+            if let Some(extra) = m.keys().find(|k| !attrs.contains_key(*k)) {
+                return Err(CodecError::new(
+                    path,
+                    format!("unsupported attribute {extra:?}"),
+                ));
+            }
+            let mut out = BTreeMap::new();
+            for (name, t) in attrs {
+                let v = match m.get(name) {
+                    Some(j) => nest(path, PathStep::Attribute(name.clone()), j, t)?,
+                    None => Value::Null,
+                };
+                out.insert(name.clone(), v);
+            }
+            Value::Object(out)
+        }
+        (j, t) => {
+            return Err(CodecError::new(
+                path,
+                format!(
+                    "{} is required, found {}",
+                    String::from_utf8_lossy(&encode_type(t)),
+                    json_kind(j)
+                ),
+            ))
+        }
+    })
+}
+
+fn json_kind(j: &Json) -> &'static str {
+    match j {
+        Json::Null => "null",
+        Json::Bool(_) => "a bool",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
+    }
 }

@@ -3,6 +3,7 @@
 //!
 //! This module knows nothing about gRPC, providers or Genesys.
 
+pub mod conform;
 pub mod error;
 pub mod json;
 pub mod msgpack;
@@ -12,6 +13,7 @@ pub mod type_json;
 pub mod types;
 pub mod value;
 
+pub use conform::conforms;
 pub use error::CodecError;
 pub use number::Number;
 pub use path::{AttributePath, PathStep};

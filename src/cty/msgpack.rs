@@ -1,19 +1,674 @@
-//! msgpack codec for DynamicValue (cty's wire format). PLACEHOLDER: owned by the cty worker.
+//! msgpack codec for DynamicValue, cty's wire format. Written by hand on top of `rmp`'s
+//! primitives because cty's encoding is driven by the schema's type (objects must list every
+//! attribute, numbers change representation by value, unknowns are extensions), which is not
+//! the shape serde derives.
 
-use super::{CodecError, Type, Value};
+use super::type_json::{decode_type, encode_type};
+use super::{AttributePath, CodecError, Number, Type, Value};
+use bigdecimal::BigDecimal;
+use rmp::Marker;
+use std::collections::BTreeMap;
+use std::str::FromStr;
+use unicode_normalization::UnicodeNormalization;
+
+/// Deepest nesting accepted on decode; deeper input is hostile, not a Terraform value.
+pub const MAX_DEPTH: usize = 64;
+/// Largest extension payload accepted (cty's own limit for refinements).
+const MAX_EXT_LEN: usize = 1024;
+/// The plain unknown value: fixext1, type 0, payload 0.
+const UNKNOWN: [u8; 3] = [0xd4, 0x00, 0x00];
 
 /// Encodes `value` as cty msgpack against `ty` (unknown = `d4 00 00`, null = `c0`).
-pub fn encode(_value: &Value, _ty: &Type) -> Result<Vec<u8>, CodecError> {
-    Err(CodecError::new(
-        &Default::default(),
-        "msgpack encoding not implemented yet",
-    ))
+pub fn encode(value: &Value, ty: &Type) -> Result<Vec<u8>, CodecError> {
+    let mut out = Vec::with_capacity(64);
+    let mut path = AttributePath::root();
+    encode_into(&mut out, value, ty, &mut path)?;
+    Ok(out)
+}
+
+fn io_err(path: &AttributePath) -> impl Fn(rmp::encode::ValueWriteError) -> CodecError + '_ {
+    move |e| CodecError::new(path, format!("msgpack write failed: {e}"))
+}
+
+fn encode_into(
+    out: &mut Vec<u8>,
+    value: &Value,
+    ty: &Type,
+    path: &mut AttributePath,
+) -> Result<(), CodecError> {
+    match value {
+        Value::Unknown => {
+            out.extend_from_slice(&UNKNOWN);
+            return Ok(());
+        }
+        Value::Null => {
+            out.push(0xc0);
+            return Ok(());
+        }
+        _ => {}
+    }
+    let mismatch = |path: &AttributePath, want: &str| {
+        CodecError::new(
+            path,
+            format!("{want} is required, found {}", kind_of(value)),
+        )
+    };
+    match ty {
+        Type::Dynamic => match value {
+            Value::Dynamic(t, inner) => {
+                rmp::encode::write_array_len(out, 2).map_err(io_err(path))?;
+                rmp::encode::write_bin(out, &encode_type(t)).map_err(io_err(path))?;
+                encode_into(out, inner, t, path)
+            }
+            _ => Err(CodecError::new(
+                path,
+                "a value of dynamic type must carry its concrete type",
+            )),
+        },
+        Type::String => match value {
+            Value::String(s) => rmp::encode::write_str(out, s).map_err(io_err(path)),
+            _ => Err(mismatch(path, "string")),
+        },
+        Type::Bool => match value {
+            Value::Bool(b) => {
+                rmp::encode::write_bool(out, *b).map_err(|e| CodecError::new(path, e.to_string()))
+            }
+            _ => Err(mismatch(path, "bool")),
+        },
+        Type::Number => match value {
+            Value::Number(n) => write_number(out, n, path),
+            _ => Err(mismatch(path, "number")),
+        },
+        Type::List(elem) | Type::Set(elem) => match value {
+            Value::List(items) | Value::Set(items) => {
+                rmp::encode::write_array_len(out, len_u32(items.len(), path)?)
+                    .map_err(io_err(path))?;
+                for (i, item) in items.iter().enumerate() {
+                    path.steps.push(super::PathStep::Index(i as i64));
+                    encode_into(out, item, elem, path)?;
+                    path.steps.pop();
+                }
+                Ok(())
+            }
+            _ => Err(mismatch(path, "list or set")),
+        },
+        Type::Tuple(elems) => match value {
+            Value::Tuple(items) | Value::List(items) if items.len() == elems.len() => {
+                rmp::encode::write_array_len(out, len_u32(items.len(), path)?)
+                    .map_err(io_err(path))?;
+                for (i, (item, t)) in items.iter().zip(elems).enumerate() {
+                    path.steps.push(super::PathStep::Index(i as i64));
+                    encode_into(out, item, t, path)?;
+                    path.steps.pop();
+                }
+                Ok(())
+            }
+            _ => Err(mismatch(
+                path,
+                &format!("tuple of {} elements", elems.len()),
+            )),
+        },
+        Type::Map(elem) => match value {
+            Value::Map(m) | Value::Object(m) => {
+                rmp::encode::write_map_len(out, len_u32(m.len(), path)?).map_err(io_err(path))?;
+                for (k, v) in m {
+                    rmp::encode::write_str(out, k).map_err(io_err(path))?;
+                    path.steps.push(super::PathStep::Key(k.clone()));
+                    encode_into(out, v, elem, path)?;
+                    path.steps.pop();
+                }
+                Ok(())
+            }
+            _ => Err(mismatch(path, "map")),
+        },
+        Type::Object(attrs) => match value {
+            Value::Object(m) => {
+                if let Some(extra) = m.keys().find(|k| !attrs.contains_key(*k)) {
+                    return Err(CodecError::new(
+                        path,
+                        format!("unsupported attribute {extra:?}"),
+                    ));
+                }
+                rmp::encode::write_map_len(out, len_u32(attrs.len(), path)?)
+                    .map_err(io_err(path))?;
+                for (name, t) in attrs {
+                    rmp::encode::write_str(out, name).map_err(io_err(path))?;
+                    path.steps.push(super::PathStep::Attribute(name.clone()));
+                    // Every attribute is on the wire; an absent one is null.
+                    encode_into(out, m.get(name).unwrap_or(&Value::Null), t, path)?;
+                    path.steps.pop();
+                }
+                Ok(())
+            }
+            _ => Err(mismatch(path, "object")),
+        },
+    }
+}
+
+fn len_u32(n: usize, path: &AttributePath) -> Result<u32, CodecError> {
+    u32::try_from(n).map_err(|_| CodecError::new(path, "collection too large for msgpack"))
+}
+
+/// Exact integers as ints, exactly representable values as float64, the rest as decimal text.
+fn write_number(out: &mut Vec<u8>, n: &Number, path: &AttributePath) -> Result<(), CodecError> {
+    let float_err = |e: rmp::encode::ValueWriteError| CodecError::new(path, e.to_string());
+    match n {
+        Number::PosInfinity => rmp::encode::write_f64(out, f64::INFINITY).map_err(float_err),
+        Number::NegInfinity => rmp::encode::write_f64(out, f64::NEG_INFINITY).map_err(float_err),
+        Number::Finite(d) => {
+            if let Some(i) = n.as_i64() {
+                rmp::encode::write_sint(out, i)
+                    .map_err(io_err(path))
+                    .map(|_| ())
+            } else if let Some(f) = exact_f64(d) {
+                rmp::encode::write_f64(out, f).map_err(float_err)
+            } else {
+                rmp::encode::write_str(out, &n.to_string()).map_err(io_err(path))
+            }
+        }
+    }
+}
+
+/// The f64 equal to `d`, when there is one.
+fn exact_f64(d: &BigDecimal) -> Option<f64> {
+    use bigdecimal::ToPrimitive;
+    let f = d.to_f64()?;
+    if !f.is_finite() {
+        return None;
+    }
+    let back = BigDecimal::from_str(&format!("{f:e}")).ok()?;
+    (back == *d).then_some(f)
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Unknown => "an unknown value",
+        Value::Null => "null",
+        Value::String(_) => "a string",
+        Value::Number(_) => "a number",
+        Value::Bool(_) => "a bool",
+        Value::List(_) => "a list",
+        Value::Set(_) => "a set",
+        Value::Map(_) => "a map",
+        Value::Tuple(_) => "a tuple",
+        Value::Object(_) => "an object",
+        Value::Dynamic(..) => "a dynamic value",
+    }
 }
 
 /// Decodes cty msgpack against `ty`. Malformed bytes give an error, never a panic.
-pub fn decode(_bytes: &[u8], _ty: &Type) -> Result<Value, CodecError> {
-    Err(CodecError::new(
-        &Default::default(),
-        "msgpack decoding not implemented yet",
-    ))
+pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
+    let mut r = Reader { buf: bytes, pos: 0 };
+    let mut path = AttributePath::root();
+    let v = r.value(ty, &mut path, 0)?;
+    if r.pos != bytes.len() {
+        return Err(CodecError::new(
+            &path,
+            format!("{} trailing bytes after the value", bytes.len() - r.pos),
+        ));
+    }
+    Ok(v)
+}
+
+struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize, path: &AttributePath) -> Result<&'a [u8], CodecError> {
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|e| *e <= self.buf.len())
+            .ok_or_else(|| CodecError::new(path, "unexpected end of msgpack data"))?;
+        let s = &self.buf[self.pos..end];
+        self.pos = end;
+        Ok(s)
+    }
+    fn u8(&mut self, path: &AttributePath) -> Result<u8, CodecError> {
+        Ok(self.take(1, path)?[0])
+    }
+    fn be(&mut self, n: usize, path: &AttributePath) -> Result<u64, CodecError> {
+        Ok(self
+            .take(n, path)?
+            .iter()
+            .fold(0u64, |acc, b| (acc << 8) | u64::from(*b)))
+    }
+    fn peek(&self, path: &AttributePath) -> Result<Marker, CodecError> {
+        self.buf
+            .get(self.pos)
+            .map(|b| Marker::from_u8(*b))
+            .ok_or_else(|| CodecError::new(path, "unexpected end of msgpack data"))
+    }
+    fn remaining(&self) -> usize {
+        self.buf.len() - self.pos
+    }
+
+    fn value(
+        &mut self,
+        ty: &Type,
+        path: &mut AttributePath,
+        depth: usize,
+    ) -> Result<Value, CodecError> {
+        if depth > MAX_DEPTH {
+            return Err(CodecError::new(path, "value nested too deeply"));
+        }
+        match self.peek(path)? {
+            Marker::Null => {
+                self.pos += 1;
+                return Ok(Value::Null);
+            }
+            m if ext_len(m).is_some() => {
+                self.skip_ext(path)?;
+                return Ok(Value::Unknown);
+            }
+            _ => {}
+        }
+        match ty {
+            Type::Dynamic => {
+                let n = self.array_len(path)?;
+                if n != 2 {
+                    return Err(CodecError::new(
+                        path,
+                        format!("dynamic value must be a 2-element array, found {n}"),
+                    ));
+                }
+                let type_bytes = match self.peek(path)? {
+                    Marker::Bin8 | Marker::Bin16 | Marker::Bin32 => self.bin(path)?,
+                    _ => self.str_bytes(path)?,
+                };
+                let t = decode_type(type_bytes).map_err(|e| {
+                    CodecError::new(path, format!("dynamic value type: {}", e.message))
+                })?;
+                let inner = self.value(&t, path, depth + 1)?;
+                Ok(Value::Dynamic(t, Box::new(inner)))
+            }
+            Type::String => {
+                let b = self.str_bytes(path)?;
+                let s = std::str::from_utf8(b)
+                    .map_err(|_| CodecError::new(path, "string is not valid UTF-8"))?;
+                Ok(Value::String(s.nfc().collect()))
+            }
+            Type::Bool => match self.u8(path)? {
+                0xc3 => Ok(Value::Bool(true)),
+                0xc2 => Ok(Value::Bool(false)),
+                _ => Err(CodecError::new(path, "bool is required")),
+            },
+            Type::Number => self.number(path).map(Value::Number),
+            Type::List(elem) | Type::Set(elem) => {
+                let n = self.array_len(path)?;
+                let mut items = Vec::with_capacity(n.min(self.remaining()));
+                for i in 0..n {
+                    path.steps.push(super::PathStep::Index(i as i64));
+                    let v = self.value(elem, path, depth + 1)?;
+                    path.steps.pop();
+                    if matches!(ty, Type::Set(_)) && items.contains(&v) {
+                        continue;
+                    }
+                    items.push(v);
+                }
+                Ok(if matches!(ty, Type::Set(_)) {
+                    Value::Set(items)
+                } else {
+                    Value::List(items)
+                })
+            }
+            Type::Tuple(elems) => {
+                let n = self.array_len(path)?;
+                if n != elems.len() {
+                    return Err(CodecError::new(
+                        path,
+                        format!("tuple of {} elements is required ({n} given)", elems.len()),
+                    ));
+                }
+                let mut items = Vec::with_capacity(n);
+                for (i, t) in elems.iter().enumerate() {
+                    path.steps.push(super::PathStep::Index(i as i64));
+                    items.push(self.value(t, path, depth + 1)?);
+                    path.steps.pop();
+                }
+                Ok(Value::Tuple(items))
+            }
+            Type::Map(elem) => {
+                let n = self.map_len(path)?;
+                let mut m = BTreeMap::new();
+                for _ in 0..n {
+                    let k = self.key(path)?;
+                    path.steps.push(super::PathStep::Key(k.clone()));
+                    let v = self.value(elem, path, depth + 1)?;
+                    path.steps.pop();
+                    m.insert(k, v);
+                }
+                Ok(Value::Map(m))
+            }
+            Type::Object(attrs) => {
+                let n = self.map_len(path)?;
+                if n != attrs.len() {
+                    return Err(CodecError::new(
+                        path,
+                        format!(
+                            "an object with {} attributes is required ({n} given)",
+                            attrs.len()
+                        ),
+                    ));
+                }
+                let mut m = BTreeMap::new();
+                for _ in 0..n {
+                    let k = self.key(path)?;
+                    let Some(t) = attrs.get(&k) else {
+                        return Err(CodecError::new(
+                            path,
+                            format!("unsupported attribute {k:?}"),
+                        ));
+                    };
+                    path.steps.push(super::PathStep::Attribute(k.clone()));
+                    let v = self.value(t, path, depth + 1)?;
+                    path.steps.pop();
+                    if m.insert(k.clone(), v).is_some() {
+                        return Err(CodecError::new(path, format!("duplicate attribute {k:?}")));
+                    }
+                }
+                Ok(Value::Object(m))
+            }
+        }
+    }
+
+    fn skip_ext(&mut self, path: &AttributePath) -> Result<(), CodecError> {
+        let m = Marker::from_u8(self.u8(path)?);
+        let len = match ext_len(m) {
+            Some(Some(n)) => n,
+            Some(None) => {
+                let width = match m {
+                    Marker::Ext8 => 1,
+                    Marker::Ext16 => 2,
+                    _ => 4,
+                };
+                self.be(width, path)? as usize
+            }
+            None => return Err(CodecError::new(path, "extension expected")),
+        };
+        if len > MAX_EXT_LEN {
+            return Err(CodecError::new(
+                path,
+                format!("unknown value refinements too long ({len} bytes)"),
+            ));
+        }
+        let _type = self.u8(path)?;
+        self.take(len, path)?;
+        Ok(())
+    }
+
+    fn array_len(&mut self, path: &AttributePath) -> Result<usize, CodecError> {
+        let b = self.u8(path)?;
+        Ok(match Marker::from_u8(b) {
+            Marker::FixArray(n) => n as usize,
+            Marker::Array16 => self.be(2, path)? as usize,
+            Marker::Array32 => self.be(4, path)? as usize,
+            _ => return Err(CodecError::new(path, "list, set or tuple is required")),
+        })
+    }
+
+    fn map_len(&mut self, path: &AttributePath) -> Result<usize, CodecError> {
+        let b = self.u8(path)?;
+        Ok(match Marker::from_u8(b) {
+            Marker::FixMap(n) => n as usize,
+            Marker::Map16 => self.be(2, path)? as usize,
+            Marker::Map32 => self.be(4, path)? as usize,
+            _ => return Err(CodecError::new(path, "map or object is required")),
+        })
+    }
+
+    fn str_bytes(&mut self, path: &AttributePath) -> Result<&'a [u8], CodecError> {
+        let b = self.u8(path)?;
+        let n = match Marker::from_u8(b) {
+            Marker::FixStr(n) => n as usize,
+            Marker::Str8 => self.be(1, path)? as usize,
+            Marker::Str16 => self.be(2, path)? as usize,
+            Marker::Str32 => self.be(4, path)? as usize,
+            _ => return Err(CodecError::new(path, "string is required")),
+        };
+        self.take(n, path)
+    }
+
+    fn bin(&mut self, path: &AttributePath) -> Result<&'a [u8], CodecError> {
+        let b = self.u8(path)?;
+        let n = match Marker::from_u8(b) {
+            Marker::Bin8 => self.be(1, path)? as usize,
+            Marker::Bin16 => self.be(2, path)? as usize,
+            Marker::Bin32 => self.be(4, path)? as usize,
+            _ => return Err(CodecError::new(path, "bytes are required")),
+        };
+        self.take(n, path)
+    }
+
+    fn key(&mut self, path: &AttributePath) -> Result<String, CodecError> {
+        let b = self.str_bytes(path)?;
+        std::str::from_utf8(b)
+            .map(|s| s.nfc().collect())
+            .map_err(|_| CodecError::new(path, "map key is not valid UTF-8"))
+    }
+
+    fn number(&mut self, path: &AttributePath) -> Result<Number, CodecError> {
+        let b = self.u8(path)?;
+        let int = |v: i128| Number::Finite(BigDecimal::from(v));
+        Ok(match Marker::from_u8(b) {
+            Marker::FixPos(n) => int(i128::from(n)),
+            Marker::FixNeg(n) => int(i128::from(n)),
+            Marker::U8 => int(self.be(1, path)? as i128),
+            Marker::U16 => int(self.be(2, path)? as i128),
+            Marker::U32 => int(self.be(4, path)? as i128),
+            Marker::U64 => int(self.be(8, path)? as i128),
+            Marker::I8 => int(i128::from(self.be(1, path)? as u8 as i8)),
+            Marker::I16 => int(i128::from(self.be(2, path)? as u16 as i16)),
+            Marker::I32 => int(i128::from(self.be(4, path)? as u32 as i32)),
+            Marker::I64 => int(i128::from(self.be(8, path)? as i64)),
+            Marker::F32 => float(f64::from(f32::from_bits(self.be(4, path)? as u32)), path)?,
+            Marker::F64 => float(f64::from_bits(self.be(8, path)?), path)?,
+            Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32 => {
+                self.pos -= 1;
+                let b = self.str_bytes(path)?;
+                let s = std::str::from_utf8(b)
+                    .map_err(|_| CodecError::new(path, "number text is not valid UTF-8"))?;
+                if s.len() > 4096 {
+                    return Err(CodecError::new(path, "number text too long"));
+                }
+                Number::parse(s).map_err(|e| CodecError::new(path, e.to_string()))?
+            }
+            _ => return Err(CodecError::new(path, "number is required")),
+        })
+    }
+}
+
+fn float(f: f64, path: &AttributePath) -> Result<Number, CodecError> {
+    Number::from_f64(f).ok_or_else(|| CodecError::new(path, "NaN is not a number"))
+}
+
+/// For extension markers: `Some(Some(len))` for fixext, `Some(None)` when a length follows.
+fn ext_len(m: Marker) -> Option<Option<usize>> {
+    match m {
+        Marker::FixExt1 => Some(Some(1)),
+        Marker::FixExt2 => Some(Some(2)),
+        Marker::FixExt4 => Some(Some(4)),
+        Marker::FixExt8 => Some(Some(8)),
+        Marker::FixExt16 => Some(Some(16)),
+        Marker::Ext8 | Marker::Ext16 | Marker::Ext32 => Some(None),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obj_type() -> Type {
+        Type::object([
+            ("id", Type::String),
+            ("name", Type::String),
+            ("version", Type::Number),
+        ])
+    }
+
+    #[test]
+    fn byte_exact_object_with_unknown() {
+        let v = Value::object([
+            ("id", Value::Unknown),
+            ("name", Value::string("x")),
+            ("version", Value::number(5)),
+        ]);
+        let bytes = encode(&v, &obj_type()).unwrap();
+        assert_eq!(
+            bytes,
+            [
+                0x83, 0xa2, b'i', b'd', 0xd4, 0, 0, 0xa4, b'n', b'a', b'm', b'e', 0xa1, b'x', 0xa7,
+                b'v', b'e', b'r', b's', b'i', b'o', b'n', 0x05
+            ]
+        );
+        assert_eq!(decode(&bytes, &obj_type()).unwrap(), v);
+    }
+
+    #[test]
+    fn null_and_refined_unknowns() {
+        assert_eq!(decode(&[0xc0], &obj_type()).unwrap(), Value::Null);
+        assert_eq!(encode(&Value::Null, &obj_type()).unwrap(), [0xc0]);
+        // ext8, len 3, type 12, map {1: false}: an unknown string known to be non-null.
+        assert_eq!(
+            decode(&[0xc7, 0x03, 0x0c, 0x81, 0x01, 0xc2], &Type::String).unwrap(),
+            Value::Unknown
+        );
+        assert_eq!(
+            decode(&[0xd4, 0x00, 0x00], &Type::list(Type::Number)).unwrap(),
+            Value::Unknown
+        );
+        assert_eq!(
+            decode(&[0xd5, 0x07, 0x00, 0x00], &Type::Bool).unwrap(),
+            Value::Unknown
+        );
+    }
+
+    #[test]
+    fn numbers_take_the_narrowest_exact_form() {
+        assert_eq!(encode(&Value::number(5), &Type::Number).unwrap(), [0x05]);
+        assert_eq!(encode(&Value::number(-1), &Type::Number).unwrap(), [0xff]);
+        let half = Value::Number(Number::parse("1.5").unwrap());
+        assert_eq!(
+            encode(&half, &Type::Number).unwrap(),
+            [0xcb, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0]
+        );
+        let big = Value::Number(Number::parse("123456789012345678901234567890").unwrap());
+        let bytes = encode(&big, &Type::Number).unwrap();
+        assert_eq!(bytes[0], 0xbe, "30 digits as a fixstr");
+        assert_eq!(decode(&bytes, &Type::Number).unwrap(), big);
+        let precise = Value::Number(Number::parse("0.1000000000000000000001").unwrap());
+        assert_eq!(
+            decode(&encode(&precise, &Type::Number).unwrap(), &Type::Number).unwrap(),
+            precise
+        );
+        // Terraform may send uint64, float32 and decimal strings such as "1e3".
+        assert_eq!(
+            decode(
+                &[0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+                &Type::Number
+            )
+            .unwrap(),
+            Value::Number(Number::parse("18446744073709551615").unwrap())
+        );
+        assert_eq!(
+            decode(&[0xa3, b'1', b'e', b'3'], &Type::Number).unwrap(),
+            Value::number(1000)
+        );
+        assert_eq!(
+            decode(&[0xca, 0x3f, 0xc0, 0, 0], &Type::Number).unwrap(),
+            half
+        );
+        let inf = Value::Number(Number::PosInfinity);
+        assert_eq!(
+            decode(&encode(&inf, &Type::Number).unwrap(), &Type::Number).unwrap(),
+            inf
+        );
+    }
+
+    #[test]
+    fn strings_are_nfc_on_decode() {
+        let decomposed = "e\u{301}";
+        let mut bytes = vec![0xa0 | decomposed.len() as u8];
+        bytes.extend_from_slice(decomposed.as_bytes());
+        assert_eq!(
+            decode(&bytes, &Type::String).unwrap(),
+            Value::string("\u{e9}")
+        );
+    }
+
+    #[test]
+    fn dynamic_values_travel_with_their_type() {
+        let v = Value::Dynamic(
+            Type::list(Type::String),
+            Box::new(Value::List(vec![Value::string("a")])),
+        );
+        let bytes = encode(&v, &Type::Dynamic).unwrap();
+        assert_eq!(&bytes[..2], &[0x92, 0xc4]);
+        assert_eq!(decode(&bytes, &Type::Dynamic).unwrap(), v);
+        assert_eq!(
+            decode(&[0xd4, 0, 0], &Type::Dynamic).unwrap(),
+            Value::Unknown
+        );
+        // The type may also come as a str.
+        let mut as_str = vec![0x92, 0xa8];
+        as_str.extend_from_slice(b"\"string\"");
+        as_str.extend_from_slice(&[0xa1, b'z']);
+        assert_eq!(
+            decode(&as_str, &Type::Dynamic).unwrap(),
+            Value::Dynamic(Type::String, Box::new(Value::string("z")))
+        );
+    }
+
+    #[test]
+    fn objects_must_be_complete_and_errors_name_the_path() {
+        // {id:"a"} against a 3-attribute object.
+        let e = decode(&[0x81, 0xa2, b'i', b'd', 0xa1, b'a'], &obj_type()).unwrap_err();
+        assert!(e.message.contains("3 attributes"), "{e}");
+        let nested = Type::object([("pages", Type::list(Type::object([("name", Type::String)])))]);
+        let bytes = [
+            0x81, 0xa5, b'p', b'a', b'g', b'e', b's', 0x91, 0x81, 0xa4, b'n', b'a', b'm', b'e',
+            0x05,
+        ];
+        let e = decode(&bytes, &nested).unwrap_err();
+        assert_eq!(e.to_string(), "pages[0].name: string is required");
+        // An absent attribute is written as null; an unexpected one is refused.
+        let partial = Value::object([("id", Value::string("a"))]);
+        assert_eq!(
+            decode(&encode(&partial, &obj_type()).unwrap(), &obj_type())
+                .unwrap()
+                .get("name"),
+            Some(&Value::Null)
+        );
+        assert!(encode(&Value::object([("zzz", Value::Null)]), &obj_type()).is_err());
+    }
+
+    #[test]
+    fn malformed_input_is_an_error() {
+        for bytes in [
+            &[][..],
+            &[0x92, 0x01],
+            &[0xdd, 0xff, 0xff, 0xff, 0xff],
+            &[0xa5, b'a'],
+            &[0xc7, 0xff, 0x0c],
+            &[0x05, 0x05],
+            &[0xc1],
+        ] {
+            assert!(
+                decode(bytes, &Type::list(Type::Number)).is_err(),
+                "{bytes:?}"
+            );
+        }
+        // Deep nesting is refused, not a stack overflow.
+        let mut deep = vec![0x91; 10_000];
+        deep.push(0x01);
+        let mut ty = Type::Number;
+        for _ in 0..100 {
+            ty = Type::list(ty);
+        }
+        assert!(decode(&deep, &ty).is_err());
+        assert!(decode(&deep, &Type::Dynamic).is_err());
+    }
 }

@@ -1,10 +1,16 @@
 //! The tfplugin5 gRPC server: decodes requests, calls the [`provider::Provider`] trait,
 //! encodes answers, maps errors to diagnostics. No Genesys knowledge lives here.
 
+pub mod convert_diag;
+pub mod convert_schema;
 pub mod diagnostics;
+pub mod dynamic;
+pub mod proto;
 pub mod provider;
 pub mod schema;
+pub mod server;
 
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};
 pub use provider::*;
 pub use schema::{Attribute, Block, NestedBlock, NestingMode, Schema, StringKind};
+pub use server::ProviderService;

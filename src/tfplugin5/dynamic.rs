@@ -1,0 +1,36 @@
+//! `DynamicValue` <-> [`Value`]: read msgpack (fall back to JSON; absent = null), always write
+//! msgpack. Codec failures come back as error diagnostics, never panics.
+
+use super::diagnostics::Diagnostics;
+use super::proto::tfplugin5 as pb;
+use crate::cty::{json, msgpack, Type, Value};
+
+/// Decodes a request value against `ty`. `what` names the value in the error message.
+pub fn decode(dv: Option<&pb::DynamicValue>, ty: &Type, what: &str) -> Result<Value, Diagnostics> {
+    let Some(dv) = dv else { return Ok(Value::Null) };
+    let result = if !dv.msgpack.is_empty() {
+        msgpack::decode(&dv.msgpack, ty)
+    } else if !dv.json.is_empty() {
+        json::decode_value(&dv.json, ty)
+    } else {
+        return Ok(Value::Null);
+    };
+    result.map_err(|e| {
+        Diagnostics::from_error(
+            format!("Cannot decode the {what}"),
+            format!("Terraform sent a {what} this provider could not read: {e}. This is a bug in the provider or a protocol mismatch."),
+        )
+    })
+}
+
+/// Encodes a response value against `ty` as msgpack.
+pub fn encode(value: &Value, ty: &Type, what: &str) -> Result<pb::DynamicValue, Diagnostics> {
+    msgpack::encode(value, ty)
+        .map(|bytes| pb::DynamicValue { msgpack: bytes, json: Vec::new() })
+        .map_err(|e| {
+            Diagnostics::from_error(
+                format!("Cannot encode the {what}"),
+                format!("The provider produced a {what} that does not match its schema: {e}. This is a bug in the provider."),
+            )
+        })
+}

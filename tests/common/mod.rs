@@ -1,0 +1,10 @@
+//! Shared harness for whole-program tests that drive a real Terraform CLI against the built
+//! provider binary (dev_overrides, no `terraform init`). Generic: knows Terraform, not Genesys.
+#![allow(dead_code, unused_imports)]
+
+pub mod terraform;
+
+pub use terraform::{
+    for_each_terraform, provider_dir, required_providers, terraform_binaries, TerraformBin,
+    TfOutput, WorkDir, PROVIDER_SOURCE,
+};

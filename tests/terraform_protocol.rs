@@ -1,0 +1,197 @@
+//! A real Terraform CLI (every version from `terraform_binaries()`, concurrently) launches the
+//! built provider through dev_overrides + AutoMTLS and talks protocol 5 to it: the schema it
+//! reports matches the provider's own, `validate` accepts a configuration using the resource
+//! (with its nested block) and the data source, and rejects a wrongly typed one.
+
+mod common;
+
+use common::{for_each_terraform, required_providers, WorkDir};
+use serde_json::Value as Json;
+use tpg::tfplugin5::{Block, NestingMode};
+
+/// Terraform's JSON form of a block must carry the same attributes, flags and nested blocks.
+fn assert_block_matches(tf_version: &str, what: &str, json: &Json, block: &Block) {
+    for a in &block.attributes {
+        let j = &json["attributes"][&a.name];
+        assert!(
+            j.is_object(),
+            "TF {tf_version}: {what}.{} missing from schema JSON",
+            a.name
+        );
+        let flag = |k: &str| j[k].as_bool().unwrap_or(false);
+        assert_eq!(
+            (
+                flag("required"),
+                flag("optional"),
+                flag("computed"),
+                flag("sensitive")
+            ),
+            (a.required, a.optional, a.computed, a.sensitive),
+            "TF {tf_version}: {what}.{} flags (required, optional, computed, sensitive)",
+            a.name
+        );
+    }
+    for nb in &block.block_types {
+        let j = &json["block_types"][&nb.type_name];
+        let mode = match nb.nesting {
+            NestingMode::Single => "single",
+            NestingMode::List => "list",
+            NestingMode::Set => "set",
+            NestingMode::Map => "map",
+            NestingMode::Group => "group",
+        };
+        assert_eq!(
+            j["nesting_mode"], mode,
+            "TF {tf_version}: {what}.{} nesting",
+            nb.type_name
+        );
+        assert_block_matches(
+            tf_version,
+            &format!("{what}.{}", nb.type_name),
+            &j["block"],
+            &nb.block,
+        );
+    }
+}
+
+#[test]
+fn providers_schema_json_matches_the_provider() {
+    let provider = tpg::provider::new_provider();
+    for_each_terraform(|tf| {
+        let wd = WorkDir::new(tf);
+        wd.write_main_tf(&required_providers("genesys"));
+        let schema = wd.provider_schema_json();
+        assert!(
+            schema.is_object(),
+            "TF {}: provider missing from `providers schema -json`",
+            tf.version
+        );
+        assert_block_matches(
+            &tf.version,
+            "provider",
+            &schema["provider"]["block"],
+            &provider.provider_schema().block,
+        );
+        let resources = provider.resources();
+        let data_sources = provider.data_sources();
+        assert!(!resources.is_empty() && !data_sources.is_empty());
+        for (name, r) in &resources {
+            let j = &schema["resource_schemas"][name];
+            assert!(j.is_object(), "TF {}: resource {name} missing", tf.version);
+            assert_eq!(j["version"], r.schema().version);
+            assert_block_matches(&tf.version, name, &j["block"], &r.schema().block);
+        }
+        for (name, d) in &data_sources {
+            let j = &schema["data_source_schemas"][name];
+            assert!(
+                j.is_object(),
+                "TF {}: data source {name} missing",
+                tf.version
+            );
+            assert_block_matches(&tf.version, name, &j["block"], &d.schema().block);
+        }
+        let sensitive = schema["provider"]["block"]["attributes"]
+            .as_object()
+            .map(|m| m.values().filter(|a| a["sensitive"] == true).count())
+            .unwrap_or(0);
+        assert!(
+            sensitive > 0,
+            "TF {}: the provider block has sensitive attributes",
+            tf.version
+        );
+    });
+}
+
+const VALID_CONFIG: &str = r#"
+provider "genesys" {
+  api_url            = "http://127.0.0.1:9"
+  oauthclient_id     = "client"
+  oauthclient_secret = "secret"
+}
+
+variable "deploy_id" {
+  type    = string
+  default = "abc123"
+}
+
+resource "genesys_script_template" "greeting" {
+  name      = "Greeting"
+  content   = jsonencode({ name = "Greeting", pages = [] })
+  deploy_id = var.deploy_id
+  substitutions = {
+    company = "Acme"
+  }
+
+  timeouts {
+    create = "10m"
+    delete = "1m"
+  }
+}
+
+data "genesys_script" "existing" {
+  name = "Existing"
+}
+
+output "id" {
+  value = genesys_script_template.greeting.id
+}
+"#;
+
+#[test]
+fn validate_accepts_resource_with_nested_block_and_data_source() {
+    for_each_terraform(|tf| {
+        let wd = WorkDir::new(tf);
+        wd.write_main_tf(&(required_providers("genesys") + VALID_CONFIG));
+        let out = wd.run(&["validate"]);
+        out.assert_success();
+        assert!(
+            out.stdout.contains("The configuration is valid"),
+            "TF {}:\n{out}",
+            tf.version
+        );
+        let json = wd.run(&["validate", "-json"]);
+        let v: Json = serde_json::from_str(&json.stdout).expect("validate -json");
+        assert_eq!(v["valid"], true, "TF {}: {v}", tf.version);
+        assert_eq!(v["error_count"], 0);
+    });
+}
+
+#[test]
+fn validate_rejects_wrongly_typed_attribute_with_a_diagnostic() {
+    for_each_terraform(|tf| {
+        let wd = WorkDir::new(tf);
+        let bad = VALID_CONFIG.replace(
+            "substitutions = {\n    company = \"Acme\"\n  }",
+            "substitutions = [\"not\", \"a map\"]",
+        );
+        assert_ne!(bad, VALID_CONFIG);
+        wd.write_main_tf(&(required_providers("genesys") + &bad));
+        let out = wd.run(&["validate", "-json"]);
+        assert_ne!(out.code, 0, "TF {}: validate must fail:\n{out}", tf.version);
+        let v: Json = serde_json::from_str(&out.stdout).expect("validate -json");
+        assert_eq!(v["valid"], false);
+        let diags = v["diagnostics"].as_array().expect("diagnostics");
+        assert!(
+            diags.iter().any(|d| d["severity"] == "error"
+                && d["summary"]
+                    .as_str()
+                    .is_some_and(|s| s.contains("Incorrect attribute value type"))
+                && d["detail"]
+                    .as_str()
+                    .is_some_and(|s| s.contains("map of string required"))),
+            "TF {}: {v}",
+            tf.version
+        );
+    });
+}
+
+#[test]
+fn validate_rejects_unknown_nested_block_argument() {
+    for_each_terraform(|tf| {
+        let wd = WorkDir::new(tf);
+        let bad = VALID_CONFIG.replace("create = \"10m\"", "create = \"10m\"\n    forever = true");
+        wd.write_main_tf(&(required_providers("genesys") + &bad));
+        wd.run(&["validate"])
+            .assert_failure_containing("Unsupported argument");
+    });
+}
