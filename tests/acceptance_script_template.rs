@@ -5,7 +5,7 @@
 mod common;
 mod genesys_support;
 
-use common::{terraform_binaries, TerraformBin, TfOutput, WorkDir};
+use common::{for_each_terraform, required_providers, TerraformBin, TfOutput, WorkDir};
 use genesys_support::{content_of, first_text, script_doc, Sim, ACME, GLOBEX};
 use serde_json::Value;
 
@@ -27,22 +27,26 @@ fn write_greeting(wd: &WorkDir, sim: &Sim, text: &str, extra_args: &str) {
     ));
 }
 
-fn terraform_block() -> &'static str {
-    "terraform {\n  required_providers {\n    genesys = {\n      source = \"local/genesys\"\n    }\n  }\n}\n"
+fn terraform_block() -> String {
+    required_providers("genesys")
 }
 
 fn ok(out: TfOutput, what: &str) -> TfOutput {
-    assert_eq!(out.code, 0, "{what} failed\nstdout:\n{}\nstderr:\n{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.code, 0,
+        "{what} failed\nstdout:\n{}\nstderr:\n{}",
+        out.stdout, out.stderr
+    );
     out
 }
 
 fn apply(wd: &WorkDir) -> TfOutput {
-    ok(wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"]), "terraform apply")
+    ok(wd.run(&["apply", "-auto-approve"]), "terraform apply")
 }
 
 /// `plan -detailed-exitcode`: 0 = empty, 2 = changes.
 fn plan(wd: &WorkDir, refresh: bool) -> TfOutput {
-    let mut args = vec!["plan", "-detailed-exitcode", "-input=false", "-no-color"];
+    let mut args = vec!["plan", "-detailed-exitcode"];
     if !refresh {
         args.push("-refresh=false");
     }
@@ -53,31 +57,33 @@ fn plan(wd: &WorkDir, refresh: bool) -> TfOutput {
 fn assert_empty_plans(wd: &WorkDir) {
     for refresh in [false, true] {
         let out = plan(wd, refresh);
-        assert_eq!(out.code, 0, "plan (refresh={refresh}) not empty after apply\n{}\n{}", out.stdout, out.stderr);
+        assert_eq!(
+            out.code, 0,
+            "plan (refresh={refresh}) not empty after apply\n{}\n{}",
+            out.stdout, out.stderr
+        );
     }
 }
 
+/// An attribute of `genesys_script_template.greeting` in the state file.
 fn state_attr(wd: &WorkDir, attr: &str) -> Value {
     let state = wd.state_json();
-    let resources = state["values"]["root_module"]["resources"].as_array().cloned().unwrap_or_default();
+    let resources = state["resources"].as_array().cloned().unwrap_or_default();
     let r = resources
         .iter()
-        .find(|r| r["address"] == "genesys_script_template.greeting")
+        .find(|r| r["type"] == "genesys_script_template" && r["name"] == "greeting")
         .unwrap_or_else(|| panic!("no greeting in state: {state}"));
-    r["values"][attr].clone()
+    r["instances"][0]["attributes"][attr].clone()
 }
 
 fn the_script(sim: &Sim) -> Value {
     let found = sim.scripts_named("acme", NAME);
-    assert_eq!(found.len(), 1, "expected exactly one {NAME:?} in acme, found {found:?}");
+    assert_eq!(
+        found.len(),
+        1,
+        "expected exactly one {NAME:?} in acme, found {found:?}"
+    );
     found.into_iter().next().unwrap_or_default()
-}
-
-fn for_each_terraform(scenario: impl Fn(&TerraformBin)) {
-    for tf in terraform_binaries() {
-        eprintln!("--- with terraform {}", tf.version);
-        scenario(&tf);
-    }
 }
 
 #[test]
@@ -91,15 +97,26 @@ fn create_update_and_reformat() {
         assert_eq!(state_attr(&wd, "version"), 1);
         assert_eq!(state_attr(&wd, "id"), server["id"]);
         assert_eq!(state_attr(&wd, "version_id"), server["versionId"]);
-        assert!(state_attr(&wd, "published_version_id").is_string(), "published after create");
+        assert!(
+            state_attr(&wd, "published_version_id").is_string(),
+            "published after create"
+        );
         assert_empty_plans(&wd);
 
         // A content change plans version 1 -> 2 and the new versionId as known after apply.
         write_greeting(&wd, &sim, "Hello again", "");
         let out = plan(&wd, true);
         assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
-        assert!(out.stdout.contains("~ version") && out.stdout.contains("1 -> 2"), "{}", out.stdout);
-        assert!(out.stdout.contains("version_id") && out.stdout.contains("(known after apply)"), "{}", out.stdout);
+        assert!(
+            out.stdout.contains("~ version") && out.stdout.contains("1 -> 2"),
+            "{}",
+            out.stdout
+        );
+        assert!(
+            out.stdout.contains("version_id") && out.stdout.contains("(known after apply)"),
+            "{}",
+            out.stdout
+        );
         apply(&wd);
         let server = the_script(&sim);
         assert_eq!(first_text(&content_of(&server)), "Hello again");
@@ -113,13 +130,18 @@ fn create_update_and_reformat() {
         for key in ["variables", "pages", "customActions", "name", "features"] {
             reordered.insert(key.into(), doc[key].clone());
         }
-        let pretty = serde_json::to_string_pretty(&Value::Object(reordered)).unwrap().replace("  ", "\t  ");
+        let pretty = serde_json::to_string_pretty(&Value::Object(reordered))
+            .unwrap()
+            .replace("  ", "\t  ");
         std::fs::write(wd.path().join("script.json"), pretty).unwrap();
         assert_empty_plans(&wd);
 
         // Destroy removes the script from the org.
-        ok(wd.run(&["destroy", "-auto-approve", "-input=false", "-no-color"]), "destroy");
-        assert!(sim.scripts_named("acme", NAME).is_empty(), "script still there after destroy");
+        ok(wd.run(&["destroy", "-auto-approve"]), "destroy");
+        assert!(
+            sim.scripts_named("acme", NAME).is_empty(),
+            "script still there after destroy"
+        );
     });
 }
 
@@ -133,9 +155,21 @@ fn out_of_band_change_shows_as_drift_and_git_wins_on_apply() {
 
         sim.upload_as_admin(ACME, NAME, &script_doc("Edited in the UI"), Some(&id));
         let out = plan(&wd, true);
-        assert_eq!(out.code, 2, "drift not shown\n{}\n{}", out.stdout, out.stderr);
-        assert!(out.stdout.contains("changed outside of Terraform"), "{}", out.stdout);
-        assert!(out.stdout.contains("Edited in the UI") && out.stdout.contains("From git"), "content diff missing:\n{}", out.stdout);
+        assert_eq!(
+            out.code, 2,
+            "drift not shown\n{}\n{}",
+            out.stdout, out.stderr
+        );
+        assert!(
+            out.stdout.contains("changed outside of Terraform"),
+            "{}",
+            out.stdout
+        );
+        assert!(
+            out.stdout.contains("Edited in the UI") && out.stdout.contains("From git"),
+            "content diff missing:\n{}",
+            out.stdout
+        );
         assert!(out.stdout.contains("1 -> 2"), "{}", out.stdout);
 
         apply(&wd);
@@ -153,19 +187,41 @@ fn saved_plan_never_overwrites_a_later_change() {
         let id = state_attr(&wd, "id").as_str().unwrap().to_string();
 
         write_greeting(&wd, &sim, "v2 from git", "");
-        ok(wd.run(&["plan", "-out=tfplan", "-input=false", "-no-color"]), "plan -out");
-        sim.upload_as_admin(ACME, NAME, &script_doc("hotfix made after the plan"), Some(&id));
-        let out = wd.run(&["apply", "-input=false", "-no-color", "tfplan"]);
-        assert_eq!(out.code, 1, "apply should refuse\n{}\n{}", out.stdout, out.stderr);
-        assert!(out.stderr.contains("Script changed outside Terraform since the plan"), "{}", out.stderr);
+        ok(wd.run(&["plan", "-out=tfplan"]), "plan -out");
+        sim.upload_as_admin(
+            ACME,
+            NAME,
+            &script_doc("hotfix made after the plan"),
+            Some(&id),
+        );
+        let out = wd.run(&["apply", "tfplan"]);
+        assert_eq!(
+            out.code, 1,
+            "apply should refuse\n{}\n{}",
+            out.stdout, out.stderr
+        );
+        assert!(
+            out.stderr
+                .contains("Script changed outside Terraform since the plan"),
+            "{}",
+            out.stderr
+        );
         assert!(out.stderr.contains("versionId"), "{}", out.stderr);
         assert!(out.stderr.contains("nothing was written"), "{}", out.stderr);
-        assert_eq!(first_text(&content_of(&the_script(&sim))), "hotfix made after the plan", "the other writer's change must survive");
+        assert_eq!(
+            first_text(&content_of(&the_script(&sim))),
+            "hotfix made after the plan",
+            "the other writer's change must survive"
+        );
 
         // The next plan shows the hotfix as drift; applying it deliberately restores git.
         let out = plan(&wd, true);
         assert_eq!(out.code, 2, "{}", out.stdout);
-        assert!(out.stdout.contains("hotfix made after the plan"), "{}", out.stdout);
+        assert!(
+            out.stdout.contains("hotfix made after the plan"),
+            "{}",
+            out.stdout
+        );
         apply(&wd);
         assert_eq!(first_text(&content_of(&the_script(&sim))), "v2 from git");
         assert_empty_plans(&wd);
@@ -180,13 +236,16 @@ fn saved_plan_converges_when_the_org_already_holds_the_planned_content() {
         apply(&wd);
         let id = state_attr(&wd, "id").as_str().unwrap().to_string();
         write_greeting(&wd, &sim, "v2", "");
-        ok(wd.run(&["plan", "-out=tfplan", "-input=false", "-no-color"]), "plan -out");
+        ok(wd.run(&["plan", "-out=tfplan"]), "plan -out");
         // Another pipeline deploys the very same commit first.
         sim.upload_as_admin(ACME, NAME, &script_doc("v2"), Some(&id));
         let versions_before = the_script(&sim)["versionId"].clone();
-        ok(wd.run(&["apply", "-input=false", "-no-color", "tfplan"]), "apply converges");
+        ok(wd.run(&["apply", "tfplan"]), "apply converges");
         let server = the_script(&sim);
-        assert_eq!(server["versionId"], versions_before, "converging must not upload again");
+        assert_eq!(
+            server["versionId"], versions_before,
+            "converging must not upload again"
+        );
         assert_eq!(state_attr(&wd, "version_id"), server["versionId"]);
         assert_empty_plans(&wd);
     });
@@ -200,36 +259,54 @@ fn two_states_racing_on_one_script_lose_no_update() {
         apply(&a);
         let id = state_attr(&a, "id").as_str().unwrap().to_string();
         let b = greeting_dir(tf, &sim, "base", "");
-        ok(b.run(&["import", "-input=false", "-no-color", "genesys_script_template.greeting", &id]), "import into b");
+        ok(
+            b.run(&["import", "genesys_script_template.greeting", &id]),
+            "import into b",
+        );
 
         write_greeting(&a, &sim, "pipeline A", "");
         write_greeting(&b, &sim, "pipeline B", "");
-        ok(a.run(&["plan", "-out=tfplan", "-input=false", "-no-color"]), "plan a");
-        ok(b.run(&["plan", "-out=tfplan", "-input=false", "-no-color"]), "plan b");
+        ok(a.run(&["plan", "-out=tfplan"]), "plan a");
+        ok(b.run(&["plan", "-out=tfplan"]), "plan b");
         let (out_a, out_b) = std::thread::scope(|s| {
-            let ha = s.spawn(|| a.run(&["apply", "-input=false", "-no-color", "tfplan"]));
-            let hb = s.spawn(|| b.run(&["apply", "-input=false", "-no-color", "tfplan"]));
+            let ha = s.spawn(|| a.run(&["apply", "tfplan"]));
+            let hb = s.spawn(|| b.run(&["apply", "tfplan"]));
             (ha.join().unwrap(), hb.join().unwrap())
         });
         let final_text = first_text(&content_of(&the_script(&sim)));
         let outcomes = [("pipeline A", &out_a, &a), ("pipeline B", &out_b, &b)];
         let winners: Vec<_> = outcomes.iter().filter(|(_, o, _)| o.code == 0).collect();
-        assert!(!winners.is_empty() || final_text == "base", "neither apply succeeded and yet content is {final_text}");
+        assert!(
+            !winners.is_empty() || final_text == "base",
+            "neither apply succeeded and yet content is {final_text}"
+        );
         for (text, out, wd) in outcomes {
             if out.code != 0 {
                 assert!(
-                    out.stderr.contains("changed outside Terraform") || out.stderr.contains("overwritten"),
+                    out.stderr.contains("changed outside Terraform")
+                        || out.stderr.contains("overwritten"),
                     "a losing apply must say why:\n{}",
                     out.stderr
                 );
             } else if final_text != text {
                 // Its write was replaced after it finished: the next plan must reveal that.
                 let p = plan(wd, true);
-                assert_eq!(p.code, 2, "{text}: a lost write must show in the next plan\n{}", p.stdout);
+                assert_eq!(
+                    p.code, 2,
+                    "{text}: a lost write must show in the next plan\n{}",
+                    p.stdout
+                );
             }
         }
-        assert!(["pipeline A", "pipeline B"].contains(&final_text.as_str()), "final content {final_text}");
-        assert_eq!(sim.scripts_named("acme", NAME).len(), 1, "no duplicate scripts");
+        assert!(
+            ["pipeline A", "pipeline B"].contains(&final_text.as_str()),
+            "final content {final_text}"
+        );
+        assert_eq!(
+            sim.scripts_named("acme", NAME).len(),
+            1,
+            "no duplicate scripts"
+        );
     });
 }
 
@@ -242,19 +319,45 @@ fn import_verifies_equal_to_the_managed_one() {
         let id = state_attr(&managed, "id").as_str().unwrap().to_string();
 
         let imported = greeting_dir(tf, &sim, "Imported greeting", "");
-        ok(imported.run(&["import", "-input=false", "-no-color", "genesys_script_template.greeting", &id]), "import");
-        for attr in ["id", "name", "version_id", "published_version_id", "division_id", "publish", "content_sha256", "created_date", "modified_date"] {
-            assert_eq!(state_attr(&imported, attr), state_attr(&managed, attr), "attribute {attr} differs after import");
+        ok(
+            imported.run(&["import", "genesys_script_template.greeting", &id]),
+            "import",
+        );
+        for attr in [
+            "id",
+            "name",
+            "version_id",
+            "published_version_id",
+            "division_id",
+            "publish",
+            "content_sha256",
+            "created_date",
+            "modified_date",
+        ] {
+            assert_eq!(
+                state_attr(&imported, attr),
+                state_attr(&managed, attr),
+                "attribute {attr} differs after import"
+            );
         }
-        let a: Value = serde_json::from_str(state_attr(&imported, "content").as_str().unwrap()).unwrap();
+        let a: Value =
+            serde_json::from_str(state_attr(&imported, "content").as_str().unwrap()).unwrap();
         assert_eq!(first_text(&a), "Imported greeting");
         // Same script as the config: nothing to write.
         assert_empty_plans(&imported);
 
         let missing = greeting_dir(tf, &sim, "x", "");
-        let out = missing.run(&["import", "-input=false", "-no-color", "genesys_script_template.greeting", "00000000-0000-0000-0000-000000000000"]);
+        let out = missing.run(&[
+            "import",
+            "genesys_script_template.greeting",
+            "00000000-0000-0000-0000-000000000000",
+        ]);
         assert_eq!(out.code, 1);
-        assert!(out.stderr.contains("Cannot import non-existent"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains("Cannot import non-existent"),
+            "{}",
+            out.stderr
+        );
     });
 }
 
@@ -281,7 +384,11 @@ fn substitutions_per_org_with_two_provider_aliases() {
     for_each_terraform(|tf| {
         let sim = Sim::start(&[]);
         let wd = WorkDir::new(tf);
-        std::fs::write(wd.path().join("script.json"), script_doc("Welcome to {{company}}")).unwrap();
+        std::fs::write(
+            wd.path().join("script.json"),
+            script_doc("Welcome to {{company}}"),
+        )
+        .unwrap();
         let resource = |alias: &str, company: &str| {
             format!(
                 "resource \"genesys_script_template\" \"{alias}\" {{\n  provider = genesys.{alias}\n  name     = \"{NAME}\"\n  content  = file(\"${{path.module}}/script.json\")\n  substitutions = {{\n    company = \"{company}\"\n  }}\n}}\n"
@@ -317,12 +424,15 @@ fn data_source_finds_scripts_by_exact_name() {
         apply(&wd);
         let out = ok(wd.run(&["output", "-json"]), "output");
         let outputs: Value = serde_json::from_str(&out.stdout).unwrap();
-        assert_eq!(outputs["inbound"]["value"], "766f1221-047a-11e5-bba2-db8c0964d007");
+        assert_eq!(
+            outputs["inbound"]["value"],
+            "766f1221-047a-11e5-bba2-db8c0964d007"
+        );
         assert_eq!(outputs["mine"]["value"], true);
 
         // Duplicate names: an error listing them.
         sim.upload_as_admin(ACME, NAME, &script_doc("a twin"), None);
-        let out = wd.run(&["plan", "-input=false", "-no-color"]);
+        let out = wd.run(&["plan"]);
         assert_eq!(out.code, 1, "{}", out.stdout);
         assert!(out.stderr.contains("2 scripts are named"), "{}", out.stderr);
     });
@@ -333,12 +443,20 @@ fn create_warns_about_existing_scripts_with_the_same_name() {
     for_each_terraform(|tf| {
         let sim = Sim::start(&[]);
         sim.upload_as_admin(ACME, NAME, &script_doc("made by hand"), None);
-        let existing = sim.scripts_named("acme", NAME)[0]["id"].as_str().unwrap().to_string();
+        let existing = sim.scripts_named("acme", NAME)[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
         let wd = greeting_dir(tf, &sim, "Hello", "");
-        let out = wd.run(&["plan", "-input=false", "-no-color"]);
+        let out = wd.run(&["plan"]);
         assert_eq!(out.code, 0, "{}", out.stderr);
         let all = format!("{}{}", out.stdout, out.stderr);
-        assert!(all.contains("already exist") && all.contains(&existing) && all.contains("terraform import"), "{all}");
+        assert!(
+            all.contains("already exist")
+                && all.contains(&existing)
+                && all.contains("terraform import"),
+            "{all}"
+        );
     });
 }
 
@@ -348,12 +466,16 @@ fn bad_content_is_rejected_at_plan_with_the_attribute() {
         let sim = Sim::start(&[]);
         let wd = greeting_dir(tf, &sim, "x", "");
         std::fs::write(wd.path().join("script.json"), "{\"pages\": [}").unwrap();
-        let out = wd.run(&["plan", "-input=false", "-no-color"]);
+        let out = wd.run(&["plan"]);
         assert_eq!(out.code, 1);
-        assert!(out.stderr.contains("Invalid script content") && out.stderr.contains("line 1"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains("Invalid script content") && out.stderr.contains("line 1"),
+            "{}",
+            out.stderr
+        );
         assert!(out.stderr.contains("content"), "{}", out.stderr);
         std::fs::write(wd.path().join("script.json"), "{\"name\": \"no pages\"}").unwrap();
-        let out = wd.run(&["plan", "-input=false", "-no-color"]);
+        let out = wd.run(&["plan"]);
         assert_eq!(out.code, 1);
         assert!(out.stderr.contains("pages"), "{}", out.stderr);
         assert!(sim.scripts_named("acme", NAME).is_empty());
@@ -364,13 +486,33 @@ fn bad_content_is_rejected_at_plan_with_the_attribute() {
 fn still_correct_with_429s_503s_stale_reads_and_index_lag() {
     for_each_terraform(|tf| {
         let sim = Sim::start(&[
-            "--rate-limit", "40", "--retry-after-s", "1", "--fault-rate", "0.15", "--seed", "7",
-            "--stale-read-ms", "300", "--index-lag-ms", "400", "--upload-delay-ms", "100",
+            "--rate-limit",
+            "40",
+            "--retry-after-s",
+            "1",
+            "--fault-rate",
+            "0.15",
+            "--seed",
+            "7",
+            "--stale-read-ms",
+            "300",
+            "--index-lag-ms",
+            "400",
+            "--upload-delay-ms",
+            "100",
         ]);
         let wd = WorkDir::new(tf);
-        let mut main = format!("{}{}", terraform_block(), sim.provider_block(None, ACME, "  requests_per_minute = 0\n"));
+        let mut main = format!(
+            "{}{}",
+            terraform_block(),
+            sim.provider_block(None, ACME, "  requests_per_minute = 0\n")
+        );
         for i in 0..4 {
-            std::fs::write(wd.path().join(format!("s{i}.json")), script_doc(&format!("script {i}"))).unwrap();
+            std::fs::write(
+                wd.path().join(format!("s{i}.json")),
+                script_doc(&format!("script {i}")),
+            )
+            .unwrap();
             main.push_str(&format!(
                 "resource \"genesys_script_template\" \"s{i}\" {{\n  name    = \"Script {i}\"\n  content = file(\"${{path.module}}/s{i}.json\")\n}}\n"
             ));
@@ -385,7 +527,7 @@ fn still_correct_with_429s_503s_stale_reads_and_index_lag() {
         assert_empty_plans(&wd);
         let stats = sim.stats();
         eprintln!("sim stats under faults: {stats}");
-        ok(wd.run(&["destroy", "-auto-approve", "-input=false", "-no-color"]), "destroy");
+        ok(wd.run(&["destroy", "-auto-approve"]), "destroy");
         for i in 0..4 {
             assert!(sim.scripts_named("acme", &format!("Script {i}")).is_empty());
         }

@@ -181,7 +181,10 @@ impl ScriptTemplateResource {
         let (Some(client), Some(name)) = (self.data.try_client(), config.get_str("name")) else {
             return d;
         };
-        if let Ok(existing) = client.find_by_exact_name(name).await {
+        // Only a warning: never let a slow or unreachable API hold the plan up for long.
+        let lookup =
+            tokio::time::timeout(Duration::from_secs(5), client.find_by_exact_name(name)).await;
+        if let Ok(Ok(existing)) = lookup {
             if !existing.is_empty() {
                 let ids: Vec<String> = existing
                     .iter()

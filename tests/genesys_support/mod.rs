@@ -37,16 +37,33 @@ impl Sim {
             .expect("start genesys-sim");
         let stdout = child.stdout.take().expect("sim stdout");
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("read sim url");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read sim url");
         let url = line.trim().to_string();
         assert!(url.starts_with("http://"), "genesys-sim printed {line:?}");
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-        Sim { child, url, rt, http: reqwest::Client::new() }
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        Sim {
+            child,
+            url,
+            rt,
+            http: reqwest::Client::new(),
+        }
     }
 
     /// The provider block for an org, against this simulator.
-    pub fn provider_block(&self, alias: Option<&str>, org: (&str, &str, &str), extra: &str) -> String {
-        let alias = alias.map(|a| format!("  alias = \"{a}\"\n")).unwrap_or_default();
+    pub fn provider_block(
+        &self,
+        alias: Option<&str>,
+        org: (&str, &str, &str),
+        extra: &str,
+    ) -> String {
+        let alias = alias
+            .map(|a| format!("  alias = \"{a}\"\n"))
+            .unwrap_or_default();
         format!(
             "provider \"genesys\" {{\n{alias}  api_url            = \"{}\"\n  oauthclient_id     = \"{}\"\n  oauthclient_secret = \"{}\"\n{extra}}}\n",
             self.url, org.1, org.2
@@ -56,29 +73,49 @@ impl Sim {
     /// Every script of an org as the control API reports it (full state, content included).
     pub fn scripts(&self, org: &str) -> Vec<Value> {
         let url = format!("{}/_sim/orgs/{org}/scripts", self.url);
-        let v: Value = self.rt.block_on(async { self.http.get(&url).send().await?.json().await }).expect("control api");
+        let v: Value = self
+            .rt
+            .block_on(async { self.http.get(&url).send().await?.json().await })
+            .expect("control api");
         match v {
             Value::Array(a) => a,
-            Value::Object(ref o) if o.contains_key("scripts") => o["scripts"].as_array().cloned().unwrap_or_default(),
+            Value::Object(ref o) if o.contains_key("scripts") => {
+                o["scripts"].as_array().cloned().unwrap_or_default()
+            }
             other => panic!("unexpected control answer {other}"),
         }
     }
 
     /// The org's scripts with this exact name (default scripts excluded).
     pub fn scripts_named(&self, org: &str, name: &str) -> Vec<Value> {
-        self.scripts(org).into_iter().filter(|s| s["name"] == name).collect()
+        self.scripts(org)
+            .into_iter()
+            .filter(|s| s["name"] == name)
+            .collect()
     }
 
     /// Changes knobs at runtime.
     pub fn set_knobs(&self, knobs: Value) {
         let url = format!("{}/_sim/knobs", self.url);
-        let status = self.rt.block_on(async { self.http.put(&url).json(&knobs).send().await.map(|r| r.status()) }).expect("knobs");
+        let status = self
+            .rt
+            .block_on(async {
+                self.http
+                    .put(&url)
+                    .json(&knobs)
+                    .send()
+                    .await
+                    .map(|r| r.status())
+            })
+            .expect("knobs");
         assert!(status.is_success(), "PUT /_sim/knobs answered {status}");
     }
 
     pub fn stats(&self) -> Value {
         let url = format!("{}/_sim/stats", self.url);
-        self.rt.block_on(async { self.http.get(&url).send().await?.json().await }).expect("stats")
+        self.rt
+            .block_on(async { self.http.get(&url).send().await?.json().await })
+            .expect("stats")
     }
 
     fn token(&self, org: (&str, &str, &str)) -> String {
@@ -96,12 +133,21 @@ impl Sim {
                     .await
             })
             .expect("token");
-        v["access_token"].as_str().expect("access_token").to_string()
+        v["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string()
     }
 
     /// "Someone else" saves a script through the public upload API (as the Scripter UI does),
     /// replacing `replace` or creating a new one; waits until the upload is processed.
-    pub fn upload_as_admin(&self, org: (&str, &str, &str), name: &str, document: &str, replace: Option<&str>) {
+    pub fn upload_as_admin(
+        &self,
+        org: (&str, &str, &str),
+        name: &str,
+        document: &str,
+        replace: Option<&str>,
+    ) {
         let token = self.token(org);
         let base = self.url.clone();
         let doc = document.to_string();
@@ -111,7 +157,10 @@ impl Sim {
             let mut form = reqwest::multipart::Form::new()
                 .part(
                     "file",
-                    reqwest::multipart::Part::text(doc).file_name("script.json").mime_str("application/json").expect("mime"),
+                    reqwest::multipart::Part::text(doc)
+                        .file_name("script.json")
+                        .mime_str("application/json")
+                        .expect("mime"),
                 )
                 .text("scriptName", name);
             if let Some(id) = replace {
@@ -128,7 +177,10 @@ impl Sim {
                 .json()
                 .await
                 .expect("upload json");
-            let upload_id = resp["correlationId"].as_str().expect("correlationId").to_string();
+            let upload_id = resp["correlationId"]
+                .as_str()
+                .expect("correlationId")
+                .to_string();
             for _ in 0..200 {
                 let status: Value = self
                     .http
@@ -153,7 +205,17 @@ impl Sim {
     pub fn delete_as_admin(&self, org: (&str, &str, &str), id: &str) {
         let token = self.token(org);
         let url = format!("{}/api/v2/scripts/{id}", self.url);
-        let status = self.rt.block_on(async { self.http.delete(&url).bearer_auth(&token).send().await.map(|r| r.status()) }).expect("delete");
+        let status = self
+            .rt
+            .block_on(async {
+                self.http
+                    .delete(&url)
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .map(|r| r.status())
+            })
+            .expect("delete");
         assert!(status.is_success(), "DELETE answered {status}");
     }
 }
@@ -198,5 +260,8 @@ pub fn script_doc(text: &str) -> String {
 
 /// The text of the first element of the first page of a document.
 pub fn first_text(doc: &Value) -> String {
-    doc["pages"][0]["rootContainer"]["children"][0]["properties"]["text"].as_str().unwrap_or_default().to_string()
+    doc["pages"][0]["rootContainer"]["children"][0]["properties"]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
