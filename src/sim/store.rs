@@ -448,9 +448,15 @@ mod tests {
     fn upload_creates_then_replaces_with_new_version() {
         let mut s = store();
         let id = s.apply_upload("demo", &upload("A", None), 1000, 0).unwrap();
-        let v1 = s.orgs["demo"].scripts[&id].current().unwrap().version_id.clone();
+        let v1 = s.orgs["demo"].scripts[&id]
+            .current()
+            .unwrap()
+            .version_id
+            .clone();
         let m1 = s.orgs["demo"].scripts[&id].modified_ms;
-        let same = s.apply_upload("demo", &upload("B", Some(&id)), 1000, 0).unwrap();
+        let same = s
+            .apply_upload("demo", &upload("B", Some(&id)), 1000, 0)
+            .unwrap();
         assert_eq!(same, id);
         let sc = &s.orgs["demo"].scripts[&id];
         assert_eq!(sc.versions.len(), 2);
@@ -469,8 +475,13 @@ mod tests {
         bad.file = b"not json".to_vec();
         assert!(s.apply_upload("demo", &bad, 1, 0).is_err());
         bad.file = br#"{"name":"x"}"#.to_vec();
-        assert!(s.apply_upload("demo", &bad, 1, 0).unwrap_err().contains("pages"));
-        assert!(s.apply_upload("demo", &upload("A", Some("nope")), 1, 0).is_err());
+        assert!(s
+            .apply_upload("demo", &bad, 1, 0)
+            .unwrap_err()
+            .contains("pages"));
+        assert!(s
+            .apply_upload("demo", &upload("A", Some("nope")), 1, 0)
+            .is_err());
         assert!(s.orgs["demo"].scripts.is_empty());
     }
 
@@ -478,8 +489,11 @@ mod tests {
     fn stale_reads_serve_previous_version() {
         let mut s = store();
         let id = s.apply_upload("demo", &upload("A", None), 1000, 0).unwrap();
-        assert!(s.orgs["demo"].scripts[&id].read_version(1500, 1000).is_none());
-        s.apply_upload("demo", &upload("B", Some(&id)), 3000, 0).unwrap();
+        assert!(s.orgs["demo"].scripts[&id]
+            .read_version(1500, 1000)
+            .is_none());
+        s.apply_upload("demo", &upload("B", Some(&id)), 3000, 0)
+            .unwrap();
         let sc = &s.orgs["demo"].scripts[&id];
         assert_eq!(sc.read_version(3500, 1000).unwrap().name, "A");
         assert_eq!(sc.read_version(4000, 1000).unwrap().name, "B");
@@ -490,26 +504,46 @@ mod tests {
     fn publish_delete_and_divisions() {
         let mut s = store();
         let id = s.apply_upload("demo", &upload("A", None), 1000, 0).unwrap();
-        let cur = s.orgs["demo"].scripts[&id].current().unwrap().version_id.clone();
+        let cur = s.orgs["demo"].scripts[&id]
+            .current()
+            .unwrap()
+            .version_id
+            .clone();
         assert!(matches!(
             s.publish("demo", &id, Some("other"), 1001),
             Err(PublishError::VersionMismatch { .. })
         ));
         s.publish("demo", &id, Some(&cur), 1002).unwrap();
-        assert_eq!(s.orgs["demo"].scripts[&id].published_version().unwrap().version_id, cur);
-        assert_eq!(s.publish("demo", "nope", None, 1), Err(PublishError::NotFound));
+        assert_eq!(
+            s.orgs["demo"].scripts[&id]
+                .published_version()
+                .unwrap()
+                .version_id,
+            cur
+        );
+        assert_eq!(
+            s.publish("demo", "nope", None, 1),
+            Err(PublishError::NotFound)
+        );
         assert_eq!(
             s.publish("demo", DEFAULT_SCRIPTS[0].0, None, 1),
             Err(PublishError::DefaultScript)
         );
         let before = s.orgs["demo"].scripts[&id].modified_ms;
-        assert_eq!(s.set_division("demo", "d", &[id.clone(), "x".into()], 5), Err("x".into()));
-        s.set_division("demo", "d", std::slice::from_ref(&id), 5).unwrap();
+        assert_eq!(
+            s.set_division("demo", "d", &[id.clone(), "x".into()], 5),
+            Err("x".into())
+        );
+        s.set_division("demo", "d", std::slice::from_ref(&id), 5)
+            .unwrap();
         let sc = &s.orgs["demo"].scripts[&id];
         assert_eq!(sc.division_id, "d");
         assert!(sc.modified_ms > before);
         assert_eq!(sc.current().unwrap().version_id, cur);
-        assert_eq!(s.delete("demo", DEFAULT_SCRIPTS[1].0), Err(DeleteError::DefaultScript));
+        assert_eq!(
+            s.delete("demo", DEFAULT_SCRIPTS[1].0),
+            Err(DeleteError::DefaultScript)
+        );
         s.delete("demo", &id).unwrap();
         assert_eq!(s.delete("demo", &id), Err(DeleteError::NotFound));
     }
