@@ -355,15 +355,12 @@ async fn export_download_serves_stamped_documents_of_any_saved_version() {
         .unwrap()
         .to_string();
     assert!(url.starts_with(&sim.url));
-    let d: Value = sim
-        .http
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = sim.http.get(&url).send().await.unwrap();
+    assert_eq!(
+        r.headers()["content-disposition"],
+        "attachment; filename=\"x.script\""
+    );
+    let d: Value = r.json().await.unwrap();
     assert_eq!(d["id"], id.as_str());
     assert_eq!(d["name"], "exp2");
     assert_eq!(d["versionId"], v2["versionId"]);
@@ -860,4 +857,29 @@ async fn knobs_endpoint_refuses_bad_values() {
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn unknown_paths_and_methods_answer_error_bodies() {
+    let sim = Sim::start(&[]);
+    let t = sim.token().await;
+    let r = sim.get(&t, "/api/v2/nothing").await;
+    assert_error(r, 404, "not.found").await;
+    let r = sim
+        .http
+        .put(sim.at("/api/v2/scripts/x"))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 405, "method.not.allowed").await;
+    let r = sim
+        .http
+        .post(sim.at("/uploads/v2/scripter"))
+        .bearer_auth(&t)
+        .body("plain")
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 400, "bad.request").await;
 }

@@ -190,6 +190,8 @@ pub struct DownloadLink {
     pub org: String,
     pub script_id: String,
     pub version_id: String,
+    /// `fileName` of the export request; the download is named `<fileName>.script`.
+    pub file_name: Option<String>,
     pub expires_ms: i64,
 }
 
