@@ -204,6 +204,12 @@ pub async fn correlation_layer(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
+    let method = req.method().clone();
+    let path = if req.uri().path().starts_with("/downloads/") {
+        "/downloads/<token>".to_string()
+    } else {
+        req.uri().path().to_string()
+    };
     let mut resp = next.run(req).await;
     let status = resp.status();
     let is_json = resp
@@ -220,6 +226,12 @@ pub async fn correlation_layer(
     if !resp.headers().contains_key(CORRELATION_HEADER) {
         set_correlation(resp.headers_mut(), &new_correlation_id());
     }
+    let cid = resp
+        .headers()
+        .get(CORRELATION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    tracing::debug!(%method, %path, status = status.as_u16(), correlation_id = cid, "request");
     resp
 }
 
