@@ -883,3 +883,40 @@ async fn unknown_paths_and_methods_answer_error_bodies() {
         .unwrap();
     assert_error(r, 400, "bad.request").await;
 }
+
+#[test]
+fn help_lists_every_knob_and_bad_flags_fail() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_genesys-sim"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    for flag in [
+        "--listen",
+        "--org",
+        "--latency-ms",
+        "--rate-limit",
+        "--upload-delay-ms",
+        "--index-lag-ms",
+        "--stale-read-ms",
+        "--fault-rate",
+        "--drop-rate",
+        "--token-lifetime-s",
+        "--token-rate-limit",
+        "--retry-after-s",
+        "--state-file",
+        "--seed",
+    ] {
+        assert!(help.contains(flag), "{flag} missing from --help");
+    }
+    for bad in [["--org", "only-a-name"], ["--fault-rate", "1.5"]] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_genesys-sim"))
+            .args(["--listen", "127.0.0.1:0"])
+            .args(bad)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{bad:?} must fail");
+        assert!(out.stdout.is_empty());
+    }
+}
