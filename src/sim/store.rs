@@ -190,6 +190,8 @@ pub struct DownloadLink {
     pub org: String,
     pub script_id: String,
     pub version_id: String,
+    /// `fileName` of the export request; the download is named `<fileName>.script`.
+    pub file_name: Option<String>,
     pub expires_ms: i64,
 }
 
@@ -415,5 +417,143 @@ impl Store {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> Store {
+        Store::with_orgs(&[OrgConfig::demo()])
+    }
+
+    fn upload(name: &str, replace: Option<&str>) -> UploadRequest {
+        UploadRequest {
+            file: br#"{"pages":[{"id":"p"}],"name":"ignored"}"#.to_vec(),
+            script_name: Some(name.into()),
+            script_id_to_replace: replace.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn stamps_strictly_increase() {
+        let mut s = store();
+        let a = s.stamp(1000);
+        let b = s.stamp(1000);
+        let c = s.stamp(999);
+        assert!(a < b && b < c);
+        assert_eq!(s.stamp(5000), 5000);
+    }
+
+    #[test]
+    fn upload_creates_then_replaces_with_new_version() {
+        let mut s = store();
+        let id = s.apply_upload("demo", &upload("A", None), 1000, 0).unwrap();
+        let v1 = s.orgs["demo"].scripts[&id]
+            .current()
+            .unwrap()
+            .version_id
+            .clone();
+        let m1 = s.orgs["demo"].scripts[&id].modified_ms;
+        let same = s
+            .apply_upload("demo", &upload("B", Some(&id)), 1000, 0)
+            .unwrap();
+        assert_eq!(same, id);
+        let sc = &s.orgs["demo"].scripts[&id];
+        assert_eq!(sc.versions.len(), 2);
+        assert_ne!(sc.current().unwrap().version_id, v1);
+        assert_eq!(sc.current().unwrap().name, "B");
+        assert!(sc.modified_ms > m1);
+        // Names are not unique.
+        let other = s.apply_upload("demo", &upload("A", None), 2000, 0).unwrap();
+        assert_ne!(other, id);
+    }
+
+    #[test]
+    fn invalid_uploads_change_nothing() {
+        let mut s = store();
+        let mut bad = upload("A", None);
+        bad.file = b"not json".to_vec();
+        assert!(s.apply_upload("demo", &bad, 1, 0).is_err());
+        bad.file = br#"{"name":"x"}"#.to_vec();
+        assert!(s
+            .apply_upload("demo", &bad, 1, 0)
+            .unwrap_err()
+            .contains("pages"));
+        assert!(s
+            .apply_upload("demo", &upload("A", Some("nope")), 1, 0)
+            .is_err());
+        assert!(s.orgs["demo"].scripts.is_empty());
+    }
+
+    #[test]
+    fn stale_reads_serve_previous_version() {
+        let mut s = store();
+        let id = s.apply_upload("demo", &upload("A", None), 1000, 0).unwrap();
+        assert!(s.orgs["demo"].scripts[&id]
+            .read_version(1500, 1000)
+            .is_none());
+        s.apply_upload("demo", &upload("B", Some(&id)), 3000, 0)
+            .unwrap();
+        let sc = &s.orgs["demo"].scripts[&id];
+        assert_eq!(sc.read_version(3500, 1000).unwrap().name, "A");
+        assert_eq!(sc.read_version(4000, 1000).unwrap().name, "B");
+        assert_eq!(sc.read_version(3500, 0).unwrap().name, "B");
+    }
+
+    #[test]
+    fn publish_delete_and_divisions() {
+        let mut s = store();
+        let id = s.apply_upload("demo", &upload("A", None), 1000, 0).unwrap();
+        let cur = s.orgs["demo"].scripts[&id]
+            .current()
+            .unwrap()
+            .version_id
+            .clone();
+        assert!(matches!(
+            s.publish("demo", &id, Some("other"), 1001),
+            Err(PublishError::VersionMismatch { .. })
+        ));
+        s.publish("demo", &id, Some(&cur), 1002).unwrap();
+        assert_eq!(
+            s.orgs["demo"].scripts[&id]
+                .published_version()
+                .unwrap()
+                .version_id,
+            cur
+        );
+        assert_eq!(
+            s.publish("demo", "nope", None, 1),
+            Err(PublishError::NotFound)
+        );
+        assert_eq!(
+            s.publish("demo", DEFAULT_SCRIPTS[0].0, None, 1),
+            Err(PublishError::DefaultScript)
+        );
+        let before = s.orgs["demo"].scripts[&id].modified_ms;
+        assert_eq!(
+            s.set_division("demo", "d", &[id.clone(), "x".into()], 5),
+            Err("x".into())
+        );
+        s.set_division("demo", "d", std::slice::from_ref(&id), 5)
+            .unwrap();
+        let sc = &s.orgs["demo"].scripts[&id];
+        assert_eq!(sc.division_id, "d");
+        assert!(sc.modified_ms > before);
+        assert_eq!(sc.current().unwrap().version_id, cur);
+        assert_eq!(
+            s.delete("demo", DEFAULT_SCRIPTS[1].0),
+            Err(DeleteError::DefaultScript)
+        );
+        s.delete("demo", &id).unwrap();
+        assert_eq!(s.delete("demo", &id), Err(DeleteError::NotFound));
+    }
+
+    #[test]
+    fn stable_uuid_is_uuid_shaped() {
+        let u = stable_uuid("x");
+        assert!(uuid::Uuid::parse_str(&u).is_ok());
+        assert_eq!(u, stable_uuid("x"));
     }
 }
