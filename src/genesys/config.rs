@@ -61,7 +61,7 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(200),
             max_delay: Duration::from_secs(20),
             max_retry_after: Duration::from_secs(180),
-            budget: 100,
+            budget: 500,
         }
     }
 }

@@ -112,7 +112,15 @@ struct Failure {
     min_wait: Duration,
     /// The failed attempt may have been processed by the server.
     maybe_processed: bool,
+    /// A 429 carrying Retry-After: the server said when to come back, so waiting it out costs
+    /// no retry budget, and the attempt count starts again after it (a 429 storm is not a dead
+    /// server; `max_attempts` bounds failures in a row between the server's answers).
+    told_when: bool,
 }
+
+/// Upper bound on Retry-After waits for one call, so a server that throttles forever still
+/// ends the call (the resource's timeout usually ends it first).
+const MAX_THROTTLED_WAITS: u32 = 100;
 
 impl Inner {
     /// Run a call to completion: a 2xx `Reply`, or the error that ended it.
@@ -123,6 +131,7 @@ impl Inner {
         let mut reauthed = false;
         let mut ambiguous = false;
         let mut last_cost: Option<RetryCost> = None;
+        let mut throttled_waits: u32 = 0;
         loop {
             self.check_cancelled()?;
             self.sleep(self.pacer.reserve()).await?;
@@ -210,6 +219,7 @@ impl Inner {
                                 cost: RetryCost::Throttle,
                                 min_wait: wait,
                                 maybe_processed: false,
+                                told_when: retry_after.is_some(),
                             }
                         }
                         s if s >= 500 && s != 501 => Failure {
@@ -217,6 +227,7 @@ impl Inner {
                             cost: RetryCost::ServerError,
                             min_wait: Duration::ZERO,
                             maybe_processed: s != 503,
+                            told_when: false,
                         },
                         _ => return Err(error),
                     }
@@ -241,9 +252,17 @@ impl Inner {
                         cost: RetryCost::Transport,
                         min_wait: Duration::ZERO,
                         maybe_processed: !e.is_connect(),
+                        told_when: false,
                     }
                 }
             };
+            if failure.told_when && throttled_waits < MAX_THROTTLED_WAITS {
+                throttled_waits += 1;
+                attempt = 0;
+                self.counters.retry();
+                self.sleep(failure.min_wait).await?;
+                continue;
+            }
             if attempt >= policy.max_attempts {
                 return Err(failure.error);
             }
