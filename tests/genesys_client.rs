@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
+use axum::{Json, Router};
 use client_support::*;
 use serde_json::json;
 use tpg::genesys::{Credentials, GenesysError};
@@ -574,4 +574,96 @@ async fn mock_replace_detects_conflict_and_lost_write() {
     assert!(e.is_not_found(), "{e}");
     assert!(c.delete_script(&s.id).await.unwrap());
     assert!(!c.delete_script(&s.id).await.unwrap());
+}
+
+#[tokio::test]
+async fn mock_pacing_spreads_a_burst() {
+    let hits = Hits::default();
+    let h = hits.clone();
+    let router = Router::new()
+        .route("/oauth/token", token_route(Hits::default()))
+        .route(
+            "/api/v2/scripts/{id}",
+            get(move || {
+                let h = h.clone();
+                async move {
+                    h.bump();
+                    with_corr(StatusCode::OK, script_json("s"))
+                }
+            }),
+        );
+    let m = mock(router).await;
+    let mut cfg = tpg::genesys::ClientConfig::for_base_url(&m.base, demo_credentials()).unwrap();
+    cfg.requests_per_minute = 1200; // 20 per second after a burst of 10
+    let c = tpg::genesys::Client::new(cfg).unwrap();
+    let started = Instant::now();
+    let mut handles = Vec::new();
+    for _ in 0..30 {
+        let c = c.clone();
+        handles.push(tokio::spawn(async move { c.get_script("s").await }));
+    }
+    for h in handles {
+        assert!(h.await.unwrap().unwrap().is_some());
+    }
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(900),
+        "30 requests at 20/s after a burst of 10 took only {took:?}"
+    );
+    assert!(took < Duration::from_secs(4), "{took:?}");
+    assert_eq!(hits.get(), 30);
+}
+
+#[tokio::test]
+async fn mock_persistent_5xx_gives_up_after_max_attempts() {
+    let hits = Hits::default();
+    let h = hits.clone();
+    let router = Router::new()
+        .route("/oauth/token", token_route(Hits::default()))
+        .route(
+            "/api/v2/scripts/{id}",
+            get(move || {
+                let h = h.clone();
+                async move {
+                    h.bump();
+                    with_corr(
+                        StatusCode::BAD_GATEWAY,
+                        json!({"code": "bad.gateway", "message": "upstream"}),
+                    )
+                }
+            }),
+        );
+    let m = mock(router).await;
+    let c = client_for(&m.base, demo_credentials());
+    let e = c.get_script("s").await.unwrap_err();
+    assert_eq!(e.status(), Some(502));
+    assert_eq!(hits.get(), 6, "max_attempts of the fast policy");
+    assert_eq!(c.stats().retries, 5);
+}
+
+#[tokio::test]
+async fn mock_short_lived_token_is_refreshed_before_expiry() {
+    let tokens = Hits::default();
+    let t = tokens.clone();
+    let router = Router::new()
+        .route(
+            "/oauth/token",
+            post(move || {
+                let t = t.clone();
+                async move {
+                    let n = t.bump();
+                    Json(json!({"access_token": format!("tok-{n}"), "token_type": "bearer", "expires_in": 1}))
+                }
+            }),
+        )
+        .route("/api/v2/scripts/{id}", get(|| async { with_corr(StatusCode::OK, script_json("s")) }));
+    let m = mock(router).await;
+    let c = client_for(&m.base, demo_credentials());
+    assert!(c.get_script("s").await.unwrap().is_some());
+    assert!(c.get_script("s").await.unwrap().is_some());
+    assert_eq!(tokens.get(), 1);
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert!(c.get_script("s").await.unwrap().is_some());
+    assert_eq!(tokens.get(), 2, "refreshed without a 401");
+    assert_eq!(c.stats().reauths, 0);
 }
