@@ -1,1 +1,24 @@
-//! The Genesys provider: provider configuration, `genesys_script_template`, `genesys_script`.
+//! The Genesys provider: the `provider "genesys"` block, `genesys_script_template` and the
+//! `genesys_script` data source. Maps Terraform's lifecycle onto the Genesys client.
+
+pub mod config;
+pub mod data_source_script;
+pub mod document;
+pub mod plan;
+pub mod private;
+pub mod resource_script_template;
+pub mod schema_script_template;
+pub mod settings;
+
+use crate::tfplugin5::Provider;
+use std::sync::Arc;
+
+pub use config::GenesysProvider;
+
+/// The provider address users put in `required_providers` (with `dev_overrides` or a mirror).
+pub const PROVIDER_SOURCE: &str = "registry.terraform.io/local/genesys";
+
+/// The provider the binary serves.
+pub fn new_provider() -> Arc<dyn Provider> {
+    Arc::new(GenesysProvider::new())
+}

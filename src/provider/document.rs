@@ -1,0 +1,249 @@
+//! Script documents: substitutions, parsing with precise errors, and the ONE normalization used
+//! by read, plan and apply alike (server-stamped fields dropped, keys sorted, whitespace gone).
+
+use serde_json::Value as Json;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// What is wrong with a `content` document.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum DocumentError {
+    #[error("content is not valid JSON: {message} (line {line}, column {column})")]
+    NotJson {
+        message: String,
+        line: usize,
+        column: usize,
+    },
+    #[error("content is JSON but not a script document: {0}")]
+    NotAScript(String),
+}
+
+/// Replaces every `{{key}}` in `content` by its value (plain text replacement, as the official
+/// provider does on upload). Placeholders without a value are left as they are.
+pub fn substitute(content: &str, substitutions: &BTreeMap<String, String>) -> String {
+    let mut out = content.to_string();
+    for (key, value) in substitutions {
+        out = out.replace(&format!("{{{{{key}}}}}"), value);
+    }
+    out
+}
+
+/// Parses a script document: a JSON object with a `pages` array.
+pub fn parse_script(text: &str) -> Result<Json, DocumentError> {
+    let doc: Json = serde_json::from_str(text).map_err(|e| DocumentError::NotJson {
+        message: strip_position(&e.to_string()),
+        line: e.line(),
+        column: e.column(),
+    })?;
+    match doc.get("pages") {
+        _ if !doc.is_object() => Err(DocumentError::NotAScript(format!(
+            "expected a JSON object with a \"pages\" array, found {}",
+            json_kind(&doc)
+        ))),
+        Some(Json::Array(_)) => Ok(doc),
+        Some(other) => Err(DocumentError::NotAScript(format!(
+            "\"pages\" must be an array, found {}",
+            json_kind(other)
+        ))),
+        None => Err(DocumentError::NotAScript(
+            "it has no \"pages\" array (export the script from Genesys Scripter to get a complete document)".into(),
+        )),
+    }
+}
+
+fn strip_position(msg: &str) -> String {
+    match msg.find(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+fn json_kind(v: &Json) -> &'static str {
+    match v {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
+    }
+}
+
+/// Fields the server stamps on a script and its pages: they differ between orgs and versions
+/// and never mean the user's content changed.
+const SCRIPT_SERVER_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "versionId",
+    "organizationId",
+    "createdDate",
+    "modifiedDate",
+    "versionDate",
+    "publishedDate",
+    "selfUri",
+    "division",
+];
+const PAGE_SERVER_FIELDS: &[&str] = &[
+    "scriptId",
+    "versionId",
+    "organizationId",
+    "createdDate",
+    "modifiedDate",
+    "selfUri",
+];
+
+/// Drops the server-stamped fields of a script document (top level and pages).
+pub fn strip_server_fields(doc: &mut Json) {
+    if let Json::Object(map) = doc {
+        for f in SCRIPT_SERVER_FIELDS {
+            map.remove(*f);
+        }
+        if let Some(Json::Array(pages)) = map.get_mut("pages") {
+            for page in pages {
+                if let Json::Object(p) = page {
+                    for f in PAGE_SERVER_FIELDS {
+                        p.remove(*f);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The canonical form of a document: server fields dropped, object keys sorted, no whitespace.
+/// Two documents are the same script exactly when their canonical forms are equal.
+pub fn canonical(doc: &Json) -> String {
+    let mut d = doc.clone();
+    strip_server_fields(&mut d);
+    let mut out = String::new();
+    write_sorted(&d, &mut out);
+    out
+}
+
+fn write_sorted(v: &Json, out: &mut String) {
+    match v {
+        Json::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Json::String((*k).clone()).to_string());
+                out.push(':');
+                if let Some(child) = map.get(*k) {
+                    write_sorted(child, out);
+                }
+            }
+            out.push('}');
+        }
+        Json::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_sorted(item, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// SHA-256 (hex) of a canonical form.
+pub fn sha256_hex(canonical: &str) -> String {
+    hex::encode(Sha256::digest(canonical.as_bytes()))
+}
+
+/// A remote document as it is kept in state when it differs from the configuration:
+/// server fields dropped, pretty-printed so that plans show a readable diff.
+pub fn for_state(doc: &Json) -> String {
+    let mut d = doc.clone();
+    strip_server_fields(&mut d);
+    serde_json::to_string_pretty(&d).unwrap_or_else(|_| d.to_string())
+}
+
+/// The desired document of a configuration: substitutions applied, parsed, canonical form.
+pub fn desired_canonical(
+    content: &str,
+    substitutions: &BTreeMap<String, String>,
+) -> Result<String, DocumentError> {
+    let text = substitute(content, substitutions);
+    parse_script(&text).map(|d| canonical(&d))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subs(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn substitution_replaces_every_placeholder() {
+        let out = substitute(
+            r#"{"a":"{{x}} and {{x}}","b":"{{y}}","c":"{{z}}"}"#,
+            &subs(&[("x", "1"), ("y", "two")]),
+        );
+        assert_eq!(out, r#"{"a":"1 and 1","b":"two","c":"{{z}}"}"#);
+    }
+
+    #[test]
+    fn key_order_whitespace_and_server_fields_do_not_matter() {
+        let a = parse_script(
+            r#"{"pages":[{"id":"p1","name":"Start","versionId":"v1"}],"name":"x","features":{}}"#,
+        )
+        .unwrap();
+        let b = parse_script(
+            r#"{
+              "id": "abc", "versionId": "v2", "organizationId": "org", "createdDate": "2020-01-01T00:00:00.000Z",
+              "features": {},
+              "pages": [ { "name": "Start", "id": "p1", "scriptId": "abc", "versionId": "v9" } ]
+            }"#,
+        )
+        .unwrap();
+        assert_eq!(canonical(&a), canonical(&b));
+        assert_eq!(sha256_hex(&canonical(&a)), sha256_hex(&canonical(&b)));
+    }
+
+    #[test]
+    fn a_real_change_is_seen() {
+        let a = parse_script(r#"{"pages":[{"id":"p1","name":"Start"}]}"#).unwrap();
+        let b = parse_script(r#"{"pages":[{"id":"p1","name":"Hello"}]}"#).unwrap();
+        assert_ne!(canonical(&a), canonical(&b));
+    }
+
+    #[test]
+    fn bad_documents_are_explained() {
+        match parse_script("{\"pages\": [}") {
+            Err(DocumentError::NotJson { line: 1, .. }) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(matches!(
+            parse_script("[1,2]"),
+            Err(DocumentError::NotAScript(_))
+        ));
+        assert!(matches!(
+            parse_script(r#"{"name":"x"}"#),
+            Err(DocumentError::NotAScript(_))
+        ));
+        assert!(matches!(
+            parse_script(r#"{"pages":{}}"#),
+            Err(DocumentError::NotAScript(_))
+        ));
+    }
+
+    #[test]
+    fn state_form_is_pretty_and_stripped() {
+        let d = parse_script(r#"{"id":"x","versionId":"v","pages":[]}"#).unwrap();
+        let s = for_state(&d);
+        assert!(s.contains('\n') || s == "{\n  \"pages\": []\n}");
+        assert!(!s.contains("versionId"));
+    }
+}

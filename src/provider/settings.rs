@@ -1,0 +1,376 @@
+//! Provider settings: the `provider "genesys"` block merged with the official provider's
+//! environment variables, checked so that each mistake gets one diagnostic on its attribute.
+
+use crate::cty::{AttributePath, Value};
+use crate::tfplugin5::Diagnostics;
+
+/// Where the org's API lives.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Endpoint {
+    /// A region key such as `us-east-1` (api./login./apps. hosts of its domain).
+    Region(String),
+    /// One base URL serving the login, api and apps paths (genesys-sim, a gateway).
+    BaseUrl(String),
+}
+
+/// How the provider authenticates. Debug output never shows the secret or token.
+#[derive(Clone, PartialEq)]
+pub enum Auth {
+    ClientCredentials {
+        client_id: String,
+        client_secret: String,
+    },
+    AccessToken(String),
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Auth::ClientCredentials { client_id, .. } => {
+                write!(
+                    f,
+                    "ClientCredentials {{ client_id: {client_id:?}, client_secret: <redacted> }}"
+                )
+            }
+            Auth::AccessToken(_) => write!(f, "AccessToken(<redacted>)"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub auth: Auth,
+    pub endpoint: Endpoint,
+    pub max_retries: u32,
+    pub request_timeout_seconds: u64,
+    pub requests_per_minute: u32,
+}
+
+pub const ENV_CLIENT_ID: &str = "GENESYSCLOUD_OAUTHCLIENT_ID";
+pub const ENV_CLIENT_SECRET: &str = "GENESYSCLOUD_OAUTHCLIENT_SECRET";
+pub const ENV_REGION: &str = "GENESYSCLOUD_REGION";
+pub const ENV_ACCESS_TOKEN: &str = "GENESYSCLOUD_ACCESS_TOKEN";
+pub const ENV_API_URL: &str = "GENESYSCLOUD_API_URL";
+
+/// Reads the environment; injected so tests do not depend on the process environment.
+pub trait Env {
+    fn var(&self, name: &str) -> Option<String>;
+}
+
+/// The real process environment.
+pub struct ProcessEnv;
+impl Env for ProcessEnv {
+    fn var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok().filter(|v| !v.is_empty())
+    }
+}
+
+/// Checks what can be checked before values are known (PrepareProviderConfig): types and ranges
+/// of the known values. Unknown values pass.
+pub fn validate_known(config: &Value, is_region_key: impl Fn(&str) -> bool) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    if let Some(region) = config.get_str("aws_region") {
+        if !is_region_key(region) {
+            d.error_at(
+                AttributePath::attr("aws_region"),
+                "Unknown Genesys Cloud region",
+                format!("{region:?} is not a Genesys Cloud region key. Use one of the AWS-style keys such as us-east-1, eu-west-1, ap-southeast-2."),
+            );
+        }
+    }
+    if let Some(url) = config.get_str("api_url") {
+        if let Err(why) = check_url(url) {
+            d.error_at(AttributePath::attr("api_url"), "Invalid api_url", why);
+        }
+    }
+    for (name, min, max) in [
+        ("max_retries", 1, 100),
+        ("request_timeout_seconds", 1, 3600),
+        ("requests_per_minute", 0, 100_000),
+    ] {
+        if let Some(Value::Number(n)) = config.get(name) {
+            match n.as_i64() {
+                Some(i) if (min..=max).contains(&i) => {}
+                _ => d.error_at(
+                    AttributePath::attr(name),
+                    format!("Invalid {name}"),
+                    format!("{name} must be a whole number from {min} to {max}, got {n}."),
+                ),
+            }
+        }
+    }
+    d
+}
+
+fn check_url(url: &str) -> Result<(), String> {
+    match url::Url::parse(url) {
+        Ok(u) if (u.scheme() == "http" || u.scheme() == "https") && u.host().is_some() => Ok(()),
+        Ok(_) => Err(format!("{url:?} must be an http:// or https:// URL with a host, e.g. http://127.0.0.1:8080 for genesys-sim.")),
+        Err(e) => Err(format!("{url:?} is not a URL ({e}); expected e.g. http://127.0.0.1:8080 for genesys-sim.")),
+    }
+}
+
+/// Resolves the final settings (config first, then environment). Every problem becomes one
+/// diagnostic on the attribute at fault.
+pub fn resolve(
+    config: &Value,
+    env: &dyn Env,
+    is_region_key: impl Fn(&str) -> bool,
+) -> Result<Settings, Diagnostics> {
+    let mut d = validate_known(config, &is_region_key);
+    let pick = |attr: &str, var: &str| {
+        config
+            .get_str(attr)
+            .map(str::to_string)
+            .or_else(|| env.var(var))
+    };
+    let client_id = pick("oauthclient_id", ENV_CLIENT_ID);
+    let client_secret = pick("oauthclient_secret", ENV_CLIENT_SECRET);
+    let access_token = pick("access_token", ENV_ACCESS_TOKEN);
+    let region = pick("aws_region", ENV_REGION);
+    let api_url = pick("api_url", ENV_API_URL);
+
+    let auth = match (client_id, client_secret, access_token) {
+        (None, None, Some(token)) => Some(Auth::AccessToken(token)),
+        (Some(id), Some(secret), None) => Some(Auth::ClientCredentials {
+            client_id: id,
+            client_secret: secret,
+        }),
+        (Some(_), Some(_), Some(_)) | (None, Some(_), Some(_)) | (Some(_), None, Some(_)) => {
+            d.error_at(
+                AttributePath::attr("access_token"),
+                "Conflicting credentials",
+                "Both an access token and OAuth client credentials are set (in the provider block or the GENESYSCLOUD_* environment). Set either access_token, or oauthclient_id with oauthclient_secret.",
+            );
+            None
+        }
+        (Some(_), None, None) => {
+            d.error_at(
+                AttributePath::attr("oauthclient_secret"),
+                "Missing OAuth client secret",
+                "oauthclient_id is set but oauthclient_secret is not. Set oauthclient_secret or the GENESYSCLOUD_OAUTHCLIENT_SECRET environment variable.",
+            );
+            None
+        }
+        (None, Some(_), None) => {
+            d.error_at(
+                AttributePath::attr("oauthclient_id"),
+                "Missing OAuth client id",
+                "oauthclient_secret is set but oauthclient_id is not. Set oauthclient_id or the GENESYSCLOUD_OAUTHCLIENT_ID environment variable.",
+            );
+            None
+        }
+        (None, None, None) => {
+            d.error_at(
+                AttributePath::attr("oauthclient_id"),
+                "Missing Genesys Cloud credentials",
+                "Set oauthclient_id and oauthclient_secret (an OAuth client with the client credentials grant in the target org), or access_token; or the environment variables GENESYSCLOUD_OAUTHCLIENT_ID and GENESYSCLOUD_OAUTHCLIENT_SECRET.",
+            );
+            None
+        }
+    };
+
+    // The environment's region is only a default: it never conflicts with an explicit api_url.
+    let endpoint = match (config.get_str("aws_region"), api_url) {
+        (Some(_), Some(_)) if config.get_str("api_url").is_some() => {
+            d.error_at(
+                AttributePath::attr("api_url"),
+                "Conflicting endpoints",
+                "Both aws_region and api_url are set. api_url replaces the region's hosts (use it for genesys-sim or a gateway); remove one of them.",
+            );
+            None
+        }
+        (_, Some(url)) => match check_url(&url) {
+            Ok(()) => Some(Endpoint::BaseUrl(url)),
+            Err(why) => {
+                d.error_at(
+                    AttributePath::attr("api_url"),
+                    "Invalid api_url",
+                    format!("{why} (from {ENV_API_URL})"),
+                );
+                None
+            }
+        },
+        _ => {
+            let key = region.unwrap_or_else(|| "us-east-1".to_string());
+            if config.get_str("aws_region").is_none() && !is_region_key(&key) {
+                d.error_at(
+                    AttributePath::attr("aws_region"),
+                    "Unknown Genesys Cloud region",
+                    format!("{ENV_REGION}={key:?} is not a Genesys Cloud region key. Use one such as us-east-1, eu-west-1, ap-southeast-2."),
+                );
+            }
+            Some(Endpoint::Region(key))
+        }
+    };
+
+    let number =
+        |name: &str, default: i64| config.get(name).and_then(Value::as_i64).unwrap_or(default);
+    if d.has_errors() {
+        return Err(d);
+    }
+    match (auth, endpoint) {
+        (Some(auth), Some(endpoint)) => Ok(Settings {
+            auth,
+            endpoint,
+            max_retries: number("max_retries", 8) as u32,
+            request_timeout_seconds: number("request_timeout_seconds", 60) as u64,
+            requests_per_minute: number("requests_per_minute", 300) as u32,
+        }),
+        _ => Err(d),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    struct FakeEnv(HashMap<&'static str, &'static str>);
+    impl Env for FakeEnv {
+        fn var(&self, name: &str) -> Option<String> {
+            self.0.get(name).map(|v| v.to_string())
+        }
+    }
+    fn env(pairs: &[(&'static str, &'static str)]) -> FakeEnv {
+        FakeEnv(pairs.iter().cloned().collect())
+    }
+    fn cfg(pairs: &[(&str, Value)]) -> Value {
+        let names = [
+            "oauthclient_id",
+            "oauthclient_secret",
+            "access_token",
+            "aws_region",
+            "api_url",
+            "max_retries",
+            "request_timeout_seconds",
+            "requests_per_minute",
+        ];
+        let mut v = Value::object(names.iter().map(|n| (n.to_string(), Value::Null)));
+        for (k, val) in pairs {
+            v.set(k, val.clone());
+        }
+        v
+    }
+    fn region_ok(k: &str) -> bool {
+        ["us-east-1", "eu-west-1"].contains(&k)
+    }
+    fn only_error_path(r: Result<Settings, Diagnostics>) -> String {
+        let d = r.expect_err("expected an error");
+        assert_eq!(d.0.len(), 1, "{d:?}");
+        d.0[0]
+            .attribute
+            .as_ref()
+            .map(|p| p.to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn config_wins_over_environment() {
+        let s = resolve(
+            &cfg(&[
+                ("oauthclient_id", Value::string("a")),
+                ("oauthclient_secret", Value::string("b")),
+            ]),
+            &env(&[(ENV_CLIENT_ID, "env-id"), (ENV_REGION, "eu-west-1")]),
+            region_ok,
+        )
+        .unwrap();
+        assert_eq!(
+            s.auth,
+            Auth::ClientCredentials {
+                client_id: "a".into(),
+                client_secret: "b".into()
+            }
+        );
+        assert_eq!(s.endpoint, Endpoint::Region("eu-west-1".into()));
+        assert_eq!(s.requests_per_minute, 300);
+    }
+
+    #[test]
+    fn environment_alone_is_enough() {
+        let s = resolve(
+            &cfg(&[]),
+            &env(&[
+                (ENV_ACCESS_TOKEN, "tok"),
+                (ENV_API_URL, "http://127.0.0.1:9"),
+            ]),
+            region_ok,
+        )
+        .unwrap();
+        assert_eq!(s.auth, Auth::AccessToken("tok".into()));
+        assert_eq!(s.endpoint, Endpoint::BaseUrl("http://127.0.0.1:9".into()));
+    }
+
+    #[test]
+    fn each_mistake_names_its_attribute() {
+        assert_eq!(
+            only_error_path(resolve(&cfg(&[]), &env(&[]), region_ok)),
+            "oauthclient_id"
+        );
+        assert_eq!(
+            only_error_path(resolve(
+                &cfg(&[("oauthclient_id", Value::string("a"))]),
+                &env(&[]),
+                region_ok
+            )),
+            "oauthclient_secret"
+        );
+        assert_eq!(
+            only_error_path(resolve(
+                &cfg(&[
+                    ("access_token", Value::string("t")),
+                    ("oauthclient_id", Value::string("a")),
+                    ("oauthclient_secret", Value::string("b"))
+                ]),
+                &env(&[]),
+                region_ok
+            )),
+            "access_token"
+        );
+        assert_eq!(
+            only_error_path(resolve(
+                &cfg(&[
+                    ("access_token", Value::string("t")),
+                    ("aws_region", Value::string("mars-1"))
+                ]),
+                &env(&[]),
+                region_ok
+            )),
+            "aws_region"
+        );
+        assert_eq!(
+            only_error_path(resolve(
+                &cfg(&[
+                    ("access_token", Value::string("t")),
+                    ("aws_region", Value::string("us-east-1")),
+                    ("api_url", Value::string("http://x"))
+                ]),
+                &env(&[]),
+                region_ok
+            )),
+            "api_url"
+        );
+        assert_eq!(
+            only_error_path(resolve(
+                &cfg(&[
+                    ("access_token", Value::string("t")),
+                    ("max_retries", Value::number(0))
+                ]),
+                &env(&[]),
+                region_ok
+            )),
+            "max_retries"
+        );
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug() {
+        let a = Auth::ClientCredentials {
+            client_id: "id".into(),
+            client_secret: "s3cr3t".into(),
+        };
+        assert!(!format!("{a:?}").contains("s3cr3t"));
+        assert!(!format!("{:?}", Auth::AccessToken("t0k3n".into())).contains("t0k3n"));
+    }
+}

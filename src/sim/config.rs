@@ -1,0 +1,236 @@
+//! Simulator configuration: the listen address, the organisations with their OAuth clients,
+//! and the runtime knobs (latency, rate limits, faults, consistency lags) shared by the
+//! command-line flags and `PUT /_sim/knobs`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::SimError;
+
+/// One organisation and the client-credentials pair that logs into it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OrgConfig {
+    pub name: String,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+impl std::fmt::Debug for OrgConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OrgConfig")
+            .field("name", &self.name)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .finish()
+    }
+}
+
+impl OrgConfig {
+    /// Parses `NAME:CLIENT_ID:CLIENT_SECRET` (the secret may itself contain `:`).
+    pub fn parse(spec: &str) -> Result<Self, SimError> {
+        let mut parts = spec.splitn(3, ':');
+        let name = parts.next().unwrap_or_default();
+        let client_id = parts.next().unwrap_or_default();
+        let client_secret = parts.next().unwrap_or_default();
+        if name.is_empty() || client_id.is_empty() || client_secret.is_empty() {
+            return Err(SimError::Config(
+                "--org expects NAME:CLIENT_ID:CLIENT_SECRET with three non-empty parts".into(),
+            ));
+        }
+        Ok(Self {
+            name: name.to_string(),
+            client_id: client_id.to_string(),
+            client_secret: client_secret.to_string(),
+        })
+    }
+
+    /// The organisation used when none is configured: `demo` / `demo-client` / `demo-secret`.
+    pub fn demo() -> Self {
+        Self {
+            name: "demo".into(),
+            client_id: "demo-client".into(),
+            client_secret: "demo-secret".into(),
+        }
+    }
+}
+
+/// Runtime knobs. Defaults are fast and faithful: no latency, no faults, no lag,
+/// 300 requests per minute per token, tokens valid for 24 hours.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Knobs {
+    /// Delay added before every api, apps and download request is handled.
+    pub latency_ms: u64,
+    /// Requests per minute per bearer token (fixed one-minute windows); 0 = unlimited.
+    pub rate_limit: u32,
+    /// Time an upload stays "processing" before it is applied.
+    pub upload_delay_ms: u64,
+    /// Time a new or renamed script stays absent from name-filtered listings.
+    pub index_lag_ms: u64,
+    /// Time after an upload during which GET by id and exports serve the previous version.
+    pub stale_read_ms: u64,
+    /// Fraction (0..=1) of api/apps/download requests answered 500 or 503 without effect.
+    pub fault_rate: f64,
+    /// Fraction (0..=1) of api/apps/download requests whose connection is closed unanswered.
+    pub drop_rate: f64,
+    /// Lifetime of issued access tokens, in seconds.
+    pub token_lifetime_s: u64,
+    /// Token requests per minute per client id (fixed windows); 0 = unlimited.
+    pub token_rate_limit: u32,
+    /// When set, the Retry-After value sent with every 429 instead of the computed one.
+    pub retry_after_s: Option<u64>,
+}
+
+impl Default for Knobs {
+    fn default() -> Self {
+        Self {
+            latency_ms: 0,
+            rate_limit: 300,
+            upload_delay_ms: 0,
+            index_lag_ms: 0,
+            stale_read_ms: 0,
+            fault_rate: 0.0,
+            drop_rate: 0.0,
+            token_lifetime_s: 86_400,
+            token_rate_limit: 0,
+            retry_after_s: None,
+        }
+    }
+}
+
+/// A partial update of [`Knobs`], as accepted by `PUT /_sim/knobs`. Unknown fields are refused.
+/// `retry_after_s: null` clears the override.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KnobsPatch {
+    pub latency_ms: Option<u64>,
+    pub rate_limit: Option<u32>,
+    pub upload_delay_ms: Option<u64>,
+    pub index_lag_ms: Option<u64>,
+    pub stale_read_ms: Option<u64>,
+    pub fault_rate: Option<f64>,
+    pub drop_rate: Option<f64>,
+    pub token_lifetime_s: Option<u64>,
+    pub token_rate_limit: Option<u32>,
+    #[serde(default, with = "double_option")]
+    pub retry_after_s: Option<Option<u64>>,
+}
+
+mod double_option {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D>(d: D) -> Result<Option<Option<u64>>, D::Error>
+    where
+        D: Deserializer<'de>,
+    {
+        Option::<u64>::deserialize(d).map(Some)
+    }
+}
+
+impl Knobs {
+    /// Checks the fractions are within 0..=1.
+    pub fn validate(&self) -> Result<(), SimError> {
+        for (name, v) in [
+            ("fault_rate", self.fault_rate),
+            ("drop_rate", self.drop_rate),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(SimError::Config(format!("{name} must be between 0 and 1")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Returns these knobs with `patch` applied, validated.
+    pub fn patched(&self, patch: &KnobsPatch) -> Result<Self, SimError> {
+        let mut k = self.clone();
+        if let Some(v) = patch.latency_ms {
+            k.latency_ms = v;
+        }
+        if let Some(v) = patch.rate_limit {
+            k.rate_limit = v;
+        }
+        if let Some(v) = patch.upload_delay_ms {
+            k.upload_delay_ms = v;
+        }
+        if let Some(v) = patch.index_lag_ms {
+            k.index_lag_ms = v;
+        }
+        if let Some(v) = patch.stale_read_ms {
+            k.stale_read_ms = v;
+        }
+        if let Some(v) = patch.fault_rate {
+            k.fault_rate = v;
+        }
+        if let Some(v) = patch.drop_rate {
+            k.drop_rate = v;
+        }
+        if let Some(v) = patch.token_lifetime_s {
+            k.token_lifetime_s = v;
+        }
+        if let Some(v) = patch.token_rate_limit {
+            k.token_rate_limit = v;
+        }
+        if let Some(v) = patch.retry_after_s {
+            k.retry_after_s = v;
+        }
+        k.validate()?;
+        Ok(k)
+    }
+}
+
+/// Everything [`super::start`] needs.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    pub listen: SocketAddr,
+    /// Organisations; empty means the single [`OrgConfig::demo`] organisation.
+    pub orgs: Vec<OrgConfig>,
+    pub knobs: Knobs,
+    /// Loaded at start when present; rewritten atomically after every mutation.
+    pub state_file: Option<PathBuf>,
+    /// Seed of the random source used for faults and drops (not for ids).
+    pub seed: Option<u64>,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            orgs: Vec::new(),
+            knobs: Knobs::default(),
+            state_file: None,
+            seed: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn org_spec_parses_and_secret_may_contain_colons() {
+        let o = OrgConfig::parse("a:b:c:d").unwrap();
+        assert_eq!((o.name.as_str(), o.client_id.as_str()), ("a", "b"));
+        assert_eq!(o.client_secret, "c:d");
+        assert!(OrgConfig::parse("a:b").is_err());
+        assert!(!format!("{o:?}").contains("c:d"));
+    }
+
+    #[test]
+    fn patch_is_partial_and_validated() {
+        let k = Knobs::default();
+        let p: KnobsPatch = serde_json::from_str(r#"{"rate_limit":5,"retry_after_s":7}"#).unwrap();
+        let k2 = k.patched(&p).unwrap();
+        assert_eq!(
+            (k2.rate_limit, k2.retry_after_s, k2.latency_ms),
+            (5, Some(7), 0)
+        );
+        let clear: KnobsPatch = serde_json::from_str(r#"{"retry_after_s":null}"#).unwrap();
+        assert_eq!(k2.patched(&clear).unwrap().retry_after_s, None);
+        let bad: KnobsPatch = serde_json::from_str(r#"{"fault_rate":2.0}"#).unwrap();
+        assert!(k.patched(&bad).is_err());
+        assert!(serde_json::from_str::<KnobsPatch>(r#"{"nope":1}"#).is_err());
+    }
+}

@@ -1,0 +1,84 @@
+//! The test-control API under `/_sim/` (no auth, no faults, not counted): inspect an org's
+//! scripts, change knobs at runtime, read and reset the stats.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use super::config::KnobsPatch;
+use super::errors::ApiError;
+use super::views::iso;
+use super::{lock, AppState};
+
+/// Routes of `/_sim/`.
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/orgs/{org}/scripts", get(org_scripts))
+        .route("/knobs", put(set_knobs).get(get_knobs))
+        .route("/stats", get(get_stats))
+        .route("/stats/reset", post(reset_stats))
+}
+
+/// `GET /_sim/orgs/{org}/scripts`: every script of the org (defaults excluded), by id.
+async fn org_scripts(
+    State(state): State<AppState>,
+    Path(org): Path<String>,
+) -> Result<Response, ApiError> {
+    let store = state.store();
+    let o = store.orgs.get(&org).ok_or_else(ApiError::not_found)?;
+    let out: Vec<Value> = o
+        .scripts
+        .values()
+        .filter_map(|s| {
+            let v = s.current()?;
+            Some(json!({
+                "id": s.id,
+                "name": v.name,
+                "versionId": v.version_id,
+                "publishedVersionId": s.published.as_ref().map(|p| p.version_id.clone()),
+                "divisionId": s.division_id,
+                "createdDate": iso(s.created_ms),
+                "modifiedDate": iso(s.modified_ms),
+                "versions": s.versions.len(),
+                "content": v.document,
+            }))
+        })
+        .collect();
+    Ok(Json(out).into_response())
+}
+
+/// `GET /_sim/knobs`: the current knobs.
+async fn get_knobs(State(state): State<AppState>) -> Response {
+    Json(state.knobs()).into_response()
+}
+
+/// `PUT /_sim/knobs`: partial update; answers the new knobs.
+async fn set_knobs(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+    let patch: KnobsPatch = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("invalid knobs: {e}")))?;
+    let knobs = state
+        .knobs()
+        .patched(&patch)
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    state.set_knobs(knobs.clone());
+    tracing::info!(?knobs, "knobs changed");
+    Ok(Json(knobs).into_response())
+}
+
+/// `GET /_sim/stats`.
+async fn get_stats(State(state): State<AppState>) -> Response {
+    let stats = lock(&state.stats).clone();
+    Json(stats).into_response()
+}
+
+/// `POST /_sim/stats/reset`: zeroes the stats and forgets rate-limit windows.
+async fn reset_stats(State(state): State<AppState>) -> Response {
+    *lock(&state.stats) = Default::default();
+    lock(&state.limiter).clear();
+    lock(&state.token_limiter).clear();
+    StatusCode::NO_CONTENT.into_response()
+}

@@ -1,0 +1,98 @@
+//! Export: `POST /api/v2/scripts/{id}/export` makes a ten-minute download link for a version
+//! (default: the editable version as a by-id read sees it, so stale reads apply), and
+//! `GET /downloads/{token}` (no auth) serves the stamped script document.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde_json::{json, Value};
+
+use super::auth::Caller;
+use super::errors::ApiError;
+use super::store::{DownloadLink, DOWNLOAD_TTL_MS};
+use super::views::{now_ms, stamped_document};
+use super::AppState;
+
+/// `POST /api/v2/scripts/{id}/export` with `{versionId?, fileName?}`.
+pub(crate) async fn export(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let req: Value = if body.iter().all(u8::is_ascii_whitespace) {
+        json!({})
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|_| ApiError::bad_request("The request body is not valid JSON"))?
+    };
+    let wanted = req
+        .get("versionId")
+        .and_then(Value::as_str)
+        .filter(|v| !v.is_empty());
+    let file_name = req
+        .get("fileName")
+        .and_then(Value::as_str)
+        .filter(|f| !f.is_empty())
+        .map(|f| f.replace(['"', '\\', '/', '\r', '\n'], "_"));
+    let stale_ms = state.knobs().stale_read_ms;
+    let now = now_ms();
+    let mut store = state.store();
+    let version_id = {
+        let script = store
+            .orgs
+            .get(&caller.org)
+            .and_then(|o| o.scripts.get(&id))
+            .ok_or_else(ApiError::not_found)?;
+        let version = match wanted {
+            Some(v) => script.version(v),
+            None => script.read_version(now, stale_ms),
+        };
+        version.ok_or_else(ApiError::not_found)?.version_id.clone()
+    };
+    let token = format!("{}", uuid::Uuid::new_v4().simple());
+    store.downloads.retain(|_, l| l.expires_ms > now);
+    store.downloads.insert(
+        token.clone(),
+        DownloadLink {
+            org: caller.org.clone(),
+            script_id: id,
+            version_id,
+            file_name,
+            expires_ms: now + DOWNLOAD_TTL_MS,
+        },
+    );
+    let url = format!("{}/downloads/{token}", state.base_url);
+    Ok(Json(json!({ "url": url })).into_response())
+}
+
+/// `GET /downloads/{token}`: the stamped document; 404 when unknown or expired.
+pub(crate) async fn download(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, ApiError> {
+    let store = state.store();
+    let link = store
+        .downloads
+        .get(&token)
+        .filter(|l| l.expires_ms > now_ms())
+        .ok_or_else(ApiError::not_found)?;
+    let org = store.orgs.get(&link.org).ok_or_else(ApiError::not_found)?;
+    let script = org
+        .scripts
+        .get(&link.script_id)
+        .ok_or_else(ApiError::not_found)?;
+    let version = script
+        .version(&link.version_id)
+        .ok_or_else(ApiError::not_found)?;
+    let mut resp = Json(stamped_document(org, script, version)).into_response();
+    if let Some(name) = &link.file_name {
+        let value = format!("attachment; filename=\"{name}.script\"");
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+        }
+    }
+    Ok(resp)
+}

@@ -1,0 +1,131 @@
+//! The published view: `GET /api/v2/scripts/published` (with the three default scripts),
+//! `GET /api/v2/scripts/published/{id}` and `POST /api/v2/scripts/published` (publish).
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde_json::Value;
+
+use super::auth::Caller;
+use super::errors::ApiError;
+use super::scripts::{name_matches, parse_list_params};
+use super::store::{PublishError, DEFAULT_SCRIPT_MS};
+use super::views::{default_published, listing, now_ms, published_meta};
+use super::AppState;
+
+/// `GET /api/v2/scripts/published`: default scripts first, then by name.
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let p = parse_list_params(query.as_deref())?;
+    let now = now_ms();
+    let all: Vec<Value> = {
+        let store = state.store();
+        let org = store
+            .orgs
+            .get(&caller.org)
+            .ok_or_else(ApiError::not_found)?;
+        let mut out: Vec<Value> = default_published(org)
+            .into_iter()
+            .filter(|(name, _)| name_matches(&p, name, DEFAULT_SCRIPT_MS, now))
+            .map(|(_, m)| m)
+            .collect();
+        let mut mine: Vec<(String, String, Value)> = org
+            .scripts
+            .values()
+            .filter_map(|s| {
+                let v = s.published_version()?;
+                if !name_matches(&p, &v.name, s.indexed_at_ms, now) {
+                    return None;
+                }
+                Some((v.name.to_lowercase(), s.id.clone(), published_meta(org, s)?))
+            })
+            .collect();
+        mine.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        out.extend(mine.into_iter().map(|(_, _, m)| m));
+        out
+    };
+    Ok(Json(listing(
+        "/api/v2/scripts/published",
+        &p.passthrough,
+        all,
+        p.page_size,
+        p.page_number,
+    ))
+    .into_response())
+}
+
+/// `GET /api/v2/scripts/published/{id}`: 404 until the first publish.
+pub(crate) async fn get(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let store = state.store();
+    let org = store
+        .orgs
+        .get(&caller.org)
+        .ok_or_else(ApiError::not_found)?;
+    if let Some((_, m)) = default_published(org)
+        .into_iter()
+        .find(|(_, m)| m.get("id").and_then(Value::as_str) == Some(id.as_str()))
+    {
+        return Ok(Json(m).into_response());
+    }
+    let meta = org
+        .scripts
+        .get(&id)
+        .and_then(|s| published_meta(org, s))
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(meta).into_response())
+}
+
+/// `POST /api/v2/scripts/published` with `{scriptId, versionId?}` (`scriptDataVersion` ignored).
+pub(crate) async fn publish(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let req: Value = serde_json::from_slice(&body)
+        .map_err(|_| ApiError::bad_request("The request body is not valid JSON"))?;
+    let script_id = req
+        .get("scriptId")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::bad_request("scriptId is required"))?
+        .to_string();
+    let version_id = req
+        .get("versionId")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let result = state
+        .store()
+        .publish(&caller.org, &script_id, version_id.as_deref(), now_ms());
+    match result {
+        Ok(()) => {}
+        Err(PublishError::NotFound) => return Err(ApiError::not_found()),
+        Err(PublishError::DefaultScript) => {
+            return Err(ApiError::bad_request("Default scripts cannot be published"))
+        }
+        Err(PublishError::VersionMismatch { .. }) => {
+            return Err(ApiError::conflict(
+                "Version does not match current version.",
+            ))
+        }
+    }
+    state.persist().await;
+    let store = state.store();
+    let org = store
+        .orgs
+        .get(&caller.org)
+        .ok_or_else(ApiError::not_found)?;
+    let meta = org
+        .scripts
+        .get(&script_id)
+        .and_then(|s| published_meta(org, s))
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(meta).into_response())
+}

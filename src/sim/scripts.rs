@@ -1,0 +1,203 @@
+//! The editable view: `GET /api/v2/scripts` (paging, substring name filter, sorting),
+//! `GET /api/v2/scripts/{id}` (subject to stale reads) and `DELETE /api/v2/scripts/{id}`.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde_json::{json, Value};
+
+use super::auth::Caller;
+use super::errors::ApiError;
+use super::store::DeleteError;
+use super::views::{editable_meta, listing, now_ms};
+use super::AppState;
+
+/// Listing parameters shared by the editable and published listings.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ListParams {
+    pub page_size: usize,
+    pub page_number: usize,
+    pub name: Option<String>,
+    pub sort_by: String,
+    pub descending: bool,
+    /// Non-paging parameters, re-encoded for the paging URIs.
+    pub passthrough: String,
+}
+
+/// Parses the query of a listing; bad values are 400 `bad.request`.
+pub(crate) fn parse_list_params(raw: Option<&str>) -> Result<ListParams, ApiError> {
+    let mut p = ListParams {
+        page_size: 25,
+        page_number: 1,
+        name: None,
+        sort_by: "name".into(),
+        descending: false,
+        passthrough: String::new(),
+    };
+    let mut pass = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        match k.as_ref() {
+            "pageSize" => {
+                p.page_size = v
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=500).contains(n))
+                    .ok_or_else(|| ApiError::bad_request("pageSize must be between 1 and 500"))?;
+            }
+            "pageNumber" => {
+                p.page_number = v
+                    .parse()
+                    .ok()
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| ApiError::bad_request("pageNumber must be 1 or more"))?;
+            }
+            "name" => {
+                pass.append_pair("name", &v);
+                if !v.is_empty() {
+                    p.name = Some(v.to_lowercase());
+                }
+            }
+            "sortBy" => {
+                if !["modifiedDate", "createdDate", "name"].contains(&v.as_ref()) {
+                    return Err(ApiError::bad_request(
+                        "sortBy must be modifiedDate, createdDate or name",
+                    ));
+                }
+                pass.append_pair("sortBy", &v);
+                p.sort_by = v.into_owned();
+            }
+            "sortOrder" => {
+                p.descending = match v.to_lowercase().as_str() {
+                    "ascending" | "asc" => false,
+                    "descending" | "desc" => true,
+                    _ => {
+                        return Err(ApiError::bad_request(
+                            "sortOrder must be ascending or descending",
+                        ))
+                    }
+                };
+                pass.append_pair("sortOrder", &v);
+            }
+            other => {
+                pass.append_pair(other, &v);
+            }
+        }
+    }
+    p.passthrough = pass.finish();
+    Ok(p)
+}
+
+/// Whether a script named `name`, indexed at `indexed_at_ms`, passes the name filter now.
+pub(crate) fn name_matches(p: &ListParams, name: &str, indexed_at_ms: i64, now_ms: i64) -> bool {
+    match &p.name {
+        None => true,
+        Some(needle) => now_ms >= indexed_at_ms && name.to_lowercase().contains(needle),
+    }
+}
+
+fn sort_key(meta: &Value, field: &str) -> String {
+    let v = meta.get(field).and_then(Value::as_str).unwrap_or_default();
+    if field == "name" {
+        v.to_lowercase()
+    } else {
+        v.to_string()
+    }
+}
+
+/// `GET /api/v2/scripts`.
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let p = parse_list_params(query.as_deref())?;
+    let now = now_ms();
+    let mut all: Vec<Value> = {
+        let store = state.store();
+        let org = store
+            .orgs
+            .get(&caller.org)
+            .ok_or_else(ApiError::not_found)?;
+        org.scripts
+            .values()
+            .filter_map(|s| {
+                let v = s.current()?;
+                name_matches(&p, &v.name, s.indexed_at_ms, now).then(|| editable_meta(org, s, v))
+            })
+            .collect()
+    };
+    all.sort_by(|a, b| {
+        let ka = (sort_key(a, &p.sort_by), sort_key(a, "id"));
+        let kb = (sort_key(b, &p.sort_by), sort_key(b, "id"));
+        if p.descending {
+            kb.cmp(&ka)
+        } else {
+            ka.cmp(&kb)
+        }
+    });
+    Ok(Json(listing(
+        "/api/v2/scripts",
+        &p.passthrough,
+        all,
+        p.page_size,
+        p.page_number,
+    ))
+    .into_response())
+}
+
+/// `GET /api/v2/scripts/{id}`: during the stale-read window, the previous version.
+pub(crate) async fn get(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let stale_ms = state.knobs().stale_read_ms;
+    let now = now_ms();
+    let store = state.store();
+    let org = store
+        .orgs
+        .get(&caller.org)
+        .ok_or_else(ApiError::not_found)?;
+    let script = org.scripts.get(&id).ok_or_else(ApiError::not_found)?;
+    let version = script
+        .read_version(now, stale_ms)
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(editable_meta(org, script, version)).into_response())
+}
+
+/// `DELETE /api/v2/scripts/{id}`.
+pub(crate) async fn delete(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let result = state.store().delete(&caller.org, &id);
+    match result {
+        Ok(()) => {
+            state.persist().await;
+            Ok(Json(json!({})).into_response())
+        }
+        Err(DeleteError::NotFound) => Err(ApiError::not_found()),
+        Err(DeleteError::DefaultScript) => {
+            Err(ApiError::bad_request("Default scripts cannot be deleted"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn params_parse_and_refuse_bad_values() {
+        let p = parse_list_params(Some("pageSize=2&name=Ab&sortOrder=descending")).unwrap();
+        assert_eq!((p.page_size, p.page_number, p.descending), (2, 1, true));
+        assert_eq!(p.name.as_deref(), Some("ab"));
+        assert_eq!(p.passthrough, "name=Ab&sortOrder=descending");
+        assert!(parse_list_params(Some("pageSize=501")).is_err());
+        assert!(parse_list_params(Some("pageNumber=0")).is_err());
+        assert!(parse_list_params(Some("sortBy=size")).is_err());
+        assert!(name_matches(&p, "xaBy", 0, 1));
+        assert!(!name_matches(&p, "xaBy", 5, 1));
+    }
+}

@@ -1,0 +1,118 @@
+//! HTTP wiring: the router (login, api, apps, downloads and `/_sim/` control paths with their
+//! middleware) and the accept loop, which can close a connection without answering (drops).
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Notify};
+use tower::ServiceExt;
+
+use super::errors::{correlation_layer, ApiError};
+use super::AppState;
+use super::{auth, control, divisions, export, faults, published, scripts, stats, uploads};
+
+/// Request extension: firing it closes the request's connection without a response.
+#[derive(Clone)]
+pub(crate) struct KillSwitch(pub Arc<Notify>);
+
+/// Largest accepted request body (uploads carry whole script documents).
+const BODY_LIMIT: usize = 32 * 1024 * 1024;
+
+/// The full application router.
+pub(crate) fn router(state: AppState) -> Router {
+    let authed = Router::new()
+        .route("/api/v2/scripts", get(scripts::list))
+        .route(
+            "/api/v2/scripts/published",
+            get(published::list).post(published::publish),
+        )
+        .route("/api/v2/scripts/published/{id}", get(published::get))
+        .route("/api/v2/scripts/uploads/{id}/status", get(uploads::status))
+        .route(
+            "/api/v2/scripts/{id}",
+            get(scripts::get).delete(scripts::delete),
+        )
+        .route("/api/v2/scripts/{id}/export", post(export::export))
+        .route(
+            "/api/v2/authorization/divisions/{division}/objects/SCRIPT",
+            post(divisions::set),
+        )
+        .route("/uploads/v2/scripter", post(uploads::upload))
+        .route_layer(from_fn_with_state(state.clone(), auth::require_token));
+    let downloads = Router::new()
+        .route("/downloads/{token}", get(export::download))
+        .route_layer(from_fn_with_state(state.clone(), faults::download_limit));
+    let chaotic = authed
+        .merge(downloads)
+        .route_layer(from_fn_with_state(state.clone(), faults::chaos));
+    Router::new()
+        .route("/oauth/token", post(auth::token))
+        .merge(chaotic)
+        .nest("/_sim", control::router())
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(from_fn_with_state(state.clone(), stats::count))
+        .layer(from_fn(correlation_layer))
+        .with_state(state)
+}
+
+async fn not_found() -> impl IntoResponse {
+    ApiError::not_found()
+}
+
+/// Accepts connections until `shutdown` turns true.
+pub(crate) async fn serve(listener: TcpListener, app: Router, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                match accepted {
+                    Ok((stream, _)) => {
+                        tokio::spawn(serve_connection(stream, app.clone(), shutdown.clone()));
+                    }
+                    Err(e) => tracing::warn!(error = %e, "accept failed"),
+                }
+            }
+            _ = shutdown.changed() => break,
+        }
+    }
+}
+
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    app: Router,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let kill = Arc::new(Notify::new());
+    let switch = KillSwitch(kill.clone());
+    let svc = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+        req.extensions_mut().insert(switch.clone());
+        let app = app.clone();
+        async move {
+            let req: Request = req.map(Body::new);
+            let resp = app.oneshot(req).await;
+            Ok::<_, Infallible>(match resp {
+                Ok(r) => r,
+                Err(never) => match never {},
+            })
+        }
+    });
+    let conn =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc);
+    tokio::select! {
+        r = conn => {
+            if let Err(e) = r {
+                tracing::debug!(error = %e, "connection ended with error");
+            }
+        }
+        _ = kill.notified() => tracing::debug!("connection dropped on purpose"),
+        _ = shutdown.changed() => {}
+    }
+}

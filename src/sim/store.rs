@@ -1,0 +1,559 @@
+//! The simulator's state: organisations, their scripts with every saved version, the published
+//! pointer, issued tokens, upload jobs and download links. Pure data and rules; no HTTP. Every
+//! function that depends on time takes `now_ms` (Unix milliseconds) so it can be tested.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::config::OrgConfig;
+
+/// The three default scripts of every org: published only, fixed ids.
+pub const DEFAULT_SCRIPTS: [(&str, &str); 3] = [
+    (
+        "476c2b71-7429-11e4-9a5b-3f91746bffa3",
+        "Default Outbound Script",
+    ),
+    (
+        "766f1221-047a-11e5-bba2-db8c0964d007",
+        "Default Inbound Script",
+    ),
+    (
+        "ffde0662-8395-9b04-7dcb-b90172109065",
+        "Default Callback Script",
+    ),
+];
+
+/// Creation / publication time of the default scripts (2014-11-24T00:00:00.000Z).
+pub const DEFAULT_SCRIPT_MS: i64 = 1_416_787_200_000;
+
+/// Name of every org's default division.
+pub const HOME_DIVISION: &str = "Home";
+
+/// Whether `id` is one of the default scripts.
+pub fn is_default_script(id: &str) -> bool {
+    DEFAULT_SCRIPTS.iter().any(|(d, _)| *d == id)
+}
+
+/// A stable UUID-shaped id derived from `seed` (used for org ids, home divisions, defaults).
+pub fn stable_uuid(seed: &str) -> String {
+    let h = Sha256::digest(seed.as_bytes());
+    let x = hex::encode(&h[..16]);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &x[..8],
+        &x[8..12],
+        &x[12..16],
+        &x[16..20],
+        &x[20..32]
+    )
+}
+
+/// A fresh random UUID.
+pub fn random_uuid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// One saved version of a script (every successful upload makes one).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Version {
+    pub version_id: String,
+    pub name: String,
+    /// The uploaded document, unstamped.
+    pub document: Value,
+    pub saved_ms: i64,
+}
+
+/// The published snapshot of a script.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Published {
+    pub version_id: String,
+    pub published_ms: i64,
+}
+
+/// An editable script with its history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Script {
+    pub id: String,
+    pub division_id: String,
+    pub created_ms: i64,
+    /// Last change of any kind (upload or division); strictly increasing per store.
+    pub modified_ms: i64,
+    /// Oldest first; never empty.
+    pub versions: Vec<Version>,
+    pub published: Option<Published>,
+    /// Name-filtered listings skip the script until this time (index lag).
+    pub indexed_at_ms: i64,
+    /// Time of the last upload applied to it (stale reads are measured from here).
+    pub last_write_ms: i64,
+}
+
+impl Script {
+    /// The current editable version.
+    pub fn current(&self) -> Option<&Version> {
+        self.versions.last()
+    }
+
+    /// The version a by-id read sees: during the stale window after a write, the previous
+    /// version (or none for a brand-new script), else the current one.
+    pub fn read_version(&self, now_ms: i64, stale_ms: u64) -> Option<&Version> {
+        let stale = stale_ms > 0 && now_ms < self.last_write_ms.saturating_add(stale_ms as i64);
+        if stale {
+            let n = self.versions.len();
+            if n >= 2 {
+                self.versions.get(n - 2)
+            } else {
+                None
+            }
+        } else {
+            self.current()
+        }
+    }
+
+    /// A saved version by id.
+    pub fn version(&self, version_id: &str) -> Option<&Version> {
+        self.versions.iter().find(|v| v.version_id == version_id)
+    }
+
+    /// The published version, if any.
+    pub fn published_version(&self) -> Option<&Version> {
+        self.published
+            .as_ref()
+            .and_then(|p| self.version(&p.version_id))
+    }
+}
+
+/// An organisation and its scripts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrgState {
+    pub name: String,
+    pub organization_id: String,
+    pub home_division_id: String,
+    pub scripts: BTreeMap<String, Script>,
+}
+
+impl OrgState {
+    pub fn new(name: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            organization_id: stable_uuid(&format!("org:{name}")),
+            home_division_id: stable_uuid(&format!("division:{name}:Home")),
+            scripts: BTreeMap::new(),
+        }
+    }
+
+    /// Name of a division id: `Home` for the home division, else the id itself.
+    pub fn division_name(&self, division_id: &str) -> String {
+        if division_id == self.home_division_id {
+            HOME_DIVISION.to_string()
+        } else {
+            division_id.to_string()
+        }
+    }
+}
+
+/// An issued bearer token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenInfo {
+    pub org: String,
+    pub expires_ms: i64,
+}
+
+/// State of an upload job.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UploadState {
+    Processing,
+    Succeeded,
+    Failed(String),
+}
+
+/// An upload job, visible through the status endpoint of its org.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UploadJob {
+    pub org: String,
+    pub state: UploadState,
+}
+
+/// What an upload asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UploadRequest {
+    pub file: Vec<u8>,
+    pub script_name: Option<String>,
+    pub script_id_to_replace: Option<String>,
+}
+
+/// A download link made by an export.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DownloadLink {
+    pub org: String,
+    pub script_id: String,
+    pub version_id: String,
+    /// `fileName` of the export request; the download is named `<fileName>.script`.
+    pub file_name: Option<String>,
+    pub expires_ms: i64,
+}
+
+/// Lifetime of a download link.
+pub const DOWNLOAD_TTL_MS: i64 = 10 * 60 * 1000;
+
+/// Why a publish failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PublishError {
+    NotFound,
+    DefaultScript,
+    VersionMismatch { current: String },
+}
+
+/// Why a delete failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeleteError {
+    NotFound,
+    DefaultScript,
+}
+
+/// The whole simulator state. Tokens and scripts persist; jobs and links do not.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Store {
+    pub orgs: BTreeMap<String, OrgState>,
+    pub tokens: HashMap<String, TokenInfo>,
+    /// Last timestamp handed out by [`Store::stamp`].
+    pub last_stamp_ms: i64,
+    #[serde(skip)]
+    pub uploads: HashMap<String, UploadJob>,
+    #[serde(skip)]
+    pub downloads: HashMap<String, DownloadLink>,
+}
+
+impl Store {
+    /// A store holding `orgs` (empty scripts), keeping nothing else.
+    pub fn with_orgs(orgs: &[OrgConfig]) -> Self {
+        let mut s = Self::default();
+        s.ensure_orgs(orgs);
+        s
+    }
+
+    /// Adds any configured org missing from the store (after loading a state file).
+    pub fn ensure_orgs(&mut self, orgs: &[OrgConfig]) {
+        for o in orgs {
+            self.orgs
+                .entry(o.name.clone())
+                .or_insert_with(|| OrgState::new(&o.name));
+        }
+    }
+
+    /// A timestamp for a change: `now_ms`, or one more than the last one handed out, so
+    /// modification dates strictly increase.
+    pub fn stamp(&mut self, now_ms: i64) -> i64 {
+        let t = now_ms.max(self.last_stamp_ms.saturating_add(1));
+        self.last_stamp_ms = t;
+        t
+    }
+
+    /// Records a token for `org`.
+    pub fn issue_token(&mut self, token: String, org: &str, expires_ms: i64, now_ms: i64) {
+        // Expired tokens are kept for a day so they answer `credentials.expired`.
+        self.tokens
+            .retain(|_, t| t.expires_ms.saturating_add(86_400_000) > now_ms);
+        self.tokens.insert(
+            token,
+            TokenInfo {
+                org: org.to_string(),
+                expires_ms,
+            },
+        );
+    }
+
+    /// Applies an upload to `org`: creates a script or replaces `script_id_to_replace`.
+    /// Returns the script id, or the failure message (nothing changed).
+    pub fn apply_upload(
+        &mut self,
+        org: &str,
+        req: &UploadRequest,
+        now_ms: i64,
+        index_lag_ms: u64,
+    ) -> Result<String, String> {
+        let document: Value = serde_json::from_slice(&req.file)
+            .map_err(|e| format!("Script file is not valid JSON: {e}"))?;
+        let Some(obj) = document.as_object() else {
+            return Err("Script file must be a JSON object".into());
+        };
+        if !obj.get("pages").is_some_and(Value::is_array) {
+            return Err("Script file has no pages array".into());
+        }
+        let name = req
+            .script_name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .or_else(|| obj.get("name").and_then(Value::as_str).map(str::to_string))
+            .ok_or_else(|| "scriptName is required".to_string())?;
+        if !self.orgs.contains_key(org) {
+            return Err("unknown organization".into());
+        }
+        let t = self.stamp(now_ms);
+        let Some(o) = self.orgs.get_mut(org) else {
+            return Err("unknown organization".into());
+        };
+        let version = Version {
+            version_id: random_uuid(),
+            name: name.clone(),
+            document,
+            saved_ms: t,
+        };
+        let indexed_at = now_ms.saturating_add(index_lag_ms as i64);
+        match &req.script_id_to_replace {
+            Some(id) => {
+                let Some(s) = o.scripts.get_mut(id) else {
+                    return Err(format!("Script to replace {id} was not found"));
+                };
+                let renamed = s.current().is_none_or(|v| v.name != name);
+                s.versions.push(version);
+                s.modified_ms = t;
+                s.last_write_ms = now_ms;
+                if renamed {
+                    s.indexed_at_ms = indexed_at;
+                }
+                Ok(id.clone())
+            }
+            None => {
+                let id = random_uuid();
+                let script = Script {
+                    id: id.clone(),
+                    division_id: o.home_division_id.clone(),
+                    created_ms: t,
+                    modified_ms: t,
+                    versions: vec![version],
+                    published: None,
+                    indexed_at_ms: indexed_at,
+                    last_write_ms: now_ms,
+                };
+                o.scripts.insert(id.clone(), script);
+                Ok(id)
+            }
+        }
+    }
+
+    /// Publishes the current editable version of a script.
+    pub fn publish(
+        &mut self,
+        org: &str,
+        script_id: &str,
+        version_id: Option<&str>,
+        now_ms: i64,
+    ) -> Result<(), PublishError> {
+        if is_default_script(script_id) {
+            return Err(PublishError::DefaultScript);
+        }
+        let exists = self
+            .orgs
+            .get(org)
+            .is_some_and(|o| o.scripts.contains_key(script_id));
+        if !exists {
+            return Err(PublishError::NotFound);
+        }
+        let t = self.stamp(now_ms);
+        let s = self
+            .orgs
+            .get_mut(org)
+            .and_then(|o| o.scripts.get_mut(script_id))
+            .ok_or(PublishError::NotFound)?;
+        let current = s
+            .current()
+            .ok_or(PublishError::NotFound)?
+            .version_id
+            .clone();
+        if let Some(v) = version_id {
+            if v != current {
+                return Err(PublishError::VersionMismatch { current });
+            }
+        }
+        s.published = Some(Published {
+            version_id: current,
+            published_ms: t,
+        });
+        Ok(())
+    }
+
+    /// Deletes a script.
+    pub fn delete(&mut self, org: &str, script_id: &str) -> Result<(), DeleteError> {
+        if is_default_script(script_id) {
+            return Err(DeleteError::DefaultScript);
+        }
+        self.orgs
+            .get_mut(org)
+            .and_then(|o| o.scripts.remove(script_id))
+            .map(|_| ())
+            .ok_or(DeleteError::NotFound)
+    }
+
+    /// Moves scripts to a division. All-or-nothing: an unknown id changes nothing and is
+    /// returned as the error. Bumps `modified_ms` of scripts whose division changed.
+    pub fn set_division(
+        &mut self,
+        org: &str,
+        division_id: &str,
+        script_ids: &[String],
+        now_ms: i64,
+    ) -> Result<(), String> {
+        let Some(o) = self.orgs.get(org) else {
+            return Err(String::new());
+        };
+        if let Some(missing) = script_ids.iter().find(|id| !o.scripts.contains_key(*id)) {
+            return Err(missing.clone());
+        }
+        for id in script_ids {
+            let changed = self
+                .orgs
+                .get(org)
+                .and_then(|o| o.scripts.get(id))
+                .is_some_and(|s| s.division_id != division_id);
+            if changed {
+                let t = self.stamp(now_ms);
+                if let Some(s) = self.orgs.get_mut(org).and_then(|o| o.scripts.get_mut(id)) {
+                    s.division_id = division_id.to_string();
+                    s.modified_ms = t;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> Store {
+        Store::with_orgs(&[OrgConfig::demo()])
+    }
+
+    fn upload(name: &str, replace: Option<&str>) -> UploadRequest {
+        UploadRequest {
+            file: br#"{"pages":[{"id":"p"}],"name":"ignored"}"#.to_vec(),
+            script_name: Some(name.into()),
+            script_id_to_replace: replace.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn stamps_strictly_increase() {
+        let mut s = store();
+        let a = s.stamp(1000);
+        let b = s.stamp(1000);
+        let c = s.stamp(999);
+        assert!(a < b && b < c);
+        assert_eq!(s.stamp(5000), 5000);
+    }
+
+    #[test]
+    fn upload_creates_then_replaces_with_new_version() {
+        let mut s = store();
+        let id = s.apply_upload("demo", &upload("A", None), 1000, 0).unwrap();
+        let v1 = s.orgs["demo"].scripts[&id]
+            .current()
+            .unwrap()
+            .version_id
+            .clone();
+        let m1 = s.orgs["demo"].scripts[&id].modified_ms;
+        let same = s
+            .apply_upload("demo", &upload("B", Some(&id)), 1000, 0)
+            .unwrap();
+        assert_eq!(same, id);
+        let sc = &s.orgs["demo"].scripts[&id];
+        assert_eq!(sc.versions.len(), 2);
+        assert_ne!(sc.current().unwrap().version_id, v1);
+        assert_eq!(sc.current().unwrap().name, "B");
+        assert!(sc.modified_ms > m1);
+        // Names are not unique.
+        let other = s.apply_upload("demo", &upload("A", None), 2000, 0).unwrap();
+        assert_ne!(other, id);
+    }
+
+    #[test]
+    fn invalid_uploads_change_nothing() {
+        let mut s = store();
+        let mut bad = upload("A", None);
+        bad.file = b"not json".to_vec();
+        assert!(s.apply_upload("demo", &bad, 1, 0).is_err());
+        bad.file = br#"{"name":"x"}"#.to_vec();
+        assert!(s
+            .apply_upload("demo", &bad, 1, 0)
+            .unwrap_err()
+            .contains("pages"));
+        assert!(s
+            .apply_upload("demo", &upload("A", Some("nope")), 1, 0)
+            .is_err());
+        assert!(s.orgs["demo"].scripts.is_empty());
+    }
+
+    #[test]
+    fn stale_reads_serve_previous_version() {
+        let mut s = store();
+        let id = s.apply_upload("demo", &upload("A", None), 1000, 0).unwrap();
+        assert!(s.orgs["demo"].scripts[&id]
+            .read_version(1500, 1000)
+            .is_none());
+        s.apply_upload("demo", &upload("B", Some(&id)), 3000, 0)
+            .unwrap();
+        let sc = &s.orgs["demo"].scripts[&id];
+        assert_eq!(sc.read_version(3500, 1000).unwrap().name, "A");
+        assert_eq!(sc.read_version(4000, 1000).unwrap().name, "B");
+        assert_eq!(sc.read_version(3500, 0).unwrap().name, "B");
+    }
+
+    #[test]
+    fn publish_delete_and_divisions() {
+        let mut s = store();
+        let id = s.apply_upload("demo", &upload("A", None), 1000, 0).unwrap();
+        let cur = s.orgs["demo"].scripts[&id]
+            .current()
+            .unwrap()
+            .version_id
+            .clone();
+        assert!(matches!(
+            s.publish("demo", &id, Some("other"), 1001),
+            Err(PublishError::VersionMismatch { .. })
+        ));
+        s.publish("demo", &id, Some(&cur), 1002).unwrap();
+        assert_eq!(
+            s.orgs["demo"].scripts[&id]
+                .published_version()
+                .unwrap()
+                .version_id,
+            cur
+        );
+        assert_eq!(
+            s.publish("demo", "nope", None, 1),
+            Err(PublishError::NotFound)
+        );
+        assert_eq!(
+            s.publish("demo", DEFAULT_SCRIPTS[0].0, None, 1),
+            Err(PublishError::DefaultScript)
+        );
+        let before = s.orgs["demo"].scripts[&id].modified_ms;
+        assert_eq!(
+            s.set_division("demo", "d", &[id.clone(), "x".into()], 5),
+            Err("x".into())
+        );
+        s.set_division("demo", "d", std::slice::from_ref(&id), 5)
+            .unwrap();
+        let sc = &s.orgs["demo"].scripts[&id];
+        assert_eq!(sc.division_id, "d");
+        assert!(sc.modified_ms > before);
+        assert_eq!(sc.current().unwrap().version_id, cur);
+        assert_eq!(
+            s.delete("demo", DEFAULT_SCRIPTS[1].0),
+            Err(DeleteError::DefaultScript)
+        );
+        s.delete("demo", &id).unwrap();
+        assert_eq!(s.delete("demo", &id), Err(DeleteError::NotFound));
+    }
+
+    #[test]
+    fn stable_uuid_is_uuid_shaped() {
+        let u = stable_uuid("x");
+        assert!(uuid::Uuid::parse_str(&u).is_ok());
+        assert_eq!(u, stable_uuid("x"));
+    }
+}

@@ -1,0 +1,130 @@
+//! The apps upload path `POST /uploads/v2/scripter` (multipart `file`, `scriptName`,
+//! `scriptIdToReplace`) and its asynchronous job, reported by
+//! `GET /api/v2/scripts/uploads/{uploadId}/status`.
+
+use std::time::Duration;
+
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde_json::json;
+
+use super::auth::Caller;
+use super::errors::ApiError;
+use super::store::{random_uuid, UploadJob, UploadRequest, UploadState};
+use super::views::now_ms;
+use super::AppState;
+
+async fn read_form(mut form: Multipart) -> Result<UploadRequest, ApiError> {
+    let mut req = UploadRequest {
+        file: Vec::new(),
+        script_name: None,
+        script_id_to_replace: None,
+    };
+    let mut has_file = false;
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| ApiError::bad_request(format!("Malformed multipart body: {e}")))?
+    {
+        let name = field.name().unwrap_or_default().to_string();
+        let data = field
+            .bytes()
+            .await
+            .map_err(|e| ApiError::bad_request(format!("Malformed multipart body: {e}")))?;
+        match name.as_str() {
+            "file" => {
+                has_file = true;
+                req.file = data.to_vec();
+            }
+            "scriptName" => req.script_name = Some(String::from_utf8_lossy(&data).into_owned()),
+            "scriptIdToReplace" => {
+                let id = String::from_utf8_lossy(&data).trim().to_string();
+                req.script_id_to_replace = (!id.is_empty()).then_some(id);
+            }
+            _ => {}
+        }
+    }
+    if !has_file {
+        return Err(ApiError::bad_request(
+            "The multipart field 'file' is required",
+        ));
+    }
+    Ok(req)
+}
+
+/// Applies the upload job `upload_id` and records its outcome.
+async fn process(state: &AppState, upload_id: &str, org: &str, req: &UploadRequest) {
+    let lag = state.knobs().index_lag_ms;
+    let outcome = {
+        let mut store = state.store();
+        let outcome = store.apply_upload(org, req, now_ms(), lag);
+        let st = match &outcome {
+            Ok(_) => UploadState::Succeeded,
+            Err(msg) => UploadState::Failed(msg.clone()),
+        };
+        if let Some(job) = store.uploads.get_mut(upload_id) {
+            job.state = st;
+        }
+        outcome
+    };
+    match outcome {
+        Ok(id) => {
+            tracing::info!(upload_id, script_id = %id, "upload applied");
+            state.persist().await;
+        }
+        Err(msg) => tracing::info!(upload_id, %msg, "upload failed"),
+    }
+}
+
+/// `POST /uploads/v2/scripter`.
+pub(crate) async fn upload(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    form: Result<Multipart, MultipartRejection>,
+) -> Result<Response, ApiError> {
+    let form =
+        form.map_err(|e| ApiError::bad_request(format!("Expected multipart/form-data: {e}")))?;
+    let req = read_form(form).await?;
+    let upload_id = random_uuid();
+    state.store().uploads.insert(
+        upload_id.clone(),
+        UploadJob {
+            org: caller.org.clone(),
+            state: UploadState::Processing,
+        },
+    );
+    let delay = state.knobs().upload_delay_ms;
+    if delay == 0 {
+        process(&state, &upload_id, &caller.org, &req).await;
+    } else {
+        let state = state.clone();
+        let id = upload_id.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+            process(&state, &id, &caller.org, &req).await;
+        });
+    }
+    Ok(Json(json!({ "correlationId": upload_id })).into_response())
+}
+
+/// `GET /api/v2/scripts/uploads/{uploadId}/status`.
+pub(crate) async fn status(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(upload_id): Path<String>,
+) -> Result<Response, ApiError> {
+    let store = state.store();
+    let job = store
+        .uploads
+        .get(&upload_id)
+        .filter(|j| j.org == caller.org)
+        .ok_or_else(ApiError::not_found)?;
+    let body = match &job.state {
+        UploadState::Processing => json!({"succeeded": false, "message": "processing"}),
+        UploadState::Succeeded => json!({"succeeded": true, "message": "succeeded"}),
+        UploadState::Failed(msg) => json!({"succeeded": false, "message": msg}),
+    };
+    Ok(Json(body).into_response())
+}

@@ -1,0 +1,193 @@
+//! JSON views of the store: ISO-8601 dates, Script metadata (editable and published), the
+//! stamped export document, and the paged `ScriptEntityListing`.
+
+use serde_json::{json, Map, Value};
+use time::format_description::FormatItem;
+use time::macros::format_description;
+use time::OffsetDateTime;
+
+use super::store::{OrgState, Script, Version, DEFAULT_SCRIPTS, DEFAULT_SCRIPT_MS};
+
+const ISO_MS: &[FormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+
+/// Unix milliseconds as `2026-11-25T10:00:00.123Z`.
+pub fn iso(ms: i64) -> String {
+    let nanos = i128::from(ms) * 1_000_000;
+    OffsetDateTime::from_unix_timestamp_nanos(nanos)
+        .ok()
+        .and_then(|t| t.format(ISO_MS).ok())
+        .unwrap_or_else(|| "1970-01-01T00:00:00.000Z".to_string())
+}
+
+/// Current time in Unix milliseconds.
+pub fn now_ms() -> i64 {
+    let nanos = OffsetDateTime::now_utc().unix_timestamp_nanos();
+    i64::try_from(nanos / 1_000_000).unwrap_or(i64::MAX)
+}
+
+fn division(org: &OrgState, division_id: &str) -> Value {
+    json!({
+        "id": division_id,
+        "name": org.division_name(division_id),
+        "selfUri": format!("/api/v2/authorization/divisions/{division_id}"),
+    })
+}
+
+/// Editable metadata of `script` as seen through `version` (the current one, or a stale one).
+pub fn editable_meta(org: &OrgState, script: &Script, version: &Version) -> Value {
+    let is_current = script
+        .current()
+        .is_some_and(|c| c.version_id == version.version_id);
+    let modified = if is_current {
+        script.modified_ms
+    } else {
+        version.saved_ms
+    };
+    let mut m = json!({
+        "id": script.id,
+        "name": version.name,
+        "versionId": version.version_id,
+        "createdDate": iso(script.created_ms),
+        "modifiedDate": iso(modified),
+        "versionDate": iso(version.saved_ms),
+    });
+    if let (Some(p), Some(obj)) = (&script.published, m.as_object_mut()) {
+        obj.insert("publishedDate".into(), json!(iso(p.published_ms)));
+    }
+    if let Some(obj) = m.as_object_mut() {
+        obj.insert("division".into(), division(org, &script.division_id));
+        obj.insert(
+            "selfUri".into(),
+            json!(format!("/api/v2/scripts/{}", script.id)),
+        );
+    }
+    m
+}
+
+/// Published metadata of `script`, if published.
+pub fn published_meta(org: &OrgState, script: &Script) -> Option<Value> {
+    let p = script.published.as_ref()?;
+    let v = script.published_version()?;
+    Some(json!({
+        "id": script.id,
+        "name": v.name,
+        "versionId": v.version_id,
+        "createdDate": iso(script.created_ms),
+        "modifiedDate": iso(v.saved_ms),
+        "versionDate": iso(v.saved_ms),
+        "publishedDate": iso(p.published_ms),
+        "division": division(org, &script.division_id),
+        "selfUri": format!("/api/v2/scripts/published/{}", script.id),
+    }))
+}
+
+/// Published metadata of the three default scripts of `org`.
+pub fn default_published(org: &OrgState) -> Vec<(String, Value)> {
+    DEFAULT_SCRIPTS
+        .iter()
+        .map(|(id, name)| {
+            let meta = json!({
+                "id": id,
+                "name": name,
+                "versionId": super::store::stable_uuid(&format!("default-version:{id}")),
+                "createdDate": iso(DEFAULT_SCRIPT_MS),
+                "modifiedDate": iso(DEFAULT_SCRIPT_MS),
+                "versionDate": iso(DEFAULT_SCRIPT_MS),
+                "publishedDate": iso(DEFAULT_SCRIPT_MS),
+                "division": division(org, &org.home_division_id),
+                "selfUri": format!("/api/v2/scripts/published/{id}"),
+            });
+            (name.to_string(), meta)
+        })
+        .collect()
+}
+
+/// The export document of `version`: the upload with server fields stamped in.
+pub fn stamped_document(org: &OrgState, script: &Script, version: &Version) -> Value {
+    let mut doc = match &version.document {
+        Value::Object(m) => m.clone(),
+        _ => Map::new(),
+    };
+    doc.insert("id".into(), json!(script.id));
+    doc.insert("name".into(), json!(version.name));
+    doc.insert("organizationId".into(), json!(org.organization_id));
+    doc.insert("versionId".into(), json!(version.version_id));
+    doc.insert("createdDate".into(), json!(iso(script.created_ms)));
+    doc.insert("modifiedDate".into(), json!(iso(version.saved_ms)));
+    if let Some(Value::Array(pages)) = doc.get_mut("pages") {
+        for page in pages.iter_mut() {
+            if let Value::Object(p) = page {
+                p.insert("scriptId".into(), json!(script.id));
+                p.insert("versionId".into(), json!(version.version_id));
+                p.insert("organizationId".into(), json!(org.organization_id));
+            }
+        }
+    }
+    Value::Object(doc)
+}
+
+/// One page of a listing, with Genesys paging URIs. `query` is the extra query string (already
+/// encoded, without paging params, possibly empty).
+pub fn listing(
+    path: &str,
+    query: &str,
+    all: Vec<Value>,
+    page_size: usize,
+    page_number: usize,
+) -> Value {
+    let total = all.len();
+    let page_count = total.div_ceil(page_size.max(1));
+    let start = (page_number - 1).saturating_mul(page_size);
+    let entities: Vec<Value> = all.into_iter().skip(start).take(page_size).collect();
+    let uri = |n: usize| {
+        let extra = if query.is_empty() {
+            String::new()
+        } else {
+            format!("&{query}")
+        };
+        format!("{path}?pageSize={page_size}&pageNumber={n}{extra}")
+    };
+    let mut m = json!({
+        "entities": entities,
+        "pageSize": page_size,
+        "pageNumber": page_number,
+        "total": total,
+        "pageCount": page_count,
+        "selfUri": uri(page_number),
+        "firstUri": uri(1),
+        "lastUri": uri(page_count.max(1)),
+    });
+    if let Some(obj) = m.as_object_mut() {
+        if page_number < page_count {
+            obj.insert("nextUri".into(), json!(uri(page_number + 1)));
+        }
+        if page_number > 1 {
+            obj.insert("previousUri".into(), json!(uri(page_number - 1)));
+        }
+    }
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_has_millis_and_z() {
+        assert_eq!(iso(1_416_787_200_123), "2014-11-24T00:00:00.123Z");
+    }
+
+    #[test]
+    fn listing_pages() {
+        let all: Vec<Value> = (0..5).map(|i| json!(i)).collect();
+        let l = listing("/p", "name=a", all, 2, 2);
+        assert_eq!(l["entities"], json!([2, 3]));
+        assert_eq!(l["pageCount"], 3);
+        assert_eq!(l["nextUri"], "/p?pageSize=2&pageNumber=3&name=a");
+        assert_eq!(l["previousUri"], "/p?pageSize=2&pageNumber=1&name=a");
+        let empty = listing("/p", "", vec![], 25, 1);
+        assert_eq!(empty["pageCount"], 0);
+        assert!(empty.get("nextUri").is_none());
+    }
+}
