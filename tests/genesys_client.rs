@@ -978,3 +978,50 @@ async fn sim_dead_server_fails_fast() {
     assert!(last.is_some(), "budget must run out");
     assert!(started.elapsed() < Duration::from_secs(15));
 }
+
+#[tokio::test]
+async fn sim_rejected_upload_is_upload_failed_and_bad_json_is_refused_locally() {
+    let (sim, c) = sim_client(&[]).await;
+    match c.create_script("Broken", br#"{"no": "pages"}"#).await {
+        Err(GenesysError::UploadFailed { message }) => assert!(!message.is_empty()),
+        other => panic!("expected UploadFailed, got {other:?}"),
+    }
+    match c.create_script("Broken", b"{not json").await {
+        Err(GenesysError::Decode { message }) => {
+            assert!(message.contains("not valid JSON"), "{message}")
+        }
+        other => panic!("expected Decode, got {other:?}"),
+    }
+    let scripts: serde_json::Value = reqwest::get(format!("{}/_sim/orgs/demo/scripts", sim.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        scripts.as_array().map(Vec::len),
+        Some(0),
+        "nothing was created: {scripts}"
+    );
+    assert_eq!(
+        c.stats().requests_by_kind.get("upload"),
+        Some(&1),
+        "bad JSON never left the client"
+    );
+}
+
+#[tokio::test]
+async fn sim_cancel_stops_a_create_waiting_for_the_index() {
+    let (_sim, c) = sim_client(&["--index-lag-ms", "10000"]).await;
+    let c2 = c.clone();
+    let task = tokio::spawn(async move { c2.create_script("Slow index", &doc_bytes("x")).await });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let started = Instant::now();
+    c.cancel();
+    let r = tokio::time::timeout(Duration::from_secs(2), task)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(r, Err(GenesysError::Cancelled)), "{r:?}");
+    assert!(started.elapsed() < Duration::from_secs(1));
+}
