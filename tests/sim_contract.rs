@@ -356,12 +356,7 @@ async fn upload_delay_reports_processing_first() {
     let sim = Sim::start(&["--upload-delay-ms", "300"]).await;
     let t = sim.token().await;
     let up = sim
-        .upload_raw(
-            &t,
-            "Slow",
-            serde_json::to_vec(&doc("s")).unwrap(),
-            None,
-        )
+        .upload_raw(&t, "Slow", serde_json::to_vec(&doc("s")).unwrap(), None)
         .await;
     let first = sim
         .get_json(&format!("/api/v2/scripts/uploads/{up}/status"), &t)
@@ -387,7 +382,16 @@ async fn listing_paging_substring_filter_and_sort() {
     assert_eq!(all["total"], 6);
     let e0 = &all["entities"][0];
     assert!(e0.get("pages").is_none());
-    for k in ["id", "name", "versionId", "createdDate", "modifiedDate", "versionDate", "division", "selfUri"] {
+    for k in [
+        "id",
+        "name",
+        "versionId",
+        "createdDate",
+        "modifiedDate",
+        "versionDate",
+        "division",
+        "selfUri",
+    ] {
         assert!(e0.get(k).is_some(), "{k}");
     }
     // Paging.
@@ -439,12 +443,20 @@ async fn listing_paging_substring_filter_and_sort() {
     assert_eq!(names_of(&created)[0], "alpha");
     assert_eq!(names_of(&created)[5], "beta");
     let modified = sim
-        .get_json("/api/v2/scripts?sortBy=modifiedDate&sortOrder=descending", &t)
+        .get_json(
+            "/api/v2/scripts?sortBy=modifiedDate&sortOrder=descending",
+            &t,
+        )
         .await;
     assert_eq!(names_of(&modified)[0], "beta");
     assert_eq!(names_of(&modified)[1], "delta");
     // Bad parameters are ErrorBody 400s.
-    for q in ["pageSize=501", "pageNumber=0", "sortBy=size", "sortOrder=up"] {
+    for q in [
+        "pageSize=501",
+        "pageNumber=0",
+        "sortBy=size",
+        "sortOrder=up",
+    ] {
         let r = sim
             .api(Method::GET, &format!("/api/v2/scripts?{q}"), &t)
             .send()
@@ -487,7 +499,15 @@ async fn export_and_download_stamped_versions() {
         .to_string();
     assert!(url.starts_with(&format!("{}/downloads/", sim.url)));
     // The download needs no auth.
-    let d: Value = sim.http.get(&url).send().await.unwrap().json().await.unwrap();
+    let d: Value = sim
+        .http
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(d["id"], id.as_str());
     assert_eq!(d["name"], "Exported Renamed");
     assert_eq!(d["versionId"], v2.as_str());
@@ -511,10 +531,21 @@ async fn export_and_download_stamped_versions() {
         .as_str()
         .unwrap()
         .to_string();
-    let d1: Value = sim.http.get(&url1).send().await.unwrap().json().await.unwrap();
+    let d1: Value = sim
+        .http
+        .get(&url1)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(d1["versionId"], v1.as_str());
     assert_eq!(d1["name"], "Exported");
-    assert_eq!(d1["pages"][0]["rootContainer"]["children"][0]["text"], "first");
+    assert_eq!(
+        d1["pages"][0]["rootContainer"]["children"][0]["text"],
+        "first"
+    );
     // Unknown version, unknown script, unknown link.
     let r = sim
         .api(Method::POST, &format!("/api/v2/scripts/{id}/export"), &t)
@@ -611,7 +642,13 @@ async fn division_assignment_and_filter() {
 
 #[tokio::test]
 async fn orgs_are_isolated() {
-    let sim = Sim::start(&["--org", "alpha:a-id:a-secret", "--org", "beta:b-id:b-secret"]).await;
+    let sim = Sim::start(&[
+        "--org",
+        "alpha:a-id:a-secret",
+        "--org",
+        "beta:b-id:b-secret",
+    ])
+    .await;
     // The default demo org is not configured when --org is given.
     let r = sim
         .req(Method::POST, "/oauth/token")
@@ -633,11 +670,20 @@ async fn orgs_are_isolated() {
         .unwrap();
     assert_eq!(r.status(), 401);
     let up = sim
-        .upload_raw(&ta, "Shared Name", serde_json::to_vec(&doc("a")).unwrap(), None)
+        .upload_raw(
+            &ta,
+            "Shared Name",
+            serde_json::to_vec(&doc("a")).unwrap(),
+            None,
+        )
         .await;
     assert_eq!(sim.wait_upload(&ta, &up).await["succeeded"], true);
     let r = sim
-        .api(Method::GET, &format!("/api/v2/scripts/uploads/{up}/status"), &tb)
+        .api(
+            Method::GET,
+            &format!("/api/v2/scripts/uploads/{up}/status"),
+            &tb,
+        )
         .send()
         .await
         .unwrap();
@@ -652,7 +698,11 @@ async fn orgs_are_isolated() {
     for (m, p, body) in [
         (Method::GET, format!("/api/v2/scripts/{id}"), None),
         (Method::DELETE, format!("/api/v2/scripts/{id}"), None),
-        (Method::POST, format!("/api/v2/scripts/{id}/export"), Some(json!({}))),
+        (
+            Method::POST,
+            format!("/api/v2/scripts/{id}/export"),
+            Some(json!({})),
+        ),
         (
             Method::POST,
             "/api/v2/scripts/published".to_string(),
@@ -678,11 +728,25 @@ async fn orgs_are_isolated() {
             .send()
             .await
             .unwrap();
-        let url = r.json::<Value>().await.unwrap()["url"].as_str().unwrap().to_string();
-        sim.http.get(url).send().await.unwrap().json::<Value>().await.unwrap()
+        let url = r.json::<Value>().await.unwrap()["url"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        sim.http
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
     };
-    let b_home = sim.get_json("/api/v2/scripts/published", &tb).await["entities"][0]["division"]["id"].clone();
-    let a_home = sim.get_json("/api/v2/scripts/published", &ta).await["entities"][0]["division"]["id"].clone();
+    let b_home = sim.get_json("/api/v2/scripts/published", &tb).await["entities"][0]["division"]
+        ["id"]
+        .clone();
+    let a_home = sim.get_json("/api/v2/scripts/published", &ta).await["entities"][0]["division"]
+        ["id"]
+        .clone();
     assert_ne!(a_home, b_home);
     assert!(a_doc["organizationId"].is_string());
 }
@@ -700,7 +764,11 @@ async fn rate_limit_429_exact_shape() {
         .await
         .unwrap();
     assert_eq!(r.status(), 429);
-    let ra: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let ra: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=60).contains(&ra), "{ra}");
     for h in r.headers().keys() {
         let h = h.as_str();
@@ -775,7 +843,8 @@ async fn faults_and_drops() {
     assert!(r.status().is_server_error());
     assert!(sim.sim_scripts("demo").await.is_empty());
     // Drops: the connection closes without a response.
-    sim.knobs(json!({"fault_rate": 0.0, "drop_rate": 1.0})).await;
+    sim.knobs(json!({"fault_rate": 0.0, "drop_rate": 1.0}))
+        .await;
     let r = sim.api(Method::GET, "/api/v2/scripts", &t).send().await;
     assert!(r.is_err(), "{r:?}");
     let stats = sim.stats().await;
@@ -808,7 +877,12 @@ async fn index_lag_hides_new_and_renamed_from_name_filter() {
     assert_eq!(filtered["total"], 1);
     // A rename lags again.
     let up = sim
-        .upload_raw(&t, "Renamed", serde_json::to_vec(&doc("r")).unwrap(), Some(&id))
+        .upload_raw(
+            &t,
+            "Renamed",
+            serde_json::to_vec(&doc("r")).unwrap(),
+            Some(&id),
+        )
         .await;
     assert_eq!(sim.wait_upload(&t, &up).await["succeeded"], true);
     assert_eq!(
@@ -837,7 +911,12 @@ async fn stale_reads_serve_previous_version() {
     tokio::time::sleep(Duration::from_millis(700)).await;
     let v1 = sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await["versionId"].clone();
     let up = sim
-        .upload_raw(&t, "Stale", serde_json::to_vec(&doc("two")).unwrap(), Some(&id))
+        .upload_raw(
+            &t,
+            "Stale",
+            serde_json::to_vec(&doc("two")).unwrap(),
+            Some(&id),
+        )
         .await;
     assert_eq!(sim.wait_upload(&t, &up).await["succeeded"], true);
     assert_eq!(
@@ -849,8 +928,19 @@ async fn stale_reads_serve_previous_version() {
         .send()
         .await
         .unwrap();
-    let url = r.json::<Value>().await.unwrap()["url"].as_str().unwrap().to_string();
-    let d: Value = sim.http.get(url).send().await.unwrap().json().await.unwrap();
+    let url = r.json::<Value>().await.unwrap()["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let d: Value = sim
+        .http
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(d["versionId"], v1);
     assert_eq!(d["pages"][0]["rootContainer"]["children"][0]["text"], "one");
     tokio::time::sleep(Duration::from_millis(700)).await;
@@ -946,7 +1036,11 @@ async fn control_api_stats_knobs_and_correlation_on_success() {
         .await
         .unwrap();
     assert_error(r, 404, "not.found").await;
-    let r = sim.api(Method::GET, "/api/v2/nothing/here", &t).send().await.unwrap();
+    let r = sim
+        .api(Method::GET, "/api/v2/nothing/here", &t)
+        .send()
+        .await
+        .unwrap();
     assert_error(r, 404, "not.found").await;
     let s = sim.stats().await;
     assert_eq!(s["token"], 1);
@@ -954,7 +1048,11 @@ async fn control_api_stats_knobs_and_correlation_on_success() {
     assert_eq!(s["get_script"], 1);
     assert_eq!(s["200"], 3);
     assert_eq!(s["404"], 2);
-    let r = sim.req(Method::POST, "/_sim/stats/reset").send().await.unwrap();
+    let r = sim
+        .req(Method::POST, "/_sim/stats/reset")
+        .send()
+        .await
+        .unwrap();
     assert!(r.status().is_success());
     assert_eq!(sim.stats().await, json!({}));
     // Knobs: read, partial update, refusal of unknown or invalid values.
@@ -992,4 +1090,37 @@ async fn control_api_stats_knobs_and_correlation_on_success() {
     assert_error(r, 404, "not.found").await;
     // Control calls are not counted.
     assert_eq!(sim.stats().await, json!({}));
+}
+
+#[tokio::test]
+async fn in_process_start_serve_and_shutdown_on_drop() {
+    let handle = tpg::sim::start(tpg::sim::SimConfig::default())
+        .await
+        .unwrap();
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let url = handle.base_url().to_string();
+    assert_eq!(url, format!("http://{}", handle.local_addr()));
+    let r = http
+        .post(format!("{url}/oauth/token"))
+        .basic_auth(DEMO_ID, Some(DEMO_SECRET))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    drop(handle);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let fresh = reqwest::Client::builder().no_proxy().build().unwrap();
+    assert!(fresh.get(format!("{url}/_sim/stats")).send().await.is_err());
+
+    // serve() on a caller-bound listener; bad knobs are refused.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let handle = tpg::sim::serve(tpg::sim::SimConfig::default(), listener)
+        .await
+        .unwrap();
+    assert_eq!(handle.local_addr(), addr);
+    let mut bad = tpg::sim::SimConfig::default();
+    bad.knobs.fault_rate = 2.0;
+    assert!(tpg::sim::start(bad).await.is_err());
 }

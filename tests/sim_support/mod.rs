@@ -75,7 +75,11 @@ impl Sim {
     }
 
     pub async fn get_json(&self, path: &str, token: &str) -> Value {
-        let r = self.api(Method::GET, path, token).send().await.expect("send");
+        let r = self
+            .api(Method::GET, path, token)
+            .send()
+            .await
+            .expect("send");
         assert_eq!(r.status(), StatusCode::OK, "GET {path}");
         r.json().await.expect("json")
     }
@@ -132,7 +136,10 @@ impl Sim {
     pub async fn wait_upload(&self, token: &str, upload_id: &str) -> Value {
         for _ in 0..200 {
             let v = self
-                .get_json(&format!("/api/v2/scripts/uploads/{upload_id}/status"), token)
+                .get_json(
+                    &format!("/api/v2/scripts/uploads/{upload_id}/status"),
+                    token,
+                )
                 .await;
             if v["succeeded"] == true || v["message"] != "processing" {
                 return v;
@@ -162,7 +169,12 @@ impl Sim {
             .map(|s| s["id"].as_str().unwrap_or_default().to_string())
             .collect();
         let up = self
-            .upload_raw(token, name, serde_json::to_vec(document).expect("doc"), None)
+            .upload_raw(
+                token,
+                name,
+                serde_json::to_vec(document).expect("doc"),
+                None,
+            )
             .await;
         let st = self.wait_upload(token, &up).await;
         assert_eq!(st["succeeded"], true, "{st}");
