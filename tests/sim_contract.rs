@@ -353,7 +353,7 @@ async fn failed_uploads_create_nothing() {
 
 #[tokio::test]
 async fn upload_delay_reports_processing_first() {
-    let sim = Sim::start(&["--upload-delay-ms", "300"]).await;
+    let sim = Sim::start(&["--upload-delay-ms", "1000"]).await;
     let t = sim.token().await;
     let up = sim
         .upload_raw(&t, "Slow", serde_json::to_vec(&doc("s")).unwrap(), None)
@@ -865,14 +865,14 @@ async fn latency_is_added() {
 
 #[tokio::test]
 async fn index_lag_hides_new_and_renamed_from_name_filter() {
-    let sim = Sim::start(&["--index-lag-ms", "700"]).await;
+    let sim = Sim::start(&["--index-lag-ms", "1200"]).await;
     let t = sim.token().await;
     let id = sim.create(&t, "demo", "Laggy", &doc("l")).await;
     let filtered = sim.get_json("/api/v2/scripts?name=Laggy", &t).await;
     assert_eq!(filtered["total"], 0);
     // GET by id works at once.
     sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    tokio::time::sleep(Duration::from_millis(1300)).await;
     let filtered = sim.get_json("/api/v2/scripts?name=Laggy", &t).await;
     assert_eq!(filtered["total"], 1);
     // A rename lags again.
@@ -889,7 +889,7 @@ async fn index_lag_hides_new_and_renamed_from_name_filter() {
         sim.get_json("/api/v2/scripts?name=Renamed", &t).await["total"],
         0
     );
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    tokio::time::sleep(Duration::from_millis(1300)).await;
     assert_eq!(
         sim.get_json("/api/v2/scripts?name=Renamed", &t).await["total"],
         1
@@ -898,7 +898,7 @@ async fn index_lag_hides_new_and_renamed_from_name_filter() {
 
 #[tokio::test]
 async fn stale_reads_serve_previous_version() {
-    let sim = Sim::start(&["--stale-read-ms", "600"]).await;
+    let sim = Sim::start(&["--stale-read-ms", "1500"]).await;
     let t = sim.token().await;
     let id = sim.create(&t, "demo", "Stale", &doc("one")).await;
     // A brand-new script briefly reads 404.
@@ -908,7 +908,7 @@ async fn stale_reads_serve_previous_version() {
         .await
         .unwrap();
     assert_error(r, 404, "not.found").await;
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    tokio::time::sleep(Duration::from_millis(1600)).await;
     let v1 = sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await["versionId"].clone();
     let up = sim
         .upload_raw(
@@ -943,7 +943,7 @@ async fn stale_reads_serve_previous_version() {
         .unwrap();
     assert_eq!(d["versionId"], v1);
     assert_eq!(d["pages"][0]["rootContainer"]["children"][0]["text"], "one");
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    tokio::time::sleep(Duration::from_millis(1600)).await;
     assert_ne!(
         sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await["versionId"],
         v1
