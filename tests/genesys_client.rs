@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
+use axum::{Json, Router};
 use client_support::*;
 use serde_json::json;
 use tpg::genesys::{Credentials, GenesysError};
@@ -574,4 +574,454 @@ async fn mock_replace_detects_conflict_and_lost_write() {
     assert!(e.is_not_found(), "{e}");
     assert!(c.delete_script(&s.id).await.unwrap());
     assert!(!c.delete_script(&s.id).await.unwrap());
+}
+
+#[tokio::test]
+async fn mock_pacing_spreads_a_burst() {
+    let hits = Hits::default();
+    let h = hits.clone();
+    let router = Router::new()
+        .route("/oauth/token", token_route(Hits::default()))
+        .route(
+            "/api/v2/scripts/{id}",
+            get(move || {
+                let h = h.clone();
+                async move {
+                    h.bump();
+                    with_corr(StatusCode::OK, script_json("s"))
+                }
+            }),
+        );
+    let m = mock(router).await;
+    let mut cfg = tpg::genesys::ClientConfig::for_base_url(&m.base, demo_credentials()).unwrap();
+    cfg.requests_per_minute = 1200; // 20 per second after a burst of 10
+    let c = tpg::genesys::Client::new(cfg).unwrap();
+    let started = Instant::now();
+    let mut handles = Vec::new();
+    for _ in 0..30 {
+        let c = c.clone();
+        handles.push(tokio::spawn(async move { c.get_script("s").await }));
+    }
+    for h in handles {
+        assert!(h.await.unwrap().unwrap().is_some());
+    }
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(900),
+        "30 requests at 20/s after a burst of 10 took only {took:?}"
+    );
+    assert!(took < Duration::from_secs(4), "{took:?}");
+    assert_eq!(hits.get(), 30);
+}
+
+#[tokio::test]
+async fn mock_persistent_5xx_gives_up_after_max_attempts() {
+    let hits = Hits::default();
+    let h = hits.clone();
+    let router = Router::new()
+        .route("/oauth/token", token_route(Hits::default()))
+        .route(
+            "/api/v2/scripts/{id}",
+            get(move || {
+                let h = h.clone();
+                async move {
+                    h.bump();
+                    with_corr(
+                        StatusCode::BAD_GATEWAY,
+                        json!({"code": "bad.gateway", "message": "upstream"}),
+                    )
+                }
+            }),
+        );
+    let m = mock(router).await;
+    let c = client_for(&m.base, demo_credentials());
+    let e = c.get_script("s").await.unwrap_err();
+    assert_eq!(e.status(), Some(502));
+    assert_eq!(hits.get(), 6, "max_attempts of the fast policy");
+    assert_eq!(c.stats().retries, 5);
+}
+
+#[tokio::test]
+async fn mock_short_lived_token_is_refreshed_before_expiry() {
+    let tokens = Hits::default();
+    let t = tokens.clone();
+    let router = Router::new()
+        .route(
+            "/oauth/token",
+            post(move || {
+                let t = t.clone();
+                async move {
+                    let n = t.bump();
+                    Json(json!({"access_token": format!("tok-{n}"), "token_type": "bearer", "expires_in": 1}))
+                }
+            }),
+        )
+        .route("/api/v2/scripts/{id}", get(|| async { with_corr(StatusCode::OK, script_json("s")) }));
+    let m = mock(router).await;
+    let c = client_for(&m.base, demo_credentials());
+    assert!(c.get_script("s").await.unwrap().is_some());
+    assert!(c.get_script("s").await.unwrap().is_some());
+    assert_eq!(tokens.get(), 1);
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert!(c.get_script("s").await.unwrap().is_some());
+    assert_eq!(tokens.get(), 2, "refreshed without a 401");
+    assert_eq!(c.stats().reauths, 0);
+}
+
+const DIVISION: &str = "5b2c6e0a-7c1d-4d3e-9f00-0123456789ab";
+
+// ---- against the real genesys-sim ---------------------------------------------------------------
+
+async fn sim_client(args: &[&str]) -> (Sim, tpg::genesys::Client) {
+    let sim = start_sim(args).await;
+    let c = client_for(&sim.base, demo_credentials());
+    (sim, c)
+}
+
+/// create -> get -> replace -> publish -> export -> delete, asserting each step.
+async fn full_lifecycle(c: &tpg::genesys::Client, name: &str) {
+    let created = c.create_script(name, &doc_bytes("one")).await.unwrap();
+    assert_eq!(created.name, name);
+    let got = c
+        .get_script(&created.id)
+        .await
+        .unwrap()
+        .expect("created script is readable");
+    assert_eq!(got.id, created.id);
+    let out = c
+        .replace_script_if_version(&created.id, name, &doc_bytes("two"), &got.version_id)
+        .await
+        .unwrap();
+    let WriteOutcome::Written(written) = out else {
+        panic!("expected Written, got {out:?}")
+    };
+    assert_ne!(written.version_id, got.version_id);
+    let doc = c
+        .export_script(&created.id, Some(&written.version_id))
+        .await
+        .unwrap();
+    assert!(tpg::genesys::documents_equal_ignoring_server_fields(
+        &doc,
+        &document("two")
+    ));
+    let published = c
+        .publish_script(&created.id, Some(&written.version_id))
+        .await
+        .unwrap();
+    assert_eq!(published.id, created.id);
+    assert!(c.get_published_script(&created.id).await.unwrap().is_some());
+    assert!(c.delete_script(&created.id).await.unwrap());
+}
+
+#[tokio::test]
+async fn sim_every_operation_happy_path() {
+    let (_sim, c) = sim_client(&[]).await;
+    let created = c
+        .create_script("Sim Happy", &doc_bytes("hello"))
+        .await
+        .unwrap();
+    assert_eq!(created.name, "Sim Happy");
+    assert!(!created.version_id.is_empty());
+
+    let got = c.get_script(&created.id).await.unwrap().unwrap();
+    assert_eq!(got.version_id, created.version_id);
+    assert_eq!(
+        c.get_published_script(&created.id).await.unwrap(),
+        None,
+        "not published yet"
+    );
+    assert!(
+        c.list_scripts("Sim Hap")
+            .await
+            .unwrap()
+            .iter()
+            .any(|m| m.id == created.id),
+        "substring filter"
+    );
+    assert_eq!(c.find_by_exact_name("Sim Happy").await.unwrap().len(), 1);
+    assert!(c.find_by_exact_name("Sim Hap").await.unwrap().is_empty());
+    // The three default scripts exist, published only.
+    let defaults = c.list_published_scripts("Default").await.unwrap();
+    assert!(
+        defaults
+            .iter()
+            .any(|m| m.id == "766f1221-047a-11e5-bba2-db8c0964d007"),
+        "{defaults:?}"
+    );
+
+    let doc = c.export_script(&created.id, None).await.unwrap();
+    assert!(tpg::genesys::documents_equal_ignoring_server_fields(
+        &doc,
+        &document("hello")
+    ));
+
+    let out = c
+        .replace_script_if_version(
+            &created.id,
+            "Sim Happy",
+            &doc_bytes("changed"),
+            &got.version_id,
+        )
+        .await
+        .unwrap();
+    let WriteOutcome::Written(w) = out else {
+        panic!("{out:?}")
+    };
+    assert_ne!(w.version_id, got.version_id);
+    let doc = c.export_script(&created.id, None).await.unwrap();
+    assert!(tpg::genesys::documents_equal_ignoring_server_fields(
+        &doc,
+        &document("changed")
+    ));
+
+    let p = c.publish_script(&created.id, None).await.unwrap();
+    assert_eq!(p.id, created.id);
+    let pub_meta = c
+        .get_published_script(&created.id)
+        .await
+        .unwrap()
+        .expect("published");
+    assert_eq!(pub_meta.id, created.id);
+    assert!(c
+        .list_published_scripts("Sim Happy")
+        .await
+        .unwrap()
+        .iter()
+        .any(|m| m.id == created.id));
+
+    c.set_division(&created.id, DIVISION).await.unwrap();
+    let after = c.get_script(&created.id).await.unwrap().unwrap();
+    assert_eq!(after.division_id.as_deref(), Some(DIVISION));
+
+    assert!(c.delete_script(&created.id).await.unwrap());
+    assert_eq!(c.get_script(&created.id).await.unwrap(), None);
+    assert!(!c.delete_script(&created.id).await.unwrap());
+    let st = c.stats();
+    assert_eq!(st.retries, 0);
+    assert_eq!(st.token_fetches, 1);
+}
+
+#[tokio::test]
+async fn sim_conflict_when_another_writer_moved_the_version() {
+    let (sim, a) = sim_client(&[]).await;
+    let b = client_for(&sim.base, demo_credentials());
+    let s = a.create_script("Shared", &doc_bytes("base")).await.unwrap();
+    // Writer B replaces between A's read and A's replace.
+    let WriteOutcome::Written(bw) = b
+        .replace_script_if_version(&s.id, "Shared", &doc_bytes("from b"), &s.version_id)
+        .await
+        .unwrap()
+    else {
+        panic!("b should write")
+    };
+    let before_uploads = a
+        .stats()
+        .requests_by_kind
+        .get("upload")
+        .copied()
+        .unwrap_or(0);
+    match a
+        .replace_script_if_version(&s.id, "Shared", &doc_bytes("from a"), &s.version_id)
+        .await
+        .unwrap()
+    {
+        WriteOutcome::Conflict { current } => assert_eq!(current.version_id, bw.version_id),
+        other => panic!("expected Conflict, got {other:?}"),
+    }
+    assert_eq!(
+        a.stats()
+            .requests_by_kind
+            .get("upload")
+            .copied()
+            .unwrap_or(0),
+        before_uploads
+    );
+    let doc = a.export_script(&s.id, None).await.unwrap();
+    assert!(
+        tpg::genesys::documents_equal_ignoring_server_fields(&doc, &document("from b")),
+        "nothing written by A"
+    );
+}
+
+#[tokio::test]
+async fn sim_rate_limited_burst_completes() {
+    // The simulator's windows last a minute; to keep the test fast a helper forgets the windows
+    // every second (via the control API) and 429s say `Retry-After: 1`: 20 requests per second.
+    let (sim, _) = sim_client(&["--rate-limit", "20", "--retry-after-s", "1"]).await;
+    let base = sim.base.clone();
+    let ticker = tokio::spawn(async move {
+        let http = reqwest::Client::new();
+        loop {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let _ = http.post(format!("{base}/_sim/stats/reset")).send().await;
+        }
+    });
+    let mut cfg = tpg::genesys::ClientConfig::for_base_url(&sim.base, demo_credentials()).unwrap();
+    cfg.retry = fast_retry();
+    cfg.retry.max_attempts = 20;
+    cfg.requests_per_minute = 0;
+    let c = tpg::genesys::Client::new(cfg).unwrap();
+    let s = c.create_script("Hot", &doc_bytes("x")).await.unwrap();
+    let started = Instant::now();
+    let mut handles = Vec::new();
+    for _ in 0..60 {
+        let c = c.clone();
+        let id = s.id.clone();
+        handles.push(tokio::spawn(async move { c.get_script(&id).await }));
+    }
+    for h in handles {
+        assert!(h.await.unwrap().unwrap().is_some());
+    }
+    ticker.abort();
+    let st = c.stats();
+    assert!(st.throttled > 0, "the burst must hit the limit: {st:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn sim_429_retry_after_above_limit_fails() {
+    let (sim, _) = sim_client(&["--rate-limit", "2"]).await;
+    let c = client_for(&sim.base, demo_credentials()); // max_retry_after 5 s; the window says ~60 s
+    let mut saw = None;
+    for _ in 0..4 {
+        if let Err(e) = c.list_scripts("").await {
+            saw = Some(e);
+            break;
+        }
+    }
+    let e = saw.expect("third request is throttled");
+    assert_eq!(e.status(), Some(429), "{e}");
+    assert!(
+        e.to_string().contains("too.many.requests.retry.after"),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn sim_faults_are_absorbed() {
+    let (_sim, c) = sim_client(&["--fault-rate", "0.3", "--seed", "1"]).await;
+    full_lifecycle(&c, "Faulty").await;
+    assert!(c.stats().retries > 0, "faults were injected and retried");
+}
+
+#[tokio::test]
+async fn sim_dropped_connections_are_absorbed() {
+    let (_sim, c) = sim_client(&["--drop-rate", "0.2", "--seed", "2"]).await;
+    full_lifecycle(&c, "Droppy").await;
+    assert!(c.stats().transport_errors > 0);
+}
+
+#[tokio::test]
+async fn sim_stale_reads_index_lag_and_slow_uploads() {
+    let (_sim, c) = sim_client(&[
+        "--stale-read-ms",
+        "300",
+        "--index-lag-ms",
+        "500",
+        "--upload-delay-ms",
+        "300",
+    ])
+    .await;
+    let started = Instant::now();
+    full_lifecycle(&c, "Laggy").await;
+    // Two uploads (300 ms each), the index lag (500 ms) and stale reads (300 ms) were waited out.
+    assert!(
+        started.elapsed() >= Duration::from_millis(1400),
+        "{:?}",
+        started.elapsed()
+    );
+    let st = c.stats();
+    assert!(
+        st.requests_by_kind
+            .get("upload_status")
+            .copied()
+            .unwrap_or(0)
+            >= 4,
+        "{st:?}"
+    );
+    assert_eq!(st.retries, 0, "waiting is polling, not retrying: {st:?}");
+}
+
+#[tokio::test]
+async fn sim_short_token_lifetime_reauthenticates() {
+    let (_sim, c) = sim_client(&["--token-lifetime-s", "1"]).await;
+    let s = c.create_script("Tokens", &doc_bytes("t")).await.unwrap();
+    for _ in 0..3 {
+        assert!(c.get_script(&s.id).await.unwrap().is_some());
+        tokio::time::sleep(Duration::from_millis(700)).await;
+    }
+    assert!(c.stats().token_fetches >= 2);
+}
+
+#[tokio::test]
+async fn sim_dead_server_fails_fast() {
+    let (sim, c) = sim_client(&[]).await;
+    assert!(c.list_scripts("").await.is_ok());
+    drop(sim);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    let mut last = None;
+    for _ in 0..20 {
+        match c.get_script("x").await {
+            Err(e @ GenesysError::RetryBudgetExhausted { .. }) => {
+                last = Some(e);
+                break;
+            }
+            Err(_) => {}
+            Ok(v) => panic!("dead server answered {v:?}"),
+        }
+    }
+    assert!(last.is_some(), "budget must run out");
+    assert!(started.elapsed() < Duration::from_secs(15));
+}
+
+#[tokio::test]
+async fn sim_rejected_upload_is_upload_failed_and_bad_json_is_refused_locally() {
+    let (sim, c) = sim_client(&[]).await;
+    match c.create_script("Broken", br#"{"no": "pages"}"#).await {
+        Err(GenesysError::UploadFailed { message }) => assert!(!message.is_empty()),
+        other => panic!("expected UploadFailed, got {other:?}"),
+    }
+    match c.create_script("Broken", b"{not json").await {
+        Err(GenesysError::Decode { message }) => {
+            assert!(message.contains("not valid JSON"), "{message}")
+        }
+        other => panic!("expected Decode, got {other:?}"),
+    }
+    let scripts: serde_json::Value = reqwest::get(format!("{}/_sim/orgs/demo/scripts", sim.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        scripts.as_array().map(Vec::len),
+        Some(0),
+        "nothing was created: {scripts}"
+    );
+    assert_eq!(
+        c.stats().requests_by_kind.get("upload"),
+        Some(&1),
+        "bad JSON never left the client"
+    );
+}
+
+#[tokio::test]
+async fn sim_cancel_stops_a_create_waiting_for_the_index() {
+    let (_sim, c) = sim_client(&["--index-lag-ms", "10000"]).await;
+    let c2 = c.clone();
+    let task = tokio::spawn(async move { c2.create_script("Slow index", &doc_bytes("x")).await });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let started = Instant::now();
+    c.cancel();
+    let r = tokio::time::timeout(Duration::from_secs(2), task)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(r, Err(GenesysError::Cancelled)), "{r:?}");
+    assert!(started.elapsed() < Duration::from_secs(1));
 }

@@ -1,897 +1,33 @@
-//! Contract tests of genesys-sim: spawn the built binary and drive every endpoint, error and
-//! knob over HTTP.
+//! Contract tests of genesys-sim: spawn the built binary and drive it over HTTP, covering
+//! login, the editable and published views, uploads, exports, publish, delete, divisions,
+//! org isolation, ErrorBody and correlation ids, rate limits, faults, consistency knobs,
+//! the state file and the `/_sim/` control API.
 
 mod sim_support;
 
 use std::time::{Duration, Instant};
 
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use sim_support::{assert_error, doc, Sim};
+use sim_support::{assert_error, doc, Sim, CORRELATION, DEMO_ID, DEMO_SECRET};
+
+const OUTBOUND: &str = "476c2b71-7429-11e4-9a5b-3f91746bffa3";
+const INBOUND: &str = "766f1221-047a-11e5-bba2-db8c0964d007";
+const CALLBACK: &str = "ffde0662-8395-9b04-7dcb-b90172109065";
 
 fn is_iso_ms(v: &Value) -> bool {
-    let s = v.as_str().unwrap_or_default();
-    s.len() == 24 && s.ends_with('Z') && s.as_bytes()[19] == b'.' && s.as_bytes()[10] == b'T'
+    v.as_str().is_some_and(|s| {
+        s.len() == 24 && s.ends_with('Z') && s.as_bytes()[19] == b'.' && s.as_bytes()[10] == b'T'
+    })
 }
 
 #[tokio::test]
-async fn login_accepts_basic_and_form_and_refuses_bad_credentials() {
-    let sim = Sim::start(&[]);
-    let r = sim
-        .http
-        .post(sim.at("/oauth/token"))
-        .basic_auth("demo-client", Some("demo-secret"))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    assert!(r.headers().contains_key("ININ-Correlation-Id"));
-    let v: Value = r.json().await.unwrap();
-    assert_eq!(v["token_type"], "bearer");
-    assert_eq!(v["expires_in"], 86400);
-    assert!(v["access_token"].as_str().unwrap().len() >= 32);
-
-    let r = sim
-        .http
-        .post(sim.at("/oauth/token"))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "demo-client"),
-            ("client_secret", "demo-secret"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-
-    let r = sim
-        .http
-        .post(sim.at("/oauth/token"))
-        .basic_auth("demo-client", Some("wrong"))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 401);
-    let v: Value = r.json().await.unwrap();
-    assert_eq!(v["error"], "invalid_client");
-    assert!(v["description"].is_string() && v["error_description"].is_string());
-    assert!(!v.to_string().contains("wrong"));
-
-    let r = sim
-        .http
-        .post(sim.at("/oauth/token"))
-        .basic_auth("demo-client", Some("demo-secret"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let v: Value = r.json().await.unwrap();
-    assert_eq!(v["error"], "invalid_request");
-}
-
-#[tokio::test]
-async fn bearer_tokens_missing_unknown_and_expired_are_401() {
-    let sim = Sim::start(&[]);
-    let r = sim
-        .http
-        .get(sim.at("/api/v2/scripts"))
-        .send()
-        .await
-        .unwrap();
-    assert_error(r, 401, "bad.credentials").await;
-    let r = sim.get("not-a-token", "/api/v2/scripts").await;
-    assert_error(r, 401, "bad.credentials").await;
-    let good = sim.token().await;
-    assert_eq!(sim.get(&good, "/api/v2/scripts").await.status(), 200);
-    sim.knobs(json!({"token_lifetime_s": 0})).await;
-    let expired = sim.token().await;
-    let r = sim.get(&expired, "/api/v2/scripts").await;
-    assert_error(r, 401, "credentials.expired").await;
-}
-
-#[tokio::test]
-async fn token_endpoint_throttle_answers_400_invalid_request() {
-    let sim = Sim::start(&["--token-rate-limit", "2"]);
-    sim.token().await;
-    sim.token().await;
-    let r = sim
-        .http
-        .post(sim.at("/oauth/token"))
-        .basic_auth("demo-client", Some("demo-secret"))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let v: Value = r.json().await.unwrap();
-    assert_eq!(v["error"], "invalid_request");
-    assert!(v["description"]
-        .as_str()
-        .unwrap()
-        .starts_with("rate limit exceeded; "));
-}
-
-#[tokio::test]
-async fn listing_pages_filters_by_substring_and_sorts() {
-    let sim = Sim::start(&[]);
-    let t = sim.token().await;
-    for name in ["alpha 1", "Alpha 2", "beta", "gamma ALPHA", "delta"] {
-        sim.create(&t, name).await;
-    }
-    let v: Value = sim.get(&t, "/api/v2/scripts").await.json().await.unwrap();
-    assert_eq!(v["total"], 5);
-    assert_eq!(v["pageNumber"], 1);
-    assert_eq!(v["pageSize"], 25);
-    let e = &v["entities"][0];
-    assert!(e.get("pages").is_none());
-    for k in ["createdDate", "modifiedDate", "versionDate"] {
-        assert!(is_iso_ms(&e[k]), "{k}: {}", e[k]);
-    }
-    assert!(e["id"].is_string() && e["versionId"].is_string() && e["selfUri"].is_string());
-    assert_eq!(e["division"]["name"], "Home");
-    assert!(e.get("publishedDate").is_none());
-
-    let v: Value = sim
-        .get(&t, "/api/v2/scripts?name=ALPHA")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let names: Vec<&str> = v["entities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["alpha 1", "Alpha 2", "gamma ALPHA"]);
-
-    let v: Value = sim
-        .get(
-            &t,
-            "/api/v2/scripts?pageSize=2&pageNumber=2&sortBy=name&sortOrder=descending",
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(v["pageCount"], 3);
-    assert_eq!(v["total"], 5);
-    let names: Vec<&str> = v["entities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["beta", "Alpha 2"]);
-    assert!(v["nextUri"].as_str().unwrap().contains("pageNumber=3"));
-    assert!(v["previousUri"].as_str().unwrap().contains("pageNumber=1"));
-    assert!(v["lastUri"].as_str().unwrap().contains("pageNumber=3"));
-
-    let v: Value = sim
-        .get(
-            &t,
-            "/api/v2/scripts?sortBy=createdDate&sortOrder=descending&pageSize=1",
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(v["entities"][0]["name"], "delta");
-    assert!(v.get("previousUri").is_none());
-
-    let r = sim.get(&t, "/api/v2/scripts?pageSize=501").await;
-    assert_error(r, 400, "bad.request").await;
-}
-
-#[tokio::test]
-async fn default_scripts_are_published_only() {
-    let sim = Sim::start(&[]);
-    let t = sim.token().await;
-    let ids = [
-        (
-            "476c2b71-7429-11e4-9a5b-3f91746bffa3",
-            "Default Outbound Script",
-        ),
-        (
-            "766f1221-047a-11e5-bba2-db8c0964d007",
-            "Default Inbound Script",
-        ),
-        (
-            "ffde0662-8395-9b04-7dcb-b90172109065",
-            "Default Callback Script",
-        ),
-    ];
-    let v: Value = sim
-        .get(&t, "/api/v2/scripts/published")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(v["total"], 3);
-    let v: Value = sim.get(&t, "/api/v2/scripts").await.json().await.unwrap();
-    assert_eq!(v["total"], 0);
-    for (id, name) in ids {
-        let r = sim
-            .get(&t, &format!("/api/v2/scripts/published/{id}"))
-            .await;
-        assert_eq!(r.status(), 200);
-        let m: Value = r.json().await.unwrap();
-        assert_eq!(m["name"], name);
-        assert!(is_iso_ms(&m["publishedDate"]));
-        assert_error(
-            sim.get(&t, &format!("/api/v2/scripts/{id}")).await,
-            404,
-            "not.found",
-        )
-        .await;
-        let r = sim
-            .http
-            .delete(sim.at(&format!("/api/v2/scripts/{id}")))
-            .bearer_auth(&t)
-            .send()
-            .await
-            .unwrap();
-        assert_error(r, 400, "bad.request").await;
-    }
-    let v: Value = sim
-        .get(&t, "/api/v2/scripts/published?name=inbound")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(v["total"], 1);
-}
-
-#[tokio::test]
-async fn upload_creates_replaces_and_reports_failures() {
-    let sim = Sim::start(&[]);
-    let t = sim.token().await;
-    let id = sim.create(&t, "first").await;
-    let m1: Value = sim
-        .get(&t, &format!("/api/v2/scripts/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(m1["name"], "first");
-    let same = sim
-        .upload_and_wait(&t, doc("ignored"), "renamed", Some(&id))
-        .await;
-    assert_eq!(same, id);
-    let m2: Value = sim
-        .get(&t, &format!("/api/v2/scripts/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(m2["name"], "renamed");
-    assert_ne!(m2["versionId"], m1["versionId"]);
-    assert_eq!(m2["createdDate"], m1["createdDate"]);
-    assert!(m2["modifiedDate"].as_str().unwrap() > m1["modifiedDate"].as_str().unwrap());
-    assert!(m2["versionDate"].as_str().unwrap() > m1["versionDate"].as_str().unwrap());
-    // Same name again: a new script (names are not unique).
-    let other = sim.create(&t, "renamed").await;
-    assert_ne!(other, id);
-
-    let before = sim.control_scripts("demo").await;
-    for (file, replace) in [
-        (b"not json".to_vec(), None),
-        (br#"{"name":"x"}"#.to_vec(), None),
-        (
-            serde_json::to_vec(&doc("x")).unwrap(),
-            Some("00000000-0000-0000-0000-000000000000"),
-        ),
-    ] {
-        let up = sim.upload_raw(&t, file, "x", replace).await;
-        let s = sim.status(&t, &up).await;
-        assert_eq!(s["succeeded"], false);
-        assert!(s["message"].as_str().unwrap() != "processing", "{s}");
-    }
-    assert_eq!(sim.control_scripts("demo").await, before);
-    let r = sim.get(&t, "/api/v2/scripts/uploads/unknown/status").await;
-    assert_error(r, 404, "not.found").await;
-    let ctl = sim.control_scripts("demo").await;
-    let row = ctl
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id.as_str())
-        .unwrap();
-    assert_eq!(row["versions"], 2);
-    assert_eq!(row["publishedVersionId"], Value::Null);
-    assert_eq!(row["content"]["pages"][0]["id"], "p1");
-}
-
-#[tokio::test]
-async fn upload_is_processing_until_the_delay_passes() {
-    let sim = Sim::start(&["--upload-delay-ms", "300"]);
-    let t = sim.token().await;
-    let up = sim
-        .upload_raw(&t, serde_json::to_vec(&doc("slow")).unwrap(), "slow", None)
-        .await;
-    let s = sim.status(&t, &up).await;
-    assert_eq!(s, json!({"succeeded": false, "message": "processing"}));
-    assert_eq!(sim.control_scripts("demo").await, json!([]));
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(sim.status(&t, &up).await["succeeded"], true);
-    assert_eq!(
-        sim.control_scripts("demo").await.as_array().unwrap().len(),
-        1
-    );
-}
-
-#[tokio::test]
-async fn export_download_serves_stamped_documents_of_any_saved_version() {
-    let sim = Sim::start(&[]);
-    let t = sim.token().await;
-    let id = sim.create(&t, "exp").await;
-    let v1: Value = sim
-        .get(&t, &format!("/api/v2/scripts/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let mut d2 = doc("exp");
-    d2["pages"][0]["name"] = json!("Second");
-    sim.upload_and_wait(&t, d2, "exp2", Some(&id)).await;
-    let v2: Value = sim
-        .get(&t, &format!("/api/v2/scripts/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
-
-    let r = sim
-        .post_json(
-            &t,
-            &format!("/api/v2/scripts/{id}/export"),
-            json!({"fileName": "x"}),
-        )
-        .await;
-    assert_eq!(r.status(), 200);
-    let url = r.json::<Value>().await.unwrap()["url"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert!(url.starts_with(&sim.url));
-    let r = sim.http.get(&url).send().await.unwrap();
-    assert_eq!(
-        r.headers()["content-disposition"],
-        "attachment; filename=\"x.script\""
-    );
-    let d: Value = r.json().await.unwrap();
-    assert_eq!(d["id"], id.as_str());
-    assert_eq!(d["name"], "exp2");
-    assert_eq!(d["versionId"], v2["versionId"]);
-    assert!(d["organizationId"].is_string());
-    assert!(is_iso_ms(&d["createdDate"]) && is_iso_ms(&d["modifiedDate"]));
-    let page = &d["pages"][0];
-    assert_eq!(page["name"], "Second");
-    assert_eq!(page["scriptId"], id.as_str());
-    assert_eq!(page["versionId"], v2["versionId"]);
-    assert_eq!(page["organizationId"], d["organizationId"]);
-
-    let r = sim
-        .post_json(
-            &t,
-            &format!("/api/v2/scripts/{id}/export"),
-            json!({"versionId": v1["versionId"]}),
-        )
-        .await;
-    let url = r.json::<Value>().await.unwrap()["url"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let d: Value = sim
-        .http
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(d["versionId"], v1["versionId"]);
-    assert_eq!(d["pages"][0]["name"], "Start");
-
-    let r = sim
-        .post_json(
-            &t,
-            &format!("/api/v2/scripts/{id}/export"),
-            json!({"versionId": "nope"}),
-        )
-        .await;
-    assert_error(r, 404, "not.found").await;
-    let r = sim
-        .post_json(&t, "/api/v2/scripts/nope/export", json!({}))
-        .await;
-    assert_error(r, 404, "not.found").await;
-    let r = sim
-        .http
-        .get(sim.at("/downloads/unknown"))
-        .send()
-        .await
-        .unwrap();
-    assert_error(r, 404, "not.found").await;
-}
-
-#[tokio::test]
-async fn publish_snapshots_the_editable_version() {
-    let sim = Sim::start(&[]);
-    let t = sim.token().await;
-    let id = sim.create(&t, "pub me").await;
-    let path = format!("/api/v2/scripts/published/{id}");
-    assert_error(sim.get(&t, &path).await, 404, "not.found").await;
-    let ed: Value = sim
-        .get(&t, &format!("/api/v2/scripts/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
-
-    let r = sim
-        .post_json(
-            &t,
-            "/api/v2/scripts/published",
-            json!({"scriptId": id, "versionId": "other"}),
-        )
-        .await;
-    assert_error(r, 409, "general.conflict").await;
-    let r = sim
-        .post_json(&t, "/api/v2/scripts/published", json!({}))
-        .await;
-    assert_error(r, 400, "bad.request").await;
-    let r = sim
-        .post_json(&t, "/api/v2/scripts/published", json!({"scriptId": "nope"}))
-        .await;
-    assert_error(r, 404, "not.found").await;
-
-    let r = sim
-        .post_json(
-            &t,
-            "/api/v2/scripts/published?scriptDataVersion=0",
-            json!({"scriptId": id}),
-        )
-        .await;
-    assert_eq!(r.status(), 200);
-    let p: Value = r.json().await.unwrap();
-    assert_eq!(p["id"], id.as_str());
-    assert_eq!(p["versionId"], ed["versionId"]);
-    assert!(is_iso_ms(&p["publishedDate"]));
-    let got: Value = sim.get(&t, &path).await.json().await.unwrap();
-    assert_eq!(got["versionId"], ed["versionId"]);
-    let list: Value = sim
-        .get(&t, "/api/v2/scripts/published?name=pub")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(list["total"], 1);
-
-    // A new upload changes the editable version but not the published one.
-    sim.upload_and_wait(&t, doc("x"), "pub me", Some(&id)).await;
-    let got: Value = sim.get(&t, &path).await.json().await.unwrap();
-    assert_eq!(got["versionId"], ed["versionId"]);
-    let ctl = sim.control_scripts("demo").await;
-    assert_eq!(ctl[0]["publishedVersionId"], ed["versionId"]);
-    assert_ne!(ctl[0]["versionId"], ed["versionId"]);
-}
-
-#[tokio::test]
-async fn delete_then_404_and_division_moves_keep_version() {
-    let sim = Sim::start(&[]);
-    let t = sim.token().await;
-    let id = sim.create(&t, "doomed").await;
-    let before: Value = sim
-        .get(&t, &format!("/api/v2/scripts/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let div = "11111111-2222-3333-4444-555555555555";
-    let r = sim
-        .post_json(
-            &t,
-            &format!("/api/v2/authorization/divisions/{div}/objects/SCRIPT"),
-            json!([id]),
-        )
-        .await;
-    assert_eq!(r.status(), 204);
-    let after: Value = sim
-        .get(&t, &format!("/api/v2/scripts/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(after["division"]["id"], div);
-    assert_eq!(after["versionId"], before["versionId"]);
-    let r = sim
-        .post_json(
-            &t,
-            &format!("/api/v2/authorization/divisions/{div}/objects/SCRIPT"),
-            json!(["nope"]),
-        )
-        .await;
-    assert_error(r, 404, "not.found").await;
-
-    let del = |id: String| {
-        let sim = &sim;
-        let t = t.clone();
-        async move {
-            sim.http
-                .delete(sim.at(&format!("/api/v2/scripts/{id}")))
-                .bearer_auth(t)
-                .send()
-                .await
-                .unwrap()
-        }
-    };
-    let r = del(id.clone()).await;
-    assert_eq!(r.status(), 200);
-    assert_eq!(r.json::<Value>().await.unwrap(), json!({}));
-    assert_error(
-        sim.get(&t, &format!("/api/v2/scripts/{id}")).await,
-        404,
-        "not.found",
-    )
-    .await;
-    assert_error(del(id.clone()).await, 404, "not.found").await;
-}
-
-#[tokio::test]
-async fn orgs_are_isolated() {
-    let sim = Sim::start(&["--org", "a:ca:sa", "--org", "b:cb:sb"]);
-    let ta = sim.token_for("ca", "sa").await;
-    let tb = sim.token_for("cb", "sb").await;
-    let up = sim
-        .upload_raw(&ta, serde_json::to_vec(&doc("mine")).unwrap(), "mine", None)
-        .await;
-    assert_eq!(sim.status(&ta, &up).await["succeeded"], true);
-    assert_error(
-        sim.get(&tb, &format!("/api/v2/scripts/uploads/{up}/status"))
-            .await,
-        404,
-        "not.found",
-    )
-    .await;
-    let a = sim.control_scripts("a").await;
-    let id = a[0]["id"].as_str().unwrap();
-    assert_eq!(sim.control_scripts("b").await, json!([]));
-    assert_eq!(
-        sim.get(&ta, &format!("/api/v2/scripts/{id}"))
-            .await
-            .status(),
-        200
-    );
-    assert_error(
-        sim.get(&tb, &format!("/api/v2/scripts/{id}")).await,
-        404,
-        "not.found",
-    )
-    .await;
-    let lb: Value = sim.get(&tb, "/api/v2/scripts").await.json().await.unwrap();
-    assert_eq!(lb["total"], 0);
-    // The default org does not exist when orgs are given.
-    let r = sim
-        .http
-        .post(sim.at("/oauth/token"))
-        .basic_auth("demo-client", Some("demo-secret"))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 401);
-}
-
-#[tokio::test]
-async fn rate_limit_answers_normalized_429() {
-    let sim = Sim::start(&["--rate-limit", "3"]);
-    let t = sim.token().await;
-    for _ in 0..3 {
-        assert_eq!(sim.get(&t, "/api/v2/scripts").await.status(), 200);
-    }
-    let r = sim.get(&t, "/api/v2/scripts").await;
-    assert_eq!(r.status(), 429);
-    let secs: u64 = r.headers()["Retry-After"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!((1..=60).contains(&secs));
-    for h in r.headers().keys() {
-        let h = h.as_str();
-        assert!(
-            !h.starts_with("x-ratelimit") && !h.starts_with("inin-ratelimit"),
-            "{h}"
-        );
-    }
-    let cid = r.headers()["ININ-Correlation-Id"]
-        .to_str()
-        .unwrap()
-        .to_string();
-    let body = r.text().await.unwrap();
-    assert_eq!(
-        body,
-        format!(
-            r#"{{"message":"Rate limit exceeded the maximum. Retry the request in [{secs}] seconds","code":"too.many.requests.retry.after","status":429,"contextId":"{cid}","details":[],"errors":[]}}"#
-        )
-    );
-    // Another token has its own budget; the control API is never limited.
-    let t2 = sim.token().await;
-    assert_eq!(sim.get(&t2, "/api/v2/scripts").await.status(), 200);
-    sim.knobs(json!({"retry_after_s": 7})).await;
-    let r = sim.get(&t, "/api/v2/scripts").await;
-    assert_eq!(r.headers()["Retry-After"], "7");
-    let stats: Value = sim
-        .http
-        .get(sim.at("/_sim/stats"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(stats["statuses"]["429"], 2);
-    assert_eq!(stats["requests"]["list_scripts"], 6);
-    assert_eq!(stats["requests"]["token"], 2);
-    let r = sim
-        .http
-        .post(sim.at("/_sim/stats/reset"))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
-    let stats: Value = sim
-        .http
-        .get(sim.at("/_sim/stats"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(stats, json!({"requests": {}, "statuses": {}}));
-}
-
-#[tokio::test]
-async fn faults_and_drops_do_nothing() {
-    let sim = Sim::start(&["--fault-rate", "1", "--seed", "3"]);
-    let t = sim.token().await;
-    for _ in 0..6 {
-        let r = sim.get(&t, "/api/v2/scripts").await;
-        let code = if r.status() == 500 {
-            "internal.server.error"
-        } else {
-            "service.unavailable"
-        };
-        let status = r.status().as_u16();
-        assert!(status == 500 || status == 503);
-        assert_error(r, status, code).await;
-    }
-    let form = reqwest::multipart::Form::new()
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(serde_json::to_vec(&doc("x")).unwrap()),
-        )
-        .text("scriptName", "x");
-    let r = sim
-        .http
-        .post(sim.at("/uploads/v2/scripter"))
-        .bearer_auth(&t)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_server_error());
-    assert_eq!(sim.control_scripts("demo").await, json!([]));
-
-    sim.knobs(json!({"fault_rate": 0.0, "drop_rate": 1.0}))
-        .await;
-    let err = sim
-        .http
-        .get(sim.at("/api/v2/scripts"))
-        .bearer_auth(&t)
-        .send()
-        .await;
-    assert!(err.is_err(), "dropped request must fail: {err:?}");
-    let stats: Value = sim
-        .http
-        .get(sim.at("/_sim/stats"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(stats["statuses"]["dropped"], 1);
-    sim.knobs(json!({"drop_rate": 0.0})).await;
-    assert_eq!(sim.get(&t, "/api/v2/scripts").await.status(), 200);
-}
-
-#[tokio::test]
-async fn latency_delays_api_requests() {
-    let sim = Sim::start(&["--latency-ms", "250"]);
-    let t = sim.token().await;
-    let start = Instant::now();
-    assert_eq!(sim.get(&t, "/api/v2/scripts").await.status(), 200);
-    assert!(start.elapsed() >= Duration::from_millis(250));
-}
-
-#[tokio::test]
-async fn index_lag_hides_new_scripts_from_name_search_only() {
-    let sim = Sim::start(&["--index-lag-ms", "600"]);
-    let t = sim.token().await;
-    let id = sim.create(&t, "lagging").await;
-    let v: Value = sim
-        .get(&t, "/api/v2/scripts?name=lagging")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(v["total"], 0);
-    assert_eq!(
-        sim.get(&t, &format!("/api/v2/scripts/{id}")).await.status(),
-        200
-    );
-    tokio::time::sleep(Duration::from_millis(700)).await;
-    let v: Value = sim
-        .get(&t, "/api/v2/scripts?name=lagging")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(v["total"], 1);
-}
-
-#[tokio::test]
-async fn stale_reads_serve_the_previous_version_for_a_while() {
-    let sim = Sim::start(&["--stale-read-ms", "600"]);
-    let t = sim.token().await;
-    let id = sim.create(&t, "stale").await;
-    // Brand-new script: not readable by id yet.
-    assert_error(
-        sim.get(&t, &format!("/api/v2/scripts/{id}")).await,
-        404,
-        "not.found",
-    )
-    .await;
-    tokio::time::sleep(Duration::from_millis(700)).await;
-    let v1: Value = sim
-        .get(&t, &format!("/api/v2/scripts/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    sim.upload_and_wait(&t, doc("stale"), "stale 2", Some(&id))
-        .await;
-    let seen: Value = sim
-        .get(&t, &format!("/api/v2/scripts/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(seen["versionId"], v1["versionId"]);
-    assert_eq!(seen["name"], "stale");
-    let r = sim
-        .post_json(&t, &format!("/api/v2/scripts/{id}/export"), json!({}))
-        .await;
-    let url = r.json::<Value>().await.unwrap()["url"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let d: Value = sim
-        .http
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(d["versionId"], v1["versionId"]);
-    tokio::time::sleep(Duration::from_millis(700)).await;
-    let now: Value = sim
-        .get(&t, &format!("/api/v2/scripts/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_ne!(now["versionId"], v1["versionId"]);
-    assert_eq!(now["name"], "stale 2");
-}
-
-#[tokio::test]
-async fn state_file_survives_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("state.json");
-    let path_s = path.to_str().unwrap().to_string();
-    let sim = Sim::start(&["--state-file", &path_s]);
-    let t = sim.token().await;
-    let id = sim.create(&t, "kept").await;
-    let r = sim
-        .post_json(&t, "/api/v2/scripts/published", json!({"scriptId": id}))
-        .await;
-    assert_eq!(r.status(), 200);
-    let before = sim.control_scripts("demo").await;
-    sim.stop();
-    assert!(path.exists());
-
-    let sim = Sim::start(&["--state-file", &path_s]);
-    assert_eq!(sim.control_scripts("demo").await, before);
-    // Tokens survive too.
-    let m: Value = sim
-        .get(&t, &format!("/api/v2/scripts/published/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(m["versionId"], before[0]["versionId"]);
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
-    assert_eq!(leftovers.len(), 1, "no temp files left behind");
-}
-
-#[tokio::test]
-async fn knobs_endpoint_refuses_bad_values() {
-    let sim = Sim::start(&[]);
-    let r = sim
-        .http
-        .put(sim.at("/_sim/knobs"))
-        .json(&json!({"fault_rate": 3}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let r = sim
-        .http
-        .put(sim.at("/_sim/knobs"))
-        .json(&json!({"bogus": 1}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let r = sim
-        .http
-        .get(sim.at("/_sim/orgs/nope/scripts"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
-}
-
-#[tokio::test]
-async fn unknown_paths_and_methods_answer_error_bodies() {
-    let sim = Sim::start(&[]);
-    let t = sim.token().await;
-    let r = sim.get(&t, "/api/v2/nothing").await;
-    assert_error(r, 404, "not.found").await;
-    let r = sim
-        .http
-        .put(sim.at("/api/v2/scripts/x"))
-        .bearer_auth(&t)
-        .send()
-        .await
-        .unwrap();
-    assert_error(r, 405, "method.not.allowed").await;
-    let r = sim
-        .http
-        .post(sim.at("/uploads/v2/scripter"))
-        .bearer_auth(&t)
-        .body("plain")
-        .send()
-        .await
-        .unwrap();
-    assert_error(r, 400, "bad.request").await;
-}
-
-#[test]
-fn help_lists_every_knob_and_bad_flags_fail() {
+async fn help_documents_every_knob() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_genesys-sim"))
         .arg("--help")
         .output()
         .unwrap();
-    assert!(out.status.success());
-    let help = String::from_utf8(out.stdout).unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
     for flag in [
         "--listen",
         "--org",
@@ -908,15 +44,1083 @@ fn help_lists_every_knob_and_bad_flags_fail() {
         "--state-file",
         "--seed",
     ] {
-        assert!(help.contains(flag), "{flag} missing from --help");
+        assert!(help.contains(flag), "--help lacks {flag}");
     }
-    for bad in [["--org", "only-a-name"], ["--fault-rate", "1.5"]] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_genesys-sim"))
-            .args(["--listen", "127.0.0.1:0"])
-            .args(bad)
-            .output()
+}
+
+#[tokio::test]
+async fn login_basic_form_bad_and_missing_grant() {
+    let sim = Sim::start(&[]).await;
+    // Basic auth.
+    let r = sim
+        .req(Method::POST, "/oauth/token")
+        .basic_auth(DEMO_ID, Some(DEMO_SECRET))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().contains_key(CORRELATION));
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["token_type"], "bearer");
+    assert_eq!(v["expires_in"], 86400);
+    assert!(v["access_token"].as_str().is_some_and(|t| t.len() >= 32));
+    // Form fields.
+    let r = sim
+        .req(Method::POST, "/oauth/token")
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", DEMO_ID),
+            ("client_secret", DEMO_SECRET),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // Bad secret: 401 invalid_client, secret not echoed.
+    let r = sim
+        .req(Method::POST, "/oauth/token")
+        .basic_auth(DEMO_ID, Some("wrong-secret-xyz"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.headers().contains_key(CORRELATION));
+    let text = r.text().await.unwrap();
+    assert!(!text.contains("wrong-secret-xyz"));
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["error"], "invalid_client");
+    assert!(v["description"].is_string() && v["error_description"].is_string());
+    // Missing grant_type: 400 invalid_request.
+    let r = sim
+        .req(Method::POST, "/oauth/token")
+        .basic_auth(DEMO_ID, Some(DEMO_SECRET))
+        .form(&[("scope", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"], "invalid_request");
+}
+
+#[tokio::test]
+async fn token_endpoint_throttle_is_400_invalid_request() {
+    let sim = Sim::start(&["--token-rate-limit", "2"]).await;
+    sim.token().await;
+    sim.token().await;
+    let r = sim
+        .req(Method::POST, "/oauth/token")
+        .basic_auth(DEMO_ID, Some(DEMO_SECRET))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"], "invalid_request");
+    assert!(v["description"]
+        .as_str()
+        .unwrap()
+        .starts_with("rate limit exceeded; "));
+}
+
+#[tokio::test]
+async fn bearer_missing_unknown_and_expired() {
+    let sim = Sim::start(&[]).await;
+    let r = sim
+        .req(Method::GET, "/api/v2/scripts")
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 401, "bad.credentials").await;
+    let r = sim
+        .api(Method::GET, "/api/v2/scripts", "not-a-token")
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 401, "bad.credentials").await;
+    let r = sim
+        .req(Method::POST, "/uploads/v2/scripter")
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 401, "bad.credentials").await;
+    sim.knobs(json!({"token_lifetime_s": 0})).await;
+    let expired = sim.token().await;
+    let r = sim
+        .api(Method::GET, "/api/v2/scripts", &expired)
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 401, "credentials.expired").await;
+}
+
+#[tokio::test]
+async fn default_scripts_are_published_only() {
+    let sim = Sim::start(&[]).await;
+    let t = sim.token().await;
+    let editable = sim.get_json("/api/v2/scripts", &t).await;
+    assert_eq!(editable["total"], 0);
+    assert_eq!(editable["entities"], json!([]));
+    let published = sim.get_json("/api/v2/scripts/published", &t).await;
+    assert_eq!(published["total"], 3);
+    let ids: Vec<&str> = published["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    for id in [OUTBOUND, INBOUND, CALLBACK] {
+        assert!(ids.contains(&id));
+    }
+    let one = sim
+        .get_json(&format!("/api/v2/scripts/published/{INBOUND}"), &t)
+        .await;
+    assert_eq!(one["name"], "Default Inbound Script");
+    assert_eq!(one["division"]["name"], "Home");
+    let filtered = sim
+        .get_json("/api/v2/scripts/published?name=outbound", &t)
+        .await;
+    assert_eq!(filtered["total"], 1);
+    assert_eq!(filtered["entities"][0]["id"], OUTBOUND);
+    let r = sim
+        .api(Method::GET, &format!("/api/v2/scripts/{CALLBACK}"), &t)
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 404, "not.found").await;
+    let r = sim
+        .api(Method::DELETE, &format!("/api/v2/scripts/{CALLBACK}"), &t)
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 400, "bad.request").await;
+}
+
+#[tokio::test]
+async fn upload_create_get_publish_replace_flow() {
+    let sim = Sim::start(&[]).await;
+    let t = sim.token().await;
+    let id = sim.create(&t, "demo", "Flow Script", &doc("v1")).await;
+    // Editable view, metadata only.
+    let meta = sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await;
+    assert_eq!(meta["id"], id.as_str());
+    assert_eq!(meta["name"], "Flow Script");
+    assert_eq!(meta["startPageId"], "page-1");
+    assert!(meta.get("pages").is_none());
+    assert!(meta.get("publishedDate").is_none());
+    for k in ["createdDate", "modifiedDate", "versionDate"] {
+        assert!(is_iso_ms(&meta[k]), "{k}: {}", meta[k]);
+    }
+    assert_eq!(meta["division"]["name"], "Home");
+    assert_eq!(meta["selfUri"], format!("/api/v2/scripts/{id}"));
+    let v1 = meta["versionId"].as_str().unwrap().to_string();
+    // Unpublished: not in the published view.
+    let r = sim
+        .api(Method::GET, &format!("/api/v2/scripts/published/{id}"), &t)
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 404, "not.found").await;
+    let published = sim
+        .get_json("/api/v2/scripts/published?name=Flow", &t)
+        .await;
+    assert_eq!(published["total"], 0);
+    // Publish.
+    let r = sim
+        .api(
+            Method::POST,
+            "/api/v2/scripts/published?scriptDataVersion=0",
+            &t,
+        )
+        .json(&json!({"scriptId": id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().contains_key(CORRELATION));
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["versionId"], v1.as_str());
+    assert!(is_iso_ms(&p["publishedDate"]));
+    let pub_get = sim
+        .get_json(&format!("/api/v2/scripts/published/{id}"), &t)
+        .await;
+    assert_eq!(pub_get["versionId"], v1.as_str());
+    // Replace: a new versionId, later modifiedDate; published stays on v1.
+    let up = sim
+        .upload_raw(
+            &t,
+            "Flow Script",
+            serde_json::to_vec(&doc("v2")).unwrap(),
+            Some(&id),
+        )
+        .await;
+    assert_eq!(sim.wait_upload(&t, &up).await["succeeded"], true);
+    let meta2 = sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await;
+    let v2 = meta2["versionId"].as_str().unwrap().to_string();
+    assert_ne!(v2, v1);
+    assert!(meta2["modifiedDate"].as_str() > meta["modifiedDate"].as_str());
+    assert!(meta2["versionDate"].as_str() > meta["versionDate"].as_str());
+    assert_eq!(meta2["createdDate"], meta["createdDate"]);
+    assert!(is_iso_ms(&meta2["publishedDate"]));
+    let pub_get = sim
+        .get_json(&format!("/api/v2/scripts/published/{id}"), &t)
+        .await;
+    assert_eq!(pub_get["versionId"], v1.as_str());
+    // Publish with a stale versionId: 409; with the current one: ok.
+    let r = sim
+        .api(Method::POST, "/api/v2/scripts/published", &t)
+        .json(&json!({"scriptId": id, "versionId": v1}))
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 409, "general.conflict").await;
+    let r = sim
+        .api(Method::POST, "/api/v2/scripts/published", &t)
+        .json(&json!({"scriptId": id, "versionId": v2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let pub_get = sim
+        .get_json(&format!("/api/v2/scripts/published/{id}"), &t)
+        .await;
+    assert_eq!(pub_get["versionId"], v2.as_str());
+    // Publish errors.
+    let r = sim
+        .api(Method::POST, "/api/v2/scripts/published", &t)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 400, "bad.request").await;
+    let r = sim
+        .api(Method::POST, "/api/v2/scripts/published", &t)
+        .json(&json!({"scriptId": "00000000-0000-0000-0000-000000000000"}))
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 404, "not.found").await;
+    // Server state agrees.
+    let state = sim.sim_scripts("demo").await;
+    assert_eq!(state.len(), 1);
+    assert_eq!(state[0]["versions"], 2);
+    assert_eq!(state[0]["publishedVersionId"], v2.as_str());
+    assert_eq!(
+        state[0]["content"]["pages"][0]["rootContainer"]["children"][0]["text"],
+        "v2"
+    );
+}
+
+#[tokio::test]
+async fn failed_uploads_create_nothing() {
+    let sim = Sim::start(&[]).await;
+    let t = sim.token().await;
+    let cases: Vec<(Vec<u8>, Option<&str>)> = vec![
+        (b"this is not json".to_vec(), None),
+        (br#"{"name":"no pages"}"#.to_vec(), None),
+        (
+            serde_json::to_vec(&doc("x")).unwrap(),
+            Some("00000000-0000-0000-0000-000000000000"),
+        ),
+    ];
+    for (file, replace) in cases {
+        let up = sim.upload_raw(&t, "Broken", file, replace).await;
+        let st = sim.wait_upload(&t, &up).await;
+        assert_eq!(st["succeeded"], false, "{st}");
+        let msg = st["message"].as_str().unwrap();
+        assert!(!msg.is_empty() && msg != "processing", "{msg}");
+    }
+    assert!(sim.sim_scripts("demo").await.is_empty());
+    assert_eq!(sim.get_json("/api/v2/scripts", &t).await["total"], 0);
+    let r = sim
+        .api(Method::GET, "/api/v2/scripts/uploads/unknown-id/status", &t)
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 404, "not.found").await;
+    // Not multipart at all.
+    let r = sim
+        .api(Method::POST, "/uploads/v2/scripter", &t)
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 400, "bad.request").await;
+}
+
+#[tokio::test]
+async fn upload_delay_reports_processing_first() {
+    let sim = Sim::start(&["--upload-delay-ms", "1000"]).await;
+    let t = sim.token().await;
+    let up = sim
+        .upload_raw(&t, "Slow", serde_json::to_vec(&doc("s")).unwrap(), None)
+        .await;
+    let first = sim
+        .get_json(&format!("/api/v2/scripts/uploads/{up}/status"), &t)
+        .await;
+    assert_eq!(first["succeeded"], false);
+    assert_eq!(first["message"], "processing");
+    assert!(sim.sim_scripts("demo").await.is_empty());
+    let done = sim.wait_upload(&t, &up).await;
+    assert_eq!(done["succeeded"], true);
+    assert_eq!(sim.sim_scripts("demo").await.len(), 1);
+}
+
+#[tokio::test]
+async fn listing_paging_substring_filter_and_sort() {
+    let sim = Sim::start(&[]).await;
+    let t = sim.token().await;
+    for name in ["alpha", "Alphabet", "beta", "gamma-ALPHA", "delta"] {
+        sim.create(&t, "demo", name, &doc(name)).await;
+    }
+    // Duplicate names are allowed.
+    sim.create(&t, "demo", "beta", &doc("beta2")).await;
+    let all = sim.get_json("/api/v2/scripts?pageSize=100", &t).await;
+    assert_eq!(all["total"], 6);
+    let e0 = &all["entities"][0];
+    assert!(e0.get("pages").is_none());
+    for k in [
+        "id",
+        "name",
+        "versionId",
+        "createdDate",
+        "modifiedDate",
+        "versionDate",
+        "division",
+        "selfUri",
+    ] {
+        assert!(e0.get(k).is_some(), "{k}");
+    }
+    // Paging.
+    let p2 = sim
+        .get_json("/api/v2/scripts?pageSize=4&pageNumber=2", &t)
+        .await;
+    assert_eq!(p2["pageSize"], 4);
+    assert_eq!(p2["pageNumber"], 2);
+    assert_eq!(p2["pageCount"], 2);
+    assert_eq!(p2["entities"].as_array().unwrap().len(), 2);
+    assert!(p2.get("nextUri").is_none());
+    assert!(p2["previousUri"].as_str().unwrap().contains("pageNumber=1"));
+    assert!(p2["lastUri"].as_str().unwrap().contains("pageNumber=2"));
+    assert!(p2["firstUri"].is_string() && p2["selfUri"].is_string());
+    let p1 = sim.get_json("/api/v2/scripts?pageSize=4", &t).await;
+    assert!(p1["nextUri"].as_str().unwrap().contains("pageNumber=2"));
+    assert_eq!(sim.get_json("/api/v2/scripts", &t).await["pageSize"], 25);
+    // Case-insensitive substring filter.
+    let f = sim.get_json("/api/v2/scripts?name=ALPH", &t).await;
+    let mut names: Vec<&str> = f["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["Alphabet", "alpha", "gamma-ALPHA"]);
+    assert_eq!(
+        sim.get_json("/api/v2/scripts?name=beta", &t).await["total"],
+        2
+    );
+    // Sorting.
+    let names_of = |v: &Value| -> Vec<String> {
+        v["entities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let desc = sim
+        .get_json("/api/v2/scripts?sortBy=name&sortOrder=descending", &t)
+        .await;
+    assert_eq!(names_of(&desc)[0], "gamma-ALPHA");
+    assert_eq!(names_of(&desc)[5], "alpha");
+    let created = sim
+        .get_json("/api/v2/scripts?sortBy=createdDate&sortOrder=ascending", &t)
+        .await;
+    assert_eq!(names_of(&created)[0], "alpha");
+    assert_eq!(names_of(&created)[5], "beta");
+    let modified = sim
+        .get_json(
+            "/api/v2/scripts?sortBy=modifiedDate&sortOrder=descending",
+            &t,
+        )
+        .await;
+    assert_eq!(names_of(&modified)[0], "beta");
+    assert_eq!(names_of(&modified)[1], "delta");
+    // Bad parameters are ErrorBody 400s.
+    for q in [
+        "pageSize=501",
+        "pageNumber=0",
+        "sortBy=size",
+        "sortOrder=up",
+    ] {
+        let r = sim
+            .api(Method::GET, &format!("/api/v2/scripts?{q}"), &t)
+            .send()
+            .await
             .unwrap();
-        assert!(!out.status.success(), "{bad:?} must fail");
-        assert!(out.stdout.is_empty());
+        assert_error(r, 400, "bad.request").await;
     }
+}
+
+#[tokio::test]
+async fn export_and_download_stamped_versions() {
+    let sim = Sim::start(&[]).await;
+    let t = sim.token().await;
+    let id = sim.create(&t, "demo", "Exported", &doc("first")).await;
+    let v1 = sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await["versionId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let up = sim
+        .upload_raw(
+            &t,
+            "Exported Renamed",
+            serde_json::to_vec(&doc("second")).unwrap(),
+            Some(&id),
+        )
+        .await;
+    assert_eq!(sim.wait_upload(&t, &up).await["succeeded"], true);
+    let meta = sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await;
+    let v2 = meta["versionId"].as_str().unwrap().to_string();
+    // Default: the current editable version. Empty body allowed.
+    let r = sim
+        .api(Method::POST, &format!("/api/v2/scripts/{id}/export"), &t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let url = r.json::<Value>().await.unwrap()["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(url.starts_with(&format!("{}/downloads/", sim.url)));
+    // The download needs no auth.
+    let d: Value = sim
+        .http
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(d["id"], id.as_str());
+    assert_eq!(d["name"], "Exported Renamed");
+    assert_eq!(d["versionId"], v2.as_str());
+    assert!(uuid::Uuid::parse_str(d["organizationId"].as_str().unwrap()).is_ok());
+    assert!(is_iso_ms(&d["createdDate"]) && is_iso_ms(&d["modifiedDate"]));
+    assert_eq!(d["startPageId"], "page-1");
+    assert_eq!(d["dataVersion"], 0);
+    let page = &d["pages"][0];
+    assert_eq!(page["scriptId"], id.as_str());
+    assert_eq!(page["versionId"], v2.as_str());
+    assert_eq!(page["organizationId"], d["organizationId"]);
+    assert_eq!(page["rootContainer"]["children"][0]["text"], "second");
+    // An older version by versionId, with a fileName.
+    let r = sim
+        .api(Method::POST, &format!("/api/v2/scripts/{id}/export"), &t)
+        .json(&json!({"versionId": v1, "fileName": "old"}))
+        .send()
+        .await
+        .unwrap();
+    let url1 = r.json::<Value>().await.unwrap()["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let d1: Value = sim
+        .http
+        .get(&url1)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(d1["versionId"], v1.as_str());
+    assert_eq!(d1["name"], "Exported");
+    assert_eq!(
+        d1["pages"][0]["rootContainer"]["children"][0]["text"],
+        "first"
+    );
+    // Unknown version, unknown script, unknown link.
+    let r = sim
+        .api(Method::POST, &format!("/api/v2/scripts/{id}/export"), &t)
+        .json(&json!({"versionId": "11111111-1111-1111-1111-111111111111"}))
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 404, "not.found").await;
+    let r = sim
+        .api(Method::POST, "/api/v2/scripts/nope/export", &t)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 404, "not.found").await;
+    let r = sim
+        .req(Method::GET, "/downloads/not-a-link")
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 404, "not.found").await;
+}
+
+#[tokio::test]
+async fn delete_then_404() {
+    let sim = Sim::start(&[]).await;
+    let t = sim.token().await;
+    let id = sim.create(&t, "demo", "Doomed", &doc("d")).await;
+    let r = sim
+        .api(Method::DELETE, &format!("/api/v2/scripts/{id}"), &t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().contains_key(CORRELATION));
+    for (m, p) in [
+        (Method::GET, format!("/api/v2/scripts/{id}")),
+        (Method::DELETE, format!("/api/v2/scripts/{id}")),
+        (Method::GET, format!("/api/v2/scripts/published/{id}")),
+    ] {
+        let r = sim.api(m, &p, &t).send().await.unwrap();
+        assert_error(r, 404, "not.found").await;
+    }
+    assert!(sim.sim_scripts("demo").await.is_empty());
+    assert_eq!(sim.get_json("/api/v2/scripts", &t).await["total"], 0);
+}
+
+#[tokio::test]
+async fn division_assignment_and_filter() {
+    let sim = Sim::start(&[]).await;
+    let t = sim.token().await;
+    let a = sim.create(&t, "demo", "Div A", &doc("a")).await;
+    let b = sim.create(&t, "demo", "Div B", &doc("b")).await;
+    let home = sim.get_json(&format!("/api/v2/scripts/{a}"), &t).await["division"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(uuid::Uuid::parse_str(&home).is_ok());
+    let div = "2b8e1b1e-4f0a-4a39-9e6b-8d7c5a1e0f42";
+    let r = sim
+        .api(
+            Method::POST,
+            &format!("/api/v2/authorization/divisions/{div}/objects/SCRIPT"),
+            &t,
+        )
+        .json(&json!([a]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let meta = sim.get_json(&format!("/api/v2/scripts/{a}"), &t).await;
+    assert_eq!(meta["division"]["id"], div);
+    let only = sim
+        .get_json(&format!("/api/v2/scripts?divisionIds={div}"), &t)
+        .await;
+    assert_eq!(only["total"], 1);
+    assert_eq!(only["entities"][0]["id"], a.as_str());
+    let homes = sim
+        .get_json(&format!("/api/v2/scripts?divisionIds={home}"), &t)
+        .await;
+    assert_eq!(homes["entities"][0]["id"], b.as_str());
+    let r = sim
+        .api(
+            Method::POST,
+            &format!("/api/v2/authorization/divisions/{div}/objects/SCRIPT"),
+            &t,
+        )
+        .json(&json!(["00000000-0000-0000-0000-000000000000"]))
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 404, "not.found").await;
+}
+
+#[tokio::test]
+async fn orgs_are_isolated() {
+    let sim = Sim::start(&[
+        "--org",
+        "alpha:a-id:a-secret",
+        "--org",
+        "beta:b-id:b-secret",
+    ])
+    .await;
+    // The default demo org is not configured when --org is given.
+    let r = sim
+        .req(Method::POST, "/oauth/token")
+        .basic_auth(DEMO_ID, Some(DEMO_SECRET))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let ta = sim.token_for("a-id", "a-secret").await;
+    let tb = sim.token_for("b-id", "b-secret").await;
+    // A's secret does not open B.
+    let r = sim
+        .req(Method::POST, "/oauth/token")
+        .basic_auth("b-id", Some("a-secret"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let up = sim
+        .upload_raw(
+            &ta,
+            "Shared Name",
+            serde_json::to_vec(&doc("a")).unwrap(),
+            None,
+        )
+        .await;
+    assert_eq!(sim.wait_upload(&ta, &up).await["succeeded"], true);
+    let r = sim
+        .api(
+            Method::GET,
+            &format!("/api/v2/scripts/uploads/{up}/status"),
+            &tb,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 404, "not.found").await;
+    let id = sim.sim_scripts("alpha").await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(sim.sim_scripts("beta").await.is_empty());
+    assert_eq!(sim.get_json("/api/v2/scripts", &tb).await["total"], 0);
+    assert_eq!(sim.get_json("/api/v2/scripts", &ta).await["total"], 1);
+    for (m, p, body) in [
+        (Method::GET, format!("/api/v2/scripts/{id}"), None),
+        (Method::DELETE, format!("/api/v2/scripts/{id}"), None),
+        (
+            Method::POST,
+            format!("/api/v2/scripts/{id}/export"),
+            Some(json!({})),
+        ),
+        (
+            Method::POST,
+            "/api/v2/scripts/published".to_string(),
+            Some(json!({"scriptId": id})),
+        ),
+    ] {
+        let mut rb = sim.api(m, &p, &tb);
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        assert_error(rb.send().await.unwrap(), 404, "not.found").await;
+    }
+    // Replacing another org's script fails and changes nothing.
+    let up = sim
+        .upload_raw(&tb, "x", serde_json::to_vec(&doc("b")).unwrap(), Some(&id))
+        .await;
+    assert_eq!(sim.wait_upload(&tb, &up).await["succeeded"], false);
+    assert_eq!(sim.sim_scripts("alpha").await[0]["versions"], 1);
+    // Different org ids in exports.
+    let a_doc = {
+        let r = sim
+            .api(Method::POST, &format!("/api/v2/scripts/{id}/export"), &ta)
+            .send()
+            .await
+            .unwrap();
+        let url = r.json::<Value>().await.unwrap()["url"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        sim.http
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    };
+    let b_home = sim.get_json("/api/v2/scripts/published", &tb).await["entities"][0]["division"]
+        ["id"]
+        .clone();
+    let a_home = sim.get_json("/api/v2/scripts/published", &ta).await["entities"][0]["division"]
+        ["id"]
+        .clone();
+    assert_ne!(a_home, b_home);
+    assert!(a_doc["organizationId"].is_string());
+}
+
+#[tokio::test]
+async fn rate_limit_429_exact_shape() {
+    let sim = Sim::start(&["--rate-limit", "3"]).await;
+    let t = sim.token().await;
+    for _ in 0..3 {
+        sim.get_json("/api/v2/scripts", &t).await;
+    }
+    let r = sim
+        .api(Method::GET, "/api/v2/scripts", &t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    let ra: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&ra), "{ra}");
+    for h in r.headers().keys() {
+        let h = h.as_str();
+        assert!(!h.contains("ratelimit") && !h.contains("rate-limit"), "{h}");
+    }
+    let cid = r.headers()[CORRELATION].to_str().unwrap().to_string();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        v,
+        json!({
+            "message": format!("Rate limit exceeded the maximum. Retry the request in [{ra}] seconds"),
+            "code": "too.many.requests.retry.after",
+            "status": 429,
+            "contextId": cid,
+            "details": [],
+            "errors": []
+        })
+    );
+    // Another token has its own budget.
+    let t2 = sim.token().await;
+    sim.get_json("/api/v2/scripts", &t2).await;
+    // Retry-After override at runtime; counted in stats.
+    sim.knobs(json!({"retry_after_s": 7})).await;
+    let r = sim
+        .api(Method::GET, "/api/v2/scripts", &t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["retry-after"], "7");
+    let body = assert_error(r, 429, "too.many.requests.retry.after").await;
+    assert!(body["message"].as_str().unwrap().contains("[7]"));
+    let stats = sim.stats().await;
+    assert_eq!(stats["429"], 2);
+    // Unlimited.
+    sim.knobs(json!({"rate_limit": 0})).await;
+    sim.get_json("/api/v2/scripts", &t).await;
+}
+
+#[tokio::test]
+async fn faults_and_drops() {
+    let sim = Sim::start(&["--fault-rate", "1", "--seed", "42"]).await;
+    let t = sim.token().await; // The login path is not faulted.
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..12 {
+        let r = sim
+            .api(Method::GET, "/api/v2/scripts", &t)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let code = if status == 500 {
+            "internal.server.error"
+        } else {
+            "service.unavailable"
+        };
+        assert_error(r, status, code).await;
+        seen.insert(status);
+    }
+    assert_eq!(seen, [500u16, 503].into_iter().collect());
+    // Faulted writes have no effect.
+    let part = reqwest::multipart::Part::bytes(serde_json::to_vec(&doc("f")).unwrap())
+        .file_name("script.json");
+    let form = reqwest::multipart::Form::new()
+        .part("file", part)
+        .text("scriptName", "Faulted");
+    let r = sim
+        .api(Method::POST, "/uploads/v2/scripter", &t)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_server_error());
+    assert!(sim.sim_scripts("demo").await.is_empty());
+    // Drops: the connection closes without a response.
+    sim.knobs(json!({"fault_rate": 0.0, "drop_rate": 1.0}))
+        .await;
+    let r = sim.api(Method::GET, "/api/v2/scripts", &t).send().await;
+    assert!(r.is_err(), "{r:?}");
+    let stats = sim.stats().await;
+    assert_eq!(stats["dropped"], 1);
+    assert_eq!(stats["list_scripts"], 13);
+    sim.knobs(json!({"drop_rate": 0.0})).await;
+    sim.get_json("/api/v2/scripts", &t).await;
+}
+
+#[tokio::test]
+async fn latency_is_added() {
+    let sim = Sim::start(&["--latency-ms", "150"]).await;
+    let t = sim.token().await;
+    let start = Instant::now();
+    sim.get_json("/api/v2/scripts", &t).await;
+    assert!(start.elapsed() >= Duration::from_millis(150));
+}
+
+#[tokio::test]
+async fn index_lag_hides_new_and_renamed_from_name_filter() {
+    let sim = Sim::start(&["--index-lag-ms", "1200"]).await;
+    let t = sim.token().await;
+    let id = sim.create(&t, "demo", "Laggy", &doc("l")).await;
+    let filtered = sim.get_json("/api/v2/scripts?name=Laggy", &t).await;
+    assert_eq!(filtered["total"], 0);
+    // GET by id works at once.
+    sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await;
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    let filtered = sim.get_json("/api/v2/scripts?name=Laggy", &t).await;
+    assert_eq!(filtered["total"], 1);
+    // A rename lags again.
+    let up = sim
+        .upload_raw(
+            &t,
+            "Renamed",
+            serde_json::to_vec(&doc("r")).unwrap(),
+            Some(&id),
+        )
+        .await;
+    assert_eq!(sim.wait_upload(&t, &up).await["succeeded"], true);
+    assert_eq!(
+        sim.get_json("/api/v2/scripts?name=Renamed", &t).await["total"],
+        0
+    );
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    assert_eq!(
+        sim.get_json("/api/v2/scripts?name=Renamed", &t).await["total"],
+        1
+    );
+}
+
+#[tokio::test]
+async fn stale_reads_serve_previous_version() {
+    let sim = Sim::start(&["--stale-read-ms", "1500"]).await;
+    let t = sim.token().await;
+    let id = sim.create(&t, "demo", "Stale", &doc("one")).await;
+    // A brand-new script briefly reads 404.
+    let r = sim
+        .api(Method::GET, &format!("/api/v2/scripts/{id}"), &t)
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 404, "not.found").await;
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    let v1 = sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await["versionId"].clone();
+    let up = sim
+        .upload_raw(
+            &t,
+            "Stale",
+            serde_json::to_vec(&doc("two")).unwrap(),
+            Some(&id),
+        )
+        .await;
+    assert_eq!(sim.wait_upload(&t, &up).await["succeeded"], true);
+    assert_eq!(
+        sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await["versionId"],
+        v1
+    );
+    let r = sim
+        .api(Method::POST, &format!("/api/v2/scripts/{id}/export"), &t)
+        .send()
+        .await
+        .unwrap();
+    let url = r.json::<Value>().await.unwrap()["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let d: Value = sim
+        .http
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(d["versionId"], v1);
+    assert_eq!(d["pages"][0]["rootContainer"]["children"][0]["text"], "one");
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    assert_ne!(
+        sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await["versionId"],
+        v1
+    );
+}
+
+#[tokio::test]
+async fn state_file_survives_restart_and_is_never_torn() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let path_s = path.to_str().unwrap().to_string();
+    let (id, token, vid) = {
+        let sim = Sim::start(&["--state-file", &path_s]).await;
+        let t = sim.token().await;
+        let id = sim.create(&t, "demo", "Persistent", &doc("p")).await;
+        let r = sim
+            .api(Method::POST, "/api/v2/scripts/published", &t)
+            .json(&json!({"scriptId": id}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        // Many writes while a reader parses the file: every read is whole JSON.
+        let reader_path = path.clone();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop2 = stop.clone();
+        let reader = tokio::task::spawn_blocking(move || {
+            let mut reads = 0;
+            while !stop2.load(std::sync::atomic::Ordering::SeqCst) {
+                let bytes = std::fs::read(&reader_path).unwrap();
+                serde_json::from_slice::<Value>(&bytes).expect("state file is whole JSON");
+                reads += 1;
+            }
+            reads
+        });
+        for i in 0..15 {
+            let up = sim
+                .upload_raw(
+                    &t,
+                    &format!("Churn {i}"),
+                    serde_json::to_vec(&doc("c")).unwrap(),
+                    None,
+                )
+                .await;
+            assert_eq!(sim.wait_upload(&t, &up).await["succeeded"], true);
+        }
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        assert!(reader.await.unwrap() > 0);
+        let vid = sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await["versionId"].clone();
+        (id, t, vid)
+        // Dropped: killed (SIGKILL), no graceful save.
+    };
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+    let sim = Sim::start(&["--state-file", &path_s]).await;
+    // Tokens survive too.
+    let meta = sim.get_json(&format!("/api/v2/scripts/{id}"), &token).await;
+    assert_eq!(meta["versionId"], vid);
+    assert_eq!(meta["name"], "Persistent");
+    let p = sim
+        .get_json(&format!("/api/v2/scripts/published/{id}"), &token)
+        .await;
+    assert_eq!(p["versionId"], vid);
+    assert_eq!(sim.get_json("/api/v2/scripts", &token).await["total"], 16);
+}
+
+#[tokio::test]
+async fn control_api_stats_knobs_and_correlation_on_success() {
+    let sim = Sim::start(&[]).await;
+    let t = sim.token().await;
+    let r = sim
+        .api(Method::GET, "/api/v2/scripts", &t)
+        .send()
+        .await
+        .unwrap();
+    let c1 = r.headers()[CORRELATION].to_str().unwrap().to_string();
+    let r = sim
+        .api(Method::GET, "/api/v2/scripts", &t)
+        .send()
+        .await
+        .unwrap();
+    let c2 = r.headers()[CORRELATION].to_str().unwrap().to_string();
+    assert_ne!(c1, c2);
+    let r = sim
+        .api(Method::GET, "/api/v2/scripts/missing", &t)
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 404, "not.found").await;
+    let r = sim
+        .api(Method::GET, "/api/v2/nothing/here", &t)
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 404, "not.found").await;
+    let s = sim.stats().await;
+    assert_eq!(s["token"], 1);
+    assert_eq!(s["list_scripts"], 2);
+    assert_eq!(s["get_script"], 1);
+    assert_eq!(s["200"], 3);
+    assert_eq!(s["404"], 2);
+    let r = sim
+        .req(Method::POST, "/_sim/stats/reset")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    assert_eq!(sim.stats().await, json!({}));
+    // Knobs: read, partial update, refusal of unknown or invalid values.
+    let k: Value = sim
+        .req(Method::GET, "/_sim/knobs")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(k["rate_limit"], 300);
+    assert_eq!(k["token_lifetime_s"], 86400);
+    let r = sim
+        .req(Method::PUT, "/_sim/knobs")
+        .json(&json!({"latency_ms": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["latency_ms"], 1);
+    for bad in [json!({"nope": 1}), json!({"fault_rate": 1.5})] {
+        let r = sim
+            .req(Method::PUT, "/_sim/knobs")
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_error(r, 400, "bad.request").await;
+    }
+    let r = sim
+        .req(Method::GET, "/_sim/orgs/nope/scripts")
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 404, "not.found").await;
+    // Control calls are not counted.
+    assert_eq!(sim.stats().await, json!({}));
+}
+
+#[tokio::test]
+async fn in_process_start_serve_and_shutdown_on_drop() {
+    let handle = tpg::sim::start(tpg::sim::SimConfig::default())
+        .await
+        .unwrap();
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let url = handle.base_url().to_string();
+    assert_eq!(url, format!("http://{}", handle.local_addr()));
+    let r = http
+        .post(format!("{url}/oauth/token"))
+        .basic_auth(DEMO_ID, Some(DEMO_SECRET))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    drop(handle);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let fresh = reqwest::Client::builder().no_proxy().build().unwrap();
+    assert!(fresh.get(format!("{url}/_sim/stats")).send().await.is_err());
+
+    // serve() on a caller-bound listener; bad knobs are refused.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let handle = tpg::sim::serve(tpg::sim::SimConfig::default(), listener)
+        .await
+        .unwrap();
+    assert_eq!(handle.local_addr(), addr);
+    let mut bad = tpg::sim::SimConfig::default();
+    bad.knobs.fault_rate = 2.0;
+    assert!(tpg::sim::start(bad).await.is_err());
 }

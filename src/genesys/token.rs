@@ -118,6 +118,7 @@ async fn fetch_token(
     let url = join_path(&inner.config.login_base, "/oauth/token");
     let policy = &inner.config.retry;
     let mut attempt: u32 = 0;
+    let mut last_cost: Option<RetryCost> = None;
     loop {
         inner.check_cancelled()?;
         attempt += 1;
@@ -149,6 +150,7 @@ async fn fetch_token(
                             message: format!("reading token response: {}", describe(&e)),
                         };
                         retry_or_fail(inner, attempt, err, RetryCost::Transport, None).await?;
+                        last_cost = Some(RetryCost::Transport);
                         continue;
                     }
                 };
@@ -160,7 +162,7 @@ async fn fetch_token(
                                 "token response from POST /oauth/token (HTTP {status}) is not valid JSON: {e}"
                             ),
                         })?;
-                    inner.budget.refund(1);
+                    inner.budget.refund(last_cost.map_or(1, RetryCost::tokens));
                     let lifetime = Duration::from_secs(parsed.expires_in.unwrap_or(86_400).max(1));
                     return Ok((parsed.access_token, lifetime));
                 }
@@ -207,6 +209,7 @@ async fn fetch_token(
             }
         };
         retry_or_fail(inner, attempt, err, cost, min_wait).await?;
+        last_cost = Some(cost);
     }
 }
 

@@ -2,8 +2,9 @@
 //! scripts, change knobs at runtime, read and reset the stats.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
@@ -11,6 +12,7 @@ use serde_json::{json, Value};
 
 use super::config::KnobsPatch;
 use super::errors::ApiError;
+use super::server::Peer;
 use super::views::iso;
 use super::{lock, AppState};
 
@@ -21,6 +23,23 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/knobs", put(set_knobs).get(get_knobs))
         .route("/stats", get(get_stats))
         .route("/stats/reset", post(reset_stats))
+}
+
+/// Middleware: the control API answers loopback peers only (403 otherwise).
+pub(crate) async fn loopback_only(req: Request, next: Next) -> Response {
+    let loopback = req
+        .extensions()
+        .get::<Peer>()
+        .is_some_and(|p| p.0.ip().is_loopback());
+    if !loopback {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "The simulator control API is available from loopback only.",
+        )
+        .into_response();
+    }
+    next.run(req).await
 }
 
 /// `GET /_sim/orgs/{org}/scripts`: every script of the org (defaults excluded), by id.
@@ -40,9 +59,12 @@ async fn org_scripts(
                 "name": v.name,
                 "versionId": v.version_id,
                 "publishedVersionId": s.published.as_ref().map(|p| p.version_id.clone()),
+                "publishedDate": s.published.as_ref().map(|p| iso(p.published_ms)),
                 "divisionId": s.division_id,
+                "divisionName": o.division_name(&s.division_id),
                 "createdDate": iso(s.created_ms),
                 "modifiedDate": iso(s.modified_ms),
+                "versionDate": iso(v.saved_ms),
                 "versions": s.versions.len(),
                 "content": v.document,
             }))

@@ -183,55 +183,15 @@ pub fn set_correlation(headers: &mut HeaderMap, cid: &str) {
     }
 }
 
-/// The Genesys code used for an error status produced outside the handlers (framework
-/// rejections such as 405 or 413).
-fn code_for(status: StatusCode) -> &'static str {
-    match status.as_u16() {
-        401 => "authentication.required",
-        404 => "not.found",
-        405 => "method.not.allowed",
-        413 => "request.entity.too.large",
-        415 => "unsupported.media.type",
-        422 => "unprocessable.entity",
-        s if s >= 500 => "internal.server.error",
-        _ => "bad.request",
-    }
-}
-
-/// Middleware: turns any non-JSON error response into an `ErrorBody`, and adds a fresh
-/// `ININ-Correlation-Id` to any response that has none.
+/// Middleware: adds a fresh `ININ-Correlation-Id` to any response that has none.
 pub async fn correlation_layer(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let method = req.method().clone();
-    let path = if req.uri().path().starts_with("/downloads/") {
-        "/downloads/<token>".to_string()
-    } else {
-        req.uri().path().to_string()
-    };
     let mut resp = next.run(req).await;
-    let status = resp.status();
-    let is_json = resp
-        .headers()
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if (status.is_client_error() || status.is_server_error()) && !is_json {
-        let message = status
-            .canonical_reason()
-            .unwrap_or("The request could not be processed.");
-        resp = ApiError::new(status, code_for(status), message).into_response();
-    }
     if !resp.headers().contains_key(CORRELATION_HEADER) {
         set_correlation(resp.headers_mut(), &new_correlation_id());
     }
-    let cid = resp
-        .headers()
-        .get(CORRELATION_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    tracing::debug!(%method, %path, status = status.as_u16(), correlation_id = cid, "request");
     resp
 }
 
@@ -259,27 +219,6 @@ mod tests {
         assert_eq!(body["code"], "not.found");
         assert_eq!(body["status"], 404);
         assert_eq!(body["messageParams"], json!({}));
-    }
-
-    #[tokio::test]
-    async fn framework_errors_become_error_bodies() {
-        use axum::routing::post;
-        use tower::ServiceExt;
-        let app = axum::Router::new()
-            .route("/x", post(|| async { "ok" }))
-            .layer(axum::middleware::from_fn(correlation_layer));
-        let req = axum::http::Request::get("/x")
-            .body(axum::body::Body::empty())
-            .unwrap();
-        let resp = app.oneshot(req).await.unwrap();
-        assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
-        let cid = resp.headers()[CORRELATION_HEADER]
-            .to_str()
-            .unwrap()
-            .to_string();
-        let body = body_json(resp).await;
-        assert_eq!(body["code"], "method.not.allowed");
-        assert_eq!(body["contextId"], cid.as_str());
     }
 
     #[tokio::test]

@@ -79,6 +79,16 @@ pub fn draw_fate(rng: &mut impl Rng, drop_rate: f64, fault_rate: f64) -> Fate {
     Fate::Serve
 }
 
+/// Middleware of the login path: the added latency only (no faults: the token endpoint has
+/// its own throttle).
+pub(crate) async fn latency(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let ms = state.knobs().latency_ms;
+    if ms > 0 {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+    next.run(req).await
+}
+
 /// Middleware: latency, then drops and faults, before anything else happens.
 pub(crate) async fn chaos(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let knobs = state.knobs();

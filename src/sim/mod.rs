@@ -137,6 +137,21 @@ impl Shared {
 /// Starts the simulator on `config.listen`.
 pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
     config.knobs.validate()?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| SimError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    serve(config, listener).await
+}
+
+/// Starts the simulator on an already bound `listener` (`config.listen` is ignored).
+pub async fn serve(
+    config: SimConfig,
+    listener: tokio::net::TcpListener,
+) -> Result<SimHandle, SimError> {
+    config.knobs.validate()?;
     let orgs = if config.orgs.is_empty() {
         vec![OrgConfig::demo()]
     } else {
@@ -159,12 +174,6 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
     };
     store.ensure_orgs(&orgs);
 
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .map_err(|source| SimError::Bind {
-            addr: config.listen,
-            source,
-        })?;
     let addr = listener.local_addr().map_err(|source| SimError::Bind {
         addr: config.listen,
         source,
@@ -196,42 +205,4 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
         shutdown: tx,
         task,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn start_serves_login_and_stops_on_drop() {
-        let handle = start(SimConfig::default()).await.unwrap();
-        let url = handle.base_url().to_string();
-        assert_eq!(url, format!("http://{}", handle.local_addr()));
-        let http = reqwest::Client::new();
-        let r = http
-            .post(format!("{url}/oauth/token"))
-            .basic_auth("demo-client", Some("demo-secret"))
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        drop(handle);
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        let fresh = reqwest::Client::new();
-        assert!(fresh
-            .get(format!("{url}/api/v2/scripts"))
-            .send()
-            .await
-            .is_err());
-    }
-
-    #[tokio::test]
-    async fn start_refuses_duplicate_orgs() {
-        let cfg = SimConfig {
-            orgs: vec![OrgConfig::demo(), OrgConfig::demo()],
-            ..SimConfig::default()
-        };
-        assert!(matches!(start(cfg).await, Err(SimError::Config(_))));
-    }
 }

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::auth::Caller;
 use super::errors::ApiError;
-use super::scripts::{name_matches, parse_list_params};
+use super::scripts::{division_matches, name_matches, parse_list_params};
 use super::store::{PublishError, DEFAULT_SCRIPT_MS};
 use super::views::{default_published, listing, now_ms, published_meta};
 use super::AppState;
@@ -31,6 +31,7 @@ pub(crate) async fn list(
         let mut out: Vec<Value> = default_published(org)
             .into_iter()
             .filter(|(name, _)| name_matches(&p, name, DEFAULT_SCRIPT_MS, now))
+            .filter(|_| division_matches(&p, &org.home_division_id))
             .map(|(_, m)| m)
             .collect();
         let mut mine: Vec<(String, String, Value)> = org
@@ -38,7 +39,9 @@ pub(crate) async fn list(
             .values()
             .filter_map(|s| {
                 let v = s.published_version()?;
-                if !name_matches(&p, &v.name, s.indexed_at_ms, now) {
+                if !name_matches(&p, &v.name, s.indexed_at_ms, now)
+                    || !division_matches(&p, &s.division_id)
+                {
                     return None;
                 }
                 Some((v.name.to_lowercase(), s.id.clone(), published_meta(org, s)?))

@@ -20,6 +20,8 @@ pub(crate) struct ListParams {
     pub name: Option<String>,
     pub sort_by: String,
     pub descending: bool,
+    /// `divisionIds` (repeated or comma-separated); empty = every division.
+    pub division_ids: Vec<String>,
     /// Non-paging parameters, re-encoded for the paging URIs.
     pub passthrough: String,
 }
@@ -32,6 +34,7 @@ pub(crate) fn parse_list_params(raw: Option<&str>) -> Result<ListParams, ApiErro
         name: None,
         sort_by: "name".into(),
         descending: false,
+        division_ids: Vec::new(),
         passthrough: String::new(),
     };
     let mut pass = url::form_urlencoded::Serializer::new(String::new());
@@ -78,6 +81,15 @@ pub(crate) fn parse_list_params(raw: Option<&str>) -> Result<ListParams, ApiErro
                 };
                 pass.append_pair("sortOrder", &v);
             }
+            "divisionIds" => {
+                pass.append_pair("divisionIds", &v);
+                p.division_ids.extend(
+                    v.split(',')
+                        .map(str::trim)
+                        .filter(|d| !d.is_empty())
+                        .map(str::to_string),
+                );
+            }
             other => {
                 pass.append_pair(other, &v);
             }
@@ -93,6 +105,11 @@ pub(crate) fn name_matches(p: &ListParams, name: &str, indexed_at_ms: i64, now_m
         None => true,
         Some(needle) => now_ms >= indexed_at_ms && name.to_lowercase().contains(needle),
     }
+}
+
+/// Whether a script in `division_id` passes the `divisionIds` filter.
+pub(crate) fn division_matches(p: &ListParams, division_id: &str) -> bool {
+    p.division_ids.is_empty() || p.division_ids.iter().any(|d| d == division_id)
 }
 
 fn sort_key(meta: &Value, field: &str) -> String {
@@ -122,7 +139,9 @@ pub(crate) async fn list(
             .values()
             .filter_map(|s| {
                 let v = s.current()?;
-                name_matches(&p, &v.name, s.indexed_at_ms, now).then(|| editable_meta(org, s, v))
+                (name_matches(&p, &v.name, s.indexed_at_ms, now)
+                    && division_matches(&p, &s.division_id))
+                .then(|| editable_meta(org, s, v))
             })
             .collect()
     };
@@ -199,5 +218,9 @@ mod tests {
         assert!(parse_list_params(Some("sortBy=size")).is_err());
         assert!(name_matches(&p, "xaBy", 0, 1));
         assert!(!name_matches(&p, "xaBy", 5, 1));
+        assert!(division_matches(&p, "any"));
+        let d = parse_list_params(Some("divisionIds=a,b&divisionIds=c")).unwrap();
+        assert_eq!(d.division_ids, ["a", "b", "c"]);
+        assert!(division_matches(&d, "c") && !division_matches(&d, "z"));
     }
 }

@@ -23,6 +23,10 @@ use super::{auth, control, divisions, export, faults, published, scripts, stats,
 #[derive(Clone)]
 pub(crate) struct KillSwitch(pub Arc<Notify>);
 
+/// Request extension: the peer address of the connection.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Peer(pub std::net::SocketAddr);
+
 /// Largest accepted request body (uploads carry whole script documents).
 const BODY_LIMIT: usize = 32 * 1024 * 1024;
 
@@ -53,10 +57,16 @@ pub(crate) fn router(state: AppState) -> Router {
     let chaotic = authed
         .merge(downloads)
         .route_layer(from_fn_with_state(state.clone(), faults::chaos));
-    Router::new()
+    let login = Router::new()
         .route("/oauth/token", post(auth::token))
+        .route_layer(from_fn_with_state(state.clone(), faults::latency));
+    Router::new()
+        .merge(login)
         .merge(chaotic)
-        .nest("/_sim", control::router())
+        .nest(
+            "/_sim",
+            control::router().route_layer(from_fn(control::loopback_only)),
+        )
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(from_fn_with_state(state.clone(), stats::count))
@@ -74,8 +84,8 @@ pub(crate) async fn serve(listener: TcpListener, app: Router, mut shutdown: watc
         tokio::select! {
             accepted = listener.accept() => {
                 match accepted {
-                    Ok((stream, _)) => {
-                        tokio::spawn(serve_connection(stream, app.clone(), shutdown.clone()));
+                    Ok((stream, peer)) => {
+                        tokio::spawn(serve_connection(stream, peer, app.clone(), shutdown.clone()));
                     }
                     Err(e) => tracing::warn!(error = %e, "accept failed"),
                 }
@@ -87,6 +97,7 @@ pub(crate) async fn serve(listener: TcpListener, app: Router, mut shutdown: watc
 
 async fn serve_connection(
     stream: tokio::net::TcpStream,
+    peer: std::net::SocketAddr,
     app: Router,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -94,6 +105,7 @@ async fn serve_connection(
     let switch = KillSwitch(kill.clone());
     let svc = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
         req.extensions_mut().insert(switch.clone());
+        req.extensions_mut().insert(Peer(peer));
         let app = app.clone();
         async move {
             let req: Request = req.map(Body::new);

@@ -11,24 +11,26 @@ use serde::Serialize;
 
 use super::{lock, AppState};
 
-/// Counters by request kind and by response status (`"dropped"` for dropped connections).
+/// One flat map of counters: request kinds (`"get_script"`, `"upload"`, ...), response
+/// statuses (`"200"`, `"429"`, ...) and `"dropped"` for connections closed unanswered. Kinds
+/// are words and statuses are numbers, so the keys never collide.
 #[derive(Debug, Default, Clone, Serialize)]
+#[serde(transparent)]
 pub struct Stats {
-    pub requests: BTreeMap<String, u64>,
-    pub statuses: BTreeMap<String, u64>,
+    pub counts: BTreeMap<String, u64>,
 }
 
 impl Stats {
     pub fn record_request(&mut self, kind: &str) {
-        *self.requests.entry(kind.to_string()).or_default() += 1;
+        *self.counts.entry(kind.to_string()).or_default() += 1;
     }
 
     pub fn record_status(&mut self, status: u16) {
-        *self.statuses.entry(status.to_string()).or_default() += 1;
+        *self.counts.entry(status.to_string()).or_default() += 1;
     }
 
     pub fn record_drop(&mut self) {
-        *self.statuses.entry("dropped".to_string()).or_default() += 1;
+        *self.counts.entry("dropped".to_string()).or_default() += 1;
     }
 }
 
@@ -85,5 +87,18 @@ mod tests {
             "upload_status"
         );
         assert_eq!(classify(&Method::PUT, "/nope"), "other");
+    }
+
+    #[test]
+    fn stats_serialize_flat() {
+        let mut s = Stats::default();
+        s.record_request("get_script");
+        s.record_request("get_script");
+        s.record_status(429);
+        s.record_drop();
+        assert_eq!(
+            serde_json::to_value(&s).unwrap(),
+            serde_json::json!({"get_script": 2, "429": 1, "dropped": 1})
+        );
     }
 }

@@ -190,8 +190,6 @@ pub struct DownloadLink {
     pub org: String,
     pub script_id: String,
     pub version_id: String,
-    /// `fileName` of the export request; the download is named `<fileName>.script`.
-    pub file_name: Option<String>,
     pub expires_ms: i64,
 }
 
@@ -423,51 +421,53 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn store() -> Store {
-        Store::with_orgs(&[OrgConfig::demo()])
+        Store::with_orgs(&[
+            OrgConfig::demo(),
+            OrgConfig::parse("other:o-client:o-secret").unwrap(),
+        ])
     }
 
     fn upload(name: &str, replace: Option<&str>) -> UploadRequest {
         UploadRequest {
-            file: br#"{"pages":[{"id":"p"}],"name":"ignored"}"#.to_vec(),
+            file: serde_json::to_vec(&json!({"pages": [{"id": "p1"}], "startPageId": "p1"}))
+                .unwrap(),
             script_name: Some(name.into()),
             script_id_to_replace: replace.map(str::to_string),
         }
     }
 
     #[test]
-    fn stamps_strictly_increase() {
+    fn upload_creates_then_replaces_with_fresh_versions() {
         let mut s = store();
-        let a = s.stamp(1000);
-        let b = s.stamp(1000);
-        let c = s.stamp(999);
-        assert!(a < b && b < c);
-        assert_eq!(s.stamp(5000), 5000);
-    }
-
-    #[test]
-    fn upload_creates_then_replaces_with_new_version() {
-        let mut s = store();
-        let id = s.apply_upload("demo", &upload("A", None), 1000, 0).unwrap();
+        let id = s
+            .apply_upload("demo", &upload("A", None), 1_000, 0)
+            .unwrap();
         let v1 = s.orgs["demo"].scripts[&id]
             .current()
             .unwrap()
             .version_id
             .clone();
-        let m1 = s.orgs["demo"].scripts[&id].modified_ms;
         let same = s
-            .apply_upload("demo", &upload("B", Some(&id)), 1000, 0)
+            .apply_upload("demo", &upload("B", Some(&id)), 1_000, 0)
             .unwrap();
         assert_eq!(same, id);
         let sc = &s.orgs["demo"].scripts[&id];
         assert_eq!(sc.versions.len(), 2);
-        assert_ne!(sc.current().unwrap().version_id, v1);
-        assert_eq!(sc.current().unwrap().name, "B");
-        assert!(sc.modified_ms > m1);
-        // Names are not unique.
-        let other = s.apply_upload("demo", &upload("A", None), 2000, 0).unwrap();
+        let v2 = sc.current().unwrap();
+        assert_ne!(v2.version_id, v1);
+        assert_eq!(v2.name, "B");
+        // Same wall-clock millisecond, still strictly later.
+        assert!(sc.modified_ms > sc.created_ms);
+        // Names are not unique: a second create with the same name is a new script.
+        let other = s
+            .apply_upload("demo", &upload("B", None), 1_000, 0)
+            .unwrap();
         assert_ne!(other, id);
+        assert_eq!(s.orgs["demo"].scripts.len(), 2);
+        assert!(s.orgs["other"].scripts.is_empty());
     }
 
     #[test]
@@ -481,79 +481,125 @@ mod tests {
             .apply_upload("demo", &bad, 1, 0)
             .unwrap_err()
             .contains("pages"));
+        let missing = upload("A", Some("nope"));
+        assert!(s.apply_upload("demo", &missing, 1, 0).is_err());
+        // Another org's script cannot be replaced.
+        let id = s.apply_upload("other", &upload("A", None), 1, 0).unwrap();
         assert!(s
-            .apply_upload("demo", &upload("A", Some("nope")), 1, 0)
+            .apply_upload("demo", &upload("A", Some(&id)), 1, 0)
             .is_err());
         assert!(s.orgs["demo"].scripts.is_empty());
+        assert_eq!(s.orgs["other"].scripts[&id].versions.len(), 1);
     }
 
     #[test]
-    fn stale_reads_serve_previous_version() {
+    fn index_lag_set_on_create_and_rename_only() {
         let mut s = store();
-        let id = s.apply_upload("demo", &upload("A", None), 1000, 0).unwrap();
-        assert!(s.orgs["demo"].scripts[&id]
-            .read_version(1500, 1000)
-            .is_none());
-        s.apply_upload("demo", &upload("B", Some(&id)), 3000, 0)
+        let id = s
+            .apply_upload("demo", &upload("A", None), 1_000, 500)
+            .unwrap();
+        assert_eq!(s.orgs["demo"].scripts[&id].indexed_at_ms, 1_500);
+        s.apply_upload("demo", &upload("A", Some(&id)), 5_000, 500)
+            .unwrap();
+        assert_eq!(s.orgs["demo"].scripts[&id].indexed_at_ms, 1_500);
+        s.apply_upload("demo", &upload("A2", Some(&id)), 6_000, 500)
+            .unwrap();
+        assert_eq!(s.orgs["demo"].scripts[&id].indexed_at_ms, 6_500);
+    }
+
+    #[test]
+    fn stale_reads_serve_previous_version_then_current() {
+        let mut s = store();
+        let id = s
+            .apply_upload("demo", &upload("A", None), 1_000, 0)
             .unwrap();
         let sc = &s.orgs["demo"].scripts[&id];
-        assert_eq!(sc.read_version(3500, 1000).unwrap().name, "A");
-        assert_eq!(sc.read_version(4000, 1000).unwrap().name, "B");
-        assert_eq!(sc.read_version(3500, 0).unwrap().name, "B");
+        assert!(
+            sc.read_version(1_100, 200).is_none(),
+            "new script reads 404"
+        );
+        assert!(sc.read_version(1_200, 200).is_some());
+        let v1 = sc.current().unwrap().version_id.clone();
+        s.apply_upload("demo", &upload("A", Some(&id)), 2_000, 0)
+            .unwrap();
+        let sc = &s.orgs["demo"].scripts[&id];
+        assert_eq!(sc.read_version(2_100, 200).unwrap().version_id, v1);
+        assert_ne!(sc.read_version(2_200, 200).unwrap().version_id, v1);
+        assert_ne!(sc.read_version(2_100, 0).unwrap().version_id, v1);
     }
 
     #[test]
-    fn publish_delete_and_divisions() {
+    fn publish_snapshots_current_and_checks_version() {
         let mut s = store();
-        let id = s.apply_upload("demo", &upload("A", None), 1000, 0).unwrap();
-        let cur = s.orgs["demo"].scripts[&id]
+        let id = s.apply_upload("demo", &upload("A", None), 1, 0).unwrap();
+        assert_eq!(
+            s.publish("demo", "nope", None, 2),
+            Err(PublishError::NotFound)
+        );
+        assert_eq!(
+            s.publish("other", &id, None, 2),
+            Err(PublishError::NotFound)
+        );
+        assert!(matches!(
+            s.publish("demo", &id, Some("wrong"), 2),
+            Err(PublishError::VersionMismatch { .. })
+        ));
+        assert_eq!(
+            s.publish("demo", DEFAULT_SCRIPTS[0].0, None, 2),
+            Err(PublishError::DefaultScript)
+        );
+        let v1 = s.orgs["demo"].scripts[&id]
             .current()
             .unwrap()
             .version_id
             .clone();
-        assert!(matches!(
-            s.publish("demo", &id, Some("other"), 1001),
-            Err(PublishError::VersionMismatch { .. })
-        ));
-        s.publish("demo", &id, Some(&cur), 1002).unwrap();
-        assert_eq!(
-            s.orgs["demo"].scripts[&id]
-                .published_version()
-                .unwrap()
-                .version_id,
-            cur
-        );
-        assert_eq!(
-            s.publish("demo", "nope", None, 1),
-            Err(PublishError::NotFound)
-        );
-        assert_eq!(
-            s.publish("demo", DEFAULT_SCRIPTS[0].0, None, 1),
-            Err(PublishError::DefaultScript)
-        );
-        let before = s.orgs["demo"].scripts[&id].modified_ms;
-        assert_eq!(
-            s.set_division("demo", "d", &[id.clone(), "x".into()], 5),
-            Err("x".into())
-        );
-        s.set_division("demo", "d", std::slice::from_ref(&id), 5)
+        s.publish("demo", &id, Some(&v1), 3).unwrap();
+        s.apply_upload("demo", &upload("A", Some(&id)), 4, 0)
             .unwrap();
         let sc = &s.orgs["demo"].scripts[&id];
-        assert_eq!(sc.division_id, "d");
-        assert!(sc.modified_ms > before);
-        assert_eq!(sc.current().unwrap().version_id, cur);
+        assert_eq!(sc.published_version().unwrap().version_id, v1);
+        assert_ne!(sc.current().unwrap().version_id, v1);
+    }
+
+    #[test]
+    fn delete_and_division_rules() {
+        let mut s = store();
+        let id = s.apply_upload("demo", &upload("A", None), 1, 0).unwrap();
         assert_eq!(
             s.delete("demo", DEFAULT_SCRIPTS[1].0),
             Err(DeleteError::DefaultScript)
         );
-        s.delete("demo", &id).unwrap();
+        assert_eq!(
+            s.set_division("demo", "d1", &[id.clone(), "nope".into()], 5),
+            Err("nope".to_string())
+        );
+        assert_eq!(
+            s.orgs["demo"].scripts[&id].division_id,
+            s.orgs["demo"].home_division_id
+        );
+        let before = s.orgs["demo"].scripts[&id].modified_ms;
+        s.set_division("demo", "d1", std::slice::from_ref(&id), 5)
+            .unwrap();
+        assert_eq!(s.orgs["demo"].scripts[&id].division_id, "d1");
+        assert!(s.orgs["demo"].scripts[&id].modified_ms > before);
+        assert_eq!(s.delete("other", &id), Err(DeleteError::NotFound));
+        assert_eq!(s.delete("demo", &id), Ok(()));
         assert_eq!(s.delete("demo", &id), Err(DeleteError::NotFound));
     }
 
     #[test]
-    fn stable_uuid_is_uuid_shaped() {
-        let u = stable_uuid("x");
-        assert!(uuid::Uuid::parse_str(&u).is_ok());
-        assert_eq!(u, stable_uuid("x"));
+    fn orgs_get_stable_distinct_ids_and_state_round_trips() {
+        let mut s = store();
+        let (a, b) = (&s.orgs["demo"], &s.orgs["other"]);
+        assert_ne!(a.organization_id, b.organization_id);
+        assert_ne!(a.home_division_id, b.home_division_id);
+        assert_eq!(a.home_division_id, OrgState::new("demo").home_division_id);
+        assert_eq!(a.division_name(&a.home_division_id), HOME_DIVISION);
+        assert!(uuid::Uuid::parse_str(&a.organization_id).is_ok());
+        s.issue_token("t".into(), "demo", 10, 0);
+        s.apply_upload("demo", &upload("A", None), 1, 0).unwrap();
+        let back: Store = serde_json::from_slice(&serde_json::to_vec(&s).unwrap()).unwrap();
+        assert_eq!(back.orgs, s.orgs);
+        assert_eq!(back.tokens, s.tokens);
     }
 }

@@ -56,6 +56,13 @@ pub fn editable_meta(org: &OrgState, script: &Script, version: &Version) -> Valu
         obj.insert("publishedDate".into(), json!(iso(p.published_ms)));
     }
     if let Some(obj) = m.as_object_mut() {
+        if let Some(start) = version
+            .document
+            .get("startPageId")
+            .filter(|v| v.is_string())
+        {
+            obj.insert("startPageId".into(), start.clone());
+        }
         obj.insert("division".into(), division(org, &script.division_id));
         obj.insert(
             "selfUri".into(),

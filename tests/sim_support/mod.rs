@@ -1,230 +1,233 @@
-//! Shared helpers for the simulator contract tests: spawn the built `genesys-sim` binary, read
-//! its URL line, and drive it over HTTP.
+//! Test support for genesys-sim contract tests: spawns the built `genesys-sim` binary, reads
+//! its base-URL line, and offers small HTTP helpers (tokens, uploads, ErrorBody checks).
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
+use std::time::Duration;
 
-use reqwest::multipart::{Form, Part};
-use reqwest::{Client, Response, StatusCode};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
 
-/// A running simulator process, killed on drop.
+pub const DEMO_ID: &str = "demo-client";
+pub const DEMO_SECRET: &str = "demo-secret";
+pub const CORRELATION: &str = "inin-correlation-id";
+
+/// A running simulator process; killed when dropped.
 pub struct Sim {
+    pub child: Child,
     pub url: String,
-    pub http: Client,
-    child: Child,
+    pub http: reqwest::Client,
+}
+
+/// A small valid script document.
+pub fn doc(marker: &str) -> Value {
+    json!({
+        "startPageId": "page-1",
+        "pages": [{"id": "page-1", "name": "Start", "rootContainer": {"type": "verticalStackContainer", "children": [{"text": marker}]}}],
+        "features": {},
+        "variables": [],
+        "customActions": [],
+        "dataVersion": 0
+    })
 }
 
 impl Sim {
-    /// Starts `genesys-sim --listen 127.0.0.1:0 ARGS...`.
-    pub fn start(args: &[&str]) -> Sim {
+    /// Spawns `genesys-sim --listen 127.0.0.1:0 <args>` and waits for its URL line.
+    pub async fn start(args: &[&str]) -> Sim {
         let mut child = Command::new(env!("CARGO_BIN_EXE_genesys-sim"))
             .args(["--listen", "127.0.0.1:0"])
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
+            .kill_on_drop(true)
             .spawn()
             .expect("spawn genesys-sim");
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("url line");
+        tokio::time::timeout(
+            Duration::from_secs(20),
+            BufReader::new(stdout).read_line(&mut line),
+        )
+        .await
+        .expect("URL line in time")
+        .expect("read URL line");
         let url = line.trim().to_string();
-        assert!(url.starts_with("http://127.0.0.1:"), "url line: {line:?}");
-        Sim {
-            url,
-            http: Client::new(),
-            child,
-        }
+        assert!(
+            url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"),
+            "{url:?}"
+        );
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .expect("client");
+        Sim { child, url, http }
     }
 
-    pub fn at(&self, path: &str) -> String {
-        format!("{}{}", self.url, path)
+    pub fn req(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http.request(method, format!("{}{}", self.url, path))
     }
 
-    /// Token for a client; panics unless 200.
+    pub fn api(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
+        self.req(method, path).bearer_auth(token)
+    }
+
+    pub async fn get_json(&self, path: &str, token: &str) -> Value {
+        let r = self
+            .api(Method::GET, path, token)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), StatusCode::OK, "GET {path}");
+        r.json().await.expect("json")
+    }
+
     pub async fn token_for(&self, id: &str, secret: &str) -> String {
         let r = self
-            .http
-            .post(self.at("/oauth/token"))
+            .req(Method::POST, "/oauth/token")
             .basic_auth(id, Some(secret))
             .form(&[("grant_type", "client_credentials")])
             .send()
             .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        let v: Value = r.json().await.unwrap();
-        v["access_token"].as_str().unwrap().to_string()
+            .expect("send");
+        assert_eq!(r.status(), StatusCode::OK);
+        let v: Value = r.json().await.expect("json");
+        v["access_token"].as_str().expect("token").to_string()
     }
 
     pub async fn token(&self) -> String {
-        self.token_for("demo-client", "demo-secret").await
+        self.token_for(DEMO_ID, DEMO_SECRET).await
     }
 
-    pub async fn get(&self, token: &str, path: &str) -> Response {
-        self.http
-            .get(self.at(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    pub async fn post_json(&self, token: &str, path: &str, body: Value) -> Response {
-        self.http
-            .post(self.at(path))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    /// Uploads `doc` as `name`; returns the correlation (upload) id.
+    /// Posts an upload; returns the correlation (upload) id.
     pub async fn upload_raw(
         &self,
         token: &str,
-        file: Vec<u8>,
         name: &str,
+        file: Vec<u8>,
         replace: Option<&str>,
     ) -> String {
-        let mut form = Form::new()
-            .part("file", Part::bytes(file).file_name("script.json"))
+        let part = reqwest::multipart::Part::bytes(file)
+            .file_name("script.json")
+            .mime_str("application/json")
+            .expect("mime");
+        let mut form = reqwest::multipart::Form::new()
+            .part("file", part)
             .text("scriptName", name.to_string());
         if let Some(id) = replace {
             form = form.text("scriptIdToReplace", id.to_string());
         }
         let r = self
-            .http
-            .post(self.at("/uploads/v2/scripter"))
-            .bearer_auth(token)
+            .api(Method::POST, "/uploads/v2/scripter", token)
             .multipart(form)
             .send()
             .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        let v: Value = r.json().await.unwrap();
-        v["correlationId"].as_str().unwrap().to_string()
+            .expect("send");
+        assert_eq!(r.status(), StatusCode::OK);
+        let v: Value = r.json().await.expect("json");
+        let id = v["correlationId"].as_str().expect("correlationId");
+        assert!(uuid::Uuid::parse_str(id).is_ok());
+        id.to_string()
     }
 
-    /// Upload status body.
-    pub async fn status(&self, token: &str, upload_id: &str) -> Value {
-        let r = self
-            .get(
-                token,
-                &format!("/api/v2/scripts/uploads/{upload_id}/status"),
-            )
-            .await;
-        assert_eq!(r.status(), 200);
-        r.json().await.unwrap()
-    }
-
-    /// Uploads a document and waits for success; returns the script id (found through the
-    /// control API as the most recently modified script with that name).
-    pub async fn create(&self, token: &str, name: &str) -> String {
-        self.upload_and_wait(token, doc(name), name, None).await
-    }
-
-    pub async fn upload_and_wait(
-        &self,
-        token: &str,
-        d: Value,
-        name: &str,
-        replace: Option<&str>,
-    ) -> String {
-        let up = self
-            .upload_raw(token, serde_json::to_vec(&d).unwrap(), name, replace)
-            .await;
+    /// Polls the upload status until it is no longer processing.
+    pub async fn wait_upload(&self, token: &str, upload_id: &str) -> Value {
         for _ in 0..200 {
-            let s = self.status(token, &up).await;
-            if s["succeeded"] == true {
-                break;
+            let v = self
+                .get_json(
+                    &format!("/api/v2/scripts/uploads/{upload_id}/status"),
+                    token,
+                )
+                .await;
+            if v["succeeded"] == true || v["message"] != "processing" {
+                return v;
             }
-            assert_eq!(s["message"], "processing", "{s}");
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            tokio::time::sleep(Duration::from_millis(25)).await;
         }
-        if let Some(id) = replace {
-            return id.to_string();
-        }
-        let all = self.control_scripts("demo").await;
-        all.as_array()
-            .unwrap()
-            .iter()
-            .filter(|s| s["name"] == name)
-            .max_by_key(|s| s["modifiedDate"].as_str().unwrap().to_string())
-            .unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_string()
+        panic!("upload {upload_id} still processing");
     }
 
-    pub async fn control_scripts(&self, org: &str) -> Value {
+    /// Server-side view of an org's scripts (control API).
+    pub async fn sim_scripts(&self, org: &str) -> Vec<Value> {
         let r = self
-            .http
-            .get(self.at(&format!("/_sim/orgs/{org}/scripts")))
+            .req(Method::GET, &format!("/_sim/orgs/{org}/scripts"))
             .send()
             .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        r.json().await.unwrap()
+            .expect("send");
+        assert_eq!(r.status(), StatusCode::OK);
+        r.json().await.expect("json")
+    }
+
+    /// Uploads a new script and returns its id (found through the control API by name).
+    pub async fn create(&self, token: &str, org: &str, name: &str, document: &Value) -> String {
+        let before: Vec<String> = self
+            .sim_scripts(org)
+            .await
+            .iter()
+            .map(|s| s["id"].as_str().unwrap_or_default().to_string())
+            .collect();
+        let up = self
+            .upload_raw(
+                token,
+                name,
+                serde_json::to_vec(document).expect("doc"),
+                None,
+            )
+            .await;
+        let st = self.wait_upload(token, &up).await;
+        assert_eq!(st["succeeded"], true, "{st}");
+        let after = self.sim_scripts(org).await;
+        let new: Vec<&Value> = after
+            .iter()
+            .filter(|s| !before.iter().any(|b| s["id"] == b.as_str()))
+            .collect();
+        assert_eq!(new.len(), 1);
+        new[0]["id"].as_str().expect("id").to_string()
+    }
+
+    pub async fn stats(&self) -> Value {
+        self.req(Method::GET, "/_sim/stats")
+            .send()
+            .await
+            .expect("send")
+            .json()
+            .await
+            .expect("json")
     }
 
     pub async fn knobs(&self, patch: Value) {
         let r = self
-            .http
-            .put(self.at("/_sim/knobs"))
+            .req(Method::PUT, "/_sim/knobs")
             .json(&patch)
             .send()
             .await
-            .unwrap();
-        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-    }
-
-    /// Stops the process (for restart tests).
-    pub fn stop(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+            .expect("send");
+        assert_eq!(r.status(), StatusCode::OK);
     }
 }
 
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A minimal script document.
-pub fn doc(name: &str) -> Value {
-    json!({
-        "name": name,
-        "startPageId": "p1",
-        "pages": [{"id": "p1", "name": "Start", "rootContainer": {"type": "verticalStackContainer"}}],
-        "variables": [],
-        "customActions": [],
-        "features": {},
-        "dataVersion": 0
-    })
-}
-
-/// Asserts a Genesys ErrorBody with `status` and `code`, whose contextId is the correlation header.
-pub async fn assert_error(r: Response, status: u16, code: &str) -> Value {
-    assert_eq!(r.status(), StatusCode::from_u16(status).unwrap());
-    let cid = r
+/// Asserts a Genesys ErrorBody with `status` and `code`; `contextId` equals the header.
+pub async fn assert_error(resp: Response, status: u16, code: &str) -> Value {
+    assert_eq!(resp.status().as_u16(), status, "status");
+    let cid = resp
         .headers()
-        .get("ININ-Correlation-Id")
+        .get(CORRELATION)
         .expect("correlation header")
         .to_str()
-        .unwrap()
+        .expect("ascii")
         .to_string();
-    let body: Value = r.json().await.unwrap();
-    assert_eq!(body["code"], code, "{body}");
-    assert_eq!(body["status"], status);
-    assert_eq!(body["contextId"], cid.as_str());
-    assert!(body["message"].is_string());
-    assert_eq!(body["details"], json!([]));
-    assert_eq!(body["errors"], json!([]));
-    body
+    assert!(uuid::Uuid::parse_str(&cid).is_ok());
+    let v: Value = resp.json().await.expect("json error body");
+    assert_eq!(v["code"], code, "{v}");
+    assert_eq!(v["status"], status, "{v}");
+    assert_eq!(v["contextId"], cid.as_str(), "{v}");
+    assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
+    assert_eq!(v["details"], json!([]));
+    assert_eq!(v["errors"], json!([]));
+    if status != 429 {
+        assert_eq!(v["messageParams"], json!({}));
+    }
+    v
 }
