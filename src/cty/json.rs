@@ -1,7 +1,9 @@
 //! JSON codec for values: raw state in UpgradeResourceState, and the DynamicValue.json
 //! fallback. Numbers keep their decimal text (no f64 rounding); unknowns cannot be JSON.
 
+use super::msgpack::SetBuilder;
 use super::type_json::{encode_type, type_from_json};
+use super::wire_number;
 use super::{AttributePath, CodecError, Number, PathStep, Type, Value};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
@@ -43,9 +45,8 @@ fn to_json(value: &Value, ty: &Type, path: &mut AttributePath) -> Result<Json, C
         (Value::String(s), Type::String) => Json::String(s.clone()),
         (Value::Bool(b), Type::Bool) => Json::Bool(*b),
         (Value::Number(n), Type::Number) => match n {
-            Number::Finite(_) => {
-                let text = n.to_string();
-                Json::Number(serde_json::Number::from_string_unchecked(text))
+            Number::Finite(d) => {
+                Json::Number(serde_json::Number::from_string_unchecked(wire_number::text(d)))
             }
             _ => return Err(CodecError::new(path, "infinity cannot be written as JSON")),
         },
@@ -122,6 +123,12 @@ pub fn from_json(
     Ok(match (json, ty) {
         (Json::Null, _) => Value::Null,
         (Json::Object(m), Type::Dynamic) => {
+            if let Some(k) = m.keys().find(|k| *k != "value" && *k != "type") {
+                return Err(CodecError::new(
+                    path,
+                    format!("invalid key {k:?} in dynamically-typed value"),
+                ));
+            }
             let (Some(v), Some(t)) = (m.get("value"), m.get("type")) else {
                 return Err(CodecError::new(
                     path,
@@ -136,26 +143,32 @@ pub fn from_json(
         (Json::Bool(b), Type::String) => Value::String(b.to_string()),
         (Json::Number(n), Type::String) => Value::String(n.to_string()),
         (Json::Bool(b), Type::Bool) => Value::Bool(*b),
+        // go-cty converts strings to bools as its `convert` package does.
+        (Json::String(s), Type::Bool) => match s.as_str() {
+            "true" | "1" => Value::Bool(true),
+            "false" | "0" => Value::Bool(false),
+            _ => return Err(CodecError::new(path, "a bool is required")),
+        },
+        // With arbitrary_precision, a JSON number's text is exactly what was sent.
         (Json::Number(n), Type::Number) => Value::Number(
-            Number::parse(&n.to_string()).map_err(|e| CodecError::new(path, e.to_string()))?,
+            wire_number::parse_text(n.as_str()).map_err(|e| CodecError::new(path, e))?,
         ),
         (Json::String(s), Type::Number) => {
-            Value::Number(Number::parse(s).map_err(|e| CodecError::new(path, e.to_string()))?)
+            Value::Number(wire_number::parse_text(s).map_err(|e| CodecError::new(path, e))?)
         }
-        (Json::Array(items), Type::List(e) | Type::Set(e)) => {
-            let mut out = Vec::with_capacity(items.len());
+        (Json::Array(items), Type::List(e)) => Value::List(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, j)| nest(path, PathStep::Index(i as i64), j, e))
+                .collect::<Result<_, _>>()?,
+        ),
+        (Json::Array(items), Type::Set(e)) => {
+            let mut set = SetBuilder::new(e, items.len());
             for (i, j) in items.iter().enumerate() {
-                let v = nest(path, PathStep::Index(i as i64), j, e)?;
-                if matches!(ty, Type::Set(_)) && out.contains(&v) {
-                    continue;
-                }
-                out.push(v);
+                set.insert(nest(path, PathStep::Index(i as i64), j, e)?);
             }
-            if matches!(ty, Type::Set(_)) {
-                Value::Set(out)
-            } else {
-                Value::List(out)
-            }
+            Value::Set(set.finish())
         }
         (Json::Array(items), Type::Tuple(ts)) if items.len() == ts.len() => Value::Tuple(
             items

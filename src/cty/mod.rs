@@ -14,6 +14,7 @@ mod proptests;
 pub mod type_json;
 pub mod types;
 pub mod value;
+mod wire_number;
 
 pub use conform::conforms;
 pub use error::CodecError;

@@ -4,15 +4,17 @@
 //! the shape serde derives.
 
 use super::type_json::{decode_type, encode_type};
+use super::wire_number::{self, WireNumber};
 use super::{AttributePath, CodecError, Number, Type, Value};
 use bigdecimal::BigDecimal;
 use rmp::Marker;
-use std::collections::BTreeMap;
-use std::str::FromStr;
+use std::collections::{BTreeMap, HashSet};
 use unicode_normalization::UnicodeNormalization;
 
 /// Deepest nesting accepted on decode; deeper input is hostile, not a Terraform value.
-pub const MAX_DEPTH: usize = 64;
+pub const MAX_DEPTH: usize = 256;
+/// Most elements preallocated for a collection, whatever length the input declares.
+const MAX_PREALLOC: usize = 1024;
 /// Largest extension payload accepted (cty's own limit for refinements).
 const MAX_EXT_LEN: usize = 1024;
 /// The plain unknown value: fixext1, type 0, payload 0.
@@ -149,35 +151,19 @@ fn len_u32(n: usize, path: &AttributePath) -> Result<u32, CodecError> {
     u32::try_from(n).map_err(|_| CodecError::new(path, "collection too large for msgpack"))
 }
 
-/// Exact integers as ints, exactly representable values as float64, the rest as decimal text.
+/// Exact i64 as a compact int, exact f64 (and ±Inf) as float64, the rest as decimal text
+/// (go-cty's rules, so Terraform reads back exactly the number it sent).
 fn write_number(out: &mut Vec<u8>, n: &Number, path: &AttributePath) -> Result<(), CodecError> {
-    let float_err = |e: rmp::encode::ValueWriteError| CodecError::new(path, e.to_string());
-    match n {
-        Number::PosInfinity => rmp::encode::write_f64(out, f64::INFINITY).map_err(float_err),
-        Number::NegInfinity => rmp::encode::write_f64(out, f64::NEG_INFINITY).map_err(float_err),
-        Number::Finite(d) => {
-            if let Some(i) = n.as_i64() {
-                rmp::encode::write_sint(out, i)
-                    .map_err(io_err(path))
-                    .map(|_| ())
-            } else if let Some(f) = exact_f64(d) {
-                rmp::encode::write_f64(out, f).map_err(float_err)
-            } else {
-                rmp::encode::write_str(out, &n.to_string()).map_err(io_err(path))
-            }
+    match wire_number::wire_form(n) {
+        // write_sint picks the narrowest form, positive values as uint (go-cty's compact ints).
+        WireNumber::Int(i) => rmp::encode::write_sint(out, i)
+            .map(|_| ())
+            .map_err(io_err(path)),
+        WireNumber::Float(f) => {
+            rmp::encode::write_f64(out, f).map_err(|e| CodecError::new(path, e.to_string()))
         }
+        WireNumber::Text(t) => rmp::encode::write_str(out, &t).map_err(io_err(path)),
     }
-}
-
-/// The f64 equal to `d`, when there is one.
-fn exact_f64(d: &BigDecimal) -> Option<f64> {
-    use bigdecimal::ToPrimitive;
-    let f = d.to_f64()?;
-    if !f.is_finite() {
-        return None;
-    }
-    let back = BigDecimal::from_str(&format!("{f:e}")).ok()?;
-    (back == *d).then_some(f)
 }
 
 fn kind_of(v: &Value) -> &'static str {
@@ -285,7 +271,7 @@ impl<'a> Reader<'a> {
                 Ok(Value::Dynamic(t, Box::new(inner)))
             }
             Type::String => {
-                let b = self.str_bytes(path)?;
+                let b = self.str_or_bin(path)?;
                 let s = std::str::from_utf8(b)
                     .map_err(|_| CodecError::new(path, "string is not valid UTF-8"))?;
                 Ok(Value::String(s.nfc().collect()))
@@ -296,23 +282,26 @@ impl<'a> Reader<'a> {
                 _ => Err(CodecError::new(path, "bool is required")),
             },
             Type::Number => self.number(path).map(Value::Number),
-            Type::List(elem) | Type::Set(elem) => {
+            Type::List(elem) => {
                 let n = self.array_len(path)?;
-                let mut items = Vec::with_capacity(n.min(self.remaining()));
+                let mut items = Vec::with_capacity(n.min(self.remaining()).min(MAX_PREALLOC));
+                for i in 0..n {
+                    path.steps.push(super::PathStep::Index(i as i64));
+                    items.push(self.value(elem, path, depth + 1)?);
+                    path.steps.pop();
+                }
+                Ok(Value::List(items))
+            }
+            Type::Set(elem) => {
+                let n = self.array_len(path)?;
+                let mut set = SetBuilder::new(elem, n.min(self.remaining()).min(MAX_PREALLOC));
                 for i in 0..n {
                     path.steps.push(super::PathStep::Index(i as i64));
                     let v = self.value(elem, path, depth + 1)?;
                     path.steps.pop();
-                    if matches!(ty, Type::Set(_)) && items.contains(&v) {
-                        continue;
-                    }
-                    items.push(v);
+                    set.insert(v);
                 }
-                Ok(if matches!(ty, Type::Set(_)) {
-                    Value::Set(items)
-                } else {
-                    Value::List(items)
-                })
+                Ok(Value::Set(set.finish()))
             }
             Type::Tuple(elems) => {
                 let n = self.array_len(path)?;
@@ -344,15 +333,6 @@ impl<'a> Reader<'a> {
             }
             Type::Object(attrs) => {
                 let n = self.map_len(path)?;
-                if n != attrs.len() {
-                    return Err(CodecError::new(
-                        path,
-                        format!(
-                            "an object with {} attributes is required ({n} given)",
-                            attrs.len()
-                        ),
-                    ));
-                }
                 let mut m = BTreeMap::new();
                 for _ in 0..n {
                     let k = self.key(path)?;
@@ -368,6 +348,17 @@ impl<'a> Reader<'a> {
                     if m.insert(k.clone(), v).is_some() {
                         return Err(CodecError::new(path, format!("duplicate attribute {k:?}")));
                     }
+                }
+                // cty requires exactly one entry per attribute, nulls included.
+                if let Some(missing) = attrs.keys().find(|k| !m.contains_key(*k)) {
+                    return Err(CodecError::new(
+                        path,
+                        format!(
+                            "attribute {missing:?} is required (an object with {} attributes \
+                             is required, {n} given)",
+                            attrs.len()
+                        ),
+                    ));
                 }
                 Ok(Value::Object(m))
             }
@@ -431,6 +422,14 @@ impl<'a> Reader<'a> {
         self.take(n, path)
     }
 
+    /// A str, or a bin (go-cty's `DecodeString` accepts both).
+    fn str_or_bin(&mut self, path: &AttributePath) -> Result<&'a [u8], CodecError> {
+        match self.peek(path)? {
+            Marker::Bin8 | Marker::Bin16 | Marker::Bin32 => self.bin(path),
+            _ => self.str_bytes(path),
+        }
+    }
+
     fn bin(&mut self, path: &AttributePath) -> Result<&'a [u8], CodecError> {
         let b = self.u8(path)?;
         let n = match Marker::from_u8(b) {
@@ -443,7 +442,7 @@ impl<'a> Reader<'a> {
     }
 
     fn key(&mut self, path: &AttributePath) -> Result<String, CodecError> {
-        let b = self.str_bytes(path)?;
+        let b = self.str_or_bin(path)?;
         std::str::from_utf8(b)
             .map(|s| s.nfc().collect())
             .map_err(|_| CodecError::new(path, "map key is not valid UTF-8"))
@@ -465,23 +464,62 @@ impl<'a> Reader<'a> {
             Marker::I64 => int(i128::from(self.be(8, path)? as i64)),
             Marker::F32 => float(f64::from(f32::from_bits(self.be(4, path)? as u32)), path)?,
             Marker::F64 => float(f64::from_bits(self.be(8, path)?), path)?,
-            Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32 => {
+            Marker::FixStr(_)
+            | Marker::Str8
+            | Marker::Str16
+            | Marker::Str32
+            | Marker::Bin8
+            | Marker::Bin16
+            | Marker::Bin32 => {
                 self.pos -= 1;
-                let b = self.str_bytes(path)?;
+                let b = self.str_or_bin(path)?;
                 let s = std::str::from_utf8(b)
                     .map_err(|_| CodecError::new(path, "number text is not valid UTF-8"))?;
-                if s.len() > 4096 {
-                    return Err(CodecError::new(path, "number text too long"));
-                }
-                Number::parse(s).map_err(|e| CodecError::new(path, e.to_string()))?
+                wire_number::parse_text(s).map_err(|e| CodecError::new(path, e))?
             }
             _ => return Err(CodecError::new(path, "number is required")),
         })
     }
 }
 
+/// A float read exactly (0.1f64 stays the binary 0.1000000000000000055…, so echoing it back
+/// writes the same float64 Terraform sent).
 fn float(f: f64, path: &AttributePath) -> Result<Number, CodecError> {
-    Number::from_f64(f).ok_or_else(|| CodecError::new(path, "NaN is not a number"))
+    wire_number::from_f64_exact(f).ok_or_else(|| CodecError::new(path, "NaN is not a number"))
+}
+
+/// Set elements in encounter order with duplicates collapsed, as `cty.SetVal` does. Equal
+/// values of one type have equal canonical encodings, so those serve as hash keys (no
+/// quadratic scan over hostile input).
+pub(crate) struct SetBuilder<'t> {
+    elem: &'t Type,
+    seen: HashSet<Vec<u8>>,
+    items: Vec<Value>,
+}
+
+impl<'t> SetBuilder<'t> {
+    pub(crate) fn new(elem: &'t Type, capacity: usize) -> Self {
+        SetBuilder {
+            elem,
+            seen: HashSet::with_capacity(capacity),
+            items: Vec::with_capacity(capacity),
+        }
+    }
+
+    pub(crate) fn insert(&mut self, v: Value) {
+        let fresh = match encode(&v, self.elem) {
+            Ok(key) => self.seen.insert(key),
+            // Not encodable (cannot happen for decoded values): fall back to a scan.
+            Err(_) => !self.items.contains(&v),
+        };
+        if fresh {
+            self.items.push(v);
+        }
+    }
+
+    pub(crate) fn finish(self) -> Vec<Value> {
+        self.items
+    }
 }
 
 /// For extension markers: `Some(Some(len))` for fixext, `Some(None)` when a length follows.
