@@ -228,3 +228,137 @@ fn json_kind(j: &Json) -> &'static str {
         Json::Object(_) => "an object",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enc(v: &Value, t: &Type) -> String {
+        String::from_utf8(encode_value(v, t).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn objects_by_name_missing_null_unknown_rejected() {
+        let t = Type::object([
+            ("id", Type::String),
+            ("n", Type::Number),
+            ("tags", Type::map(Type::String)),
+        ]);
+        let v = decode_value(br#"{"id":"a","tags":{"k":"v"}}"#, &t).unwrap();
+        assert_eq!(
+            v,
+            Value::object([
+                ("id", Value::string("a")),
+                ("n", Value::Null),
+                (
+                    "tags",
+                    Value::Map([("k".to_string(), Value::string("v"))].into())
+                ),
+            ])
+        );
+        assert_eq!(enc(&v, &t), r#"{"id":"a","n":null,"tags":{"k":"v"}}"#);
+        let e = decode_value(br#"{"id":"a","zzz":1}"#, &t).unwrap_err();
+        assert_eq!(e.to_string(), r#"unsupported attribute "zzz""#);
+        let e = decode_value(br#"{"tags":{"k":5,"j":[]}}"#, &t).unwrap_err();
+        assert_eq!(e.to_string(), r#"tags["j"]: "string" is required, found an array"#);
+        assert!(decode_value(br#"{"id":"a"} x"#, &t).is_err());
+        assert!(decode_value(b"", &t).is_err());
+    }
+
+    #[test]
+    fn numbers_are_exact_decimals() {
+        let text = "123456789012345678901234567890.000000000000000000001";
+        let v = decode_value(text.as_bytes(), &Type::Number).unwrap();
+        assert_eq!(v, Value::Number(Number::parse(text).unwrap()));
+        assert_eq!(enc(&v, &Type::Number), text);
+        assert_eq!(
+            decode_value(b"1e3", &Type::Number).unwrap(),
+            Value::number(1000)
+        );
+        assert_eq!(enc(&Value::number(1000), &Type::Number), "1000");
+        assert_eq!(
+            decode_value(br#""0.1""#, &Type::Number).unwrap(),
+            Value::Number(Number::parse("0.1").unwrap())
+        );
+        assert!(decode_value(b"1e-999999999", &Type::Number).is_err());
+        assert!(encode_value(&Value::Number(Number::PosInfinity), &Type::Number).is_err());
+    }
+
+    #[test]
+    fn primitives_convert_like_go_cty() {
+        assert_eq!(
+            decode_value(b"true", &Type::String).unwrap(),
+            Value::string("true")
+        );
+        assert_eq!(
+            decode_value(b"1.50", &Type::String).unwrap(),
+            Value::string("1.50")
+        );
+        assert_eq!(
+            decode_value(br#""false""#, &Type::Bool).unwrap(),
+            Value::Bool(false)
+        );
+        assert!(decode_value(br#""yes""#, &Type::Bool).is_err());
+        assert!(decode_value(b"1", &Type::Bool).is_err());
+        assert_eq!(
+            decode_value(b"\"e\xcc\x81\"", &Type::String).unwrap(),
+            Value::string("\u{e9}")
+        );
+    }
+
+    #[test]
+    fn collections_and_sets() {
+        let t = Type::set(Type::Number);
+        assert_eq!(
+            decode_value(b"[1, 1.0, 2, 1e0]", &t).unwrap(),
+            Value::Set(vec![Value::number(1), Value::number(2)])
+        );
+        let tup = Type::Tuple(vec![Type::String, Type::Bool]);
+        let v = decode_value(br#"["a",true]"#, &tup).unwrap();
+        assert_eq!(v, Value::Tuple(vec![Value::string("a"), Value::Bool(true)]));
+        assert_eq!(enc(&v, &tup), r#"["a",true]"#);
+        assert!(decode_value(br#"["a"]"#, &tup).is_err());
+        assert_eq!(decode_value(b"null", &tup).unwrap(), Value::Null);
+    }
+
+    #[test]
+    fn dynamic_values_carry_their_type() {
+        let v = Value::Dynamic(
+            Type::list(Type::String),
+            Box::new(Value::List(vec![Value::string("a")])),
+        );
+        assert_eq!(
+            enc(&v, &Type::Dynamic),
+            r#"{"value":["a"],"type":["list","string"]}"#
+        );
+        assert_eq!(
+            decode_value(br#"{"type":["list","string"],"value":["a"]}"#, &Type::Dynamic).unwrap(),
+            v
+        );
+        let e = decode_value(br#"{"type":"string","value":"a","x":1}"#, &Type::Dynamic)
+            .unwrap_err();
+        assert!(e.message.contains("invalid key"), "{e}");
+        assert!(decode_value(br#"{"value":"a"}"#, &Type::Dynamic).is_err());
+        assert!(decode_value(br#""a""#, &Type::Dynamic).is_err());
+        assert!(encode_value(&Value::string("a"), &Type::Dynamic).is_err());
+    }
+
+    #[test]
+    fn unknowns_cannot_be_json() {
+        let t = Type::object([("a", Type::list(Type::String))]);
+        let v = Value::object([("a", Value::List(vec![Value::Unknown]))]);
+        let e = encode_value(&v, &t).unwrap_err();
+        assert_eq!(e.to_string(), "a[0]: unknown values cannot be written as JSON");
+    }
+
+    #[test]
+    fn deep_input_is_refused() {
+        let deep = format!("{}1{}", "[".repeat(5000), "]".repeat(5000));
+        let mut ty = Type::Number;
+        for _ in 0..5000 {
+            ty = Type::list(ty);
+        }
+        assert!(decode_value(deep.as_bytes(), &ty).is_err());
+        assert!(decode_value(deep.as_bytes(), &Type::Dynamic).is_err());
+    }
+}

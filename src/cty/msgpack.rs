@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashSet};
 use unicode_normalization::UnicodeNormalization;
 
 /// Deepest nesting accepted on decode; deeper input is hostile, not a Terraform value.
-pub const MAX_DEPTH: usize = 256;
+pub const MAX_DEPTH: usize = 128;
 /// Most elements preallocated for a collection, whatever length the input declares.
 const MAX_PREALLOC: usize = 1024;
 /// Largest extension payload accepted (cty's own limit for refinements).
@@ -708,5 +708,224 @@ mod tests {
         }
         assert!(decode(&deep, &ty).is_err());
         assert!(decode(&deep, &Type::Dynamic).is_err());
+    }
+
+    #[test]
+    fn ints_use_the_compact_widths() {
+        for (n, bytes) in [
+            (0i64, &[0x00][..]),
+            (127, &[0x7f]),
+            (128, &[0xcc, 0x80]),
+            (255, &[0xcc, 0xff]),
+            (256, &[0xcd, 0x01, 0x00]),
+            (70000, &[0xce, 0x00, 0x01, 0x11, 0x70]),
+            (1 << 40, &[0xcf, 0, 0, 1, 0, 0, 0, 0, 0]),
+            (-32, &[0xe0]),
+            (-33, &[0xd0, 0xdf]),
+            (-129, &[0xd1, 0xff, 0x7f]),
+            (-40000, &[0xd2, 0xff, 0xff, 0x63, 0xc0]),
+            (i64::MIN, &[0xd3, 0x80, 0, 0, 0, 0, 0, 0, 0]),
+        ] {
+            let v = Value::number(n);
+            assert_eq!(encode(&v, &Type::Number).unwrap(), bytes, "{n}");
+            assert_eq!(decode(bytes, &Type::Number).unwrap(), v, "{n}");
+        }
+        // Any width decodes, even a wasteful one.
+        assert_eq!(
+            decode(&[0xd3, 0, 0, 0, 0, 0, 0, 0, 5], &Type::Number).unwrap(),
+            Value::number(5)
+        );
+    }
+
+    #[test]
+    fn floats_echo_byte_for_byte_and_decimals_stay_decimal() {
+        // Terraform sends 0.1 from a float64; sending it back must be the same float64.
+        let mut tenth = vec![0xcb];
+        tenth.extend_from_slice(&0.1f64.to_bits().to_be_bytes());
+        let v = decode(&tenth, &Type::Number).unwrap();
+        assert_eq!(encode(&v, &Type::Number).unwrap(), tenth);
+        // The decimal 0.1 (from config, as "0.1") is not that float: it goes back as text.
+        let dec = decode(&[0xa3, b'0', b'.', b'1'], &Type::Number).unwrap();
+        assert_ne!(dec, v);
+        assert_eq!(encode(&dec, &Type::Number).unwrap(), [0xa3, b'0', b'.', b'1']);
+        // 2^64 fits no int but is exactly a float64.
+        let two64 = Value::Number(Number::parse("18446744073709551616").unwrap());
+        assert_eq!(
+            encode(&two64, &Type::Number).unwrap(),
+            [0xcb, 0x43, 0xf0, 0, 0, 0, 0, 0, 0]
+        );
+        assert_eq!(
+            encode(&Value::Number(Number::NegInfinity), &Type::Number).unwrap(),
+            [0xcb, 0xff, 0xf0, 0, 0, 0, 0, 0, 0]
+        );
+        // NaN is no cty number; absurd exponents are refused, not computed with.
+        assert!(decode(&[0xcb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0], &Type::Number).is_err());
+        let mut huge = vec![0xac];
+        huge.extend_from_slice(b"1e-999999999");
+        assert!(decode(&huge, &Type::Number).is_err());
+    }
+
+    #[test]
+    fn every_extension_form_is_an_unknown() {
+        let forms: [&[u8]; 6] = [
+            &[0xd6, 0x05, 1, 2, 3, 4],
+            &[0xd8, 0x0c, 0x81, 0x01, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+            &[0xc7, 0x00, 0x00],
+            &[0xc8, 0x00, 0x03, 0x0c, 0x81, 0x01, 0xc2],
+            &[0xc9, 0x00, 0x00, 0x00, 0x03, 0x0c, 0x81, 0x01, 0xc3],
+            // refined unknown with a string prefix: {1: false, 2: "ab"}
+            &[0xc7, 0x07, 0x0c, 0x82, 0x01, 0xc2, 0x02, 0xa2, b'a', b'b'],
+        ];
+        for bytes in forms {
+            assert_eq!(
+                decode(bytes, &Type::String).unwrap(),
+                Value::Unknown,
+                "{bytes:x?}"
+            );
+        }
+        // Payloads over 1024 bytes are refused; a truncated one is an error.
+        let mut long = vec![0xc8, 0x04, 0x01, 0x0c];
+        long.extend(std::iter::repeat_n(0u8, 1025));
+        assert!(decode(&long, &Type::String).is_err());
+        assert!(decode(&[0xc7, 0x05, 0x0c, 0x81], &Type::String).is_err());
+    }
+
+    #[test]
+    fn strings_keys_and_numbers_may_come_as_bin() {
+        assert_eq!(
+            decode(&[0xc4, 0x01, b'x'], &Type::String).unwrap(),
+            Value::string("x")
+        );
+        assert_eq!(
+            decode(&[0xc4, 0x02, b'4', b'2'], &Type::Number).unwrap(),
+            Value::number(42)
+        );
+        let t = Type::object([("a", Type::Bool)]);
+        assert_eq!(
+            decode(&[0x81, 0xc4, 0x01, b'a', 0xc3], &t).unwrap(),
+            Value::object([("a", Value::Bool(true))])
+        );
+        assert!(decode(&[0xc4, 0x01, 0xff], &Type::String).is_err());
+    }
+
+    #[test]
+    fn object_errors_name_the_attribute() {
+        // {id, name} without version: the missing attribute is named.
+        let bytes = [0x82, 0xa2, b'i', b'd', 0xc0, 0xa4, b'n', b'a', b'm', b'e', 0xc0];
+        let e = decode(&bytes, &obj_type()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "attribute \"version\" is required (an object with 3 attributes is required, 2 given)"
+        );
+        let bytes = [0x81, 0xa3, b'z', b'z', b'z', 0xc0];
+        let e = decode(&bytes, &obj_type()).unwrap_err();
+        assert_eq!(e.to_string(), "unsupported attribute \"zzz\"");
+        let dup = [0x82, 0xa1, b'a', 0xc0, 0xa1, b'a', 0xc0];
+        assert!(decode(&dup, &Type::object([("a", Type::Bool), ("b", Type::Bool)])).is_err());
+        // An empty map is an object only of the empty object type.
+        assert_eq!(
+            decode(&[0x80], &Type::Object(BTreeMap::new())).unwrap(),
+            Value::Object(BTreeMap::new())
+        );
+        assert!(decode(&[0x80], &obj_type()).is_err());
+    }
+
+    #[test]
+    fn sets_collapse_duplicates_lists_keep_them() {
+        let bytes = [0x94, 0x01, 0xcb, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 0xa1, b'1', 0x02];
+        assert_eq!(
+            decode(&bytes, &Type::set(Type::Number)).unwrap(),
+            Value::Set(vec![Value::number(1), Value::number(2)])
+        );
+        assert_eq!(
+            decode(&bytes, &Type::list(Type::Number))
+                .unwrap()
+                .as_map()
+                .map(|_| ()),
+            None
+        );
+        let Value::List(items) = decode(&bytes, &Type::list(Type::Number)).unwrap() else {
+            panic!("list expected")
+        };
+        assert_eq!(items.len(), 4);
+        // NFC makes composed and decomposed é the same element.
+        let nfc = [0x92, 0xa2, 0xc3, 0xa9, 0xa3, b'e', 0xcc, 0x81];
+        assert_eq!(
+            decode(&nfc, &Type::set(Type::String)).unwrap(),
+            Value::Set(vec![Value::string("\u{e9}")])
+        );
+    }
+
+    #[test]
+    fn maps_and_tuples() {
+        let t = Type::map(Type::Number);
+        let v = Value::Map([("b".to_string(), Value::number(2)), ("a".to_string(), Value::Unknown)].into());
+        let bytes = encode(&v, &t).unwrap();
+        assert_eq!(bytes, [0x82, 0xa1, b'a', 0xd4, 0, 0, 0xa1, b'b', 0x02]);
+        assert_eq!(decode(&bytes, &t).unwrap(), v);
+        let tup = Type::Tuple(vec![Type::String, Type::Number]);
+        let v = Value::Tuple(vec![Value::string("a"), Value::Null]);
+        let bytes = encode(&v, &tup).unwrap();
+        assert_eq!(bytes, [0x92, 0xa1, b'a', 0xc0]);
+        assert_eq!(decode(&bytes, &tup).unwrap(), v);
+        assert!(decode(&[0x91, 0xa1, b'a'], &tup).is_err());
+        assert!(encode(&Value::Tuple(vec![]), &tup).is_err());
+    }
+
+    #[test]
+    fn dynamic_null_and_unknown_forms() {
+        // Null / unknown of unknown type: bare nil / extension.
+        assert_eq!(encode(&Value::Null, &Type::Dynamic).unwrap(), [0xc0]);
+        assert_eq!(encode(&Value::Unknown, &Type::Dynamic).unwrap(), [0xd4, 0, 0]);
+        // A typed null keeps its type, as go-cty's marshalDynamic does.
+        let typed_null = Value::Dynamic(Type::String, Box::new(Value::Null));
+        let bytes = encode(&typed_null, &Type::Dynamic).unwrap();
+        let mut want = vec![0x92, 0xc4, 0x08];
+        want.extend_from_slice(b"\"string\"");
+        want.push(0xc0);
+        assert_eq!(bytes, want);
+        assert_eq!(decode(&bytes, &Type::Dynamic).unwrap(), typed_null);
+        // Plain values cannot go in a dynamic slot: they must carry a type.
+        assert!(encode(&Value::string("x"), &Type::Dynamic).is_err());
+        // Wrong arity and bad type JSON are errors.
+        assert!(decode(&[0x91, 0xc0], &Type::Dynamic).is_err());
+        assert!(decode(&[0x92, 0xa1, b'x', 0xc0], &Type::Dynamic).is_err());
+    }
+
+    #[test]
+    fn depth_limit_allows_deep_schemas_refuses_deeper() {
+        let nest = |levels: usize| {
+            let mut ty = Type::Number;
+            let mut bytes = vec![0x91; levels];
+            bytes.push(0x07);
+            for _ in 0..levels {
+                ty = Type::list(ty);
+            }
+            (ty, bytes)
+        };
+        let (ty, bytes) = nest(MAX_DEPTH);
+        assert!(decode(&bytes, &ty).is_ok());
+        let (ty, bytes) = nest(MAX_DEPTH + 1);
+        assert_eq!(
+            decode(&bytes, &ty).unwrap_err().message,
+            "value nested too deeply"
+        );
+    }
+
+    #[test]
+    fn huge_declared_lengths_are_not_trusted() {
+        for bytes in [
+            &[0xdd, 0xff, 0xff, 0xff, 0xff, 0x01][..],
+            &[0xdf, 0xff, 0xff, 0xff, 0xff, 0xa1, b'a', 0x01],
+            &[0xdb, 0xff, 0xff, 0xff, 0xff, b'a'],
+            &[0xc6, 0xff, 0xff, 0xff, 0xff, b'a'],
+        ] {
+            assert!(decode(bytes, &Type::list(Type::Number)).is_err());
+            assert!(decode(bytes, &Type::set(Type::Number)).is_err());
+            assert!(decode(bytes, &Type::map(Type::Number)).is_err());
+            assert!(decode(bytes, &Type::String).is_err());
+        }
+        let e = decode(&[0x05, 0x05], &Type::Number).unwrap_err();
+        assert_eq!(e.message, "1 trailing bytes after the value");
     }
 }
