@@ -70,9 +70,15 @@ mod tests {
         assert!(conforms(&map, &Type::map(Type::Bool)));
         assert!(!conforms(&map, &Type::object([("k", Type::Bool)])));
         let tup = Value::Tuple(vec![Value::string("a"), Value::number(1)]);
-        assert!(conforms(&tup, &Type::Tuple(vec![Type::String, Type::Number])));
+        assert!(conforms(
+            &tup,
+            &Type::Tuple(vec![Type::String, Type::Number])
+        ));
         assert!(!conforms(&tup, &Type::Tuple(vec![Type::String])));
-        assert!(!conforms(&tup, &Type::Tuple(vec![Type::Number, Type::String])));
+        assert!(!conforms(
+            &tup,
+            &Type::Tuple(vec![Type::Number, Type::String])
+        ));
     }
 
     #[test]

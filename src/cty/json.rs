@@ -16,81 +16,99 @@ pub fn encode_value(value: &Value, ty: &Type) -> Result<Vec<u8>, CodecError> {
 }
 
 fn to_json(value: &Value, ty: &Type, path: &mut AttributePath) -> Result<Json, CodecError> {
-    let nest = |path: &mut AttributePath,
-                step: PathStep,
-                v: &Value,
-                t: &Type|
-     -> Result<Json, CodecError> {
-        path.steps.push(step);
-        let r = to_json(v, t, path);
-        path.steps.pop();
-        r
-    };
-    Ok(match (value, ty) {
-        (Value::Unknown, _) => {
-            return Err(CodecError::new(
-                path,
-                "unknown values cannot be written as JSON",
-            ))
+    // Collections convert in their own (not inlined) functions so this recursive frame stays
+    // small (deep values fit a 1 MiB stack even in debug builds).
+    match (value, ty) {
+        (Value::Unknown, _) => Err(CodecError::new(
+            path,
+            "unknown values cannot be written as JSON",
+        )),
+        (Value::Null, _) => Ok(Json::Null),
+        (Value::Dynamic(t, inner), Type::Dynamic) => dynamic_to_json(t, inner, path),
+        (Value::String(s), Type::String) => Ok(Json::String(s.clone())),
+        (Value::Bool(b), Type::Bool) => Ok(Json::Bool(*b)),
+        (Value::Number(n), Type::Number) => number_to_json(n, path),
+        (Value::List(items) | Value::Set(items), Type::List(e) | Type::Set(e)) => {
+            array_to_json(items.iter().zip(std::iter::repeat(&**e)), path)
         }
-        (Value::Null, _) => Json::Null,
-        (Value::Dynamic(t, inner), Type::Dynamic) => {
-            let type_json: Json = serde_json::from_slice(&encode_type(t))
-                .map_err(|e| CodecError::new(path, e.to_string()))?;
-            let mut m = serde_json::Map::new();
-            m.insert("value".into(), to_json(inner, t, path)?);
-            m.insert("type".into(), type_json);
-            Json::Object(m)
-        }
-        (Value::String(s), Type::String) => Json::String(s.clone()),
-        (Value::Bool(b), Type::Bool) => Json::Bool(*b),
-        (Value::Number(n), Type::Number) => match n {
-            Number::Finite(d) => {
-                Json::Number(serde_json::Number::from_string_unchecked(wire_number::text(d)))
-            }
-            _ => return Err(CodecError::new(path, "infinity cannot be written as JSON")),
-        },
-        (Value::List(items) | Value::Set(items), Type::List(e) | Type::Set(e)) => Json::Array(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| nest(path, PathStep::Index(i as i64), v, e))
-                .collect::<Result<_, _>>()?,
-        ),
         (Value::Tuple(items) | Value::List(items), Type::Tuple(ts)) if items.len() == ts.len() => {
-            Json::Array(
-                items
-                    .iter()
-                    .zip(ts)
-                    .enumerate()
-                    .map(|(i, (v, t))| nest(path, PathStep::Index(i as i64), v, t))
-                    .collect::<Result<_, _>>()?,
-            )
+            array_to_json(items.iter().zip(ts), path)
         }
         (Value::Map(m) | Value::Object(m), Type::Map(e)) => {
-            let mut out = serde_json::Map::new();
-            for (k, v) in m {
-                out.insert(k.clone(), nest(path, PathStep::Key(k.clone()), v, e)?);
-            }
-            Json::Object(out)
+            object_to_json(m.iter().map(|(k, v)| (k, v, &**e)), true, path)
         }
         (Value::Object(m), Type::Object(attrs)) => {
-            let mut out = serde_json::Map::new();
-            for (name, t) in attrs {
-                out.insert(
-                    name.clone(),
-                    nest(
-                        path,
-                        PathStep::Attribute(name.clone()),
-                        m.get(name).unwrap_or(&Value::Null),
-                        t,
-                    )?,
-                );
+            if let Some(extra) = m.keys().find(|k| !attrs.contains_key(*k)) {
+                return Err(CodecError::new(
+                    path,
+                    format!("unsupported attribute {extra:?}"),
+                ));
             }
-            Json::Object(out)
+            object_to_json(
+                attrs
+                    .iter()
+                    .map(|(k, t)| (k, m.get(k).unwrap_or(&Value::Null), t)),
+                false,
+                path,
+            )
         }
-        _ => return Err(CodecError::new(path, "value does not match its type")),
-    })
+        _ => Err(CodecError::new(path, "value does not match its type")),
+    }
+}
+
+#[inline(never)]
+fn number_to_json(n: &Number, path: &AttributePath) -> Result<Json, CodecError> {
+    match n {
+        Number::Finite(d) => Ok(Json::Number(serde_json::Number::from_string_unchecked(
+            wire_number::text(d),
+        ))),
+        _ => Err(CodecError::new(path, "infinity cannot be written as JSON")),
+    }
+}
+
+#[inline(never)]
+fn dynamic_to_json(t: &Type, inner: &Value, path: &mut AttributePath) -> Result<Json, CodecError> {
+    let type_json: Json = serde_json::from_slice(&encode_type(t))
+        .map_err(|e| CodecError::new(path, e.to_string()))?;
+    let mut m = serde_json::Map::new();
+    // go-cty writes "value" first, then "type".
+    m.insert("value".into(), to_json(inner, t, path)?);
+    m.insert("type".into(), type_json);
+    Ok(Json::Object(m))
+}
+
+#[inline(never)]
+fn array_to_json<'v>(
+    items: impl Iterator<Item = (&'v Value, &'v Type)>,
+    path: &mut AttributePath,
+) -> Result<Json, CodecError> {
+    let mut out = Vec::new();
+    for (i, (v, t)) in items.enumerate() {
+        path.steps.push(PathStep::Index(i as i64));
+        out.push(to_json(v, t, path)?);
+        path.steps.pop();
+    }
+    Ok(Json::Array(out))
+}
+
+#[inline(never)]
+fn object_to_json<'v>(
+    entries: impl Iterator<Item = (&'v String, &'v Value, &'v Type)>,
+    map_keys: bool,
+    path: &mut AttributePath,
+) -> Result<Json, CodecError> {
+    let mut out = serde_json::Map::new();
+    for (k, v, t) in entries {
+        path.steps.push(if map_keys {
+            PathStep::Key(k.clone())
+        } else {
+            PathStep::Attribute(k.clone())
+        });
+        let j = to_json(v, t, path)?;
+        path.steps.pop();
+        out.insert(k.clone(), j);
+    }
+    Ok(Json::Object(out))
 }
 
 /// Decodes JSON against `ty`; missing object attributes become null, unknown ones are errors.
@@ -260,7 +278,10 @@ mod tests {
         let e = decode_value(br#"{"id":"a","zzz":1}"#, &t).unwrap_err();
         assert_eq!(e.to_string(), r#"unsupported attribute "zzz""#);
         let e = decode_value(br#"{"tags":{"k":5,"j":[]}}"#, &t).unwrap_err();
-        assert_eq!(e.to_string(), r#"tags["j"]: "string" is required, found an array"#);
+        assert_eq!(
+            e.to_string(),
+            r#"tags["j"]: "string" is required, found an array"#
+        );
         assert!(decode_value(br#"{"id":"a"} x"#, &t).is_err());
         assert!(decode_value(b"", &t).is_err());
     }
@@ -332,11 +353,15 @@ mod tests {
             r#"{"value":["a"],"type":["list","string"]}"#
         );
         assert_eq!(
-            decode_value(br#"{"type":["list","string"],"value":["a"]}"#, &Type::Dynamic).unwrap(),
+            decode_value(
+                br#"{"type":["list","string"],"value":["a"]}"#,
+                &Type::Dynamic
+            )
+            .unwrap(),
             v
         );
-        let e = decode_value(br#"{"type":"string","value":"a","x":1}"#, &Type::Dynamic)
-            .unwrap_err();
+        let e =
+            decode_value(br#"{"type":"string","value":"a","x":1}"#, &Type::Dynamic).unwrap_err();
         assert!(e.message.contains("invalid key"), "{e}");
         assert!(decode_value(br#"{"value":"a"}"#, &Type::Dynamic).is_err());
         assert!(decode_value(br#""a""#, &Type::Dynamic).is_err());
@@ -348,7 +373,10 @@ mod tests {
         let t = Type::object([("a", Type::list(Type::String))]);
         let v = Value::object([("a", Value::List(vec![Value::Unknown]))]);
         let e = encode_value(&v, &t).unwrap_err();
-        assert_eq!(e.to_string(), "a[0]: unknown values cannot be written as JSON");
+        assert_eq!(
+            e.to_string(),
+            "a[0]: unknown values cannot be written as JSON"
+        );
     }
 
     #[test]
@@ -360,5 +388,28 @@ mod tests {
         }
         assert!(decode_value(deep.as_bytes(), &ty).is_err());
         assert!(decode_value(deep.as_bytes(), &Type::Dynamic).is_err());
+        // Values as deep as msgpack accepts encode on a 1 MiB stack.
+        let ok = std::thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(|| {
+                let (mut ty, mut v) = (Type::Number, Value::number(1));
+                for _ in 0..crate::cty::msgpack::MAX_DEPTH {
+                    ty = Type::list(ty);
+                    v = Value::List(vec![v]);
+                }
+                let bytes = encode_value(&v, &ty).ok()?;
+                // serde_json parses at most 128 levels; those decode on this stack too.
+                let shallow = format!("{}1{}", "[".repeat(120), "]".repeat(120));
+                let mut t120 = Type::Number;
+                for _ in 0..120 {
+                    t120 = Type::list(t120);
+                }
+                decode_value(shallow.as_bytes(), &t120).ok()?;
+                Some(bytes.len())
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(ok, Some(2 * crate::cty::msgpack::MAX_DEPTH + 1));
     }
 }

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashSet};
 use unicode_normalization::UnicodeNormalization;
 
 /// Deepest nesting accepted on decode; deeper input is hostile, not a Terraform value.
-pub const MAX_DEPTH: usize = 128;
+pub const MAX_DEPTH: usize = 256;
 /// Most elements preallocated for a collection, whatever length the input declares.
 const MAX_PREALLOC: usize = 1024;
 /// Largest extension payload accepted (cty's own limit for refinements).
@@ -38,113 +38,129 @@ fn encode_into(
     ty: &Type,
     path: &mut AttributePath,
 ) -> Result<(), CodecError> {
-    match value {
-        Value::Unknown => {
+    // Collections encode in their own (not inlined) functions so this recursive frame stays
+    // small: values MAX_DEPTH deep encode on a 1 MiB stack even in debug builds.
+    match (value, ty) {
+        (Value::Unknown, _) => {
             out.extend_from_slice(&UNKNOWN);
-            return Ok(());
+            Ok(())
         }
-        Value::Null => {
+        (Value::Null, _) => {
             out.push(0xc0);
-            return Ok(());
+            Ok(())
         }
-        _ => {}
+        (Value::Dynamic(t, inner), Type::Dynamic) => encode_dynamic(out, t, inner, path),
+        (Value::String(s), Type::String) => rmp::encode::write_str(out, s).map_err(io_err(path)),
+        (Value::Bool(b), Type::Bool) => {
+            rmp::encode::write_bool(out, *b).map_err(|e| CodecError::new(path, e.to_string()))
+        }
+        (Value::Number(n), Type::Number) => write_number(out, n, path),
+        (Value::List(items) | Value::Set(items), Type::List(elem) | Type::Set(elem)) => {
+            encode_array(
+                out,
+                items.iter().zip(std::iter::repeat(&**elem)),
+                items.len(),
+                path,
+            )
+        }
+        (Value::Tuple(items) | Value::List(items), Type::Tuple(elems))
+            if items.len() == elems.len() =>
+        {
+            encode_array(out, items.iter().zip(elems), items.len(), path)
+        }
+        (Value::Map(m) | Value::Object(m), Type::Map(elem)) => encode_map(out, m, elem, path),
+        (Value::Object(m), Type::Object(attrs)) => encode_object(out, m, attrs, path),
+        (_, ty) => Err(mismatch(value, ty, path)),
     }
-    let mismatch = |path: &AttributePath, want: &str| {
-        CodecError::new(
-            path,
-            format!("{want} is required, found {}", kind_of(value)),
-        )
+}
+
+#[inline(never)]
+fn mismatch(value: &Value, ty: &Type, path: &AttributePath) -> CodecError {
+    let want = match ty {
+        Type::Dynamic => {
+            return CodecError::new(path, "a value of dynamic type must carry its concrete type")
+        }
+        Type::String => "string".to_string(),
+        Type::Number => "number".to_string(),
+        Type::Bool => "bool".to_string(),
+        Type::List(_) | Type::Set(_) => "list or set".to_string(),
+        Type::Map(_) => "map".to_string(),
+        Type::Tuple(elems) => format!("tuple of {} elements", elems.len()),
+        Type::Object(_) => "object".to_string(),
     };
-    match ty {
-        Type::Dynamic => match value {
-            Value::Dynamic(t, inner) => {
-                rmp::encode::write_array_len(out, 2).map_err(io_err(path))?;
-                rmp::encode::write_bin(out, &encode_type(t)).map_err(io_err(path))?;
-                encode_into(out, inner, t, path)
-            }
-            _ => Err(CodecError::new(
-                path,
-                "a value of dynamic type must carry its concrete type",
-            )),
-        },
-        Type::String => match value {
-            Value::String(s) => rmp::encode::write_str(out, s).map_err(io_err(path)),
-            _ => Err(mismatch(path, "string")),
-        },
-        Type::Bool => match value {
-            Value::Bool(b) => {
-                rmp::encode::write_bool(out, *b).map_err(|e| CodecError::new(path, e.to_string()))
-            }
-            _ => Err(mismatch(path, "bool")),
-        },
-        Type::Number => match value {
-            Value::Number(n) => write_number(out, n, path),
-            _ => Err(mismatch(path, "number")),
-        },
-        Type::List(elem) | Type::Set(elem) => match value {
-            Value::List(items) | Value::Set(items) => {
-                rmp::encode::write_array_len(out, len_u32(items.len(), path)?)
-                    .map_err(io_err(path))?;
-                for (i, item) in items.iter().enumerate() {
-                    path.steps.push(super::PathStep::Index(i as i64));
-                    encode_into(out, item, elem, path)?;
-                    path.steps.pop();
-                }
-                Ok(())
-            }
-            _ => Err(mismatch(path, "list or set")),
-        },
-        Type::Tuple(elems) => match value {
-            Value::Tuple(items) | Value::List(items) if items.len() == elems.len() => {
-                rmp::encode::write_array_len(out, len_u32(items.len(), path)?)
-                    .map_err(io_err(path))?;
-                for (i, (item, t)) in items.iter().zip(elems).enumerate() {
-                    path.steps.push(super::PathStep::Index(i as i64));
-                    encode_into(out, item, t, path)?;
-                    path.steps.pop();
-                }
-                Ok(())
-            }
-            _ => Err(mismatch(
-                path,
-                &format!("tuple of {} elements", elems.len()),
-            )),
-        },
-        Type::Map(elem) => match value {
-            Value::Map(m) | Value::Object(m) => {
-                rmp::encode::write_map_len(out, len_u32(m.len(), path)?).map_err(io_err(path))?;
-                for (k, v) in m {
-                    rmp::encode::write_str(out, k).map_err(io_err(path))?;
-                    path.steps.push(super::PathStep::Key(k.clone()));
-                    encode_into(out, v, elem, path)?;
-                    path.steps.pop();
-                }
-                Ok(())
-            }
-            _ => Err(mismatch(path, "map")),
-        },
-        Type::Object(attrs) => match value {
-            Value::Object(m) => {
-                if let Some(extra) = m.keys().find(|k| !attrs.contains_key(*k)) {
-                    return Err(CodecError::new(
-                        path,
-                        format!("unsupported attribute {extra:?}"),
-                    ));
-                }
-                rmp::encode::write_map_len(out, len_u32(attrs.len(), path)?)
-                    .map_err(io_err(path))?;
-                for (name, t) in attrs {
-                    rmp::encode::write_str(out, name).map_err(io_err(path))?;
-                    path.steps.push(super::PathStep::Attribute(name.clone()));
-                    // Every attribute is on the wire; an absent one is null.
-                    encode_into(out, m.get(name).unwrap_or(&Value::Null), t, path)?;
-                    path.steps.pop();
-                }
-                Ok(())
-            }
-            _ => Err(mismatch(path, "object")),
-        },
+    CodecError::new(
+        path,
+        format!("{want} is required, found {}", kind_of(value)),
+    )
+}
+
+#[inline(never)]
+fn encode_dynamic(
+    out: &mut Vec<u8>,
+    t: &Type,
+    inner: &Value,
+    path: &mut AttributePath,
+) -> Result<(), CodecError> {
+    rmp::encode::write_array_len(out, 2).map_err(io_err(path))?;
+    rmp::encode::write_bin(out, &encode_type(t)).map_err(io_err(path))?;
+    encode_into(out, inner, t, path)
+}
+
+#[inline(never)]
+fn encode_array<'v>(
+    out: &mut Vec<u8>,
+    items: impl Iterator<Item = (&'v Value, &'v Type)>,
+    len: usize,
+    path: &mut AttributePath,
+) -> Result<(), CodecError> {
+    rmp::encode::write_array_len(out, len_u32(len, path)?).map_err(io_err(path))?;
+    for (i, (item, t)) in items.enumerate() {
+        path.steps.push(super::PathStep::Index(i as i64));
+        encode_into(out, item, t, path)?;
+        path.steps.pop();
     }
+    Ok(())
+}
+
+#[inline(never)]
+fn encode_map(
+    out: &mut Vec<u8>,
+    m: &BTreeMap<String, Value>,
+    elem: &Type,
+    path: &mut AttributePath,
+) -> Result<(), CodecError> {
+    rmp::encode::write_map_len(out, len_u32(m.len(), path)?).map_err(io_err(path))?;
+    for (k, v) in m {
+        rmp::encode::write_str(out, k).map_err(io_err(path))?;
+        path.steps.push(super::PathStep::Key(k.clone()));
+        encode_into(out, v, elem, path)?;
+        path.steps.pop();
+    }
+    Ok(())
+}
+
+#[inline(never)]
+fn encode_object(
+    out: &mut Vec<u8>,
+    m: &BTreeMap<String, Value>,
+    attrs: &BTreeMap<String, Type>,
+    path: &mut AttributePath,
+) -> Result<(), CodecError> {
+    if let Some(extra) = m.keys().find(|k| !attrs.contains_key(*k)) {
+        return Err(CodecError::new(
+            path,
+            format!("unsupported attribute {extra:?}"),
+        ));
+    }
+    // Every attribute is on the wire, keys sorted as cty writes them; an absent one is null.
+    rmp::encode::write_map_len(out, len_u32(attrs.len(), path)?).map_err(io_err(path))?;
+    for (name, t) in attrs {
+        rmp::encode::write_str(out, name).map_err(io_err(path))?;
+        path.steps.push(super::PathStep::Attribute(name.clone()));
+        encode_into(out, m.get(name).unwrap_or(&Value::Null), t, path)?;
+        path.steps.pop();
+    }
+    Ok(())
 }
 
 fn len_u32(n: usize, path: &AttributePath) -> Result<u32, CodecError> {
@@ -251,118 +267,165 @@ impl<'a> Reader<'a> {
             }
             _ => {}
         }
+        // Each kind decodes in its own (not inlined) function: this recursive frame stays
+        // small, so MAX_DEPTH levels fit a 2 MiB thread stack even in debug builds.
         match ty {
-            Type::Dynamic => {
-                let n = self.array_len(path)?;
-                if n != 2 {
-                    return Err(CodecError::new(
-                        path,
-                        format!("dynamic value must be a 2-element array, found {n}"),
-                    ));
-                }
-                let type_bytes = match self.peek(path)? {
-                    Marker::Bin8 | Marker::Bin16 | Marker::Bin32 => self.bin(path)?,
-                    _ => self.str_bytes(path)?,
-                };
-                let t = decode_type(type_bytes).map_err(|e| {
-                    CodecError::new(path, format!("dynamic value type: {}", e.message))
-                })?;
-                let inner = self.value(&t, path, depth + 1)?;
-                Ok(Value::Dynamic(t, Box::new(inner)))
-            }
-            Type::String => {
-                let b = self.str_or_bin(path)?;
-                let s = std::str::from_utf8(b)
-                    .map_err(|_| CodecError::new(path, "string is not valid UTF-8"))?;
-                Ok(Value::String(s.nfc().collect()))
-            }
+            Type::Dynamic => self.dynamic(path, depth),
+            Type::String => self.string(path),
             Type::Bool => match self.u8(path)? {
                 0xc3 => Ok(Value::Bool(true)),
                 0xc2 => Ok(Value::Bool(false)),
                 _ => Err(CodecError::new(path, "bool is required")),
             },
             Type::Number => self.number(path).map(Value::Number),
-            Type::List(elem) => {
-                let n = self.array_len(path)?;
-                let mut items = Vec::with_capacity(n.min(self.remaining()).min(MAX_PREALLOC));
-                for i in 0..n {
-                    path.steps.push(super::PathStep::Index(i as i64));
-                    items.push(self.value(elem, path, depth + 1)?);
-                    path.steps.pop();
-                }
-                Ok(Value::List(items))
-            }
-            Type::Set(elem) => {
-                let n = self.array_len(path)?;
-                let mut set = SetBuilder::new(elem, n.min(self.remaining()).min(MAX_PREALLOC));
-                for i in 0..n {
-                    path.steps.push(super::PathStep::Index(i as i64));
-                    let v = self.value(elem, path, depth + 1)?;
-                    path.steps.pop();
-                    set.insert(v);
-                }
-                Ok(Value::Set(set.finish()))
-            }
-            Type::Tuple(elems) => {
-                let n = self.array_len(path)?;
-                if n != elems.len() {
-                    return Err(CodecError::new(
-                        path,
-                        format!("tuple of {} elements is required ({n} given)", elems.len()),
-                    ));
-                }
-                let mut items = Vec::with_capacity(n);
-                for (i, t) in elems.iter().enumerate() {
-                    path.steps.push(super::PathStep::Index(i as i64));
-                    items.push(self.value(t, path, depth + 1)?);
-                    path.steps.pop();
-                }
-                Ok(Value::Tuple(items))
-            }
-            Type::Map(elem) => {
-                let n = self.map_len(path)?;
-                let mut m = BTreeMap::new();
-                for _ in 0..n {
-                    let k = self.key(path)?;
-                    path.steps.push(super::PathStep::Key(k.clone()));
-                    let v = self.value(elem, path, depth + 1)?;
-                    path.steps.pop();
-                    m.insert(k, v);
-                }
-                Ok(Value::Map(m))
-            }
-            Type::Object(attrs) => {
-                let n = self.map_len(path)?;
-                let mut m = BTreeMap::new();
-                for _ in 0..n {
-                    let k = self.key(path)?;
-                    let Some(t) = attrs.get(&k) else {
-                        return Err(CodecError::new(
-                            path,
-                            format!("unsupported attribute {k:?}"),
-                        ));
-                    };
-                    path.steps.push(super::PathStep::Attribute(k.clone()));
-                    let v = self.value(t, path, depth + 1)?;
-                    path.steps.pop();
-                    if m.insert(k.clone(), v).is_some() {
-                        return Err(CodecError::new(path, format!("duplicate attribute {k:?}")));
-                    }
-                }
-                // cty requires exactly one entry per attribute, nulls included.
-                if let Some(missing) = attrs.keys().find(|k| !m.contains_key(*k)) {
-                    return Err(CodecError::new(
-                        path,
-                        format!(
-                            "attribute {missing:?} is required (an object with {} attributes \
-                             is required, {n} given)",
-                            attrs.len()
-                        ),
-                    ));
-                }
-                Ok(Value::Object(m))
+            Type::List(elem) => self.list(elem, path, depth),
+            Type::Set(elem) => self.set(elem, path, depth),
+            Type::Tuple(elems) => self.tuple(elems, path, depth),
+            Type::Map(elem) => self.map(elem, path, depth),
+            Type::Object(attrs) => self.object(attrs, path, depth),
+        }
+    }
+
+    #[inline(never)]
+    fn dynamic(&mut self, path: &mut AttributePath, depth: usize) -> Result<Value, CodecError> {
+        let n = self.array_len(path)?;
+        if n != 2 {
+            return Err(CodecError::new(
+                path,
+                format!("dynamic value must be a 2-element array, found {n}"),
+            ));
+        }
+        let type_bytes = match self.peek(path)? {
+            Marker::Bin8 | Marker::Bin16 | Marker::Bin32 => self.bin(path)?,
+            _ => self.str_bytes(path)?,
+        };
+        let t = decode_type(type_bytes)
+            .map_err(|e| CodecError::new(path, format!("dynamic value type: {}", e.message)))?;
+        let inner = self.value(&t, path, depth + 1)?;
+        Ok(Value::Dynamic(t, Box::new(inner)))
+    }
+
+    #[inline(never)]
+    fn string(&mut self, path: &AttributePath) -> Result<Value, CodecError> {
+        let b = self.str_or_bin(path)?;
+        let s = std::str::from_utf8(b)
+            .map_err(|_| CodecError::new(path, "string is not valid UTF-8"))?;
+        Ok(Value::String(s.nfc().collect()))
+    }
+
+    #[inline(never)]
+    fn list(
+        &mut self,
+        elem: &Type,
+        path: &mut AttributePath,
+        depth: usize,
+    ) -> Result<Value, CodecError> {
+        let n = self.array_len(path)?;
+        let mut items = Vec::with_capacity(n.min(self.remaining()).min(MAX_PREALLOC));
+        for i in 0..n {
+            path.steps.push(super::PathStep::Index(i as i64));
+            items.push(self.value(elem, path, depth + 1)?);
+            path.steps.pop();
+        }
+        Ok(Value::List(items))
+    }
+
+    #[inline(never)]
+    fn set(
+        &mut self,
+        elem: &Type,
+        path: &mut AttributePath,
+        depth: usize,
+    ) -> Result<Value, CodecError> {
+        let n = self.array_len(path)?;
+        let mut set = SetBuilder::new(elem, n.min(self.remaining()).min(MAX_PREALLOC));
+        for i in 0..n {
+            path.steps.push(super::PathStep::Index(i as i64));
+            let v = self.value(elem, path, depth + 1)?;
+            path.steps.pop();
+            set.insert(v);
+        }
+        Ok(Value::Set(set.finish()))
+    }
+
+    #[inline(never)]
+    fn tuple(
+        &mut self,
+        elems: &[Type],
+        path: &mut AttributePath,
+        depth: usize,
+    ) -> Result<Value, CodecError> {
+        let n = self.array_len(path)?;
+        if n != elems.len() {
+            return Err(CodecError::new(
+                path,
+                format!("tuple of {} elements is required ({n} given)", elems.len()),
+            ));
+        }
+        let mut items = Vec::with_capacity(n);
+        for (i, t) in elems.iter().enumerate() {
+            path.steps.push(super::PathStep::Index(i as i64));
+            items.push(self.value(t, path, depth + 1)?);
+            path.steps.pop();
+        }
+        Ok(Value::Tuple(items))
+    }
+
+    #[inline(never)]
+    fn map(
+        &mut self,
+        elem: &Type,
+        path: &mut AttributePath,
+        depth: usize,
+    ) -> Result<Value, CodecError> {
+        let n = self.map_len(path)?;
+        let mut m = BTreeMap::new();
+        for _ in 0..n {
+            let k = self.key(path)?;
+            path.steps.push(super::PathStep::Key(k.clone()));
+            let v = self.value(elem, path, depth + 1)?;
+            path.steps.pop();
+            m.insert(k, v);
+        }
+        Ok(Value::Map(m))
+    }
+
+    #[inline(never)]
+    fn object(
+        &mut self,
+        attrs: &BTreeMap<String, Type>,
+        path: &mut AttributePath,
+        depth: usize,
+    ) -> Result<Value, CodecError> {
+        let n = self.map_len(path)?;
+        let mut m = BTreeMap::new();
+        for _ in 0..n {
+            let k = self.key(path)?;
+            let Some(t) = attrs.get(&k) else {
+                return Err(CodecError::new(
+                    path,
+                    format!("unsupported attribute {k:?}"),
+                ));
+            };
+            path.steps.push(super::PathStep::Attribute(k.clone()));
+            let v = self.value(t, path, depth + 1)?;
+            path.steps.pop();
+            if m.insert(k.clone(), v).is_some() {
+                return Err(CodecError::new(path, format!("duplicate attribute {k:?}")));
             }
         }
+        // cty requires exactly one entry per attribute, nulls included.
+        if let Some(missing) = attrs.keys().find(|k| !m.contains_key(*k)) {
+            return Err(CodecError::new(
+                path,
+                format!(
+                    "attribute {missing:?} is required (an object with {} attributes \
+                     is required, {n} given)",
+                    attrs.len()
+                ),
+            ));
+        }
+        Ok(Value::Object(m))
     }
 
     fn skip_ext(&mut self, path: &AttributePath) -> Result<(), CodecError> {
@@ -747,7 +810,10 @@ mod tests {
         // The decimal 0.1 (from config, as "0.1") is not that float: it goes back as text.
         let dec = decode(&[0xa3, b'0', b'.', b'1'], &Type::Number).unwrap();
         assert_ne!(dec, v);
-        assert_eq!(encode(&dec, &Type::Number).unwrap(), [0xa3, b'0', b'.', b'1']);
+        assert_eq!(
+            encode(&dec, &Type::Number).unwrap(),
+            [0xa3, b'0', b'.', b'1']
+        );
         // 2^64 fits no int but is exactly a float64.
         let two64 = Value::Number(Number::parse("18446744073709551616").unwrap());
         assert_eq!(
@@ -769,7 +835,9 @@ mod tests {
     fn every_extension_form_is_an_unknown() {
         let forms: [&[u8]; 6] = [
             &[0xd6, 0x05, 1, 2, 3, 4],
-            &[0xd8, 0x0c, 0x81, 0x01, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+            &[
+                0xd8, 0x0c, 0x81, 0x01, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            ],
             &[0xc7, 0x00, 0x00],
             &[0xc8, 0x00, 0x03, 0x0c, 0x81, 0x01, 0xc2],
             &[0xc9, 0x00, 0x00, 0x00, 0x03, 0x0c, 0x81, 0x01, 0xc3],
@@ -811,7 +879,9 @@ mod tests {
     #[test]
     fn object_errors_name_the_attribute() {
         // {id, name} without version: the missing attribute is named.
-        let bytes = [0x82, 0xa2, b'i', b'd', 0xc0, 0xa4, b'n', b'a', b'm', b'e', 0xc0];
+        let bytes = [
+            0x82, 0xa2, b'i', b'd', 0xc0, 0xa4, b'n', b'a', b'm', b'e', 0xc0,
+        ];
         let e = decode(&bytes, &obj_type()).unwrap_err();
         assert_eq!(
             e.to_string(),
@@ -832,7 +902,9 @@ mod tests {
 
     #[test]
     fn sets_collapse_duplicates_lists_keep_them() {
-        let bytes = [0x94, 0x01, 0xcb, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 0xa1, b'1', 0x02];
+        let bytes = [
+            0x94, 0x01, 0xcb, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 0xa1, b'1', 0x02,
+        ];
         assert_eq!(
             decode(&bytes, &Type::set(Type::Number)).unwrap(),
             Value::Set(vec![Value::number(1), Value::number(2)])
@@ -859,7 +931,13 @@ mod tests {
     #[test]
     fn maps_and_tuples() {
         let t = Type::map(Type::Number);
-        let v = Value::Map([("b".to_string(), Value::number(2)), ("a".to_string(), Value::Unknown)].into());
+        let v = Value::Map(
+            [
+                ("b".to_string(), Value::number(2)),
+                ("a".to_string(), Value::Unknown),
+            ]
+            .into(),
+        );
         let bytes = encode(&v, &t).unwrap();
         assert_eq!(bytes, [0x82, 0xa1, b'a', 0xd4, 0, 0, 0xa1, b'b', 0x02]);
         assert_eq!(decode(&bytes, &t).unwrap(), v);
@@ -876,7 +954,10 @@ mod tests {
     fn dynamic_null_and_unknown_forms() {
         // Null / unknown of unknown type: bare nil / extension.
         assert_eq!(encode(&Value::Null, &Type::Dynamic).unwrap(), [0xc0]);
-        assert_eq!(encode(&Value::Unknown, &Type::Dynamic).unwrap(), [0xd4, 0, 0]);
+        assert_eq!(
+            encode(&Value::Unknown, &Type::Dynamic).unwrap(),
+            [0xd4, 0, 0]
+        );
         // A typed null keeps its type, as go-cty's marshalDynamic does.
         let typed_null = Value::Dynamic(Type::String, Box::new(Value::Null));
         let bytes = encode(&typed_null, &Type::Dynamic).unwrap();
@@ -903,8 +984,17 @@ mod tests {
             }
             (ty, bytes)
         };
+        // Half of tokio's default 2 MiB worker stack is enough, even unoptimized.
         let (ty, bytes) = nest(MAX_DEPTH);
-        assert!(decode(&bytes, &ty).is_ok());
+        let at_limit = std::thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(move || {
+                decode(&bytes, &ty).and_then(|v| encode(&v, &ty)).ok() == Some(bytes.clone())
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert!(at_limit);
         let (ty, bytes) = nest(MAX_DEPTH + 1);
         assert_eq!(
             decode(&bytes, &ty).unwrap_err().message,

@@ -168,7 +168,10 @@ mod tests {
             r#"["object",{"a\u003cb\u003e\u0026\"\\\n\u0001\u2028é":"string"}]"#
         );
         assert_eq!(decode_type(text.as_bytes()).unwrap(), t);
-        assert_eq!(encode_type(&Type::object::<[(&str, Type); 0], &str>([])), br#"["object",{}]"#);
+        assert_eq!(
+            encode_type(&Type::object::<[(&str, Type); 0], &str>([])),
+            br#"["object",{}]"#
+        );
         assert_eq!(encode_type(&Type::Tuple(vec![])), br#"["tuple",[]]"#);
     }
 

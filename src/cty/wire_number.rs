@@ -148,7 +148,10 @@ mod tests {
         assert_eq!(form("-9223372036854775808"), WireNumber::Int(i64::MIN));
         assert_eq!(form("1.5"), WireNumber::Float(1.5));
         // 2^64 is no i64 but is exactly a float64, as go-cty's big.Float.Float64 reports.
-        assert_eq!(form("18446744073709551616"), WireNumber::Float(18446744073709551616.0));
+        assert_eq!(
+            form("18446744073709551616"),
+            WireNumber::Float(18446744073709551616.0)
+        );
         // 2^64-1 and 0.1 are not exactly floats: decimal text.
         assert_eq!(
             form("18446744073709551615"),
@@ -156,7 +159,10 @@ mod tests {
         );
         assert_eq!(form("0.1"), WireNumber::Text("0.1".into()));
         assert_eq!(form("-0.25"), WireNumber::Float(-0.25));
-        assert_eq!(form("1e400"), WireNumber::Text(format!("1{}", "0".repeat(400))));
+        assert_eq!(
+            form("1e400"),
+            WireNumber::Text(format!("1{}", "0".repeat(400)))
+        );
         assert_eq!(form("1e-9000"), WireNumber::Text("1e-9000".into()));
         assert_eq!(
             wire_form(&Number::PosInfinity),
