@@ -88,7 +88,7 @@ pub(crate) fn exact_f64(d: &BigDecimal) -> Option<f64> {
     let n = d.normalized();
     let (int, scale) = n.as_bigint_and_exponent();
     // A binary fraction 2^-k has exactly k decimals (k ≤ 1074); nothing above 1e309 is finite.
-    if scale > 1074 || scale < -309 {
+    if !(-309..=1074).contains(&scale) {
         return None;
     }
     // Rust's float parsing rounds correctly; the candidate is exact iff it converts back.
