@@ -9,9 +9,12 @@ pub mod json;
 pub mod msgpack;
 pub mod number;
 pub mod path;
+#[cfg(test)]
+mod proptests;
 pub mod type_json;
 pub mod types;
 pub mod value;
+mod wire_number;
 
 pub use conform::conforms;
 pub use error::CodecError;

@@ -4,15 +4,17 @@
 //! the shape serde derives.
 
 use super::type_json::{decode_type, encode_type};
+use super::wire_number::{self, WireNumber};
 use super::{AttributePath, CodecError, Number, Type, Value};
 use bigdecimal::BigDecimal;
 use rmp::Marker;
-use std::collections::BTreeMap;
-use std::str::FromStr;
+use std::collections::{BTreeMap, HashSet};
 use unicode_normalization::UnicodeNormalization;
 
 /// Deepest nesting accepted on decode; deeper input is hostile, not a Terraform value.
-pub const MAX_DEPTH: usize = 64;
+pub const MAX_DEPTH: usize = 256;
+/// Most elements preallocated for a collection, whatever length the input declares.
+const MAX_PREALLOC: usize = 1024;
 /// Largest extension payload accepted (cty's own limit for refinements).
 const MAX_EXT_LEN: usize = 1024;
 /// The plain unknown value: fixext1, type 0, payload 0.
@@ -36,148 +38,148 @@ fn encode_into(
     ty: &Type,
     path: &mut AttributePath,
 ) -> Result<(), CodecError> {
-    match value {
-        Value::Unknown => {
+    // Collections encode in their own (not inlined) functions so this recursive frame stays
+    // small: values MAX_DEPTH deep encode on a 1 MiB stack even in debug builds.
+    match (value, ty) {
+        (Value::Unknown, _) => {
             out.extend_from_slice(&UNKNOWN);
-            return Ok(());
+            Ok(())
         }
-        Value::Null => {
+        (Value::Null, _) => {
             out.push(0xc0);
-            return Ok(());
+            Ok(())
         }
-        _ => {}
+        (Value::Dynamic(t, inner), Type::Dynamic) => encode_dynamic(out, t, inner, path),
+        (Value::String(s), Type::String) => rmp::encode::write_str(out, s).map_err(io_err(path)),
+        (Value::Bool(b), Type::Bool) => {
+            rmp::encode::write_bool(out, *b).map_err(|e| CodecError::new(path, e.to_string()))
+        }
+        (Value::Number(n), Type::Number) => write_number(out, n, path),
+        (Value::List(items) | Value::Set(items), Type::List(elem) | Type::Set(elem)) => {
+            encode_array(
+                out,
+                items.iter().zip(std::iter::repeat(&**elem)),
+                items.len(),
+                path,
+            )
+        }
+        (Value::Tuple(items) | Value::List(items), Type::Tuple(elems))
+            if items.len() == elems.len() =>
+        {
+            encode_array(out, items.iter().zip(elems), items.len(), path)
+        }
+        (Value::Map(m) | Value::Object(m), Type::Map(elem)) => encode_map(out, m, elem, path),
+        (Value::Object(m), Type::Object(attrs)) => encode_object(out, m, attrs, path),
+        (_, ty) => Err(mismatch(value, ty, path)),
     }
-    let mismatch = |path: &AttributePath, want: &str| {
-        CodecError::new(
-            path,
-            format!("{want} is required, found {}", kind_of(value)),
-        )
+}
+
+#[inline(never)]
+fn mismatch(value: &Value, ty: &Type, path: &AttributePath) -> CodecError {
+    let want = match ty {
+        Type::Dynamic => {
+            return CodecError::new(path, "a value of dynamic type must carry its concrete type")
+        }
+        Type::String => "string".to_string(),
+        Type::Number => "number".to_string(),
+        Type::Bool => "bool".to_string(),
+        Type::List(_) | Type::Set(_) => "list or set".to_string(),
+        Type::Map(_) => "map".to_string(),
+        Type::Tuple(elems) => format!("tuple of {} elements", elems.len()),
+        Type::Object(_) => "object".to_string(),
     };
-    match ty {
-        Type::Dynamic => match value {
-            Value::Dynamic(t, inner) => {
-                rmp::encode::write_array_len(out, 2).map_err(io_err(path))?;
-                rmp::encode::write_bin(out, &encode_type(t)).map_err(io_err(path))?;
-                encode_into(out, inner, t, path)
-            }
-            _ => Err(CodecError::new(
-                path,
-                "a value of dynamic type must carry its concrete type",
-            )),
-        },
-        Type::String => match value {
-            Value::String(s) => rmp::encode::write_str(out, s).map_err(io_err(path)),
-            _ => Err(mismatch(path, "string")),
-        },
-        Type::Bool => match value {
-            Value::Bool(b) => {
-                rmp::encode::write_bool(out, *b).map_err(|e| CodecError::new(path, e.to_string()))
-            }
-            _ => Err(mismatch(path, "bool")),
-        },
-        Type::Number => match value {
-            Value::Number(n) => write_number(out, n, path),
-            _ => Err(mismatch(path, "number")),
-        },
-        Type::List(elem) | Type::Set(elem) => match value {
-            Value::List(items) | Value::Set(items) => {
-                rmp::encode::write_array_len(out, len_u32(items.len(), path)?)
-                    .map_err(io_err(path))?;
-                for (i, item) in items.iter().enumerate() {
-                    path.steps.push(super::PathStep::Index(i as i64));
-                    encode_into(out, item, elem, path)?;
-                    path.steps.pop();
-                }
-                Ok(())
-            }
-            _ => Err(mismatch(path, "list or set")),
-        },
-        Type::Tuple(elems) => match value {
-            Value::Tuple(items) | Value::List(items) if items.len() == elems.len() => {
-                rmp::encode::write_array_len(out, len_u32(items.len(), path)?)
-                    .map_err(io_err(path))?;
-                for (i, (item, t)) in items.iter().zip(elems).enumerate() {
-                    path.steps.push(super::PathStep::Index(i as i64));
-                    encode_into(out, item, t, path)?;
-                    path.steps.pop();
-                }
-                Ok(())
-            }
-            _ => Err(mismatch(
-                path,
-                &format!("tuple of {} elements", elems.len()),
-            )),
-        },
-        Type::Map(elem) => match value {
-            Value::Map(m) | Value::Object(m) => {
-                rmp::encode::write_map_len(out, len_u32(m.len(), path)?).map_err(io_err(path))?;
-                for (k, v) in m {
-                    rmp::encode::write_str(out, k).map_err(io_err(path))?;
-                    path.steps.push(super::PathStep::Key(k.clone()));
-                    encode_into(out, v, elem, path)?;
-                    path.steps.pop();
-                }
-                Ok(())
-            }
-            _ => Err(mismatch(path, "map")),
-        },
-        Type::Object(attrs) => match value {
-            Value::Object(m) => {
-                if let Some(extra) = m.keys().find(|k| !attrs.contains_key(*k)) {
-                    return Err(CodecError::new(
-                        path,
-                        format!("unsupported attribute {extra:?}"),
-                    ));
-                }
-                rmp::encode::write_map_len(out, len_u32(attrs.len(), path)?)
-                    .map_err(io_err(path))?;
-                for (name, t) in attrs {
-                    rmp::encode::write_str(out, name).map_err(io_err(path))?;
-                    path.steps.push(super::PathStep::Attribute(name.clone()));
-                    // Every attribute is on the wire; an absent one is null.
-                    encode_into(out, m.get(name).unwrap_or(&Value::Null), t, path)?;
-                    path.steps.pop();
-                }
-                Ok(())
-            }
-            _ => Err(mismatch(path, "object")),
-        },
+    CodecError::new(
+        path,
+        format!("{want} is required, found {}", kind_of(value)),
+    )
+}
+
+#[inline(never)]
+fn encode_dynamic(
+    out: &mut Vec<u8>,
+    t: &Type,
+    inner: &Value,
+    path: &mut AttributePath,
+) -> Result<(), CodecError> {
+    rmp::encode::write_array_len(out, 2).map_err(io_err(path))?;
+    rmp::encode::write_bin(out, &encode_type(t)).map_err(io_err(path))?;
+    encode_into(out, inner, t, path)
+}
+
+#[inline(never)]
+fn encode_array<'v>(
+    out: &mut Vec<u8>,
+    items: impl Iterator<Item = (&'v Value, &'v Type)>,
+    len: usize,
+    path: &mut AttributePath,
+) -> Result<(), CodecError> {
+    rmp::encode::write_array_len(out, len_u32(len, path)?).map_err(io_err(path))?;
+    for (i, (item, t)) in items.enumerate() {
+        path.steps.push(super::PathStep::Index(i as i64));
+        encode_into(out, item, t, path)?;
+        path.steps.pop();
     }
+    Ok(())
+}
+
+#[inline(never)]
+fn encode_map(
+    out: &mut Vec<u8>,
+    m: &BTreeMap<String, Value>,
+    elem: &Type,
+    path: &mut AttributePath,
+) -> Result<(), CodecError> {
+    rmp::encode::write_map_len(out, len_u32(m.len(), path)?).map_err(io_err(path))?;
+    for (k, v) in m {
+        rmp::encode::write_str(out, k).map_err(io_err(path))?;
+        path.steps.push(super::PathStep::Key(k.clone()));
+        encode_into(out, v, elem, path)?;
+        path.steps.pop();
+    }
+    Ok(())
+}
+
+#[inline(never)]
+fn encode_object(
+    out: &mut Vec<u8>,
+    m: &BTreeMap<String, Value>,
+    attrs: &BTreeMap<String, Type>,
+    path: &mut AttributePath,
+) -> Result<(), CodecError> {
+    if let Some(extra) = m.keys().find(|k| !attrs.contains_key(*k)) {
+        return Err(CodecError::new(
+            path,
+            format!("unsupported attribute {extra:?}"),
+        ));
+    }
+    // Every attribute is on the wire, keys sorted as cty writes them; an absent one is null.
+    rmp::encode::write_map_len(out, len_u32(attrs.len(), path)?).map_err(io_err(path))?;
+    for (name, t) in attrs {
+        rmp::encode::write_str(out, name).map_err(io_err(path))?;
+        path.steps.push(super::PathStep::Attribute(name.clone()));
+        encode_into(out, m.get(name).unwrap_or(&Value::Null), t, path)?;
+        path.steps.pop();
+    }
+    Ok(())
 }
 
 fn len_u32(n: usize, path: &AttributePath) -> Result<u32, CodecError> {
     u32::try_from(n).map_err(|_| CodecError::new(path, "collection too large for msgpack"))
 }
 
-/// Exact integers as ints, exactly representable values as float64, the rest as decimal text.
+/// Exact i64 as a compact int, exact f64 (and ±Inf) as float64, the rest as decimal text
+/// (go-cty's rules, so Terraform reads back exactly the number it sent).
 fn write_number(out: &mut Vec<u8>, n: &Number, path: &AttributePath) -> Result<(), CodecError> {
-    let float_err = |e: rmp::encode::ValueWriteError| CodecError::new(path, e.to_string());
-    match n {
-        Number::PosInfinity => rmp::encode::write_f64(out, f64::INFINITY).map_err(float_err),
-        Number::NegInfinity => rmp::encode::write_f64(out, f64::NEG_INFINITY).map_err(float_err),
-        Number::Finite(d) => {
-            if let Some(i) = n.as_i64() {
-                rmp::encode::write_sint(out, i)
-                    .map_err(io_err(path))
-                    .map(|_| ())
-            } else if let Some(f) = exact_f64(d) {
-                rmp::encode::write_f64(out, f).map_err(float_err)
-            } else {
-                rmp::encode::write_str(out, &n.to_string()).map_err(io_err(path))
-            }
+    match wire_number::wire_form(n) {
+        // write_sint picks the narrowest form, positive values as uint (go-cty's compact ints).
+        WireNumber::Int(i) => rmp::encode::write_sint(out, i)
+            .map(|_| ())
+            .map_err(io_err(path)),
+        WireNumber::Float(f) => {
+            rmp::encode::write_f64(out, f).map_err(|e| CodecError::new(path, e.to_string()))
         }
+        WireNumber::Text(t) => rmp::encode::write_str(out, &t).map_err(io_err(path)),
     }
-}
-
-/// The f64 equal to `d`, when there is one.
-fn exact_f64(d: &BigDecimal) -> Option<f64> {
-    use bigdecimal::ToPrimitive;
-    let f = d.to_f64()?;
-    if !f.is_finite() {
-        return None;
-    }
-    let back = BigDecimal::from_str(&format!("{f:e}")).ok()?;
-    (back == *d).then_some(f)
 }
 
 fn kind_of(v: &Value) -> &'static str {
@@ -265,113 +267,165 @@ impl<'a> Reader<'a> {
             }
             _ => {}
         }
+        // Each kind decodes in its own (not inlined) function: this recursive frame stays
+        // small, so MAX_DEPTH levels fit a 2 MiB thread stack even in debug builds.
         match ty {
-            Type::Dynamic => {
-                let n = self.array_len(path)?;
-                if n != 2 {
-                    return Err(CodecError::new(
-                        path,
-                        format!("dynamic value must be a 2-element array, found {n}"),
-                    ));
-                }
-                let type_bytes = match self.peek(path)? {
-                    Marker::Bin8 | Marker::Bin16 | Marker::Bin32 => self.bin(path)?,
-                    _ => self.str_bytes(path)?,
-                };
-                let t = decode_type(type_bytes).map_err(|e| {
-                    CodecError::new(path, format!("dynamic value type: {}", e.message))
-                })?;
-                let inner = self.value(&t, path, depth + 1)?;
-                Ok(Value::Dynamic(t, Box::new(inner)))
-            }
-            Type::String => {
-                let b = self.str_bytes(path)?;
-                let s = std::str::from_utf8(b)
-                    .map_err(|_| CodecError::new(path, "string is not valid UTF-8"))?;
-                Ok(Value::String(s.nfc().collect()))
-            }
+            Type::Dynamic => self.dynamic(path, depth),
+            Type::String => self.string(path),
             Type::Bool => match self.u8(path)? {
                 0xc3 => Ok(Value::Bool(true)),
                 0xc2 => Ok(Value::Bool(false)),
                 _ => Err(CodecError::new(path, "bool is required")),
             },
             Type::Number => self.number(path).map(Value::Number),
-            Type::List(elem) | Type::Set(elem) => {
-                let n = self.array_len(path)?;
-                let mut items = Vec::with_capacity(n.min(self.remaining()));
-                for i in 0..n {
-                    path.steps.push(super::PathStep::Index(i as i64));
-                    let v = self.value(elem, path, depth + 1)?;
-                    path.steps.pop();
-                    if matches!(ty, Type::Set(_)) && items.contains(&v) {
-                        continue;
-                    }
-                    items.push(v);
-                }
-                Ok(if matches!(ty, Type::Set(_)) {
-                    Value::Set(items)
-                } else {
-                    Value::List(items)
-                })
-            }
-            Type::Tuple(elems) => {
-                let n = self.array_len(path)?;
-                if n != elems.len() {
-                    return Err(CodecError::new(
-                        path,
-                        format!("tuple of {} elements is required ({n} given)", elems.len()),
-                    ));
-                }
-                let mut items = Vec::with_capacity(n);
-                for (i, t) in elems.iter().enumerate() {
-                    path.steps.push(super::PathStep::Index(i as i64));
-                    items.push(self.value(t, path, depth + 1)?);
-                    path.steps.pop();
-                }
-                Ok(Value::Tuple(items))
-            }
-            Type::Map(elem) => {
-                let n = self.map_len(path)?;
-                let mut m = BTreeMap::new();
-                for _ in 0..n {
-                    let k = self.key(path)?;
-                    path.steps.push(super::PathStep::Key(k.clone()));
-                    let v = self.value(elem, path, depth + 1)?;
-                    path.steps.pop();
-                    m.insert(k, v);
-                }
-                Ok(Value::Map(m))
-            }
-            Type::Object(attrs) => {
-                let n = self.map_len(path)?;
-                if n != attrs.len() {
-                    return Err(CodecError::new(
-                        path,
-                        format!(
-                            "an object with {} attributes is required ({n} given)",
-                            attrs.len()
-                        ),
-                    ));
-                }
-                let mut m = BTreeMap::new();
-                for _ in 0..n {
-                    let k = self.key(path)?;
-                    let Some(t) = attrs.get(&k) else {
-                        return Err(CodecError::new(
-                            path,
-                            format!("unsupported attribute {k:?}"),
-                        ));
-                    };
-                    path.steps.push(super::PathStep::Attribute(k.clone()));
-                    let v = self.value(t, path, depth + 1)?;
-                    path.steps.pop();
-                    if m.insert(k.clone(), v).is_some() {
-                        return Err(CodecError::new(path, format!("duplicate attribute {k:?}")));
-                    }
-                }
-                Ok(Value::Object(m))
+            Type::List(elem) => self.list(elem, path, depth),
+            Type::Set(elem) => self.set(elem, path, depth),
+            Type::Tuple(elems) => self.tuple(elems, path, depth),
+            Type::Map(elem) => self.map(elem, path, depth),
+            Type::Object(attrs) => self.object(attrs, path, depth),
+        }
+    }
+
+    #[inline(never)]
+    fn dynamic(&mut self, path: &mut AttributePath, depth: usize) -> Result<Value, CodecError> {
+        let n = self.array_len(path)?;
+        if n != 2 {
+            return Err(CodecError::new(
+                path,
+                format!("dynamic value must be a 2-element array, found {n}"),
+            ));
+        }
+        let type_bytes = match self.peek(path)? {
+            Marker::Bin8 | Marker::Bin16 | Marker::Bin32 => self.bin(path)?,
+            _ => self.str_bytes(path)?,
+        };
+        let t = decode_type(type_bytes)
+            .map_err(|e| CodecError::new(path, format!("dynamic value type: {}", e.message)))?;
+        let inner = self.value(&t, path, depth + 1)?;
+        Ok(Value::Dynamic(t, Box::new(inner)))
+    }
+
+    #[inline(never)]
+    fn string(&mut self, path: &AttributePath) -> Result<Value, CodecError> {
+        let b = self.str_or_bin(path)?;
+        let s = std::str::from_utf8(b)
+            .map_err(|_| CodecError::new(path, "string is not valid UTF-8"))?;
+        Ok(Value::String(s.nfc().collect()))
+    }
+
+    #[inline(never)]
+    fn list(
+        &mut self,
+        elem: &Type,
+        path: &mut AttributePath,
+        depth: usize,
+    ) -> Result<Value, CodecError> {
+        let n = self.array_len(path)?;
+        let mut items = Vec::with_capacity(n.min(self.remaining()).min(MAX_PREALLOC));
+        for i in 0..n {
+            path.steps.push(super::PathStep::Index(i as i64));
+            items.push(self.value(elem, path, depth + 1)?);
+            path.steps.pop();
+        }
+        Ok(Value::List(items))
+    }
+
+    #[inline(never)]
+    fn set(
+        &mut self,
+        elem: &Type,
+        path: &mut AttributePath,
+        depth: usize,
+    ) -> Result<Value, CodecError> {
+        let n = self.array_len(path)?;
+        let mut set = SetBuilder::new(elem, n.min(self.remaining()).min(MAX_PREALLOC));
+        for i in 0..n {
+            path.steps.push(super::PathStep::Index(i as i64));
+            let v = self.value(elem, path, depth + 1)?;
+            path.steps.pop();
+            set.insert(v);
+        }
+        Ok(Value::Set(set.finish()))
+    }
+
+    #[inline(never)]
+    fn tuple(
+        &mut self,
+        elems: &[Type],
+        path: &mut AttributePath,
+        depth: usize,
+    ) -> Result<Value, CodecError> {
+        let n = self.array_len(path)?;
+        if n != elems.len() {
+            return Err(CodecError::new(
+                path,
+                format!("tuple of {} elements is required ({n} given)", elems.len()),
+            ));
+        }
+        let mut items = Vec::with_capacity(n);
+        for (i, t) in elems.iter().enumerate() {
+            path.steps.push(super::PathStep::Index(i as i64));
+            items.push(self.value(t, path, depth + 1)?);
+            path.steps.pop();
+        }
+        Ok(Value::Tuple(items))
+    }
+
+    #[inline(never)]
+    fn map(
+        &mut self,
+        elem: &Type,
+        path: &mut AttributePath,
+        depth: usize,
+    ) -> Result<Value, CodecError> {
+        let n = self.map_len(path)?;
+        let mut m = BTreeMap::new();
+        for _ in 0..n {
+            let k = self.key(path)?;
+            path.steps.push(super::PathStep::Key(k.clone()));
+            let v = self.value(elem, path, depth + 1)?;
+            path.steps.pop();
+            m.insert(k, v);
+        }
+        Ok(Value::Map(m))
+    }
+
+    #[inline(never)]
+    fn object(
+        &mut self,
+        attrs: &BTreeMap<String, Type>,
+        path: &mut AttributePath,
+        depth: usize,
+    ) -> Result<Value, CodecError> {
+        let n = self.map_len(path)?;
+        let mut m = BTreeMap::new();
+        for _ in 0..n {
+            let k = self.key(path)?;
+            let Some(t) = attrs.get(&k) else {
+                return Err(CodecError::new(
+                    path,
+                    format!("unsupported attribute {k:?}"),
+                ));
+            };
+            path.steps.push(super::PathStep::Attribute(k.clone()));
+            let v = self.value(t, path, depth + 1)?;
+            path.steps.pop();
+            if m.insert(k.clone(), v).is_some() {
+                return Err(CodecError::new(path, format!("duplicate attribute {k:?}")));
             }
         }
+        // cty requires exactly one entry per attribute, nulls included.
+        if let Some(missing) = attrs.keys().find(|k| !m.contains_key(*k)) {
+            return Err(CodecError::new(
+                path,
+                format!(
+                    "attribute {missing:?} is required (an object with {} attributes \
+                     is required, {n} given)",
+                    attrs.len()
+                ),
+            ));
+        }
+        Ok(Value::Object(m))
     }
 
     fn skip_ext(&mut self, path: &AttributePath) -> Result<(), CodecError> {
@@ -431,6 +485,14 @@ impl<'a> Reader<'a> {
         self.take(n, path)
     }
 
+    /// A str, or a bin (go-cty's `DecodeString` accepts both).
+    fn str_or_bin(&mut self, path: &AttributePath) -> Result<&'a [u8], CodecError> {
+        match self.peek(path)? {
+            Marker::Bin8 | Marker::Bin16 | Marker::Bin32 => self.bin(path),
+            _ => self.str_bytes(path),
+        }
+    }
+
     fn bin(&mut self, path: &AttributePath) -> Result<&'a [u8], CodecError> {
         let b = self.u8(path)?;
         let n = match Marker::from_u8(b) {
@@ -443,7 +505,7 @@ impl<'a> Reader<'a> {
     }
 
     fn key(&mut self, path: &AttributePath) -> Result<String, CodecError> {
-        let b = self.str_bytes(path)?;
+        let b = self.str_or_bin(path)?;
         std::str::from_utf8(b)
             .map(|s| s.nfc().collect())
             .map_err(|_| CodecError::new(path, "map key is not valid UTF-8"))
@@ -465,23 +527,62 @@ impl<'a> Reader<'a> {
             Marker::I64 => int(i128::from(self.be(8, path)? as i64)),
             Marker::F32 => float(f64::from(f32::from_bits(self.be(4, path)? as u32)), path)?,
             Marker::F64 => float(f64::from_bits(self.be(8, path)?), path)?,
-            Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32 => {
+            Marker::FixStr(_)
+            | Marker::Str8
+            | Marker::Str16
+            | Marker::Str32
+            | Marker::Bin8
+            | Marker::Bin16
+            | Marker::Bin32 => {
                 self.pos -= 1;
-                let b = self.str_bytes(path)?;
+                let b = self.str_or_bin(path)?;
                 let s = std::str::from_utf8(b)
                     .map_err(|_| CodecError::new(path, "number text is not valid UTF-8"))?;
-                if s.len() > 4096 {
-                    return Err(CodecError::new(path, "number text too long"));
-                }
-                Number::parse(s).map_err(|e| CodecError::new(path, e.to_string()))?
+                wire_number::parse_text(s).map_err(|e| CodecError::new(path, e))?
             }
             _ => return Err(CodecError::new(path, "number is required")),
         })
     }
 }
 
+/// A float read exactly (0.1f64 stays the binary 0.1000000000000000055…, so echoing it back
+/// writes the same float64 Terraform sent).
 fn float(f: f64, path: &AttributePath) -> Result<Number, CodecError> {
-    Number::from_f64(f).ok_or_else(|| CodecError::new(path, "NaN is not a number"))
+    wire_number::from_f64_exact(f).ok_or_else(|| CodecError::new(path, "NaN is not a number"))
+}
+
+/// Set elements in encounter order with duplicates collapsed, as `cty.SetVal` does. Equal
+/// values of one type have equal canonical encodings, so those serve as hash keys (no
+/// quadratic scan over hostile input).
+pub(crate) struct SetBuilder<'t> {
+    elem: &'t Type,
+    seen: HashSet<Vec<u8>>,
+    items: Vec<Value>,
+}
+
+impl<'t> SetBuilder<'t> {
+    pub(crate) fn new(elem: &'t Type, capacity: usize) -> Self {
+        SetBuilder {
+            elem,
+            seen: HashSet::with_capacity(capacity),
+            items: Vec::with_capacity(capacity),
+        }
+    }
+
+    pub(crate) fn insert(&mut self, v: Value) {
+        let fresh = match encode(&v, self.elem) {
+            Ok(key) => self.seen.insert(key),
+            // Not encodable (cannot happen for decoded values): fall back to a scan.
+            Err(_) => !self.items.contains(&v),
+        };
+        if fresh {
+            self.items.push(v);
+        }
+    }
+
+    pub(crate) fn finish(self) -> Vec<Value> {
+        self.items
+    }
 }
 
 /// For extension markers: `Some(Some(len))` for fixext, `Some(None)` when a length follows.
@@ -670,5 +771,251 @@ mod tests {
         }
         assert!(decode(&deep, &ty).is_err());
         assert!(decode(&deep, &Type::Dynamic).is_err());
+    }
+
+    #[test]
+    fn ints_use_the_compact_widths() {
+        for (n, bytes) in [
+            (0i64, &[0x00][..]),
+            (127, &[0x7f]),
+            (128, &[0xcc, 0x80]),
+            (255, &[0xcc, 0xff]),
+            (256, &[0xcd, 0x01, 0x00]),
+            (70000, &[0xce, 0x00, 0x01, 0x11, 0x70]),
+            (1 << 40, &[0xcf, 0, 0, 1, 0, 0, 0, 0, 0]),
+            (-32, &[0xe0]),
+            (-33, &[0xd0, 0xdf]),
+            (-129, &[0xd1, 0xff, 0x7f]),
+            (-40000, &[0xd2, 0xff, 0xff, 0x63, 0xc0]),
+            (i64::MIN, &[0xd3, 0x80, 0, 0, 0, 0, 0, 0, 0]),
+        ] {
+            let v = Value::number(n);
+            assert_eq!(encode(&v, &Type::Number).unwrap(), bytes, "{n}");
+            assert_eq!(decode(bytes, &Type::Number).unwrap(), v, "{n}");
+        }
+        // Any width decodes, even a wasteful one.
+        assert_eq!(
+            decode(&[0xd3, 0, 0, 0, 0, 0, 0, 0, 5], &Type::Number).unwrap(),
+            Value::number(5)
+        );
+    }
+
+    #[test]
+    fn floats_echo_byte_for_byte_and_decimals_stay_decimal() {
+        // Terraform sends 0.1 from a float64; sending it back must be the same float64.
+        let mut tenth = vec![0xcb];
+        tenth.extend_from_slice(&0.1f64.to_bits().to_be_bytes());
+        let v = decode(&tenth, &Type::Number).unwrap();
+        assert_eq!(encode(&v, &Type::Number).unwrap(), tenth);
+        // The decimal 0.1 (from config, as "0.1") is not that float: it goes back as text.
+        let dec = decode(&[0xa3, b'0', b'.', b'1'], &Type::Number).unwrap();
+        assert_ne!(dec, v);
+        assert_eq!(
+            encode(&dec, &Type::Number).unwrap(),
+            [0xa3, b'0', b'.', b'1']
+        );
+        // 2^64 fits no int but is exactly a float64.
+        let two64 = Value::Number(Number::parse("18446744073709551616").unwrap());
+        assert_eq!(
+            encode(&two64, &Type::Number).unwrap(),
+            [0xcb, 0x43, 0xf0, 0, 0, 0, 0, 0, 0]
+        );
+        assert_eq!(
+            encode(&Value::Number(Number::NegInfinity), &Type::Number).unwrap(),
+            [0xcb, 0xff, 0xf0, 0, 0, 0, 0, 0, 0]
+        );
+        // NaN is no cty number; absurd exponents are refused, not computed with.
+        assert!(decode(&[0xcb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0], &Type::Number).is_err());
+        let mut huge = vec![0xac];
+        huge.extend_from_slice(b"1e-999999999");
+        assert!(decode(&huge, &Type::Number).is_err());
+    }
+
+    #[test]
+    fn every_extension_form_is_an_unknown() {
+        let forms: [&[u8]; 6] = [
+            &[0xd6, 0x05, 1, 2, 3, 4],
+            &[
+                0xd8, 0x0c, 0x81, 0x01, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            ],
+            &[0xc7, 0x00, 0x00],
+            &[0xc8, 0x00, 0x03, 0x0c, 0x81, 0x01, 0xc2],
+            &[0xc9, 0x00, 0x00, 0x00, 0x03, 0x0c, 0x81, 0x01, 0xc3],
+            // refined unknown with a string prefix: {1: false, 2: "ab"}
+            &[0xc7, 0x07, 0x0c, 0x82, 0x01, 0xc2, 0x02, 0xa2, b'a', b'b'],
+        ];
+        for bytes in forms {
+            assert_eq!(
+                decode(bytes, &Type::String).unwrap(),
+                Value::Unknown,
+                "{bytes:x?}"
+            );
+        }
+        // Payloads over 1024 bytes are refused; a truncated one is an error.
+        let mut long = vec![0xc8, 0x04, 0x01, 0x0c];
+        long.extend(std::iter::repeat_n(0u8, 1025));
+        assert!(decode(&long, &Type::String).is_err());
+        assert!(decode(&[0xc7, 0x05, 0x0c, 0x81], &Type::String).is_err());
+    }
+
+    #[test]
+    fn strings_keys_and_numbers_may_come_as_bin() {
+        assert_eq!(
+            decode(&[0xc4, 0x01, b'x'], &Type::String).unwrap(),
+            Value::string("x")
+        );
+        assert_eq!(
+            decode(&[0xc4, 0x02, b'4', b'2'], &Type::Number).unwrap(),
+            Value::number(42)
+        );
+        let t = Type::object([("a", Type::Bool)]);
+        assert_eq!(
+            decode(&[0x81, 0xc4, 0x01, b'a', 0xc3], &t).unwrap(),
+            Value::object([("a", Value::Bool(true))])
+        );
+        assert!(decode(&[0xc4, 0x01, 0xff], &Type::String).is_err());
+    }
+
+    #[test]
+    fn object_errors_name_the_attribute() {
+        // {id, name} without version: the missing attribute is named.
+        let bytes = [
+            0x82, 0xa2, b'i', b'd', 0xc0, 0xa4, b'n', b'a', b'm', b'e', 0xc0,
+        ];
+        let e = decode(&bytes, &obj_type()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "attribute \"version\" is required (an object with 3 attributes is required, 2 given)"
+        );
+        let bytes = [0x81, 0xa3, b'z', b'z', b'z', 0xc0];
+        let e = decode(&bytes, &obj_type()).unwrap_err();
+        assert_eq!(e.to_string(), "unsupported attribute \"zzz\"");
+        let dup = [0x82, 0xa1, b'a', 0xc0, 0xa1, b'a', 0xc0];
+        assert!(decode(&dup, &Type::object([("a", Type::Bool), ("b", Type::Bool)])).is_err());
+        // An empty map is an object only of the empty object type.
+        assert_eq!(
+            decode(&[0x80], &Type::Object(BTreeMap::new())).unwrap(),
+            Value::Object(BTreeMap::new())
+        );
+        assert!(decode(&[0x80], &obj_type()).is_err());
+    }
+
+    #[test]
+    fn sets_collapse_duplicates_lists_keep_them() {
+        let bytes = [
+            0x94, 0x01, 0xcb, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 0xa1, b'1', 0x02,
+        ];
+        assert_eq!(
+            decode(&bytes, &Type::set(Type::Number)).unwrap(),
+            Value::Set(vec![Value::number(1), Value::number(2)])
+        );
+        assert_eq!(
+            decode(&bytes, &Type::list(Type::Number))
+                .unwrap()
+                .as_map()
+                .map(|_| ()),
+            None
+        );
+        let Value::List(items) = decode(&bytes, &Type::list(Type::Number)).unwrap() else {
+            panic!("list expected")
+        };
+        assert_eq!(items.len(), 4);
+        // NFC makes composed and decomposed é the same element.
+        let nfc = [0x92, 0xa2, 0xc3, 0xa9, 0xa3, b'e', 0xcc, 0x81];
+        assert_eq!(
+            decode(&nfc, &Type::set(Type::String)).unwrap(),
+            Value::Set(vec![Value::string("\u{e9}")])
+        );
+    }
+
+    #[test]
+    fn maps_and_tuples() {
+        let t = Type::map(Type::Number);
+        let v = Value::Map(
+            [
+                ("b".to_string(), Value::number(2)),
+                ("a".to_string(), Value::Unknown),
+            ]
+            .into(),
+        );
+        let bytes = encode(&v, &t).unwrap();
+        assert_eq!(bytes, [0x82, 0xa1, b'a', 0xd4, 0, 0, 0xa1, b'b', 0x02]);
+        assert_eq!(decode(&bytes, &t).unwrap(), v);
+        let tup = Type::Tuple(vec![Type::String, Type::Number]);
+        let v = Value::Tuple(vec![Value::string("a"), Value::Null]);
+        let bytes = encode(&v, &tup).unwrap();
+        assert_eq!(bytes, [0x92, 0xa1, b'a', 0xc0]);
+        assert_eq!(decode(&bytes, &tup).unwrap(), v);
+        assert!(decode(&[0x91, 0xa1, b'a'], &tup).is_err());
+        assert!(encode(&Value::Tuple(vec![]), &tup).is_err());
+    }
+
+    #[test]
+    fn dynamic_null_and_unknown_forms() {
+        // Null / unknown of unknown type: bare nil / extension.
+        assert_eq!(encode(&Value::Null, &Type::Dynamic).unwrap(), [0xc0]);
+        assert_eq!(
+            encode(&Value::Unknown, &Type::Dynamic).unwrap(),
+            [0xd4, 0, 0]
+        );
+        // A typed null keeps its type, as go-cty's marshalDynamic does.
+        let typed_null = Value::Dynamic(Type::String, Box::new(Value::Null));
+        let bytes = encode(&typed_null, &Type::Dynamic).unwrap();
+        let mut want = vec![0x92, 0xc4, 0x08];
+        want.extend_from_slice(b"\"string\"");
+        want.push(0xc0);
+        assert_eq!(bytes, want);
+        assert_eq!(decode(&bytes, &Type::Dynamic).unwrap(), typed_null);
+        // Plain values cannot go in a dynamic slot: they must carry a type.
+        assert!(encode(&Value::string("x"), &Type::Dynamic).is_err());
+        // Wrong arity and bad type JSON are errors.
+        assert!(decode(&[0x91, 0xc0], &Type::Dynamic).is_err());
+        assert!(decode(&[0x92, 0xa1, b'x', 0xc0], &Type::Dynamic).is_err());
+    }
+
+    #[test]
+    fn depth_limit_allows_deep_schemas_refuses_deeper() {
+        let nest = |levels: usize| {
+            let mut ty = Type::Number;
+            let mut bytes = vec![0x91; levels];
+            bytes.push(0x07);
+            for _ in 0..levels {
+                ty = Type::list(ty);
+            }
+            (ty, bytes)
+        };
+        // Half of tokio's default 2 MiB worker stack is enough, even unoptimized.
+        let (ty, bytes) = nest(MAX_DEPTH);
+        let at_limit = std::thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(move || {
+                decode(&bytes, &ty).and_then(|v| encode(&v, &ty)).ok() == Some(bytes.clone())
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert!(at_limit);
+        let (ty, bytes) = nest(MAX_DEPTH + 1);
+        assert_eq!(
+            decode(&bytes, &ty).unwrap_err().message,
+            "value nested too deeply"
+        );
+    }
+
+    #[test]
+    fn huge_declared_lengths_are_not_trusted() {
+        for bytes in [
+            &[0xdd, 0xff, 0xff, 0xff, 0xff, 0x01][..],
+            &[0xdf, 0xff, 0xff, 0xff, 0xff, 0xa1, b'a', 0x01],
+            &[0xdb, 0xff, 0xff, 0xff, 0xff, b'a'],
+            &[0xc6, 0xff, 0xff, 0xff, 0xff, b'a'],
+        ] {
+            assert!(decode(bytes, &Type::list(Type::Number)).is_err());
+            assert!(decode(bytes, &Type::set(Type::Number)).is_err());
+            assert!(decode(bytes, &Type::map(Type::Number)).is_err());
+            assert!(decode(bytes, &Type::String).is_err());
+        }
+        let e = decode(&[0x05, 0x05], &Type::Number).unwrap_err();
+        assert_eq!(e.message, "1 trailing bytes after the value");
     }
 }

@@ -37,13 +37,38 @@ fn write_type(ty: &Type, out: &mut String) {
                 if i > 0 {
                     out.push(',');
                 }
-                out.push_str(&Json::String(name.clone()).to_string());
+                write_go_string(name, out);
                 out.push(':');
                 write_type(t, out);
             }
             out.push_str("}]");
         }
     }
+}
+
+/// A JSON string as Go's `json.Marshal` writes it (cty marshals attribute names with it):
+/// HTML-sensitive `<`, `>`, `&` and U+2028/U+2029 as `\u` escapes, control characters
+/// other than `\n`, `\r`, `\t` as `\u00XX` (Go before 1.22, as Terraform 1.0 was built).
+fn write_go_string(s: &str, out: &mut String) {
+    use std::fmt::Write;
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 fn collection(kind: &str, elem: &Type, out: &mut String) {
@@ -132,6 +157,22 @@ mod tests {
             r#"["object",{"alpha":["map","number"],"mid":["tuple",["bool","dynamic"]],"s":["set",["object",{"a":"number","b":"string"}]],"zeta":["list","string"]}]"#
         );
         assert_eq!(decode_type(text.as_bytes()).unwrap(), t);
+    }
+
+    #[test]
+    fn attribute_names_are_escaped_like_go() {
+        let t = Type::object([("a<b>&\"\\\n\u{1}\u{2028}é", Type::String)]);
+        let text = String::from_utf8(encode_type(&t)).unwrap();
+        assert_eq!(
+            text,
+            r#"["object",{"a\u003cb\u003e\u0026\"\\\n\u0001\u2028é":"string"}]"#
+        );
+        assert_eq!(decode_type(text.as_bytes()).unwrap(), t);
+        assert_eq!(
+            encode_type(&Type::object::<[(&str, Type); 0], &str>([])),
+            br#"["object",{}]"#
+        );
+        assert_eq!(encode_type(&Type::Tuple(vec![])), br#"["tuple",[]]"#);
     }
 
     #[test]
