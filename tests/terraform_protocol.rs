@@ -195,3 +195,91 @@ fn validate_rejects_unknown_nested_block_argument() {
             .assert_failure_containing("Unsupported argument");
     });
 }
+
+#[test]
+fn terraform_binaries_include_the_pinned_1_0_3() {
+    let bins = common::terraform_binaries();
+    assert_eq!(bins[0].version, "1.0.3", "{bins:?}");
+    eprintln!(
+        "testing with Terraform {:?}",
+        bins.iter().map(|b| &b.version).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn provider_logs_reach_terraform_as_hclog_and_the_process_exits_gracefully() {
+    for_each_terraform(|tf| {
+        let mut wd = WorkDir::new(tf);
+        wd.set_env("TF_LOG", "TRACE");
+        wd.write_main_tf(&(required_providers("genesys") + VALID_CONFIG));
+        let out = wd.run(&["validate"]);
+        out.assert_success();
+        // go-plugin parsed our JSON line: level, module-prefixed logger and message, no raw JSON.
+        assert!(
+            out.stderr
+                .contains("provider.terraform-provider-genesys: plugin server ready:"),
+            "TF {}: provider log line not parsed as hclog:\n{}",
+            tf.version,
+            out.stderr
+        );
+        assert!(
+            !out.stderr.contains("{\"@level\""),
+            "TF {}: raw JSON log line",
+            tf.version
+        );
+        assert!(out
+            .stderr
+            .contains("shutdown requested by the plugin client"));
+        assert!(
+            !out.stderr.contains("plugin failed to exit gracefully"),
+            "TF {}: provider did not exit after Shutdown",
+            tf.version
+        );
+        assert!(!out.stdout.contains("panic") && !out.stderr.contains("panic:"));
+    });
+}
+
+#[test]
+fn reattach_mode_serves_terraform_without_launching() {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_terraform-provider-genesys"))
+        .arg("--debug")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn --debug");
+    let mut reader = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let reattach = loop {
+        let mut line = String::new();
+        assert!(
+            reader.read_line(&mut line).expect("read") > 0,
+            "no TF_REATTACH_PROVIDERS line"
+        );
+        if let Some(v) = line.trim().strip_prefix("TF_REATTACH_PROVIDERS='") {
+            break v.trim_end_matches('\'').to_string();
+        }
+    };
+    let result = std::panic::catch_unwind(|| {
+        for_each_terraform(|tf| {
+            let mut wd = WorkDir::new(tf);
+            // No dev_overrides: the provider can only come from the reattach config.
+            wd.write_file("dev.tfrc", "");
+            wd.set_env("TF_REATTACH_PROVIDERS", &reattach);
+            wd.write_main_tf(&(required_providers("genesys") + VALID_CONFIG));
+            let schema = wd.provider_schema_json();
+            assert!(
+                schema["resource_schemas"].is_object(),
+                "TF {}: {schema}",
+                tf.version
+            );
+            wd.run(&["validate"]).assert_success();
+        });
+    });
+    // SAFETY: signalling our own child; Ctrl-C ends debug mode.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let _ = child.wait();
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+}
