@@ -158,11 +158,20 @@ fn accept_loop(
 }
 
 /// Managed: SIGINT is ignored (Terraform sends Stop, then Shutdown). Debug: Ctrl-C stops.
-/// The handler is registered before returning, so it is in place before the handshake line.
+/// SIGTERM stops in both modes (and the socket file is removed). The handlers are registered
+/// before returning, so they are in place before the handshake line.
 fn spawn_signal_handler(mode: &Mode, shutdown: CancellationToken) -> Result<(), PluginError> {
     use tokio::signal::unix::{signal, SignalKind};
     let debug = matches!(mode, Mode::Debug { .. });
     let mut interrupts = signal(SignalKind::interrupt()).map_err(PluginError::Signal)?;
+    let mut terminate = signal(SignalKind::terminate()).map_err(PluginError::Signal)?;
+    let on_term = shutdown.clone();
+    tokio::spawn(async move {
+        if terminate.recv().await.is_some() {
+            tracing::info!("SIGTERM: stopping");
+            on_term.cancel();
+        }
+    });
     tokio::spawn(async move {
         while interrupts.recv().await.is_some() {
             if debug {
