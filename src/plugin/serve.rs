@@ -73,6 +73,39 @@ pub async fn serve(provider: Arc<dyn Provider>, mode: Mode) -> Result<(), Plugin
     write_stdout(&announce)?;
     tracing::debug!(socket = %socket.path().display(), tls = acceptor.is_some(), "plugin server ready");
 
+    run_until_shutdown(router, incoming, shutdown).await?;
+    drop(socket);
+    Ok(())
+}
+
+/// Serves `provider` inside the calling process (tests, tools), like debug mode but without
+/// printing or signal handling: plaintext on a fresh unix socket; `ready` receives the
+/// `TF_REATTACH_PROVIDERS` JSON (for `provider_source`); cancelling `stop` ends it.
+pub async fn serve_in_process(
+    provider: Arc<dyn Provider>,
+    provider_source: &str,
+    ready: tokio::sync::oneshot::Sender<String>,
+    stop: CancellationToken,
+) -> Result<(), PluginError> {
+    let socket = PluginSocket::bind_default()?;
+    let router = build_router(provider, stop.clone()).await;
+    let incoming = accept_loop(socket.listener_handle(), None, stop.clone());
+    let _ = ready.send(super::debug::reattach_json(
+        provider_source,
+        std::process::id(),
+        socket.path(),
+    ));
+    run_until_shutdown(router, incoming, stop).await?;
+    drop(socket);
+    Ok(())
+}
+
+/// Serves until `shutdown` is cancelled, then gives open connections [`DRAIN_TIMEOUT`].
+async fn run_until_shutdown(
+    router: tonic::transport::server::Router,
+    incoming: ReceiverStream<std::io::Result<Conn>>,
+    shutdown: CancellationToken,
+) -> Result<(), PluginError> {
     let stopped = shutdown.clone();
     let server =
         router.serve_with_incoming_shutdown(incoming, async move { stopped.cancelled().await });
@@ -82,7 +115,6 @@ pub async fn serve(provider: Arc<dyn Provider>, mode: Mode) -> Result<(), Plugin
             tracing::debug!("connections still open after shutdown; stopping anyway");
         }
     }
-    drop(socket);
     Ok(())
 }
 

@@ -175,6 +175,13 @@ impl WorkDir {
         self.env.push((key.to_string(), value.to_string()));
     }
 
+    /// Attaches Terraform to an already running provider (see `InProcessProvider`) instead of
+    /// launching the built binary: drops the dev_overrides and sets `TF_REATTACH_PROVIDERS`.
+    pub fn use_reattach(&mut self, reattach: &str) {
+        self.write_file("dev.tfrc", "");
+        self.set_env("TF_REATTACH_PROVIDERS", reattach);
+    }
+
     pub fn write_main_tf(&self, content: &str) {
         self.write_file("main.tf", content);
     }
