@@ -405,3 +405,14 @@ fn lock_clear(store: &probe::Store) {
         m.clear();
     }
 }
+
+#[test]
+fn plaintext_when_terraform_disables_plugin_tls() {
+    for_each_terraform(|tf| {
+        let mut wd = WorkDir::new(tf);
+        wd.set_env("TF_DISABLE_PLUGIN_TLS", "1");
+        wd.write_main_tf(&(required_providers("genesys") + VALID_CONFIG));
+        wd.run(&["validate"]).assert_success();
+        assert!(wd.provider_schema_json()["resource_schemas"].is_object());
+    });
+}
