@@ -9,6 +9,8 @@ pub mod json;
 pub mod msgpack;
 pub mod number;
 pub mod path;
+#[cfg(test)]
+mod proptests;
 pub mod type_json;
 pub mod types;
 pub mod value;
