@@ -433,6 +433,18 @@ fn without_cookie_it_explains_itself_and_exits_non_zero() {
 }
 
 #[test]
+fn sigterm_stops_and_removes_the_socket() {
+    let mut plugin = launch(None);
+    // SAFETY: signalling our own child.
+    assert_eq!(
+        unsafe { libc::kill(plugin.child.id() as i32, libc::SIGTERM) },
+        0
+    );
+    assert!(wait_exit(&mut plugin.child, Duration::from_secs(1)).is_some());
+    assert!(!plugin.socket.exists());
+}
+
+#[test]
 fn sigint_is_ignored() {
     let id = go_plugin_client_identity();
     let mut plugin = launch(Some(&id.pem));
@@ -460,7 +472,7 @@ fn sigint_is_ignored() {
 }
 
 #[test]
-fn plaintext_without_client_cert() {
+fn plaintext_without_client_cert_and_unimplemented_rpcs() {
     let mut plugin = launch(None);
     assert!(plugin.line.ends_with("|grpc|\n"), "{:?}", plugin.line);
     let rt = rt();
@@ -468,6 +480,28 @@ fn plaintext_without_client_cert() {
         .block_on(channel(plugin.socket.clone(), None))
         .expect("h2c connect");
     assert_schema(&rt.block_on(get_schema(ch.clone())).expect("GetSchema"));
+    // RPCs of newer protocol minors (Terraform >= 1.12 probes identity schemas) are Unimplemented.
+    for path in [
+        "/tfplugin5.Provider/GetResourceIdentitySchemas",
+        "/tfplugin5.Provider/GetFunctions",
+    ] {
+        let status = rt
+            .block_on(unary::<_, pb::get_metadata::Response>(
+                ch.clone(),
+                path,
+                pb::get_metadata::Request {},
+            ))
+            .expect_err("not served");
+        assert_eq!(status.code(), tonic::Code::Unimplemented, "{path}");
+    }
+    let meta = rt
+        .block_on(unary::<_, pb::get_metadata::Response>(
+            ch.clone(),
+            "/tfplugin5.Provider/GetMetadata",
+            pb::get_metadata::Request {},
+        ))
+        .expect("GetMetadata");
+    assert!(!meta.resources.is_empty());
     rt.block_on(shutdown(ch)).expect("Shutdown");
     assert!(wait_exit(&mut plugin.child, Duration::from_secs(1)).is_some());
 }

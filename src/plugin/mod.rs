@@ -17,4 +17,4 @@ pub mod socket;
 pub mod tls;
 
 pub use error::PluginError;
-pub use serve::{serve, Mode};
+pub use serve::{serve, serve_in_process, Mode};

@@ -73,6 +73,39 @@ pub async fn serve(provider: Arc<dyn Provider>, mode: Mode) -> Result<(), Plugin
     write_stdout(&announce)?;
     tracing::debug!(socket = %socket.path().display(), tls = acceptor.is_some(), "plugin server ready");
 
+    run_until_shutdown(router, incoming, shutdown).await?;
+    drop(socket);
+    Ok(())
+}
+
+/// Serves `provider` inside the calling process (tests, tools), like debug mode but without
+/// printing or signal handling: plaintext on a fresh unix socket; `ready` receives the
+/// `TF_REATTACH_PROVIDERS` JSON (for `provider_source`); cancelling `stop` ends it.
+pub async fn serve_in_process(
+    provider: Arc<dyn Provider>,
+    provider_source: &str,
+    ready: tokio::sync::oneshot::Sender<String>,
+    stop: CancellationToken,
+) -> Result<(), PluginError> {
+    let socket = PluginSocket::bind_default()?;
+    let router = build_router(provider, stop.clone()).await;
+    let incoming = accept_loop(socket.listener_handle(), None, stop.clone());
+    let _ = ready.send(super::debug::reattach_json(
+        provider_source,
+        std::process::id(),
+        socket.path(),
+    ));
+    run_until_shutdown(router, incoming, stop).await?;
+    drop(socket);
+    Ok(())
+}
+
+/// Serves until `shutdown` is cancelled, then gives open connections [`DRAIN_TIMEOUT`].
+async fn run_until_shutdown(
+    router: tonic::transport::server::Router,
+    incoming: ReceiverStream<std::io::Result<Conn>>,
+    shutdown: CancellationToken,
+) -> Result<(), PluginError> {
     let stopped = shutdown.clone();
     let server =
         router.serve_with_incoming_shutdown(incoming, async move { stopped.cancelled().await });
@@ -82,7 +115,6 @@ pub async fn serve(provider: Arc<dyn Provider>, mode: Mode) -> Result<(), Plugin
             tracing::debug!("connections still open after shutdown; stopping anyway");
         }
     }
-    drop(socket);
     Ok(())
 }
 
@@ -158,11 +190,20 @@ fn accept_loop(
 }
 
 /// Managed: SIGINT is ignored (Terraform sends Stop, then Shutdown). Debug: Ctrl-C stops.
-/// The handler is registered before returning, so it is in place before the handshake line.
+/// SIGTERM stops in both modes (and the socket file is removed). The handlers are registered
+/// before returning, so they are in place before the handshake line.
 fn spawn_signal_handler(mode: &Mode, shutdown: CancellationToken) -> Result<(), PluginError> {
     use tokio::signal::unix::{signal, SignalKind};
     let debug = matches!(mode, Mode::Debug { .. });
     let mut interrupts = signal(SignalKind::interrupt()).map_err(PluginError::Signal)?;
+    let mut terminate = signal(SignalKind::terminate()).map_err(PluginError::Signal)?;
+    let on_term = shutdown.clone();
+    tokio::spawn(async move {
+        if terminate.recv().await.is_some() {
+            tracing::info!("SIGTERM: stopping");
+            on_term.cancel();
+        }
+    });
     tokio::spawn(async move {
         while interrupts.recv().await.is_some() {
             if debug {

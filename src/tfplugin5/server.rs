@@ -126,7 +126,7 @@ fn unknown_type(kind: &str, type_name: &str) -> Diagnostics {
 }
 
 fn span(rpc: &'static str, type_name: &str) -> tracing::Span {
-    tracing::debug_span!("rpc", tf_rpc = rpc, tf_type_name = type_name)
+    tracing::info_span!("rpc", tf_rpc = rpc, tf_type_name = type_name)
 }
 
 #[tonic::async_trait]

@@ -381,3 +381,43 @@ async fn prepare_provider_config_echoes_the_config() {
     assert!(r.diagnostics.is_empty());
     assert_eq!(r.prepared_config, config);
 }
+
+#[tokio::test]
+async fn upgrade_resource_state_decodes_stored_json_and_answers_msgpack() {
+    let (s, _) = service();
+    let ty = thing_schema().block.implied_type();
+    // A stored state written before `secret` existed: missing attributes become null.
+    let raw = br#"{"id":"i-1","name":"n","timeouts":null}"#.to_vec();
+    let r = s
+        .upgrade_resource_state(Request::new(pb::upgrade_resource_state::Request {
+            type_name: "test_thing".into(),
+            version: 1,
+            raw_state: Some(pb::RawState {
+                json: raw,
+                flatmap: Default::default(),
+            }),
+        }))
+        .await
+        .expect("ok")
+        .into_inner();
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    let up = r.upgraded_state.expect("upgraded");
+    assert_eq!(
+        msgpack::decode(&up.msgpack, &ty).expect("decode"),
+        thing("n", Value::string("i-1"))
+    );
+    // Flatmap-only (pre-0.12) state is refused with an error diagnostic.
+    let r = s
+        .upgrade_resource_state(Request::new(pb::upgrade_resource_state::Request {
+            type_name: "test_thing".into(),
+            version: 0,
+            raw_state: Some(pb::RawState {
+                json: vec![],
+                flatmap: [("id".to_string(), "x".to_string())].into(),
+            }),
+        }))
+        .await
+        .expect("ok")
+        .into_inner();
+    assert!(is_error(&r.diagnostics) && r.upgraded_state.is_none());
+}

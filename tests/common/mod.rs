@@ -2,7 +2,10 @@
 //! provider binary (dev_overrides, no `terraform init`). Generic: knows Terraform, not Genesys.
 #![allow(dead_code, unused_imports)]
 
+pub mod in_process;
 pub mod terraform;
+
+pub use in_process::InProcessProvider;
 
 pub use terraform::{
     for_each_terraform, provider_dir, required_providers, terraform_binaries, TerraformBin,

@@ -175,6 +175,13 @@ impl WorkDir {
         self.env.push((key.to_string(), value.to_string()));
     }
 
+    /// Attaches Terraform to an already running provider (see `InProcessProvider`) instead of
+    /// launching the built binary: drops the dev_overrides and sets `TF_REATTACH_PROVIDERS`.
+    pub fn use_reattach(&mut self, reattach: &str) {
+        self.write_file("dev.tfrc", "");
+        self.set_env("TF_REATTACH_PROVIDERS", reattach);
+    }
+
     pub fn write_main_tf(&self, content: &str) {
         self.write_file("main.tf", content);
     }
@@ -219,7 +226,12 @@ impl WorkDir {
     }
 
     /// `terraform plan -detailed-exitcode`: code 0 = no changes, 2 = changes, 1 = error.
-    pub fn plan_detailed_exitcode(&self, extra: &[&str]) -> TfOutput {
+    pub fn plan_detailed_exitcode(&self) -> TfOutput {
+        self.plan_detailed_exitcode_with(&[])
+    }
+
+    /// `terraform plan -detailed-exitcode <extra>` (e.g. `-refresh=false`, `-out=tfplan`).
+    pub fn plan_detailed_exitcode_with(&self, extra: &[&str]) -> TfOutput {
         let mut args = vec!["plan", "-detailed-exitcode"];
         args.extend_from_slice(extra);
         self.run(&args)
@@ -232,11 +244,18 @@ impl WorkDir {
         out
     }
 
-    /// `terraform show -json [file]` parsed (state when `file` is `None`, else that plan file).
-    pub fn show_json(&self, file: Option<&str>) -> Json {
-        let mut args = vec!["show", "-json"];
-        args.extend(file);
-        let out = self.run(&args);
+    /// `terraform show -json` parsed: the current state.
+    pub fn show_json(&self) -> Json {
+        self.show_json_args(&["show", "-json"])
+    }
+
+    /// `terraform show -json PLANFILE` parsed: a saved plan.
+    pub fn show_plan_json(&self, plan_file: &str) -> Json {
+        self.show_json_args(&["show", "-json", plan_file])
+    }
+
+    fn show_json_args(&self, args: &[&str]) -> Json {
+        let out = self.run(args);
         out.assert_success();
         serde_json::from_str(&out.stdout)
             .unwrap_or_else(|e| panic!("show -json is not JSON ({e}):\n{out}"))
