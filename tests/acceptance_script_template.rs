@@ -160,13 +160,17 @@ fn out_of_band_change_shows_as_drift_and_git_wins_on_apply() {
             "drift not shown\n{}\n{}",
             out.stdout, out.stderr
         );
+        if tf.minor() == (1, 0) {
+            // Terraform 1.0 always notes refresh drift; newer versions only when other parts
+            // of the configuration refer to the changed attributes.
+            assert!(
+                out.stdout.contains("changed outside of Terraform"),
+                "{}",
+                out.stdout
+            );
+        }
         assert!(
-            out.stdout.contains("changed outside of Terraform"),
-            "{}",
-            out.stdout
-        );
-        assert!(
-            out.stdout.contains("Edited in the UI") && out.stdout.contains("From git"),
+            out.stdout.contains(r#""Edited in the UI" -> "From git""#),
             "content diff missing:\n{}",
             out.stdout
         );
