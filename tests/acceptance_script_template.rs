@@ -288,7 +288,7 @@ fn two_states_racing_on_one_script_lose_no_update() {
             if out.code != 0 {
                 assert!(
                     out.stderr.contains("changed outside Terraform")
-                        || out.stderr.contains("overwritten"),
+                        || out.stderr.contains("Another writer replaced the script"),
                     "a losing apply must say why:\n{}",
                     out.stderr
                 );

@@ -18,6 +18,7 @@ pub fn api_error(what: &str, e: &GenesysError) -> Diagnostics {
         GenesysError::Api { status: 429, .. } | GenesysError::RetryBudgetExhausted { .. } => {
             format!("Genesys Cloud kept failing or throttling while {what}")
         }
+        GenesysError::LostWrite { .. } => format!("Another writer replaced the script while {what}"),
         GenesysError::Cancelled => format!("Interrupted while {what}"),
         GenesysError::Timeout { .. } => format!("Timed out while {what}"),
         _ => format!("Genesys Cloud error while {what}"),
@@ -25,6 +26,9 @@ pub fn api_error(what: &str, e: &GenesysError) -> Diagnostics {
     let hint = match e {
         GenesysError::Api { status: 401 | 403, .. } | GenesysError::Auth { .. } => {
             " Check oauthclient_id / oauthclient_secret (or access_token) and the OAuth client's roles in this org."
+        }
+        GenesysError::LostWrite { .. } => {
+            " Their version is kept. Run `terraform plan` to see it, then apply again if yours should win."
         }
         GenesysError::RetryBudgetExhausted { .. } | GenesysError::Transport { .. } => {
             " The request was retried with backoff; check the API endpoint (aws_region / api_url) and try again later."
