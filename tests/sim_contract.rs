@@ -1042,12 +1042,20 @@ async fn control_api_stats_knobs_and_correlation_on_success() {
         .await
         .unwrap();
     assert_error(r, 404, "not.found").await;
+    // Framework rejections are ErrorBodies too.
+    let r = sim
+        .api(Method::PUT, "/api/v2/scripts/missing", &t)
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 405, "method.not.allowed").await;
     let s = sim.stats().await;
     assert_eq!(s["token"], 1);
     assert_eq!(s["list_scripts"], 2);
     assert_eq!(s["get_script"], 1);
     assert_eq!(s["200"], 3);
     assert_eq!(s["404"], 2);
+    assert_eq!(s["405"], 1);
     let r = sim
         .req(Method::POST, "/_sim/stats/reset")
         .send()
