@@ -46,6 +46,15 @@ async fn help_documents_every_knob() {
     ] {
         assert!(help.contains(flag), "--help lacks {flag}");
     }
+    for bad in [["--org", "only-a-name"], ["--fault-rate", "1.5"]] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_genesys-sim"))
+            .args(["--listen", "127.0.0.1:0"])
+            .args(bad)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{bad:?} must fail");
+        assert!(out.stdout.is_empty());
+    }
 }
 
 #[tokio::test]
@@ -531,15 +540,12 @@ async fn export_and_download_stamped_versions() {
         .as_str()
         .unwrap()
         .to_string();
-    let d1: Value = sim
-        .http
-        .get(&url1)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r1 = sim.http.get(&url1).send().await.unwrap();
+    assert_eq!(
+        r1.headers()["content-disposition"],
+        "attachment; filename=\"old.script\""
+    );
+    let d1: Value = r1.json().await.unwrap();
     assert_eq!(d1["versionId"], v1.as_str());
     assert_eq!(d1["name"], "Exported");
     assert_eq!(
@@ -618,6 +624,12 @@ async fn division_assignment_and_filter() {
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let meta = sim.get_json(&format!("/api/v2/scripts/{a}"), &t).await;
     assert_eq!(meta["division"]["id"], div);
+    // A division move is not a new version.
+    assert!(sim
+        .sim_scripts("demo")
+        .await
+        .iter()
+        .all(|s| s["versions"] == 1 && s["divisionName"].is_string()));
     let only = sim
         .get_json(&format!("/api/v2/scripts?divisionIds={div}"), &t)
         .await;
@@ -1131,4 +1143,17 @@ async fn in_process_start_serve_and_shutdown_on_drop() {
     let mut bad = tpg::sim::SimConfig::default();
     bad.knobs.fault_rate = 2.0;
     assert!(tpg::sim::start(bad).await.is_err());
+}
+
+#[tokio::test]
+async fn sigterm_stops_cleanly() {
+    let mut sim = Sim::start(&[]).await;
+    let pid = i32::try_from(sim.child.id().unwrap()).unwrap();
+    // SAFETY: sending a signal to our own child process.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let status = tokio::time::timeout(Duration::from_secs(10), sim.child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{status:?}");
 }

@@ -216,17 +216,30 @@ pub async fn correlation_layer(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
+    let method = req.method().clone();
+    // Download tokens are bearer-like: never log them.
+    let path = if req.uri().path().starts_with("/downloads/") {
+        "/downloads/<token>".to_string()
+    } else {
+        req.uri().path().to_string()
+    };
     let mut resp = next.run(req).await;
     let status = resp.status();
     if (status.is_client_error() || status.is_server_error()) && !is_json(&resp) {
         let message = status
             .canonical_reason()
             .unwrap_or("The request could not be processed.");
-        return ApiError::new(status, code_for_status(status), message).into_response();
+        resp = ApiError::new(status, code_for_status(status), message).into_response();
     }
     if !resp.headers().contains_key(CORRELATION_HEADER) {
         set_correlation(resp.headers_mut(), &new_correlation_id());
     }
+    let cid = resp
+        .headers()
+        .get(CORRELATION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    tracing::debug!(%method, %path, status = status.as_u16(), correlation_id = cid, "request");
     resp
 }
 
@@ -254,6 +267,27 @@ mod tests {
         assert_eq!(body["code"], "not.found");
         assert_eq!(body["status"], 404);
         assert_eq!(body["messageParams"], json!({}));
+    }
+
+    #[tokio::test]
+    async fn framework_errors_become_error_bodies() {
+        use axum::routing::post;
+        use tower::ServiceExt;
+        let app = axum::Router::new()
+            .route("/x", post(|| async { "ok" }))
+            .layer(axum::middleware::from_fn(correlation_layer));
+        let req = axum::http::Request::get("/x")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let resp = app.oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+        let cid = resp.headers()[CORRELATION_HEADER]
+            .to_str()
+            .unwrap()
+            .to_string();
+        let body = body_json(resp).await;
+        assert_eq!(body["code"], "method.not.allowed");
+        assert_eq!(body["contextId"], cid.as_str());
     }
 
     #[test]
