@@ -1129,9 +1129,16 @@ async fn in_process_start_serve_and_shutdown_on_drop() {
         .unwrap();
     assert_eq!(r.status(), 200);
     drop(handle);
-    tokio::time::sleep(Duration::from_millis(50)).await;
     let fresh = reqwest::Client::builder().no_proxy().build().unwrap();
-    assert!(fresh.get(format!("{url}/_sim/stats")).send().await.is_err());
+    let mut refused = false;
+    for _ in 0..40 {
+        if fresh.get(format!("{url}/_sim/stats")).send().await.is_err() {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(refused, "server still answers after drop");
 
     // serve() on a caller-bound listener; bad knobs are refused.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
