@@ -46,6 +46,15 @@ async fn help_documents_every_knob() {
     ] {
         assert!(help.contains(flag), "--help lacks {flag}");
     }
+    for bad in [["--org", "only-a-name"], ["--fault-rate", "1.5"]] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_genesys-sim"))
+            .args(["--listen", "127.0.0.1:0"])
+            .args(bad)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{bad:?} must fail");
+        assert!(out.stdout.is_empty());
+    }
 }
 
 #[tokio::test]
@@ -531,15 +540,12 @@ async fn export_and_download_stamped_versions() {
         .as_str()
         .unwrap()
         .to_string();
-    let d1: Value = sim
-        .http
-        .get(&url1)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r1 = sim.http.get(&url1).send().await.unwrap();
+    assert_eq!(
+        r1.headers()["content-disposition"],
+        "attachment; filename=\"old.script\""
+    );
+    let d1: Value = r1.json().await.unwrap();
     assert_eq!(d1["versionId"], v1.as_str());
     assert_eq!(d1["name"], "Exported");
     assert_eq!(
@@ -618,6 +624,12 @@ async fn division_assignment_and_filter() {
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let meta = sim.get_json(&format!("/api/v2/scripts/{a}"), &t).await;
     assert_eq!(meta["division"]["id"], div);
+    // A division move is not a new version.
+    assert!(sim
+        .sim_scripts("demo")
+        .await
+        .iter()
+        .all(|s| s["versions"] == 1 && s["divisionName"].is_string()));
     let only = sim
         .get_json(&format!("/api/v2/scripts?divisionIds={div}"), &t)
         .await;
@@ -1042,12 +1054,20 @@ async fn control_api_stats_knobs_and_correlation_on_success() {
         .await
         .unwrap();
     assert_error(r, 404, "not.found").await;
+    // Framework rejections are ErrorBodies too.
+    let r = sim
+        .api(Method::PUT, "/api/v2/scripts/missing", &t)
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 405, "method.not.allowed").await;
     let s = sim.stats().await;
     assert_eq!(s["token"], 1);
     assert_eq!(s["list_scripts"], 2);
     assert_eq!(s["get_script"], 1);
     assert_eq!(s["200"], 3);
     assert_eq!(s["404"], 2);
+    assert_eq!(s["405"], 1);
     let r = sim
         .req(Method::POST, "/_sim/stats/reset")
         .send()
@@ -1109,9 +1129,16 @@ async fn in_process_start_serve_and_shutdown_on_drop() {
         .unwrap();
     assert_eq!(r.status(), 200);
     drop(handle);
-    tokio::time::sleep(Duration::from_millis(50)).await;
     let fresh = reqwest::Client::builder().no_proxy().build().unwrap();
-    assert!(fresh.get(format!("{url}/_sim/stats")).send().await.is_err());
+    let mut refused = false;
+    for _ in 0..40 {
+        if fresh.get(format!("{url}/_sim/stats")).send().await.is_err() {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(refused, "server still answers after drop");
 
     // serve() on a caller-bound listener; bad knobs are refused.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -1123,4 +1150,17 @@ async fn in_process_start_serve_and_shutdown_on_drop() {
     let mut bad = tpg::sim::SimConfig::default();
     bad.knobs.fault_rate = 2.0;
     assert!(tpg::sim::start(bad).await.is_err());
+}
+
+#[tokio::test]
+async fn sigterm_stops_cleanly() {
+    let mut sim = Sim::start(&[]).await;
+    let pid = i32::try_from(sim.child.id().unwrap()).unwrap();
+    // SAFETY: sending a signal to our own child process.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let status = tokio::time::timeout(Duration::from_secs(10), sim.child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{status:?}");
 }

@@ -2,7 +2,7 @@
 //! on one address). Thin wrapper: parses flags into a `SimConfig`, starts `tpg::sim`, prints the
 //! base URL as the only stdout line, and serves until interrupted. Logs go to stderr.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -94,6 +94,7 @@ impl Args {
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
@@ -108,7 +109,21 @@ async fn main() -> anyhow::Result<()> {
     }
     tokio::select! {
         _ = tokio::signal::ctrl_c() => tracing::info!("interrupted; shutting down"),
+        _ = terminated() => tracing::info!("terminated; shutting down"),
         _ = handle.wait() => {}
     }
     Ok(())
+}
+
+/// Resolves on SIGTERM (never on platforms without it).
+async fn terminated() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut s) = signal(SignalKind::terminate()) {
+            s.recv().await;
+            return;
+        }
+    }
+    std::future::pending::<()>().await;
 }

@@ -141,3 +141,33 @@ pub(crate) async fn require_token(
     req.extensions_mut().insert(Caller { org: info.org });
     next.run(req).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn basic_wins_over_form_and_form_is_fallback() {
+        let mut h = HeaderMap::new();
+        let form = vec![
+            ("client_id".to_string(), "form-id".to_string()),
+            ("client_secret".to_string(), "form-secret".to_string()),
+        ];
+        assert_eq!(
+            client_credentials(&h, &form),
+            (Some("form-id".into()), Some("form-secret".into()))
+        );
+        let b64 = base64::engine::general_purpose::STANDARD.encode("id:se:cret");
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_str(&format!("Basic {b64}")).unwrap(),
+        );
+        assert_eq!(
+            client_credentials(&h, &form),
+            (Some("id".into()), Some("se:cret".into()))
+        );
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic !!!"));
+        assert_eq!(client_credentials(&h, &[]), (None, None));
+    }
+}

@@ -183,15 +183,63 @@ pub fn set_correlation(headers: &mut HeaderMap, cid: &str) {
     }
 }
 
-/// Middleware: adds a fresh `ININ-Correlation-Id` to any response that has none.
+/// The Genesys code used for an error status that no handler described (framework
+/// rejections such as 405 or 413).
+pub fn code_for_status(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "bad.request",
+        401 => "authentication.required",
+        403 => "forbidden",
+        404 => "not.found",
+        405 => "method.not.allowed",
+        408 => "client.timeout",
+        413 => "request.entity.too.large",
+        415 => "unsupported.media.type",
+        422 => "unprocessable.entity",
+        429 => "too.many.requests",
+        503 => "service.unavailable",
+        s if s >= 500 => "internal.server.error",
+        _ => "bad.request",
+    }
+}
+
+fn is_json(resp: &Response) -> bool {
+    resp.headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with("application/json"))
+}
+
+/// Middleware: turns any non-JSON error response (a framework rejection) into an
+/// `ErrorBody`, and adds a fresh `ININ-Correlation-Id` to any response that has none.
 pub async fn correlation_layer(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
+    let method = req.method().clone();
+    // Download tokens are bearer-like: never log them.
+    let path = if req.uri().path().starts_with("/downloads/") {
+        "/downloads/<token>".to_string()
+    } else {
+        req.uri().path().to_string()
+    };
     let mut resp = next.run(req).await;
+    let status = resp.status();
+    if (status.is_client_error() || status.is_server_error()) && !is_json(&resp) {
+        let message = status
+            .canonical_reason()
+            .unwrap_or("The request could not be processed.");
+        resp = ApiError::new(status, code_for_status(status), message).into_response();
+    }
     if !resp.headers().contains_key(CORRELATION_HEADER) {
         set_correlation(resp.headers_mut(), &new_correlation_id());
     }
+    let cid = resp
+        .headers()
+        .get(CORRELATION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    tracing::debug!(%method, %path, status = status.as_u16(), correlation_id = cid, "request");
     resp
 }
 
@@ -219,6 +267,43 @@ mod tests {
         assert_eq!(body["code"], "not.found");
         assert_eq!(body["status"], 404);
         assert_eq!(body["messageParams"], json!({}));
+    }
+
+    #[tokio::test]
+    async fn framework_errors_become_error_bodies() {
+        use axum::routing::post;
+        use tower::ServiceExt;
+        let app = axum::Router::new()
+            .route("/x", post(|| async { "ok" }))
+            .layer(axum::middleware::from_fn(correlation_layer));
+        let req = axum::http::Request::get("/x")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let resp = app.oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+        let cid = resp.headers()[CORRELATION_HEADER]
+            .to_str()
+            .unwrap()
+            .to_string();
+        let body = body_json(resp).await;
+        assert_eq!(body["code"], "method.not.allowed");
+        assert_eq!(body["contextId"], cid.as_str());
+    }
+
+    #[test]
+    fn codes_for_unexpected_statuses() {
+        assert_eq!(
+            code_for_status(StatusCode::METHOD_NOT_ALLOWED),
+            "method.not.allowed"
+        );
+        assert_eq!(
+            code_for_status(StatusCode::PAYLOAD_TOO_LARGE),
+            "request.entity.too.large"
+        );
+        assert_eq!(
+            code_for_status(StatusCode::BAD_GATEWAY),
+            "internal.server.error"
+        );
     }
 
     #[tokio::test]

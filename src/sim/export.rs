@@ -4,6 +4,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde_json::{json, Value};
@@ -31,6 +32,11 @@ pub(crate) async fn export(
         .get("versionId")
         .and_then(Value::as_str)
         .filter(|v| !v.is_empty());
+    let file_name = req
+        .get("fileName")
+        .and_then(Value::as_str)
+        .filter(|f| !f.is_empty())
+        .map(|f| f.replace(['"', '\\', '/', '\r', '\n'], "_"));
     let stale_ms = state.knobs().stale_read_ms;
     let now = now_ms();
     let mut store = state.store();
@@ -54,6 +60,7 @@ pub(crate) async fn export(
             org: caller.org.clone(),
             script_id: id,
             version_id,
+            file_name,
             expires_ms: now + DOWNLOAD_TTL_MS,
         },
     );
@@ -80,5 +87,12 @@ pub(crate) async fn download(
     let version = script
         .version(&link.version_id)
         .ok_or_else(ApiError::not_found)?;
-    Ok(Json(stamped_document(org, script, version)).into_response())
+    let mut resp = Json(stamped_document(org, script, version)).into_response();
+    if let Some(name) = &link.file_name {
+        let value = format!("attachment; filename=\"{name}.script\"");
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+        }
+    }
+    Ok(resp)
 }

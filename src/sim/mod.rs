@@ -206,3 +206,17 @@ pub async fn serve(
         task,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn start_refuses_duplicate_orgs() {
+        let cfg = SimConfig {
+            orgs: vec![OrgConfig::demo(), OrgConfig::demo()],
+            ..SimConfig::default()
+        };
+        assert!(matches!(start(cfg).await, Err(SimError::Config(_))));
+    }
+}

@@ -190,6 +190,8 @@ pub struct DownloadLink {
     pub org: String,
     pub script_id: String,
     pub version_id: String,
+    /// `fileName` of the export request; the download is named `<fileName>.script`.
+    pub file_name: Option<String>,
     pub expires_ms: i64,
 }
 
@@ -437,6 +439,15 @@ mod tests {
             script_name: Some(name.into()),
             script_id_to_replace: replace.map(str::to_string),
         }
+    }
+
+    #[test]
+    fn stamps_strictly_increase() {
+        let mut s = store();
+        let a = s.stamp(1000);
+        let b = s.stamp(1000);
+        let c = s.stamp(999);
+        assert!(a < b && b < c);
     }
 
     #[test]

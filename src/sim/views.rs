@@ -186,6 +186,43 @@ mod tests {
     }
 
     #[test]
+    fn stamped_document_overrides_server_fields_and_keeps_the_rest() {
+        use crate::sim::store::{OrgState, Script, Version};
+        let org = OrgState::new("demo");
+        let v = Version {
+            version_id: "v1".into(),
+            name: "Real".into(),
+            document: json!({"id": "spoof", "name": "Doc", "custom": 1,
+                "pages": [{"id": "p", "scriptId": "spoof"}, "odd"]}),
+            saved_ms: 2,
+        };
+        let script = Script {
+            id: "s1".into(),
+            division_id: org.home_division_id.clone(),
+            created_ms: 1,
+            modified_ms: 2,
+            versions: vec![v.clone()],
+            published: None,
+            indexed_at_ms: 0,
+            last_write_ms: 0,
+        };
+        let d = stamped_document(&org, &script, &v);
+        assert_eq!(
+            (d["id"].as_str(), d["name"].as_str()),
+            (Some("s1"), Some("Real"))
+        );
+        assert_eq!(d["custom"], 1);
+        assert_eq!(d["versionId"], "v1");
+        assert_eq!(d["organizationId"], org.organization_id.as_str());
+        assert_eq!(d["pages"][0]["scriptId"], "s1");
+        assert_eq!(d["pages"][0]["versionId"], "v1");
+        assert_eq!(d["pages"][1], "odd");
+        let meta = editable_meta(&org, &script, &v);
+        assert!(meta.get("pages").is_none() && meta.get("custom").is_none());
+        assert_eq!(meta["division"]["name"], "Home");
+    }
+
+    #[test]
     fn listing_pages() {
         let all: Vec<Value> = (0..5).map(|i| json!(i)).collect();
         let l = listing("/p", "name=a", all, 2, 2);
