@@ -18,7 +18,9 @@ pub fn api_error(what: &str, e: &GenesysError) -> Diagnostics {
         GenesysError::Api { status: 429, .. } | GenesysError::RetryBudgetExhausted { .. } => {
             format!("Genesys Cloud kept failing or throttling while {what}")
         }
-        GenesysError::LostWrite { .. } => format!("Another writer replaced the script while {what}"),
+        GenesysError::LostWrite { .. } => {
+            format!("Another writer replaced the script while {what}")
+        }
         GenesysError::Cancelled => format!("Interrupted while {what}"),
         GenesysError::Timeout { .. } => format!("Timed out while {what}"),
         _ => format!("Genesys Cloud error while {what}"),
