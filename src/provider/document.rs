@@ -126,6 +126,29 @@ pub fn for_state(doc: &Json) -> String {
     serde_json::to_string_pretty(&d).unwrap_or_else(|_| d.to_string())
 }
 
+/// A drifted remote document for state, written with the configuration's placeholders where
+/// their values appear, so the plan's diff shows what really changed rather than every
+/// substituted value. Only used when substituting back gives exactly the remote document.
+pub fn for_state_with_placeholders(doc: &Json, substitutions: &BTreeMap<String, String>) -> String {
+    let plain = for_state(doc);
+    let mut pairs: Vec<(&String, &String)> =
+        substitutions.iter().filter(|(_, v)| v.len() >= 3).collect();
+    // Longest values first, so "Acme Corp" wins over "Acme".
+    pairs.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
+    let mut text = plain.clone();
+    for (key, value) in pairs {
+        let encoded = Json::String(value.clone()).to_string();
+        let inner = &encoded[1..encoded.len() - 1];
+        text = text.replace(inner, &format!("{{{{{key}}}}}"));
+    }
+    let round_trip = parse_script(&substitute(&text, substitutions)).map(|d| canonical(&d));
+    if text != plain && round_trip.as_deref() == Ok(canonical(doc).as_str()) {
+        text
+    } else {
+        plain
+    }
+}
+
 /// The desired document of a configuration: substitutions applied, parsed, canonical form.
 pub fn desired_canonical(
     content: &str,
@@ -198,6 +221,21 @@ mod tests {
             parse_script(r#"{"pages":{}}"#),
             Err(DocumentError::NotAScript(_))
         ));
+    }
+
+    #[test]
+    fn drifted_documents_keep_their_placeholders() {
+        let remote = parse_script(
+            r#"{"pages":[{"name":"Call Acme Corp at +1 555","note":"Acme Corp edited"}]}"#,
+        )
+        .unwrap();
+        let s = subs(&[("company", "Acme Corp"), ("phone", "+1 555"), ("x", "")]);
+        let text = for_state_with_placeholders(&remote, &s);
+        assert!(text.contains("Call {{company}} at {{phone}}"), "{text}");
+        assert_eq!(desired_canonical(&text, &s).unwrap(), canonical(&remote));
+        // A value whose replacement would not round-trip is left alone.
+        let tricky = parse_script(r#"{"pages":[{"name":"{{company}} and Acme Corp"}]}"#).unwrap();
+        assert_eq!(for_state_with_placeholders(&tricky, &s), for_state(&tricky));
     }
 
     #[test]

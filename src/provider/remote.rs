@@ -89,7 +89,11 @@ pub fn state_from_remote(
         Some(b) if plan::canonical_of(b).as_deref() == Some(remote_canonical.as_str()) => {
             b.get("content").cloned().unwrap_or(Value::Null)
         }
-        _ => Value::string(document::for_state(doc)),
+        Some(b) => Value::string(document::for_state_with_placeholders(
+            doc,
+            &plan::substitutions_of(b).unwrap_or_default(),
+        )),
+        None => Value::string(document::for_state(doc)),
     };
     let keep =
         |name: &str, default: Value| base.and_then(|b| b.get(name).cloned()).unwrap_or(default);
