@@ -537,3 +537,22 @@ fn still_correct_with_429s_503s_stale_reads_and_index_lag() {
         }
     });
 }
+
+#[test]
+fn a_stale_404_right_after_create_does_not_plan_a_duplicate() {
+    for_each_terraform(|tf| {
+        let sim = Sim::start(&[]);
+        let wd = greeting_dir(tf, &sim, "Hello", "");
+        apply(&wd);
+        // From now until ~2.5 s after the create's upload, reads by id come from a stale cache
+        // that has never seen the new script (404), as a lagging replica would answer.
+        sim.set_knobs(serde_json::json!({"stale_read_ms": 2500}));
+        let out = plan(&wd, true);
+        assert_eq!(
+            out.code, 0,
+            "a passing 404 must not drop the script from state\n{}",
+            out.stdout
+        );
+        assert_eq!(sim.scripts_named("acme", NAME).len(), 1);
+    });
+}

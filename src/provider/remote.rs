@@ -10,7 +10,7 @@ use std::time::Duration;
 /// Refreshes a managed script. `Value::Null` when it no longer exists.
 pub async fn refresh(client: &Client, state: &Value) -> Result<Value, GenesysError> {
     let id = state.get_str("id").unwrap_or_default();
-    let Some(mut meta) = client.get_script(id).await? else {
+    let Some(mut meta) = get_confirming_absence(client, id).await? else {
         return Ok(Value::Null);
     };
     let known = state.get_str("version_id");
@@ -48,6 +48,26 @@ pub async fn refresh(client: &Client, state: &Value) -> Result<Value, GenesysErr
         &doc,
         published.as_ref(),
     ))
+}
+
+/// GET by id; a 404 is believed only when it persists: right after a create, a read served
+/// by a lagging replica answers 404, and dropping the script from state then would plan a
+/// duplicate. A script really deleted costs a few seconds more to notice.
+async fn get_confirming_absence(
+    client: &Client,
+    id: &str,
+) -> Result<Option<ScriptMeta>, GenesysError> {
+    let mut wait = Duration::from_millis(500);
+    loop {
+        match client.get_script(id).await? {
+            Some(meta) => return Ok(Some(meta)),
+            None if wait > Duration::from_secs(2) => return Ok(None),
+            None => {
+                tokio::time::sleep(wait).await;
+                wait *= 2;
+            }
+        }
+    }
 }
 
 /// The full state of an existing script for `terraform import`; `None` when absent.
