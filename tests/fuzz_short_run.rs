@@ -64,6 +64,34 @@ const INTERESTING: &[u8] = &[
     b'\\', b':', b',', b'-', b'e', b'9', b'.', 0xe2, 0xf0, 0x7f,
 ];
 
+/// Tokens inserted whole (a small dictionary, as libFuzzer's `-dict`): extreme numbers,
+/// JSON keywords, type names, units.
+const DICTIONARY: &[&str] = &[
+    "18446744073709551615",
+    "9223372036854775808",
+    "-9223372036854775809",
+    "4294967296",
+    "1e999",
+    "-0",
+    "0.5e-400",
+    "null",
+    "true",
+    "\"\"",
+    "\"\\u0000\"",
+    "\"\\ud800\"",
+    "[]",
+    "{}",
+    "\"dynamic\"",
+    "[\"list\",\"string\"]",
+    "[\"object\",{}]",
+    "[\"tuple\",[]]",
+    "{{",
+    "}}",
+    "s",
+    "h",
+    "ms",
+];
+
 /// One mutation of `seed` (or of a splice of two seeds).
 fn mutate(rng: &mut Rng, corpus: &[Vec<u8>]) -> Vec<u8> {
     let mut d = corpus[rng.below(corpus.len())].clone();
@@ -103,6 +131,11 @@ fn mutate(rng: &mut Rng, corpus: &[Vec<u8>]) -> Vec<u8> {
                 let from = rng.below(other.len() + 1);
                 d.truncate(cut);
                 d.extend_from_slice(&other[from..]);
+            }
+            7 if rng.below(2) == 0 => {
+                let word = DICTIONARY[rng.below(DICTIONARY.len())].as_bytes();
+                let at = rng.below(d.len() + 1);
+                d.splice(at..at, word.iter().copied());
             }
             7 if !d.is_empty() => {
                 let i = rng.below(d.len());

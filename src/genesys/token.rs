@@ -65,7 +65,7 @@ pub(crate) fn parse_token_response(
         ),
     })?;
     let lifetime = Duration::from_secs(parsed.expires_in.unwrap_or(86_400).max(1));
-    Ok((parsed.access_token, lifetime))
+    Ok((parsed.access_token, lifetime.min(MAX_TOKEN_LIFETIME)))
 }
 
 /// `(error, description)` of a refused token request (the body need not be JSON).
@@ -279,6 +279,21 @@ pub(crate) fn describe(e: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_huge_expires_in_is_clamped_not_a_panic() {
+        // Found by fuzzing: `Instant::now() + u64::MAX seconds` panicked in `bearer`.
+        let body = br#"{"access_token":"t","expires_in":18446744073709551615}"#;
+        let (token, lifetime) = parse_token_response(200, body).unwrap();
+        assert_eq!(token, "t");
+        assert_eq!(lifetime, MAX_TOKEN_LIFETIME);
+        let now = Instant::now();
+        assert!(refresh_at(now, lifetime) > now);
+        let (_, usual) =
+            parse_token_response(200, br#"{"access_token":"t","expires_in":86400}"#).unwrap();
+        assert_eq!(usual, Duration::from_secs(86_400));
+        assert!(parse_token_response(200, b"<html>").is_err());
+    }
 
     #[test]
     fn margin_is_sixty_seconds_or_a_tenth() {
