@@ -12,6 +12,8 @@
 //! - [`sim`]: genesys-sim, the simulator.
 
 pub mod cty;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod genesys;
 pub mod plugin;
 pub mod provider;

@@ -32,7 +32,9 @@ pub(crate) fn parse_text(text: &str) -> Result<Number, String> {
     }
     let n = Number::parse(text).map_err(|e| e.to_string())?;
     if let Number::Finite(d) = &n {
-        if d.fractional_digit_count().abs() > MAX_SCALE {
+        // The text the encoder would write must fit the limit too, or a decoded value could
+        // not be read back after encoding (found by fuzzing: JSON `199704e6422`).
+        if d.fractional_digit_count().abs() > MAX_SCALE || self::text(d).len() > MAX_TEXT_LEN {
             return Err(format!("number {text:?} is out of the supported range"));
         }
     }
@@ -194,6 +196,16 @@ mod tests {
         assert!(parse_text("1e999999999").is_err());
         assert!(parse_text(&"9".repeat(MAX_TEXT_LEN + 1)).is_err());
         assert!(parse_text("NaN").is_err());
+        // Short text whose written form would exceed the limit: refused, so every accepted
+        // number encodes to text that decodes again.
+        assert!(parse_text("199704e6422").is_err());
+        assert!(parse_text("1e-5000").is_err());
+        let wide = format!("1e{}", MAX_TEXT_LEN - 1);
+        let n = parse_text(&wide).unwrap();
+        let WireNumber::Text(t) = wire_form(&n) else {
+            panic!("expected text")
+        };
+        assert_eq!(parse_text(&t).unwrap(), n);
         assert_eq!(parse_text("1e3").unwrap(), Number::from_i64(1000));
         assert_eq!(parse_text("-Inf").unwrap(), Number::NegInfinity);
         // Equality is numeric: 1.0 == 1.00 == 1.

@@ -17,6 +17,8 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod pacing;
+#[doc(hidden)]
+pub mod parse_probe;
 pub mod regions;
 mod script_reads;
 mod script_writes;

@@ -31,6 +31,48 @@ struct ExportResponse {
     url: String,
 }
 
+/// The scripts of one listing page and whether it is the last page to fetch.
+fn listing_page(
+    listing: &Listing,
+    page: u32,
+    what: &str,
+) -> Result<(Vec<ScriptMeta>, bool), GenesysError> {
+    let metas = listing
+        .entities
+        .iter()
+        .map(|e| meta_from_json(e, what))
+        .collect::<Result<Vec<_>, _>>()?;
+    let n = metas.len();
+    let last = match listing.page_count {
+        Some(count) => page >= count,
+        None => n < PAGE_SIZE as usize,
+    };
+    Ok((metas, n == 0 || last || page >= MAX_PAGES))
+}
+
+/// Parses a listing body as `list_view` does (page number `page`); for the fuzz probes.
+pub(crate) fn parse_listing(
+    body: &[u8],
+    page: u32,
+) -> Result<(Vec<ScriptMeta>, bool), GenesysError> {
+    let listing: Listing = serde_json::from_slice(body).map_err(|e| GenesysError::Decode {
+        message: format!("listing: {e}"),
+    })?;
+    listing_page(&listing, page, "GET listing")
+}
+
+/// Parses an export answer and resolves its download url against `base`, as `export_script`
+/// does; for the fuzz probes.
+pub(crate) fn parse_export(body: &[u8], base: &Url) -> Result<Url, GenesysError> {
+    let export: ExportResponse =
+        serde_json::from_slice(body).map_err(|e| GenesysError::Decode {
+            message: format!("export: {e}"),
+        })?;
+    base.join(&export.url).map_err(|e| GenesysError::Decode {
+        message: format!("invalid download url: {e}"),
+    })
+}
+
 impl Inner {
     /// `{api_base}` + the given path segments (each percent-encoded).
     pub(crate) fn api_url(&self, segments: &[&str]) -> Url {
@@ -83,15 +125,9 @@ impl Inner {
             let reply = self.execute(Call::get(url, kind)).await?;
             let listing: Listing = reply.json()?;
             let what = format!("{} {}", reply.method, reply.path);
-            let n = listing.entities.len();
-            for e in &listing.entities {
-                out.push(meta_from_json(e, &what)?);
-            }
-            let last = match listing.page_count {
-                Some(count) => page >= count,
-                None => n < PAGE_SIZE as usize,
-            };
-            if n == 0 || last || page >= MAX_PAGES {
+            let (metas, last) = listing_page(&listing, page, &what)?;
+            out.extend(metas);
+            if last {
                 return Ok(out);
             }
             page += 1;

@@ -50,6 +50,40 @@ struct AuthErrorBody {
     error_description: Option<String>,
 }
 
+/// Longest token lifetime believed (Genesys issues 24 h by default, 48 h at most): a larger
+/// `expires_in` is clamped so the refresh deadline never overflows `Instant`.
+const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(7 * 86_400);
+
+/// The token and its lifetime from a 2xx body of `POST /oauth/token`.
+pub(crate) fn parse_token_response(
+    status: u16,
+    body: &[u8],
+) -> Result<(String, Duration), GenesysError> {
+    let parsed: TokenResponse = serde_json::from_slice(body).map_err(|e| GenesysError::Decode {
+        message: format!(
+            "token response from POST /oauth/token (HTTP {status}) is not valid JSON: {e}"
+        ),
+    })?;
+    let lifetime = Duration::from_secs(parsed.expires_in.unwrap_or(86_400).max(1));
+    Ok((parsed.access_token, lifetime.min(MAX_TOKEN_LIFETIME)))
+}
+
+/// `(error, description)` of a refused token request (the body need not be JSON).
+pub(crate) fn parse_auth_error(status: u16, body: &[u8]) -> (String, String) {
+    let body_err: AuthErrorBody = serde_json::from_slice(body).unwrap_or_default();
+    let error = body_err.error.unwrap_or_else(|| format!("http_{status}"));
+    let description = body_err
+        .description
+        .or(body_err.error_description)
+        .unwrap_or_else(|| snippet(body));
+    (error, description)
+}
+
+/// When a token of `lifetime` fetched at `now` should be refreshed.
+pub(crate) fn refresh_at(now: Instant, lifetime: Duration) -> Instant {
+    now + lifetime.saturating_sub(refresh_margin(lifetime))
+}
+
 /// How long before expiry a token is refreshed: 60 s, or 10% of a short lifetime.
 pub(crate) fn refresh_margin(lifetime: Duration) -> Duration {
     (lifetime / 10).min(Duration::from_secs(60))
@@ -91,7 +125,7 @@ impl TokenCache {
         }
         let (value, lifetime) = fetch_token(inner, client_id, client_secret).await?;
         let generation = self.next_generation.fetch_add(1, Ordering::Relaxed);
-        let refresh_at = Instant::now() + lifetime.saturating_sub(refresh_margin(lifetime));
+        let refresh_at = refresh_at(Instant::now(), lifetime);
         *slot = Some(Cached {
             value: value.clone(),
             refresh_at,
@@ -156,22 +190,11 @@ async fn fetch_token(
                 };
                 tracing::debug!(status, attempt, "POST /oauth/token");
                 if (200..300).contains(&status) {
-                    let parsed: TokenResponse =
-                        serde_json::from_slice(&body).map_err(|e| GenesysError::Decode {
-                            message: format!(
-                                "token response from POST /oauth/token (HTTP {status}) is not valid JSON: {e}"
-                            ),
-                        })?;
+                    let parsed = parse_token_response(status, &body)?;
                     inner.budget.refund(last_cost.map_or(1, RetryCost::tokens));
-                    let lifetime = Duration::from_secs(parsed.expires_in.unwrap_or(86_400).max(1));
-                    return Ok((parsed.access_token, lifetime));
+                    return Ok(parsed);
                 }
-                let body_err: AuthErrorBody = serde_json::from_slice(&body).unwrap_or_default();
-                let error = body_err.error.unwrap_or_else(|| format!("http_{status}"));
-                let description = body_err
-                    .description
-                    .or(body_err.error_description)
-                    .unwrap_or_else(|| snippet(&body));
+                let (error, description) = parse_auth_error(status, &body);
                 let auth_err = GenesysError::Auth {
                     status,
                     error,
@@ -256,6 +279,21 @@ pub(crate) fn describe(e: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_huge_expires_in_is_clamped_not_a_panic() {
+        // Found by fuzzing: `Instant::now() + u64::MAX seconds` panicked in `bearer`.
+        let body = br#"{"access_token":"t","expires_in":18446744073709551615}"#;
+        let (token, lifetime) = parse_token_response(200, body).unwrap();
+        assert_eq!(token, "t");
+        assert_eq!(lifetime, MAX_TOKEN_LIFETIME);
+        let now = Instant::now();
+        assert!(refresh_at(now, lifetime) > now);
+        let (_, usual) =
+            parse_token_response(200, br#"{"access_token":"t","expires_in":86400}"#).unwrap();
+        assert_eq!(usual, Duration::from_secs(86_400));
+        assert!(parse_token_response(200, b"<html>").is_err());
+    }
 
     #[test]
     fn margin_is_sixty_seconds_or_a_tenth() {

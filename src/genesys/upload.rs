@@ -59,6 +59,23 @@ fn status_failed(s: &UploadStatus) -> Option<String> {
     }
 }
 
+/// Parses an upload answer and a status answer as the client does: the correlation id, and
+/// `Some(Ok(()))` succeeded / `Some(Err(message))` failed / `None` still working; for the fuzz
+/// probes.
+pub(crate) fn parse_upload(body: &[u8]) -> (Option<String>, Option<Option<Result<(), String>>>) {
+    let ticket = serde_json::from_slice::<UploadResponse>(body)
+        .ok()
+        .map(|r| r.correlation_id);
+    let status = serde_json::from_slice::<UploadStatus>(body).ok().map(|s| {
+        if s.succeeded == Some(true) {
+            Some(Ok(()))
+        } else {
+            status_failed(&s).map(Err)
+        }
+    });
+    (ticket, status)
+}
+
 impl Inner {
     /// Send the upload. Replacing (`replace_id`) is retried like an idempotent call: a repeated
     /// replace with the same document only produces one more version. Creating is retried too,

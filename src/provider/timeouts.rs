@@ -29,13 +29,15 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
             .unwrap_or(rest.len());
         let unit = &rest[..unit_len];
         rest = &rest[unit_len..];
-        total += match unit {
+        let part = match unit {
             "ms" => Duration::from_millis(n),
             "s" => Duration::from_secs(n),
             "m" => Duration::from_secs(n.checked_mul(60)?),
             "h" => Duration::from_secs(n.checked_mul(3600)?),
             _ => return None,
         };
+        // A sum too large for a Duration is not a duration (found by fuzzing: it panicked).
+        total = total.checked_add(part)?;
     }
     Some(total)
 }
@@ -77,5 +79,18 @@ mod tests {
         assert_eq!(parse_duration("10"), None);
         assert_eq!(parse_duration("m"), None);
         assert_eq!(parse_duration(""), None);
+    }
+
+    #[test]
+    fn an_overflowing_sum_is_rejected_not_a_panic() {
+        let text = "1h30m45s500m18446744073709551615s";
+        assert_eq!(parse_duration(text), None);
+        let config =
+            Value::object([("timeouts", Value::object([("create", Value::string(text))]))]);
+        assert!(validate(&config).has_errors());
+        assert_eq!(
+            parse_duration("18446744073709551615s"),
+            Some(Duration::from_secs(u64::MAX))
+        );
     }
 }

@@ -1,0 +1,8 @@
+//! cargo-fuzz target `cty_json_decode`: a thin wrapper over `tpg::fuzzing::cty_json_decode` (see fuzz/README.md).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    tpg::fuzzing::cty_json_decode(data);
+});

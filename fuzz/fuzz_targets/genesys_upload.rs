@@ -1,0 +1,8 @@
+//! cargo-fuzz target `genesys_upload`: a thin wrapper over `tpg::fuzzing::genesys_upload` (see fuzz/README.md).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    tpg::fuzzing::genesys_upload(data);
+});

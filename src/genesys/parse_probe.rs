@@ -1,0 +1,55 @@
+//! Entry points for fuzzing the client's response parsing (error bodies, script metadata,
+//! listings, export answers, upload answers and statuses, token answers). Each runs exactly the
+//! parsing the client applies to a body and throws the result away; none may panic on any input.
+//! Not part of the client's API: used by `tpg::fuzzing` and the cargo-fuzz targets.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+use url::Url;
+
+use super::error::GenesysError;
+use super::scripts::meta_from_json;
+
+/// An error body, as `transport` turns a non-2xx answer into `GenesysError::Api`.
+pub fn error_body(status: u16, body: &[u8]) {
+    let e = GenesysError::from_response(status, body, None, "GET", "/api/v2/scripts");
+    let _ = (e.to_string(), e.is_not_found());
+}
+
+/// A `Script` object (get, publish) and a listing page.
+pub fn script_bodies(body: &[u8], page: u32) {
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
+        let _ = meta_from_json(&v, "GET /api/v2/scripts/x");
+        let mut stripped = v.clone();
+        super::strip_server_fields(&mut stripped);
+        let _ = super::documents_equal_ignoring_server_fields(&v, &stripped);
+    }
+    let _ = super::script_reads::parse_listing(body, page);
+}
+
+/// An export answer (download url joined to the API base).
+pub fn export_body(body: &[u8]) {
+    if let Ok(base) = Url::parse("https://api.mypurecloud.com/") {
+        let _ = super::script_reads::parse_export(body, &base);
+    }
+}
+
+/// An upload answer and an upload status answer.
+pub fn upload_bodies(body: &[u8]) {
+    let _ = super::upload::parse_upload(body);
+}
+
+/// A token answer (2xx) including the refresh deadline computed from it, and a refused token
+/// answer.
+pub fn token_bodies(status: u16, body: &[u8]) {
+    if let Ok((_token, lifetime)) = super::token::parse_token_response(200, body) {
+        let _ = super::token::refresh_at(Instant::now(), lifetime);
+    }
+    let _ = super::token::parse_auth_error(status, body);
+}
+
+/// A `Retry-After` header value.
+pub fn retry_after(value: &str) {
+    let _: Option<Duration> = super::backoff::parse_retry_after(value);
+}
