@@ -232,7 +232,7 @@ fn sim_killed_and_restarted_mid_apply_converges_without_duplicates() {
     assert_server_holds(&sim, &v2);
     assert_empty_plans(&wd);
     eprintln!(
-        "crash scenario: first apply exit {}, {} left afterwards",
+        "crash scenario: first apply exit {}, {} left afterwards\n{out}",
         out.code,
         left.len()
     );

@@ -62,6 +62,8 @@ impl Sim {
                 Ok((child, url)) => {
                     assert_eq!(url, self.url, "restarted on another address");
                     self.child = child;
+                    // Pooled connections died with the old process.
+                    self.http = reqwest::Client::new();
                     return;
                 }
                 Err(e) => last = e,
