@@ -238,6 +238,59 @@ fn sim_killed_and_restarted_mid_apply_converges_without_duplicates() {
     );
 }
 
+/// The simulator forgets upload jobs on restart: a provider polling such a job must fail fast
+/// with a clear message (it used to poll the 404 until its 120 s upload timeout).
+#[test]
+fn upload_lost_in_a_sim_restart_fails_fast_and_the_next_apply_converges() {
+    let tf = pinned();
+    let state_dir = tempfile::tempdir().expect("temp dir");
+    let state_arg = state_dir
+        .path()
+        .join("sim-state.json")
+        .display()
+        .to_string();
+    let mut sim = Sim::start(&["--state-file", &state_arg, "--upload-delay-ms", "3000"]);
+    let wd = WorkDir::new(&tf);
+    write_config(&wd, &sim, &texts("before", 2), "");
+    sim.set_knobs(json!({"upload_delay_ms": 0}));
+    ok(wd.run(&["apply", "-auto-approve"]), "seed apply");
+    sim.set_knobs(json!({"upload_delay_ms": 3000}));
+    let v2 = texts("after", 2);
+    write_config(&wd, &sim, &v2, "");
+    sim.reset_stats();
+
+    let started = Instant::now();
+    let child = spawn_apply(&wd);
+    // Both uploads accepted and seen "processing": kill while they are in flight.
+    wait_for_stat(&sim, "upload", 2, Duration::from_secs(30));
+    wait_for_stat(&sim, "upload_status", 2, Duration::from_secs(30));
+    sim.restart();
+    let out = child.wait_with_output().expect("apply output");
+    let out = TfOutput {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    let took = started.elapsed();
+    assert_no_crash(&out);
+    assert_eq!(out.code, 1, "the lost uploads were never applied\n{out}");
+    assert!(out.stderr.contains("no longer knows upload"), "{out}");
+    assert!(
+        took < Duration::from_secs(30),
+        "took {took:?}: polled a lost upload too long"
+    );
+    sim.set_knobs(json!({"upload_delay_ms": 0}));
+    assert_server_holds(&sim, &texts("before", 2));
+    assert_eq!(
+        planned_changes(&wd),
+        expected_left(&wd, &sim, &v2),
+        "the next plan shows exactly what is left"
+    );
+    ok(wd.run(&["apply", "-auto-approve"]), "apply after restart");
+    assert_server_holds(&sim, &v2);
+    assert_empty_plans(&wd);
+}
+
 // ---------------------------------------------------------------------------------------------
 // 2. Terraform interrupted with SIGINT mid-apply
 // ---------------------------------------------------------------------------------------------
@@ -665,25 +718,37 @@ fn bad_provider_settings_and_credentials_are_named() {
     assert!(sim.scripts("acme").is_empty(), "nothing was written");
 }
 
-/// A tiny HTTP server answering `status`, `content_type` and `body` to every request.
-fn garbage_server(status: &str, content_type: &str, body: &str) -> String {
-    let reply = format!(
+fn http_reply(status: &str, content_type: &str, body: &str) -> String {
+    format!(
         "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
+    )
+}
+
+/// A tiny HTTP server answering `status`, `content_type` and `body` to every request; with
+/// `login_ok`, `POST /oauth/token` gets a valid token instead (so the api calls are reached).
+fn garbage_server(status: &str, content_type: &str, body: &str, login_ok: bool) -> String {
+    let reply = http_reply(status, content_type, body);
+    let token = http_reply(
+        "200 OK",
+        "application/json",
+        "{\"access_token\":\"t\",\"token_type\":\"bearer\",\"expires_in\":86400}",
     );
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr");
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
-            let reply = reply.clone();
+            let (reply, token) = (reply.clone(), token.clone());
             std::thread::spawn(move || {
                 use std::io::{Read, Write};
                 let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
                 let mut buf = [0u8; 65536];
                 // Read the request head (and whatever body arrives quickly), then answer.
-                let _ = stream.read(&mut buf);
-                let _ = stream.write_all(reply.as_bytes());
+                let n = stream.read(&mut buf).unwrap_or(0);
+                let login = buf[..n].starts_with(b"POST /oauth/token");
+                let answer = if login && login_ok { &token } else { &reply };
+                let _ = stream.write_all(answer.as_bytes());
                 let _ = stream.flush();
             });
         }
@@ -697,23 +762,39 @@ fn a_server_answering_html_or_truncated_json_gives_a_clear_diagnostic() {
         "200 OK",
         "text/html",
         "<html><body><h1>Gateway says hi</h1></body></html>",
+        false,
     );
     let truncated = garbage_server(
         "200 OK",
         "application/json",
         "{\"access_token\": \"abc\", \"expires_in\": 86",
+        false,
     );
-    let error_html = garbage_server("502 Bad Gateway", "text/html", "<html>502</html>");
+    let error_html = garbage_server("502 Bad Gateway", "text/html", "<html>502</html>", false);
+    let api_html = garbage_server("200 OK", "text/html", "<html>sign in</html>", true);
+    let api_truncated = garbage_server(
+        "200 OK",
+        "application/json",
+        "{\"entities\": [{\"id\"",
+        true,
+    );
     let mut wd = WorkDir::new(&pinned());
-    for url in [html, truncated, error_html] {
+    for (url, call) in [
+        (html, "/oauth/token"),
+        (truncated, "/oauth/token"),
+        (error_html, "/oauth/token"),
+        (api_html, "/api/v2/scripts"),
+        (api_truncated, "/api/v2/scripts"),
+    ] {
         with_provider(
             &wd,
             &format!("  api_url = \"{url}\"\n  oauthclient_id = \"acme-client\"\n  oauthclient_secret = \"{}\"\n  max_retries = 1\n", ACME.2),
         );
         let out = expect_clear_failure(&mut wd, &["apply", "-auto-approve"], &["Error"]);
+        eprintln!("garbage at {call}:\n{}", out.stderr);
         assert!(
-            out.stderr.contains("/oauth/token") || out.stderr.contains("token"),
-            "the diagnostic must say which call failed\n{out}"
+            out.stderr.contains(call),
+            "the diagnostic must say which call failed ({call})\n{out}"
         );
     }
 }
