@@ -12,6 +12,7 @@ use genesys_support::{content_of, first_text, script_doc, Sim, ACME};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
+use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -145,16 +146,21 @@ fn assert_no_crash(out: &TfOutput) {
     }
 }
 
-/// `terraform apply -auto-approve` spawned with WorkDir's environment, for signalling.
-fn spawn_apply(wd: &WorkDir) -> std::process::Child {
+/// `terraform apply -auto-approve <extra>` spawned with WorkDir's environment in its own
+/// process group, for signalling.
+fn spawn_apply(wd: &WorkDir, extra: &[&str]) -> std::process::Child {
     Command::new(&wd.terraform().path)
         .args(["apply", "-input=false", "-no-color", "-auto-approve"])
+        .args(extra)
         .current_dir(wd.path())
         .env("TF_CLI_CONFIG_FILE", wd.path().join("dev.tfrc"))
         .env("CHECKPOINT_DISABLE", "1")
         .env("TF_IN_AUTOMATION", "1")
         .env_remove("TF_CLI_ARGS")
         .env_remove("TF_WORKSPACE")
+        // Its own process group, so a signal reaches Terraform, its panicwrap child and the
+        // providers, as Ctrl-C in a terminal does.
+        .process_group(0)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -209,7 +215,7 @@ fn sim_killed_and_restarted_mid_apply_converges_without_duplicates() {
     write_config(&wd, &sim, &v2, "  max_retries = 3\n");
     sim.reset_stats();
 
-    let child = spawn_apply(&wd);
+    let child = spawn_apply(&wd, &[]);
     wait_for_stat(&sim, "upload", 2, Duration::from_secs(30));
     sim.kill();
     std::thread::sleep(Duration::from_millis(400));
@@ -260,7 +266,7 @@ fn upload_lost_in_a_sim_restart_fails_fast_and_the_next_apply_converges() {
     sim.reset_stats();
 
     let started = Instant::now();
-    let child = spawn_apply(&wd);
+    let child = spawn_apply(&wd, &[]);
     // Both uploads accepted and seen "processing": kill while they are in flight.
     wait_for_stat(&sim, "upload", 2, Duration::from_secs(30));
     wait_for_stat(&sim, "upload_status", 2, Duration::from_secs(30));
@@ -309,10 +315,11 @@ fn sigint_mid_apply_leaves_an_exact_plan_and_converges() {
     write_config(&wd, &sim, &v2, "  requests_per_minute = 0\n");
     sim.reset_stats();
 
-    let child = spawn_apply(&wd);
+    // One operation at a time, so the interrupt leaves work that has not started.
+    let child = spawn_apply(&wd, &["-parallelism=1"]);
     wait_for_stat(&sim, "upload", 1, Duration::from_secs(30));
     let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args(["-INT", "--", &format!("-{}", child.id())])
         .status()
         .expect("kill -INT");
     assert!(status.success());
@@ -325,13 +332,25 @@ fn sigint_mid_apply_leaves_an_exact_plan_and_converges() {
     assert_no_crash(&out);
     assert_no_duplicates(&sim, n);
 
+    assert!(out.stdout.contains("Interrupt received"), "{out}");
+    // An upload accepted before the interrupt is still applied by the server after its delay:
+    // let it land before comparing the plan with the server.
+    std::thread::sleep(Duration::from_millis(800));
+    assert_ne!(
+        out.code, 0,
+        "an interrupted apply does not report success\n{out}"
+    );
     let left = expected_left(&wd, &sim, &v2);
+    assert!(
+        !left.is_empty(),
+        "the interrupt came too late to leave work\n{out}"
+    );
     assert_eq!(planned_changes(&wd), left, "interrupted apply:\n{out}");
     ok(wd.run(&["apply", "-auto-approve"]), "apply after sigint");
     assert_server_holds(&sim, &v2);
     assert_empty_plans(&wd);
     eprintln!(
-        "sigint scenario: interrupted apply exit {}, {} left afterwards",
+        "sigint scenario: interrupted apply exit {}, {} left afterwards\n{out}",
         out.code,
         left.len()
     );
