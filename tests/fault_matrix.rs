@@ -441,6 +441,8 @@ fn eight_pipelines_racing_lose_no_update_unseen() {
 /// What one transient-fault scenario observed.
 struct FaultRun {
     first: TfOutput,
+    /// How long the first apply took.
+    took: Duration,
     /// Simulator counters just before the fault was lifted (or at the end).
     stats: Value,
 }
@@ -468,7 +470,8 @@ fn fault_run(
     sim.reset_stats();
     sim.set_knobs(knobs);
 
-    let (first, stats) = std::thread::scope(|s| {
+    let started = Instant::now();
+    let (first, stats, took) = std::thread::scope(|s| {
         let lifter = lift_after.map(|after| {
             let sim = &sim;
             let calm = calm.clone();
@@ -481,11 +484,12 @@ fn fault_run(
             })
         });
         let out = wd.run(&["apply", "-auto-approve"]);
+        let took = started.elapsed();
         let stats = match lifter {
             Some(h) => h.join().expect("lifter"),
             None => sim.stats(),
         };
-        (out, stats)
+        (out, stats, took)
     });
     assert_no_crash(&first);
     assert_no_duplicates(&sim, v2.len());
@@ -500,8 +504,11 @@ fn fault_run(
     }
     assert_server_holds(&sim, &v2);
     assert_empty_plans(&wd);
-    eprintln!("fault run exit {}; stats {stats}", first.code);
-    FaultRun { first, stats }
+    eprintln!(
+        "fault run exit {} after {took:?}; stats {stats}",
+        first.code
+    );
+    FaultRun { first, took, stats }
 }
 
 fn count(stats: &Value, key: &str) -> u64 {
@@ -553,7 +560,9 @@ fn replies_slower_than_the_request_timeout_are_retried() {
         json!({"latency_ms": 1500}),
         Some(Duration::from_secs(4)),
     );
-    eprintln!("slow replies: first apply {}", run.first.code);
+    // Nothing could complete while every reply took 1.5 s: the apply waited the stall out.
+    assert!(run.took >= Duration::from_secs(4), "took {:?}", run.took);
+    run.first.assert_success();
 }
 
 #[test]
@@ -564,7 +573,7 @@ fn a_token_expiring_mid_apply_is_renewed() {
         json!({"token_lifetime_s": 1, "latency_ms": 150, "upload_delay_ms": 300}),
         None,
     );
-    assert!(count(&run.stats, "token") > 1, "no renewal: {}", run.stats);
+    assert!(count(&run.stats, "token") > 2, "no renewal: {}", run.stats);
     run.first.assert_success();
 }
 
@@ -730,8 +739,9 @@ fn bad_provider_settings_and_credentials_are_named() {
         &format!("  api_url = \"{}\"\n  oauthclient_id = \"acme-client\"\n  oauthclient_secret = \"{WRONG_SECRET}\"\n  max_retries = 1\n", sim.url),
     );
     let out = expect_clear_failure(&mut wd, &["apply", "-auto-approve"], &["401"]);
+    eprintln!("wrong secret:\n{}", out.stderr);
     assert!(
-        out.stderr.contains("invalid_client") || out.stderr.to_lowercase().contains("credential"),
+        out.stderr.contains("refused the credentials") && out.stderr.contains("invalid_client"),
         "the auth failure must be named\n{out}"
     );
     assert!(sim.scripts("acme").is_empty(), "nothing was written");
