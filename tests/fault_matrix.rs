@@ -2,12 +2,16 @@
 //! provider against genesys-sim while the simulator crashes, Terraform is interrupted, pipelines
 //! race, the API throttles, fails, drops or stalls, and the input is wrong. After each scenario
 //! the server's final state is checked: every script present once, with the content of the
-//! last accepted write, and no duplicates. Heavy scenarios run on the pinned Terraform only.
+//! last accepted write, and no duplicates. Crash, interrupt, 2/4-pipeline race and bad-input
+//! scenarios run on every Terraform; the 8-pipeline race and the transient faults on the pinned
+//! one only.
 
 mod common;
 mod genesys_support;
 
-use common::{required_providers, terraform_binaries, TerraformBin, TfOutput, WorkDir};
+use common::{
+    for_each_terraform, required_providers, terraform_binaries, TerraformBin, TfOutput, WorkDir,
+};
 use genesys_support::{content_of, first_text, script_doc, Sim, ACME};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -190,7 +194,11 @@ fn wait_for_stat(sim: &Sim, key: &str, n: u64, limit: Duration) {
 
 #[test]
 fn sim_killed_and_restarted_mid_apply_converges_without_duplicates() {
-    let tf = pinned();
+    for_each_terraform(sim_killed_and_restarted_mid_apply_converges_without_duplicates_with);
+}
+
+fn sim_killed_and_restarted_mid_apply_converges_without_duplicates_with(tf: &TerraformBin) {
+    let tf = tf.clone();
     let state_dir = tempfile::tempdir().expect("temp dir");
     let state_file = state_dir.path().join("sim-state.json");
     let state_arg = state_file.display().to_string();
@@ -248,7 +256,11 @@ fn sim_killed_and_restarted_mid_apply_converges_without_duplicates() {
 /// with a clear message (it used to poll the 404 until its 120 s upload timeout).
 #[test]
 fn upload_lost_in_a_sim_restart_fails_fast_and_the_next_apply_converges() {
-    let tf = pinned();
+    for_each_terraform(upload_lost_in_a_sim_restart_fails_fast_and_the_next_apply_converges_with);
+}
+
+fn upload_lost_in_a_sim_restart_fails_fast_and_the_next_apply_converges_with(tf: &TerraformBin) {
+    let tf = tf.clone();
     let state_dir = tempfile::tempdir().expect("temp dir");
     let state_arg = state_dir
         .path()
@@ -303,7 +315,11 @@ fn upload_lost_in_a_sim_restart_fails_fast_and_the_next_apply_converges() {
 
 #[test]
 fn sigint_mid_apply_leaves_an_exact_plan_and_converges() {
-    let tf = pinned();
+    for_each_terraform(sigint_mid_apply_leaves_an_exact_plan_and_converges_with);
+}
+
+fn sigint_mid_apply_leaves_an_exact_plan_and_converges_with(tf: &TerraformBin) {
+    let tf = tf.clone();
     let sim = Sim::start(&["--upload-delay-ms", "400", "--latency-ms", "30"]);
     let wd = WorkDir::new(&tf);
     let n = 6;
@@ -424,9 +440,10 @@ fn race(tf: &TerraformBin, pipelines: usize) {
 
 #[test]
 fn two_and_four_pipelines_racing_lose_no_update_unseen() {
-    let tf = pinned();
-    race(&tf, 2);
-    race(&tf, 4);
+    for_each_terraform(|tf| {
+        race(tf, 2);
+        race(tf, 4);
+    });
 }
 
 #[test]
@@ -650,8 +667,12 @@ fn bad_content(wd: &mut WorkDir, content: &str, needles: &[&str]) {
 
 #[test]
 fn bad_documents_are_rejected_with_clear_diagnostics() {
+    for_each_terraform(bad_documents_are_rejected_with_clear_diagnostics_with);
+}
+
+fn bad_documents_are_rejected_with_clear_diagnostics_with(tf: &TerraformBin) {
     let sim = Sim::start(&[]);
-    let mut wd = WorkDir::new(&pinned());
+    let mut wd = WorkDir::new(tf);
     write_config(&wd, &sim, &texts("ok", 1), "");
     bad_content(
         &mut wd,
@@ -667,8 +688,12 @@ fn bad_documents_are_rejected_with_clear_diagnostics() {
 
 #[test]
 fn wrong_types_in_hcl_are_rejected_by_terraform() {
+    for_each_terraform(wrong_types_in_hcl_are_rejected_by_terraform_with);
+}
+
+fn wrong_types_in_hcl_are_rejected_by_terraform_with(tf: &TerraformBin) {
     let sim = Sim::start(&[]);
-    let mut wd = WorkDir::new(&pinned());
+    let mut wd = WorkDir::new(tf);
     let provider = sim.provider_block(None, ACME, "");
     let header = required_providers("genesys");
     let cases = [
@@ -711,8 +736,12 @@ fn with_provider(wd: &WorkDir, provider_body: &str) {
 
 #[test]
 fn bad_provider_settings_and_credentials_are_named() {
+    for_each_terraform(bad_provider_settings_and_credentials_are_named_with);
+}
+
+fn bad_provider_settings_and_credentials_are_named_with(tf: &TerraformBin) {
     let sim = Sim::start(&[]);
-    let mut wd = WorkDir::new(&pinned());
+    let mut wd = WorkDir::new(tf);
     for key in [
         "GENESYSCLOUD_OAUTHCLIENT_ID",
         "GENESYSCLOUD_OAUTHCLIENT_SECRET",
@@ -787,6 +816,10 @@ fn garbage_server(status: &str, content_type: &str, body: &str, login_ok: bool) 
 
 #[test]
 fn a_server_answering_html_or_truncated_json_gives_a_clear_diagnostic() {
+    for_each_terraform(a_server_answering_html_or_truncated_json_gives_a_clear_diagnostic_with);
+}
+
+fn a_server_answering_html_or_truncated_json_gives_a_clear_diagnostic_with(tf: &TerraformBin) {
     let html = garbage_server(
         "200 OK",
         "text/html",
@@ -807,7 +840,7 @@ fn a_server_answering_html_or_truncated_json_gives_a_clear_diagnostic() {
         "{\"entities\": [{\"id\"",
         true,
     );
-    let mut wd = WorkDir::new(&pinned());
+    let mut wd = WorkDir::new(tf);
     for (url, call) in [
         (html, "/oauth/token"),
         (truncated, "/oauth/token"),
