@@ -17,6 +17,8 @@ use super::transport::{Body, Call, Idempotency};
 /// First and largest pause between status polls.
 const POLL_START: Duration = Duration::from_millis(50);
 const POLL_CAP: Duration = Duration::from_secs(1);
+/// How long an upload status may answer 404 before the upload is considered lost.
+const UNKNOWN_UPLOAD_GRACE: Duration = Duration::from_secs(10);
 
 /// An accepted upload.
 #[derive(Debug)]
@@ -129,9 +131,14 @@ impl Inner {
     ) -> Result<(), GenesysError> {
         let url = self.api_url(&["api", "v2", "scripts", "uploads", correlation_id, "status"]);
         let mut delay = POLL_START;
+        // Whether the status record was ever seen, and since when it answers 404.
+        let mut seen = false;
+        let mut missing_since: Option<Instant> = None;
         loop {
             match self.execute(Call::get(url.clone(), "upload_status")).await {
                 Ok(reply) => {
+                    seen = true;
+                    missing_since = None;
                     let status: UploadStatus = reply.json()?;
                     if status.succeeded == Some(true) {
                         return Ok(());
@@ -140,8 +147,19 @@ impl Inner {
                         return Err(GenesysError::UploadFailed { message });
                     }
                 }
-                // The status record may not exist yet right after the upload.
-                Err(e) if e.is_not_found() => {}
+                // The status record may not exist yet right after the upload; one that existed
+                // and vanished, or never appears, was lost by the server (e.g. a restart).
+                Err(e) if e.is_not_found() => {
+                    let since = *missing_since.get_or_insert_with(Instant::now);
+                    if seen || since.elapsed() >= UNKNOWN_UPLOAD_GRACE {
+                        return Err(GenesysError::UploadFailed {
+                            message: format!(
+                                "the server no longer knows upload {correlation_id} ({e}); \
+                                 its outcome is unknown: the next plan shows what the org holds"
+                            ),
+                        });
+                    }
+                }
                 Err(e) => return Err(e),
             }
             if Instant::now() + delay > deadline {

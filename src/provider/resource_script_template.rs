@@ -408,6 +408,29 @@ impl ScriptTemplateResource {
                 Ok(published) => {
                     state.set("published_version_id", Value::string(&published.version_id))
                 }
+                // 409: the editable version is no longer ours; someone replaced it after our
+                // upload was verified.
+                Err(GenesysError::Api {
+                    status: 409,
+                    message,
+                    correlation_id,
+                    ..
+                }) => {
+                    let lost = GenesysError::LostWrite {
+                        id: id.clone(),
+                        detail: format!(
+                            "publishing our version {} was refused ({message}; {}): another \
+                             writer replaced the script after our upload",
+                            meta.version_id,
+                            correlation_id.as_deref().map_or_else(
+                                || "no correlation id".to_string(),
+                                |c| format!("correlation id {c}")
+                            )
+                        ),
+                    };
+                    d.extend(api_error(&format!("publishing script {id}"), &lost));
+                    state.set("published_version_id", Value::Null);
+                }
                 Err(e) => {
                     d.extend(api_error(
                         &format!(

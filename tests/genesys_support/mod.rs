@@ -12,6 +12,8 @@ use std::time::Duration;
 pub struct Sim {
     child: Child,
     pub url: String,
+    /// The flags it was started with (without `--listen`), for [`Sim::restart`].
+    args: Vec<String>,
     rt: tokio::runtime::Runtime,
     http: reqwest::Client,
 }
@@ -23,25 +25,13 @@ pub const GLOBEX: (&str, &str, &str) = ("globex", "globex-client", "globex-secre
 impl Sim {
     /// Starts genesys-sim with the two test orgs and extra flags (knobs).
     pub fn start(extra: &[&str]) -> Sim {
-        let mut args: Vec<String> = vec!["--listen".into(), "127.0.0.1:0".into()];
+        let mut args: Vec<String> = Vec::new();
         for (org, id, secret) in [ACME, GLOBEX] {
             args.push("--org".into());
             args.push(format!("{org}:{id}:{secret}"));
         }
         args.extend(extra.iter().map(|s| s.to_string()));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_genesys-sim"))
-            .args(&args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start genesys-sim");
-        let stdout = child.stdout.take().expect("sim stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read sim url");
-        let url = line.trim().to_string();
-        assert!(url.starts_with("http://"), "genesys-sim printed {line:?}");
+        let (child, url) = spawn_sim("127.0.0.1:0", &args).expect("start genesys-sim");
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -49,9 +39,51 @@ impl Sim {
         Sim {
             child,
             url,
+            args,
             rt,
             http: reqwest::Client::new(),
         }
+    }
+
+    /// Kills the simulator process (as a crash would: no graceful shutdown).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Kills the simulator (if running) and starts it again on the same address with the same
+    /// flags, so a `--state-file` is reloaded and clients keep their URL.
+    pub fn restart(&mut self) {
+        self.kill();
+        let addr = self.url.trim_start_matches("http://").to_string();
+        let mut last = String::new();
+        for _ in 0..50 {
+            match spawn_sim(&addr, &self.args) {
+                Ok((child, url)) => {
+                    assert_eq!(url, self.url, "restarted on another address");
+                    self.child = child;
+                    // Pooled connections died with the old process.
+                    self.http = reqwest::Client::new();
+                    return;
+                }
+                Err(e) => last = e,
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("genesys-sim did not restart on {addr}: {last}");
+    }
+
+    /// `POST /_sim/stats/reset`: zeroes the counters and forgets the rate-limit windows.
+    pub fn reset_stats(&self) {
+        let url = format!("{}/_sim/stats/reset", self.url);
+        let status = self
+            .rt
+            .block_on(async { self.http.post(&url).send().await.map(|r| r.status()) })
+            .expect("stats reset");
+        assert!(
+            status.is_success(),
+            "POST /_sim/stats/reset answered {status}"
+        );
     }
 
     /// The provider block for an org, against this simulator.
@@ -109,6 +141,14 @@ impl Sim {
             })
             .expect("knobs");
         assert!(status.is_success(), "PUT /_sim/knobs answered {status}");
+    }
+
+    /// The current knobs (`GET /_sim/knobs`), e.g. to restore them later with `set_knobs`.
+    pub fn knobs(&self) -> Value {
+        let url = format!("{}/_sim/knobs", self.url);
+        self.rt
+            .block_on(async { self.http.get(&url).send().await?.json().await })
+            .expect("knobs")
     }
 
     pub fn stats(&self) -> Value {
@@ -218,6 +258,29 @@ impl Sim {
             .expect("delete");
         assert!(status.is_success(), "DELETE answered {status}");
     }
+}
+
+/// Starts genesys-sim on `listen` and reads the URL it prints; `Err` if it exits first.
+fn spawn_sim(listen: &str, args: &[String]) -> Result<(Child, String), String> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_genesys-sim"))
+        .args(["--listen", listen])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("spawn: {e}"))?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .map_err(|e| format!("read url: {e}"))?;
+    let url = line.trim().to_string();
+    if !url.starts_with("http://") {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(format!("genesys-sim printed {line:?}"));
+    }
+    Ok((child, url))
 }
 
 impl Drop for Sim {

@@ -1,0 +1,884 @@
+//! Fault and bad-input matrix (docs/fault-matrix.md): the real Terraform CLI drives the built
+//! provider against genesys-sim while the simulator crashes, Terraform is interrupted, pipelines
+//! race, the API throttles, fails, drops or stalls, and the input is wrong. After each scenario
+//! the server's final state is checked: every script present once, with the content of the
+//! last accepted write, and no duplicates. Crash, interrupt, 2/4-pipeline race and bad-input
+//! scenarios run on every Terraform; the 8-pipeline race and the transient faults on the pinned
+//! one only.
+
+mod common;
+mod genesys_support;
+
+use common::{
+    for_each_terraform, required_providers, terraform_binaries, TerraformBin, TfOutput, WorkDir,
+};
+use genesys_support::{content_of, first_text, script_doc, Sim, ACME};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The pinned Terraform (1.0.3), first of `terraform_binaries()`.
+fn pinned() -> TerraformBin {
+    terraform_binaries()[0].clone()
+}
+
+fn name_of(i: usize) -> String {
+    format!("Fault {i}")
+}
+
+/// Writes `main.tf` with `texts.len()` resources `s{i}` named "Fault {i}" whose content has
+/// the text `texts[i]`, and the provider block with `provider_extra` settings.
+fn write_config(wd: &WorkDir, sim: &Sim, texts: &[String], provider_extra: &str) {
+    let mut main = format!(
+        "{}{}",
+        required_providers("genesys"),
+        sim.provider_block(None, ACME, provider_extra)
+    );
+    for (i, text) in texts.iter().enumerate() {
+        wd.write_file(&format!("s{i}.json"), &script_doc(text));
+        main.push_str(&format!(
+            "resource \"genesys_script_template\" \"s{i}\" {{\n  name    = \"{}\"\n  content = file(\"${{path.module}}/s{i}.json\")\n}}\n",
+            name_of(i)
+        ));
+    }
+    wd.write_main_tf(&main);
+}
+
+fn texts(prefix: &str, n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("{prefix} {i}")).collect()
+}
+
+fn ok(out: TfOutput, what: &str) -> TfOutput {
+    assert_eq!(out.code, 0, "{what} failed\n{out}");
+    out
+}
+
+/// Every script `Fault {i}` exists exactly once with text `texts[i]`.
+fn assert_server_holds(sim: &Sim, texts: &[String]) {
+    for (i, text) in texts.iter().enumerate() {
+        let found = sim.scripts_named("acme", &name_of(i));
+        assert_eq!(
+            found.len(),
+            1,
+            "{}: expected once, found {found:?}",
+            name_of(i)
+        );
+        assert_eq!(&first_text(&content_of(&found[0])), text, "{}", name_of(i));
+    }
+}
+
+/// No name among `Fault 0..n` is held by more than one script.
+fn assert_no_duplicates(sim: &Sim, n: usize) {
+    for i in 0..n {
+        let found = sim.scripts_named("acme", &name_of(i));
+        assert!(found.len() <= 1, "duplicate {}: {found:?}", name_of(i));
+    }
+}
+
+fn assert_empty_plans(wd: &WorkDir) {
+    for extra in [&["-refresh=false"][..], &[][..]] {
+        let out = wd.plan_detailed_exitcode_with(extra);
+        assert_eq!(out.code, 0, "plan {extra:?} not empty\n{out}");
+    }
+}
+
+/// The resource ids recorded in the state, by resource name.
+fn state_ids(wd: &WorkDir) -> std::collections::BTreeMap<String, String> {
+    let state = wd.state_json();
+    state["resources"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r["type"] == "genesys_script_template")
+        .filter_map(|r| {
+            let id = r["instances"][0]["attributes"]["id"].as_str()?.to_string();
+            Some((r["name"].as_str()?.to_string(), id))
+        })
+        .collect()
+}
+
+/// The resources the server does not yet hold as configured: not in state, or the scripts
+/// the state points at are missing or hold other content.
+fn expected_left(wd: &WorkDir, sim: &Sim, texts: &[String]) -> BTreeSet<String> {
+    let ids = state_ids(wd);
+    let scripts = sim.scripts("acme");
+    (0..texts.len())
+        .filter(|i| {
+            let Some(id) = ids.get(&format!("s{i}")) else {
+                return true;
+            };
+            match scripts.iter().find(|s| s["id"] == id.as_str()) {
+                Some(s) => first_text(&content_of(s)) != texts[*i],
+                None => true,
+            }
+        })
+        .map(|i| format!("genesys_script_template.s{i}"))
+        .collect()
+}
+
+/// The addresses a fresh saved plan would change.
+fn planned_changes(wd: &WorkDir) -> BTreeSet<String> {
+    let out = wd.run(&["plan", "-out=left.tfplan"]);
+    ok(out, "plan after the fault");
+    let plan = wd.show_plan_json("left.tfplan");
+    plan["resource_changes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter(|c| c["change"]["actions"] != json!(["no-op"]))
+        .filter_map(|c| c["address"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// Output of a run must not show a crash of Terraform or of the provider.
+fn assert_no_crash(out: &TfOutput) {
+    for bad in [
+        "panicked",
+        "Plugin did not respond",
+        "SIGSEGV",
+        "goroutine ",
+    ] {
+        assert!(
+            !out.stderr.contains(bad) && !out.stdout.contains(bad),
+            "{bad:?} in output\n{out}"
+        );
+    }
+}
+
+/// `terraform apply -auto-approve <extra>` spawned with WorkDir's environment in its own
+/// process group, for signalling.
+fn spawn_apply(wd: &WorkDir, extra: &[&str]) -> std::process::Child {
+    Command::new(&wd.terraform().path)
+        .args(["apply", "-input=false", "-no-color", "-auto-approve"])
+        .args(extra)
+        .current_dir(wd.path())
+        .env("TF_CLI_CONFIG_FILE", wd.path().join("dev.tfrc"))
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("TF_IN_AUTOMATION", "1")
+        .env_remove("TF_CLI_ARGS")
+        .env_remove("TF_WORKSPACE")
+        // Its own process group, so a signal reaches Terraform, its panicwrap child and the
+        // providers, as Ctrl-C in a terminal does.
+        .process_group(0)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn terraform apply")
+}
+
+fn stat(sim: &Sim, key: &str) -> u64 {
+    sim.stats()[key].as_u64().unwrap_or(0)
+}
+
+/// Waits until the simulator has counted at least `n` requests of `key`.
+fn wait_for_stat(sim: &Sim, key: &str, n: u64, limit: Duration) {
+    let start = Instant::now();
+    while stat(sim, key) < n {
+        assert!(
+            start.elapsed() < limit,
+            "{key} never reached {n}: {}",
+            sim.stats()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Simulator crash and restart mid-apply
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn sim_killed_and_restarted_mid_apply_converges_without_duplicates() {
+    for_each_terraform(sim_killed_and_restarted_mid_apply_converges_without_duplicates_with);
+}
+
+fn sim_killed_and_restarted_mid_apply_converges_without_duplicates_with(tf: &TerraformBin) {
+    let tf = tf.clone();
+    let state_dir = tempfile::tempdir().expect("temp dir");
+    let state_file = state_dir.path().join("sim-state.json");
+    let state_arg = state_file.display().to_string();
+    let mut sim = Sim::start(&[
+        "--state-file",
+        &state_arg,
+        "--upload-delay-ms",
+        "300",
+        "--latency-ms",
+        "20",
+    ]);
+    let wd = WorkDir::new(&tf);
+    let n = 6;
+    let v1 = texts("first", n);
+    write_config(&wd, &sim, &v1, "  max_retries = 3\n");
+    // First half of the scripts exist already; the apply creates the rest and updates these.
+    let mut seed = v1.clone();
+    seed.truncate(3);
+    write_config(&wd, &sim, &seed, "  max_retries = 3\n");
+    ok(wd.run(&["apply", "-auto-approve"]), "seed apply");
+    let v2 = texts("second", n);
+    write_config(&wd, &sim, &v2, "  max_retries = 3\n");
+    sim.reset_stats();
+
+    let child = spawn_apply(&wd, &[]);
+    wait_for_stat(&sim, "upload", 2, Duration::from_secs(30));
+    sim.kill();
+    std::thread::sleep(Duration::from_millis(400));
+    sim.restart();
+    let out = child.wait_with_output().expect("apply output");
+    let out = TfOutput {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert_no_crash(&out);
+    assert!(out.code == 0 || out.code == 1, "{out}");
+    assert_no_duplicates(&sim, n);
+
+    // The next plan shows exactly what is left.
+    let left = expected_left(&wd, &sim, &v2);
+    assert_eq!(planned_changes(&wd), left, "apply output was:\n{out}");
+    // And a second apply converges.
+    ok(wd.run(&["apply", "-auto-approve"]), "second apply");
+    assert_server_holds(&sim, &v2);
+    assert_empty_plans(&wd);
+    eprintln!(
+        "crash scenario: first apply exit {}, {} left afterwards\n{out}",
+        out.code,
+        left.len()
+    );
+}
+
+/// The simulator forgets upload jobs on restart: a provider polling such a job must fail fast
+/// with a clear message (it used to poll the 404 until its 120 s upload timeout).
+#[test]
+fn upload_lost_in_a_sim_restart_fails_fast_and_the_next_apply_converges() {
+    for_each_terraform(upload_lost_in_a_sim_restart_fails_fast_and_the_next_apply_converges_with);
+}
+
+fn upload_lost_in_a_sim_restart_fails_fast_and_the_next_apply_converges_with(tf: &TerraformBin) {
+    let tf = tf.clone();
+    let state_dir = tempfile::tempdir().expect("temp dir");
+    let state_arg = state_dir
+        .path()
+        .join("sim-state.json")
+        .display()
+        .to_string();
+    let mut sim = Sim::start(&["--state-file", &state_arg, "--upload-delay-ms", "3000"]);
+    let wd = WorkDir::new(&tf);
+    write_config(&wd, &sim, &texts("before", 2), "");
+    sim.set_knobs(json!({"upload_delay_ms": 0}));
+    ok(wd.run(&["apply", "-auto-approve"]), "seed apply");
+    sim.set_knobs(json!({"upload_delay_ms": 3000}));
+    let v2 = texts("after", 2);
+    write_config(&wd, &sim, &v2, "");
+    sim.reset_stats();
+
+    let started = Instant::now();
+    let child = spawn_apply(&wd, &[]);
+    // Both uploads accepted and seen "processing": kill while they are in flight.
+    wait_for_stat(&sim, "upload", 2, Duration::from_secs(30));
+    wait_for_stat(&sim, "upload_status", 2, Duration::from_secs(30));
+    sim.restart();
+    let out = child.wait_with_output().expect("apply output");
+    let out = TfOutput {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    let took = started.elapsed();
+    assert_no_crash(&out);
+    assert_eq!(out.code, 1, "the lost uploads were never applied\n{out}");
+    assert!(out.stderr.contains("no longer knows upload"), "{out}");
+    assert!(
+        took < Duration::from_secs(30),
+        "took {took:?}: polled a lost upload too long"
+    );
+    sim.set_knobs(json!({"upload_delay_ms": 0}));
+    assert_server_holds(&sim, &texts("before", 2));
+    assert_eq!(
+        planned_changes(&wd),
+        expected_left(&wd, &sim, &v2),
+        "the next plan shows exactly what is left"
+    );
+    ok(wd.run(&["apply", "-auto-approve"]), "apply after restart");
+    assert_server_holds(&sim, &v2);
+    assert_empty_plans(&wd);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Terraform interrupted with SIGINT mid-apply
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn sigint_mid_apply_leaves_an_exact_plan_and_converges() {
+    for_each_terraform(sigint_mid_apply_leaves_an_exact_plan_and_converges_with);
+}
+
+fn sigint_mid_apply_leaves_an_exact_plan_and_converges_with(tf: &TerraformBin) {
+    let tf = tf.clone();
+    let sim = Sim::start(&["--upload-delay-ms", "400", "--latency-ms", "30"]);
+    let wd = WorkDir::new(&tf);
+    let n = 6;
+    let v2 = texts("after sigint", n);
+    let mut seed = texts("before sigint", n);
+    seed.truncate(3);
+    write_config(&wd, &sim, &seed, "");
+    ok(wd.run(&["apply", "-auto-approve"]), "seed apply");
+    write_config(&wd, &sim, &v2, "  requests_per_minute = 0\n");
+    sim.reset_stats();
+
+    // One operation at a time, so the interrupt leaves work that has not started.
+    let child = spawn_apply(&wd, &["-parallelism=1"]);
+    wait_for_stat(&sim, "upload", 1, Duration::from_secs(30));
+    let status = Command::new("kill")
+        .args(["-INT", "--", &format!("-{}", child.id())])
+        .status()
+        .expect("kill -INT");
+    assert!(status.success());
+    let out = child.wait_with_output().expect("apply output");
+    let out = TfOutput {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert_no_crash(&out);
+    assert_no_duplicates(&sim, n);
+
+    assert!(out.stdout.contains("Interrupt received"), "{out}");
+    // An upload accepted before the interrupt is still applied by the server after its delay:
+    // let it land before comparing the plan with the server.
+    std::thread::sleep(Duration::from_millis(800));
+    assert_ne!(
+        out.code, 0,
+        "an interrupted apply does not report success\n{out}"
+    );
+    let left = expected_left(&wd, &sim, &v2);
+    assert!(
+        !left.is_empty(),
+        "the interrupt came too late to leave work\n{out}"
+    );
+    assert_eq!(planned_changes(&wd), left, "interrupted apply:\n{out}");
+    ok(wd.run(&["apply", "-auto-approve"]), "apply after sigint");
+    assert_server_holds(&sim, &v2);
+    assert_empty_plans(&wd);
+    eprintln!(
+        "sigint scenario: interrupted apply exit {}, {} left afterwards\n{out}",
+        out.code,
+        left.len()
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Pipelines racing on one script
+// ---------------------------------------------------------------------------------------------
+
+fn race(tf: &TerraformBin, pipelines: usize) {
+    let sim = Sim::start(&["--upload-delay-ms", "50"]);
+    let base = vec!["base".to_string()];
+    let first = WorkDir::new(tf);
+    write_config(&first, &sim, &base, "");
+    ok(first.run(&["apply", "-auto-approve"]), "create");
+    let id = state_ids(&first)["s0"].clone();
+
+    // Pipeline 0 created the script; every other pipeline imports it into its own state.
+    let mut dirs = vec![first];
+    for _ in 1..pipelines {
+        let wd = WorkDir::new(tf);
+        write_config(&wd, &sim, &base, "");
+        ok(
+            wd.run(&["import", "genesys_script_template.s0", &id]),
+            "import",
+        );
+        dirs.push(wd);
+    }
+    let content = |k: usize| vec![format!("pipeline {k}")];
+    for (k, wd) in dirs.iter().enumerate() {
+        write_config(wd, &sim, &content(k), "");
+        ok(wd.run(&["plan", "-out=tfplan"]), "plan");
+    }
+    let outs: Vec<TfOutput> = std::thread::scope(|s| {
+        let hs: Vec<_> = dirs
+            .iter()
+            .map(|wd| s.spawn(move || wd.run(&["apply", "tfplan"])))
+            .collect();
+        hs.into_iter()
+            .map(|h| h.join().expect("apply thread"))
+            .collect()
+    });
+    let found = sim.scripts_named("acme", &name_of(0));
+    assert_eq!(found.len(), 1, "no duplicate scripts: {found:?}");
+    let final_text = first_text(&content_of(&found[0]));
+    let mut winners = 0;
+    for (k, (out, wd)) in outs.iter().zip(&dirs).enumerate() {
+        assert_no_crash(out);
+        if out.code != 0 {
+            assert!(
+                out.stderr
+                    .contains("changed outside Terraform since the plan")
+                    || out.stderr.contains("Another writer replaced the script"),
+                "pipeline {k} failed without saying why:\n{out}"
+            );
+        } else {
+            winners += 1;
+            if final_text != content(k)[0] {
+                let p = wd.plan_detailed_exitcode();
+                assert_eq!(p.code, 2, "pipeline {k}: its lost write must show\n{p}");
+            }
+        }
+    }
+    assert!(
+        (0..pipelines).any(|k| final_text == content(k)[0]),
+        "final content {final_text:?} is nobody's"
+    );
+    assert!(winners >= 1, "no pipeline succeeded: final {final_text}");
+    eprintln!("race of {pipelines}: {winners} applies succeeded, final {final_text:?}");
+}
+
+#[test]
+fn two_and_four_pipelines_racing_lose_no_update_unseen() {
+    for_each_terraform(|tf| {
+        race(tf, 2);
+        race(tf, 4);
+    });
+}
+
+#[test]
+fn eight_pipelines_racing_lose_no_update_unseen() {
+    race(&pinned(), 8);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Throttling, server faults, drops, stalls, token trouble, index lag and stale reads
+// ---------------------------------------------------------------------------------------------
+
+/// What one transient-fault scenario observed.
+struct FaultRun {
+    first: TfOutput,
+    /// How long the first apply took.
+    took: Duration,
+    /// Simulator counters just before the fault was lifted (or at the end).
+    stats: Value,
+}
+
+/// Seeds 3 scripts with calm knobs, then applies 3 updates and 2 creates with `knobs` on. When
+/// `lift_after` is set, a thread restores `calm` that long after the apply started (the sim's
+/// fixed rate windows are cleared too), so throttling costs seconds, not minutes. A failed
+/// apply must name what failed; the next apply (calm) must converge either way.
+fn fault_run(
+    extra_flags: &[&str],
+    provider_extra: &str,
+    knobs: Value,
+    lift_after: Option<Duration>,
+) -> FaultRun {
+    let tf = pinned();
+    let mut flags = vec!["--seed", "7"];
+    flags.extend_from_slice(extra_flags);
+    let sim = Sim::start(&flags);
+    let calm = sim.knobs();
+    let wd = WorkDir::new(&tf);
+    write_config(&wd, &sim, &texts("calm", 3), provider_extra);
+    ok(wd.run(&["apply", "-auto-approve"]), "seed apply");
+    let v2 = texts("under fault", 5);
+    write_config(&wd, &sim, &v2, provider_extra);
+    sim.reset_stats();
+    sim.set_knobs(knobs);
+
+    let started = Instant::now();
+    let (first, stats, took) = std::thread::scope(|s| {
+        let lifter = lift_after.map(|after| {
+            let sim = &sim;
+            let calm = calm.clone();
+            s.spawn(move || {
+                std::thread::sleep(after);
+                let stats = sim.stats();
+                sim.set_knobs(calm);
+                sim.reset_stats();
+                stats
+            })
+        });
+        let out = wd.run(&["apply", "-auto-approve"]);
+        let took = started.elapsed();
+        let stats = match lifter {
+            Some(h) => h.join().expect("lifter"),
+            None => sim.stats(),
+        };
+        (out, stats, took)
+    });
+    assert_no_crash(&first);
+    assert_no_duplicates(&sim, v2.len());
+    if first.code != 0 {
+        let all = format!("{}{}", first.stdout, first.stderr);
+        assert!(
+            all.contains("correlation id") || all.contains("timed out") || all.contains("timeout"),
+            "a failed apply must name status, code and correlation id:\n{first}"
+        );
+        sim.set_knobs(calm);
+        ok(wd.run(&["apply", "-auto-approve"]), "apply after the fault");
+    }
+    assert_server_holds(&sim, &v2);
+    assert_empty_plans(&wd);
+    eprintln!(
+        "fault run exit {} after {took:?}; stats {stats}",
+        first.code
+    );
+    FaultRun { first, took, stats }
+}
+
+fn count(stats: &Value, key: &str) -> u64 {
+    stats[key].as_u64().unwrap_or(0)
+}
+
+#[test]
+fn a_429_storm_is_waited_out_with_retry_after() {
+    let run = fault_run(
+        &[],
+        "  requests_per_minute = 0\n",
+        json!({"rate_limit": 6, "retry_after_s": 1}),
+        Some(Duration::from_secs(3)),
+    );
+    assert!(
+        count(&run.stats, "429") > 0,
+        "no 429 was sent: {}",
+        run.stats
+    );
+    run.first.assert_success();
+}
+
+#[test]
+fn bursts_of_500_and_503_are_retried() {
+    let run = fault_run(&[], "", json!({"fault_rate": 0.3}), None);
+    assert!(
+        count(&run.stats, "500") + count(&run.stats, "503") > 0,
+        "no fault was injected: {}",
+        run.stats
+    );
+    run.first.assert_success();
+}
+
+#[test]
+fn dropped_connections_are_retried() {
+    let run = fault_run(&[], "", json!({"drop_rate": 0.2}), None);
+    assert!(
+        count(&run.stats, "dropped") > 0,
+        "nothing dropped: {}",
+        run.stats
+    );
+}
+
+#[test]
+fn replies_slower_than_the_request_timeout_are_retried() {
+    let run = fault_run(
+        &[],
+        "  request_timeout_seconds = 1\n",
+        json!({"latency_ms": 1500}),
+        Some(Duration::from_secs(4)),
+    );
+    // Nothing could complete while every reply took 1.5 s: the apply waited the stall out.
+    assert!(run.took >= Duration::from_secs(4), "took {:?}", run.took);
+    run.first.assert_success();
+}
+
+#[test]
+fn a_token_expiring_mid_apply_is_renewed() {
+    let run = fault_run(
+        &[],
+        "",
+        json!({"token_lifetime_s": 1, "latency_ms": 150, "upload_delay_ms": 300}),
+        None,
+    );
+    assert!(count(&run.stats, "token") > 2, "no renewal: {}", run.stats);
+    run.first.assert_success();
+}
+
+#[test]
+fn token_endpoint_throttling_is_waited_out() {
+    let run = fault_run(
+        &[],
+        "",
+        json!({"token_rate_limit": 1}),
+        Some(Duration::from_secs(3)),
+    );
+    assert!(
+        count(&run.stats, "400") > 0,
+        "login never throttled: {}",
+        run.stats
+    );
+    run.first.assert_success();
+}
+
+#[test]
+fn index_lag_and_stale_reads_do_not_duplicate_or_lose_writes() {
+    let run = fault_run(
+        &[],
+        "",
+        json!({"index_lag_ms": 800, "stale_read_ms": 500, "upload_delay_ms": 100}),
+        None,
+    );
+    run.first.assert_success();
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Bad input: a clear diagnostic, exit code 1, no crash, no secret in any output or log
+// ---------------------------------------------------------------------------------------------
+
+const WRONG_SECRET: &str = "wrong-s3cret-do-not-print";
+
+/// Runs `args` with TF_LOG=trace into a log file; checks exit code 1, `needles` in stderr, no
+/// crash, and that neither the org's secret nor [`WRONG_SECRET`] appears anywhere.
+fn expect_clear_failure(wd: &mut WorkDir, args: &[&str], needles: &[&str]) -> TfOutput {
+    let log = wd.path().join("tf-trace.log");
+    let _ = std::fs::remove_file(&log);
+    wd.set_env("TF_LOG", "trace");
+    wd.set_env("TF_LOG_PATH", &log.display().to_string());
+    let out = wd.run(args);
+    assert_eq!(out.code, 1, "expected exit code 1\n{out}");
+    assert_no_crash(&out);
+    for needle in needles {
+        assert!(
+            out.stderr.contains(needle),
+            "expected {needle:?} in stderr\n{out}"
+        );
+    }
+    let log_text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(!log_text.is_empty(), "TF_LOG_PATH was not written");
+    assert_secrets_absent(&[&out.stdout, &out.stderr, &log_text]);
+    for bad in ["panicked", "Plugin did not respond"] {
+        assert!(!log_text.contains(bad), "{bad:?} in the trace log");
+    }
+    out
+}
+
+fn assert_secrets_absent(texts: &[&str]) {
+    for text in texts {
+        for secret in [ACME.2, WRONG_SECRET] {
+            assert!(!text.contains(secret), "secret {secret:?} printed");
+        }
+    }
+}
+
+fn bad_content(wd: &mut WorkDir, content: &str, needles: &[&str]) {
+    wd.write_file("s0.json", content);
+    expect_clear_failure(wd, &["plan"], needles);
+}
+
+#[test]
+fn bad_documents_are_rejected_with_clear_diagnostics() {
+    for_each_terraform(bad_documents_are_rejected_with_clear_diagnostics_with);
+}
+
+fn bad_documents_are_rejected_with_clear_diagnostics_with(tf: &TerraformBin) {
+    let sim = Sim::start(&[]);
+    let mut wd = WorkDir::new(tf);
+    write_config(&wd, &sim, &texts("ok", 1), "");
+    bad_content(
+        &mut wd,
+        "{\"pages\": [}",
+        &["Invalid script content", "line 1"],
+    );
+    bad_content(&mut wd, "[1, 2, 3]", &["Invalid script content"]);
+    bad_content(&mut wd, "{\"name\": \"not a script\"}", &["pages"]);
+    bad_content(&mut wd, "\"just a string\"", &["Invalid script content"]);
+    bad_content(&mut wd, "", &["Invalid script content"]);
+    assert!(sim.scripts("acme").is_empty(), "nothing was written");
+}
+
+#[test]
+fn wrong_types_in_hcl_are_rejected_by_terraform() {
+    for_each_terraform(wrong_types_in_hcl_are_rejected_by_terraform_with);
+}
+
+fn wrong_types_in_hcl_are_rejected_by_terraform_with(tf: &TerraformBin) {
+    let sim = Sim::start(&[]);
+    let mut wd = WorkDir::new(tf);
+    let provider = sim.provider_block(None, ACME, "");
+    let header = required_providers("genesys");
+    let cases = [
+        (
+            "resource \"genesys_script_template\" \"s0\" {\n  name    = [\"a\", \"b\"]\n  content = \"{}\"\n}\n",
+            "Incorrect attribute value type",
+        ),
+        (
+            "resource \"genesys_script_template\" \"s0\" {\n  name    = \"x\"\n  content = \"{}\"\n  substitutions = \"not a map\"\n}\n",
+            "Incorrect attribute value type",
+        ),
+        (
+            "resource \"genesys_script_template\" \"s0\" {\n  name    = \"x\"\n}\n",
+            "Missing required argument",
+        ),
+    ];
+    for (resource, needle) in cases {
+        wd.write_main_tf(&format!("{header}{provider}{resource}"));
+        expect_clear_failure(&mut wd, &["plan"], &[needle]);
+    }
+    let bad_provider = format!(
+        "provider \"genesys\" {{\n  api_url = \"{}\"\n  oauthclient_id = \"acme-client\"\n  oauthclient_secret = \"{}\"\n  request_timeout_seconds = \"soon\"\n}}\n",
+        sim.url, ACME.2
+    );
+    wd.write_main_tf(&format!(
+        "{header}{bad_provider}resource \"genesys_script_template\" \"s0\" {{\n  name = \"x\"\n  content = \"{{}}\"\n}}\n"
+    ));
+    expect_clear_failure(&mut wd, &["plan"], &["request_timeout_seconds"]);
+}
+
+/// A configuration with one script and the given provider block body.
+fn with_provider(wd: &WorkDir, provider_body: &str) {
+    wd.write_file("s0.json", &script_doc("x"));
+    wd.write_main_tf(&format!(
+        "{}provider \"genesys\" {{\n{provider_body}}}\nresource \"genesys_script_template\" \"s0\" {{\n  name    = \"{}\"\n  content = file(\"${{path.module}}/s0.json\")\n}}\n",
+        required_providers("genesys"),
+        name_of(0)
+    ));
+}
+
+#[test]
+fn bad_provider_settings_and_credentials_are_named() {
+    for_each_terraform(bad_provider_settings_and_credentials_are_named_with);
+}
+
+fn bad_provider_settings_and_credentials_are_named_with(tf: &TerraformBin) {
+    let sim = Sim::start(&[]);
+    let mut wd = WorkDir::new(tf);
+    for key in [
+        "GENESYSCLOUD_OAUTHCLIENT_ID",
+        "GENESYSCLOUD_OAUTHCLIENT_SECRET",
+        "GENESYSCLOUD_ACCESS_TOKEN",
+        "GENESYSCLOUD_REGION",
+        "GENESYSCLOUD_API_URL",
+    ] {
+        assert!(
+            std::env::var(key).is_err(),
+            "{key} is set in the test environment"
+        );
+    }
+    with_provider(
+        &wd,
+        &format!("  aws_region = \"mars-north-1\"\n  oauthclient_id = \"acme-client\"\n  oauthclient_secret = \"{}\"\n", ACME.2),
+    );
+    expect_clear_failure(&mut wd, &["plan"], &["aws_region", "mars-north-1"]);
+
+    with_provider(&wd, &format!("  api_url = \"{}\"\n", sim.url));
+    expect_clear_failure(&mut wd, &["apply", "-auto-approve"], &["oauthclient_id"]);
+
+    with_provider(
+        &wd,
+        &format!("  api_url = \"{}\"\n  oauthclient_id = \"acme-client\"\n  oauthclient_secret = \"{WRONG_SECRET}\"\n  max_retries = 1\n", sim.url),
+    );
+    let out = expect_clear_failure(&mut wd, &["apply", "-auto-approve"], &["401"]);
+    eprintln!("wrong secret:\n{}", out.stderr);
+    assert!(
+        out.stderr.contains("refused the credentials") && out.stderr.contains("invalid_client"),
+        "the auth failure must be named\n{out}"
+    );
+    assert!(sim.scripts("acme").is_empty(), "nothing was written");
+}
+
+fn http_reply(status: &str, content_type: &str, body: &str) -> String {
+    format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// A tiny HTTP server answering `status`, `content_type` and `body` to every request; with
+/// `login_ok`, `POST /oauth/token` gets a valid token instead (so the api calls are reached).
+fn garbage_server(status: &str, content_type: &str, body: &str, login_ok: bool) -> String {
+    let reply = http_reply(status, content_type, body);
+    let token = http_reply(
+        "200 OK",
+        "application/json",
+        "{\"access_token\":\"t\",\"token_type\":\"bearer\",\"expires_in\":86400}",
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let (reply, token) = (reply.clone(), token.clone());
+            std::thread::spawn(move || {
+                use std::io::{Read, Write};
+                let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
+                let mut buf = [0u8; 65536];
+                // Read the request head (and whatever body arrives quickly), then answer.
+                let n = stream.read(&mut buf).unwrap_or(0);
+                let login = buf[..n].starts_with(b"POST /oauth/token");
+                let answer = if login && login_ok { &token } else { &reply };
+                let _ = stream.write_all(answer.as_bytes());
+                let _ = stream.flush();
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn a_server_answering_html_or_truncated_json_gives_a_clear_diagnostic() {
+    for_each_terraform(a_server_answering_html_or_truncated_json_gives_a_clear_diagnostic_with);
+}
+
+fn a_server_answering_html_or_truncated_json_gives_a_clear_diagnostic_with(tf: &TerraformBin) {
+    let html = garbage_server(
+        "200 OK",
+        "text/html",
+        "<html><body><h1>Gateway says hi</h1></body></html>",
+        false,
+    );
+    let truncated = garbage_server(
+        "200 OK",
+        "application/json",
+        "{\"access_token\": \"abc\", \"expires_in\": 86",
+        false,
+    );
+    let error_html = garbage_server("502 Bad Gateway", "text/html", "<html>502</html>", false);
+    let api_html = garbage_server("200 OK", "text/html", "<html>sign in</html>", true);
+    let api_truncated = garbage_server(
+        "200 OK",
+        "application/json",
+        "{\"entities\": [{\"id\"",
+        true,
+    );
+    let mut wd = WorkDir::new(tf);
+    for (url, call) in [
+        (html, "/oauth/token"),
+        (truncated, "/oauth/token"),
+        (error_html, "/oauth/token"),
+        (api_html, "/api/v2/scripts"),
+        (api_truncated, "/api/v2/scripts"),
+    ] {
+        with_provider(
+            &wd,
+            &format!("  api_url = \"{url}\"\n  oauthclient_id = \"acme-client\"\n  oauthclient_secret = \"{}\"\n  max_retries = 1\n", ACME.2),
+        );
+        let out = expect_clear_failure(&mut wd, &["apply", "-auto-approve"], &["Error"]);
+        eprintln!("garbage at {call}:\n{}", out.stderr);
+        assert!(
+            out.stderr.contains(call),
+            "the diagnostic must say which call failed ({call})\n{out}"
+        );
+    }
+}
+
+#[test]
+fn huge_content_is_handled_without_crash() {
+    let sim = Sim::start(&[]);
+    let wd = WorkDir::new(&pinned());
+    let big = "x".repeat(5 * 1024 * 1024);
+    let t = vec![big.clone()];
+    write_config(&wd, &sim, &t, "");
+    let out = wd.run(&["apply", "-auto-approve"]);
+    assert_no_crash(&out);
+    if out.code == 0 {
+        assert_server_holds(&sim, &t);
+        assert_empty_plans(&wd);
+    } else {
+        assert_eq!(out.code, 1, "{out}");
+        assert!(
+            sim.scripts("acme").is_empty(),
+            "a failed huge apply wrote nothing"
+        );
+    }
+    eprintln!("5 MB content: apply exit {}", out.code);
+}
