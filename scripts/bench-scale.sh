@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Scale: builds the release provider and genesys-sim, then for N = 10, 100, 500 scripts
-# measures `terraform apply` (create N), `terraform plan` (N unchanged, refresh on) and
+# measures `terraform apply` (create N), `terraform plan` (N unchanged, refresh on),
+# `terraform plan -refresh=false` (no API request: Terraform's own time) and
 # `terraform apply` (N content changes) against genesys-sim with --latency-ms 50, at the default
 # 300 requests/minute per token and unlimited. Prints a Markdown table (wall time, requests by
 # kind, 429s, the API floor and wall/floor) and checks the targets: wall <= 1.2x floor, a plan

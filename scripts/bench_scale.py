@@ -3,7 +3,8 @@
 
 For each rate limit (300 rpm, then unlimited) and each N, against a fresh genesys-sim with
 --latency-ms 50: `terraform apply` creating N scripts, `terraform plan` of N unchanged scripts
-(refresh on), `terraform apply` of N content changes. Each phase: wall time, requests by kind
+(refresh on), `terraform plan -refresh=false` (no API request: Terraform's own time for N
+resources), `terraform apply` of N content changes. Each phase: wall time, requests by kind
 and 429s from GET /_sim/stats (reset before each phase), and the API floor
 max(rate-limited requests / rate, requests x latency / parallelism).
 
@@ -111,6 +112,9 @@ def run_case(rate, n):
             phases = [
                 ("create", 0, ["apply", "-input=false", "-no-color", "-auto-approve"], {0}),
                 ("plan unchanged", 0, ["plan", "-input=false", "-no-color", "-detailed-exitcode"], {0}),
+                # No API request at all: Terraform's and the provider processes' own time for N.
+                ("plan -refresh=false", 0, ["plan", "-input=false", "-no-color", "-detailed-exitcode",
+                                            "-refresh=false"], {0}),
                 ("update content", 1, ["apply", "-input=false", "-no-color", "-auto-approve"], {0}),
             ]
             for name, revision, args, ok_codes in phases:
