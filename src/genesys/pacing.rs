@@ -2,7 +2,14 @@
 //! shared 429 gate (when the server says "retry after N s", every caller of the client waits,
 //! not only the one that got the 429), and an adaptive rate that halves on each 429 and creeps
 //! back up on successes. Uses tokio's clock so tests can pause time.
+//!
+//! The bucket alone would admit `BURST` more than the limit in the first minute (the burst plus
+//! a full minute of refill), which a per-minute server window answers with 429s. So the pacer
+//! also keeps the send times of the last `requests_per_minute` reservations and never schedules
+//! more than that within [`WINDOW`] (a minute plus a margin for network jitter): the burst is
+//! paid back at the end of the minute instead of by a 429.
 
+use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -10,6 +17,9 @@ use tokio::time::Instant;
 
 /// Requests allowed back to back before pacing starts.
 pub const BURST: f64 = 10.0;
+
+/// No more than `requests_per_minute` sends are scheduled within any interval this long.
+pub const WINDOW: Duration = Duration::from_millis(61_000);
 
 #[derive(Debug)]
 struct State {
@@ -20,6 +30,10 @@ struct State {
     tokens: f64,
     last: Instant,
     gate_until: Option<Instant>,
+    /// Requests allowed per [`WINDOW`] (the configured requests per minute).
+    per_window: usize,
+    /// Scheduled send times of the last `per_window` reservations, oldest first.
+    sent: VecDeque<Instant>,
 }
 
 /// Pacer shared by all clones of a client.
@@ -38,6 +52,8 @@ impl Pacer {
                 tokens: BURST,
                 last: Instant::now(),
                 gate_until: None,
+                per_window: requests_per_minute as usize,
+                sent: VecDeque::new(),
             }),
         }
     }
@@ -66,7 +82,22 @@ impl Pacer {
         } else {
             Duration::ZERO
         };
-        gate_wait.max(token_wait)
+        let mut at = now + gate_wait.max(token_wait);
+        // FIFO: never before the previous reservation, nor within WINDOW of the reservation
+        // `per_window` sends ago.
+        if let Some(&last) = s.sent.back() {
+            at = at.max(last);
+        }
+        if s.per_window > 0 && s.sent.len() >= s.per_window {
+            if let Some(&oldest) = s.sent.get(s.sent.len() - s.per_window) {
+                at = at.max(oldest + WINDOW);
+            }
+        }
+        s.sent.push_back(at);
+        while s.sent.len() > s.per_window {
+            s.sent.pop_front();
+        }
+        at.saturating_duration_since(now)
     }
 
     /// The server throttled us: close the gate for `retry_after` and slow down.
@@ -147,6 +178,40 @@ mod tests {
             p.on_success();
         }
         assert!((p.current_rpm() - 300.0).abs() < 1e-6);
+    }
+
+    /// Sends scheduled by `reserve` calls made as fast as the pacer allows, for `secs`.
+    async fn schedule_for(p: &Pacer, secs: u64) -> Vec<Duration> {
+        let start = Instant::now();
+        let mut times = Vec::new();
+        loop {
+            let w = p.reserve();
+            tokio::time::advance(w).await;
+            let t = Instant::now() - start;
+            if t > Duration::from_secs(secs) {
+                return times;
+            }
+            times.push(t);
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn never_more_than_the_limit_in_any_minute() {
+        let p = Pacer::new(300);
+        let times = schedule_for(&p, 300).await;
+        for (i, t) in times.iter().enumerate() {
+            let in_window = times[i..].iter().take_while(|u| **u < *t + WINDOW).count();
+            assert!(
+                in_window <= 300,
+                "{in_window} sends in the minute from {t:?}"
+            );
+        }
+        // ...and the long-run rate stays at the limit (within the jitter margin).
+        assert!(
+            times.len() >= 1450,
+            "only {} sends in 5 minutes",
+            times.len()
+        );
     }
 
     #[tokio::test(start_paused = true)]
