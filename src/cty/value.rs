@@ -73,13 +73,6 @@ impl Value {
             _ => None,
         }
     }
-    /// Mutable access to an object's attribute.
-    pub fn get_mut(&mut self, name: &str) -> Option<&mut Value> {
-        match self {
-            Value::Object(m) => m.get_mut(name),
-            _ => None,
-        }
-    }
     /// Sets an object's attribute (no-op on non-objects).
     pub fn set(&mut self, name: &str, v: Value) {
         if let Value::Object(m) = self {
@@ -113,12 +106,6 @@ impl Value {
     /// An object's string attribute, `None` when null, unknown or absent.
     pub fn get_str(&self, name: &str) -> Option<&str> {
         self.get(name).and_then(Value::as_str)
-    }
-
-    /// The null value shaped like `ty`: for objects, an object of nulls is NOT produced;
-    /// this is the plain null (what Terraform sends for an absent prior state).
-    pub fn null() -> Value {
-        Value::Null
     }
 
     /// An object of the given object type with every attribute null.

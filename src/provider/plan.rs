@@ -108,13 +108,17 @@ pub fn plan_create(proposed: &Value) -> Value {
         if publish { Value::Unknown } else { Value::Null },
     );
     p.set("version", Value::number(1));
-    p.set("content_sha256", sha_of(proposed));
+    p.set(
+        "content_sha256",
+        sha_value(canonical_of(proposed).as_deref()),
+    );
     p
 }
 
-fn sha_of(obj: &Value) -> Value {
-    match canonical_of(obj) {
-        Some(c) => Value::string(document::sha256_hex(&c)),
+/// `content_sha256` of a canonical document; unknown while the document is.
+fn sha_value(canonical: Option<&str>) -> Value {
+    match canonical {
+        Some(c) => Value::string(document::sha256_hex(c)),
         None => Value::Unknown,
     }
 }
@@ -165,7 +169,9 @@ pub fn plan_update(prior: &Value, proposed: &Value) -> (Value, Work) {
         if work.publish {
             p.set("published_version_id", Value::Unknown);
         }
-        p.set("content_sha256", sha_of(&p));
+        // The planned content is the configured one, or the prior text of the same document:
+        // either way its canonical form is `desired`.
+        p.set("content_sha256", sha_value(desired.as_deref()));
     }
     (p, work)
 }
