@@ -86,12 +86,43 @@ fn the_script(sim: &Sim) -> Value {
     found.into_iter().next().unwrap_or_default()
 }
 
+/// What one `terraform apply` of a new script costs the org's rate limit, tokens aside: the
+/// same-name lookup in the plan and again in apply's own plan (which apply reuses to spot the new
+/// script), upload, upload status, the new script's listing, export + download to check the
+/// content is ours, publish.
+fn assert_create_costs_eight_requests(stats: &Value) {
+    let count = |kind: &str| stats[kind].as_u64().unwrap_or(0);
+    let api: u64 = stats
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(k, _)| k.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+                .filter(|(k, _)| *k != "token" && *k != "dropped")
+                .map(|(_, v)| v.as_u64().unwrap_or(0))
+                .sum()
+        })
+        .unwrap_or(0);
+    assert_eq!(
+        count("list_scripts"),
+        3,
+        "two plan lookups + one after upload: {stats}"
+    );
+    assert_eq!(count("list_published"), 0, "{stats}");
+    assert_eq!(count("get_script"), 0, "{stats}");
+    for kind in ["upload", "upload_status", "export", "download", "publish"] {
+        assert_eq!(count(kind), 1, "{kind}: {stats}");
+    }
+    assert_eq!(api, 8, "requests other than tokens: {stats}");
+}
+
 #[test]
 fn create_update_and_reformat() {
     for_each_terraform(|tf| {
         let sim = Sim::start(&[]);
         let wd = greeting_dir(tf, &sim, "Hello", "");
+        sim.reset_stats();
         apply(&wd);
+        assert_create_costs_eight_requests(&sim.stats());
         let server = the_script(&sim);
         assert_eq!(first_text(&content_of(&server)), "Hello");
         assert_eq!(state_attr(&wd, "version"), 1);

@@ -9,7 +9,7 @@ use url::Url;
 
 use super::client::{Client, Inner};
 use super::error::GenesysError;
-use super::scripts::{meta_from_json, ScriptMeta};
+use super::scripts::{meta_from_json, ScriptMeta, DEFAULT_SCRIPT_NAMES};
 use super::transport::Call;
 
 /// Page size used for listings (the API maximum commonly accepted is 100).
@@ -134,13 +134,16 @@ impl Inner {
         }
     }
 
+    /// Scripts named exactly `name`. One listing of the editable view finds every script but
+    /// the default ones; the published view is listed too only for a default script's name.
     pub(crate) async fn find_by_exact_name(
         &self,
         name: &str,
     ) -> Result<Vec<ScriptMeta>, GenesysError> {
-        let editable = self
-            .list_view(&["api", "v2", "scripts"], name, "list_scripts")
-            .await?;
+        let editable = self.find_editable_by_exact_name(name).await?;
+        if !DEFAULT_SCRIPT_NAMES.contains(&name) {
+            return Ok(editable);
+        }
         let published = self
             .list_view(
                 &["api", "v2", "scripts", "published"],
@@ -155,6 +158,18 @@ impl Inner {
             .filter(|m| m.name == name)
             .filter(|m| seen.insert(m.id.clone()))
             .collect())
+    }
+
+    /// Editable scripts named exactly `name` (the name filter itself is a substring match).
+    pub(crate) async fn find_editable_by_exact_name(
+        &self,
+        name: &str,
+    ) -> Result<Vec<ScriptMeta>, GenesysError> {
+        let mut found = self
+            .list_view(&["api", "v2", "scripts"], name, "list_scripts")
+            .await?;
+        found.retain(|m| m.name == name);
+        Ok(found)
     }
 
     pub(crate) async fn export_script(
@@ -228,8 +243,8 @@ impl Client {
             .await
     }
 
-    /// Scripts named exactly `name` in the editable and published views, deduplicated by id
-    /// (the editable entry wins).
+    /// Scripts named exactly `name`, deduplicated by id: the editable view, plus the published
+    /// view for the default scripts' names (the editable entry wins).
     pub async fn find_by_exact_name(&self, name: &str) -> Result<Vec<ScriptMeta>, GenesysError> {
         self.inner.find_by_exact_name(name).await
     }

@@ -69,21 +69,34 @@ impl Inner {
         }
     }
 
-    async fn create_script(&self, name: &str, document: &[u8]) -> Result<ScriptMeta, GenesysError> {
+    async fn create_script(
+        &self,
+        name: &str,
+        document: &[u8],
+        existing: Option<&HashSet<String>>,
+    ) -> Result<ScriptMeta, GenesysError> {
         let ours = parse_document(document)?;
         let deadline = Instant::now() + self.config.upload_timeout;
-        let before: HashSet<String> = self
-            .find_by_exact_name(name)
-            .await?
-            .into_iter()
-            .map(|m| m.id)
-            .collect();
+        let looked_up;
+        let before = match existing {
+            Some(ids) => ids,
+            None => {
+                looked_up = self
+                    .find_by_exact_name(name)
+                    .await?
+                    .into_iter()
+                    .map(|m| m.id)
+                    .collect::<HashSet<String>>();
+                &looked_up
+            }
+        };
         let ticket = self.upload(name, Arc::new(document.to_vec()), None).await?;
         self.wait_upload(&ticket.correlation_id, deadline).await?;
         let mut poll = Poll::new();
         loop {
+            // A new upload is unpublished, so the editable view alone lists it.
             let candidates: Vec<ScriptMeta> = self
-                .find_by_exact_name(name)
+                .find_editable_by_exact_name(name)
                 .await?
                 .into_iter()
                 .filter(|m| !before.contains(&m.id))
@@ -109,7 +122,12 @@ impl Inner {
                         "several new scripts with this name and identical content; choosing the oldest"
                     );
                 }
-                return self.read_created(&first.id, deadline).await;
+                // A brand-new script has one version, so the listing's entry is its metadata;
+                // a view that omits the versionId costs one more read.
+                if first.version_id.is_empty() {
+                    return self.read_created(&first.id, deadline).await;
+                }
+                return Ok(first.clone());
             }
             poll.wait(self, deadline, || {
                 format!("script {name:?} was uploaded but no new script with that name and content appeared in the search")
@@ -222,7 +240,20 @@ impl Client {
         name: &str,
         document: &[u8],
     ) -> Result<ScriptMeta, GenesysError> {
-        self.inner.create_script(name, document).await
+        self.inner.create_script(name, document, None).await
+    }
+
+    /// `create_script` when the caller has just listed the scripts already named `name`
+    /// (`existing_ids`, e.g. from `find_by_exact_name`): saves that listing.
+    pub async fn create_script_among(
+        &self,
+        name: &str,
+        document: &[u8],
+        existing_ids: &HashSet<String>,
+    ) -> Result<ScriptMeta, GenesysError> {
+        self.inner
+            .create_script(name, document, Some(existing_ids))
+            .await
     }
 
     /// Replace script `id` only if its `versionId` is still `expected_version_id`. `Conflict`

@@ -29,6 +29,15 @@ pub enum WriteOutcome {
     Conflict { current: ScriptMeta },
 }
 
+/// Names of the three default scripts every org has. They are the only scripts listed by
+/// `/api/v2/scripts/published` and not by `/api/v2/scripts` (every other published script also
+/// has its editable version), so only these names need the published listing to be found.
+pub const DEFAULT_SCRIPT_NAMES: &[&str] = &[
+    "Default Outbound Script",
+    "Default Inbound Script",
+    "Default Callback Script",
+];
+
 /// Top-level fields the server stamps on a script document.
 const SERVER_FIELDS: &[&str] = &[
     "id",

@@ -16,6 +16,7 @@ use crate::tfplugin5::{
     ReadRequest, ReadResponse, Resource, Schema,
 };
 use async_trait::async_trait;
+use std::collections::HashSet;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -90,17 +91,22 @@ impl Resource for ScriptTemplateResource {
         }
         if req.prior_state.is_null() {
             let planned_state = plan::plan_create(&req.proposed_new_state);
-            let diagnostics = self.warn_on_same_name(&req.config).await;
+            let (diagnostics, existing_same_name) = self.warn_on_same_name(&req.config).await;
+            let private = PlannedBase {
+                base_version_id: None,
+                existing_same_name,
+            };
             return PlanResponse {
                 planned_state,
                 requires_replace: vec![],
-                planned_private: vec![],
+                planned_private: private.encode(),
                 diagnostics,
             };
         }
         let (planned_state, _work) = plan::plan_update(&req.prior_state, &req.proposed_new_state);
         let base = PlannedBase {
             base_version_id: req.prior_state.get_str("version_id").map(str::to_string),
+            existing_same_name: None,
         };
         PlanResponse {
             planned_state,
@@ -176,44 +182,56 @@ fn desired_text(obj: &Value) -> String {
 
 impl ScriptTemplateResource {
     /// Names are legal duplicates in Genesys: creating one more is allowed, but the plan says so.
-    async fn warn_on_same_name(&self, config: &Value) -> Diagnostics {
+    /// Also returns the ids found (`None` when the lookup could not be made), which the apply
+    /// uses to tell its new script from the existing ones.
+    async fn warn_on_same_name(&self, config: &Value) -> (Diagnostics, Option<Vec<String>>) {
         let mut d = Diagnostics::new();
         let (Some(client), Some(name)) = (self.data.try_client(), config.get_str("name")) else {
-            return d;
+            return (d, None);
         };
         // Only a warning: never let a slow or unreachable API hold the plan up for long.
         let lookup =
             tokio::time::timeout(Duration::from_secs(5), client.find_by_exact_name(name)).await;
-        if let Ok(Ok(existing)) = lookup {
-            if !existing.is_empty() {
-                let ids: Vec<String> = existing
-                    .iter()
-                    .map(|m| format!("  {} (versionId {})", m.id, m.version_id))
-                    .collect();
-                d.warning_at(
-                    AttributePath::attr("name"),
-                    format!("{} script(s) named {name:?} already exist in this org", existing.len()),
-                    format!(
-                        "Genesys Cloud allows duplicate names, so applying will create another script. Existing:\n{}\nTo manage an existing script instead, import it:\n  terraform import genesys_script_template.<NAME> {}",
-                        ids.join("\n"),
-                        existing[0].id
-                    ),
-                );
-            }
+        let Ok(Ok(existing)) = lookup else {
+            return (d, None);
+        };
+        if !existing.is_empty() {
+            let ids: Vec<String> = existing
+                .iter()
+                .map(|m| format!("  {} (versionId {})", m.id, m.version_id))
+                .collect();
+            d.warning_at(
+                AttributePath::attr("name"),
+                format!("{} script(s) named {name:?} already exist in this org", existing.len()),
+                format!(
+                    "Genesys Cloud allows duplicate names, so applying will create another script. Existing:\n{}\nTo manage an existing script instead, import it:\n  terraform import genesys_script_template.<NAME> {}",
+                    ids.join("\n"),
+                    existing[0].id
+                ),
+            );
         }
-        d
+        (d, Some(existing.into_iter().map(|m| m.id).collect()))
     }
 
     async fn create(&self, client: &Client, req: ApplyRequest) -> ApplyResponse {
         let planned = req.planned_state;
         let limit = timeouts::timeout_of(&planned, "create", timeouts::DEFAULT_CREATE);
         let name = planned.get_str("name").unwrap_or_default().to_string();
-        let created = within(
-            limit,
-            "creating the script",
-            client.create_script(&name, desired_text(&planned).as_bytes()),
-        )
-        .await;
+        let document = desired_text(&planned);
+        let existing = PlannedBase::decode(&req.planned_private)
+            .existing_same_name
+            .map(|ids| ids.into_iter().collect::<HashSet<String>>());
+        let creating = async {
+            match &existing {
+                Some(ids) => {
+                    client
+                        .create_script_among(&name, document.as_bytes(), ids)
+                        .await
+                }
+                None => client.create_script(&name, document.as_bytes()).await,
+            }
+        };
+        let created = within(limit, "creating the script", creating).await;
         let meta = match created {
             Ok(m) => m,
             Err(e) => {
@@ -375,10 +393,12 @@ impl ScriptTemplateResource {
             "modified_date",
             Value::opt_string(meta.modified_date.clone()),
         );
+        let mut moved_division = false;
         match planned.get("division_id") {
             Some(Value::String(div))
                 if work.set_division && meta.division_id.as_deref() != Some(div.as_str()) =>
             {
+                moved_division = true;
                 if let Err(e) =
                     within(limit, "setting the division", client.set_division(&id, div)).await
                 {
@@ -447,7 +467,7 @@ impl ScriptTemplateResource {
         {
             state.set("published_version_id", Value::Null);
         }
-        if work.set_division && !d.has_errors() {
+        if moved_division && !d.has_errors() {
             // The division move may stamp a new versionId: read it back so the next refresh is quiet.
             if let Ok(Some(after)) = client.get_script(&id).await {
                 if after.version_id != meta.version_id && after.modified_date >= meta.modified_date
