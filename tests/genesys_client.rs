@@ -433,16 +433,17 @@ async fn mock_cancel_aborts_a_retry_after_wait() {
 
 #[tokio::test]
 async fn mock_listing_follows_page_count_and_exact_name_dedups() {
+    const DEFAULT: &str = "Default Inbound Script";
     let router = Router::new()
         .route("/oauth/token", token_route(Hits::default()))
         .route(
             "/api/v2/scripts",
             get(|q: axum::extract::Query<std::collections::HashMap<String, String>>| async move {
-                assert_eq!(q.get("name").map(String::as_str), Some("alpha"));
                 let page: u32 = q.get("pageNumber").and_then(|p| p.parse().ok()).unwrap_or(1);
-                let entities = match page {
-                    1 => json!([{"id": "a1", "name": "alpha", "versionId": "v"}, {"id": "a2", "name": "alpha_v2", "versionId": "v"}]),
-                    2 => json!([{"id": "a3", "name": "alpha", "versionId": "v"}]),
+                let entities = match (q.get("name").map(String::as_str), page) {
+                    (Some("alpha"), 1) => json!([{"id": "a1", "name": "alpha", "versionId": "v"}, {"id": "a2", "name": "alpha_v2", "versionId": "v"}]),
+                    (Some("alpha"), 2) => json!([{"id": "a3", "name": "alpha", "versionId": "v"}]),
+                    (Some(DEFAULT), 1) => json!([{"id": "mine", "name": DEFAULT, "versionId": "v"}]),
                     _ => json!([]),
                 };
                 with_corr(StatusCode::OK, json!({"entities": entities, "pageNumber": page, "pageSize": 100, "pageCount": 2}))
@@ -451,18 +452,31 @@ async fn mock_listing_follows_page_count_and_exact_name_dedups() {
         .route(
             "/api/v2/scripts/published",
             get(|| async {
-                with_corr(StatusCode::OK, json!({"entities": [{"id": "a1", "name": "alpha", "versionId": "pv"},
-                    {"id": "a4", "name": "alpha", "versionId": "pv"}], "pageNumber": 1, "pageCount": 1}))
+                with_corr(StatusCode::OK, json!({"entities": [{"id": "mine", "name": DEFAULT, "versionId": "pv"},
+                    {"id": "d1", "name": DEFAULT, "versionId": "pv"}], "pageNumber": 1, "pageCount": 1}))
             }),
         );
     let m = mock(router).await;
     let c = client_for(&m.base, demo_credentials());
     assert_eq!(c.list_scripts("alpha").await.unwrap().len(), 3);
+    // Every script but the default ones has an editable version: one listing finds them all.
     let found = c.find_by_exact_name("alpha").await.unwrap();
     let ids: Vec<&str> = found.iter().map(|m| m.id.as_str()).collect();
-    assert_eq!(ids, vec!["a1", "a3", "a4"]);
-    assert_eq!(found[0].version_id, "v", "the editable entry wins");
+    assert_eq!(ids, vec!["a1", "a3"]);
     assert_eq!(c.stats().requests_by_kind.get("list_scripts"), Some(&4));
+    assert_eq!(
+        c.stats().requests_by_kind.get("list_published_scripts"),
+        None
+    );
+    // A default script's name also searches the published view, deduplicated by id.
+    let found = c.find_by_exact_name(DEFAULT).await.unwrap();
+    let ids: Vec<&str> = found.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, vec!["mine", "d1"]);
+    assert_eq!(found[0].version_id, "v", "the editable entry wins");
+    assert_eq!(
+        c.stats().requests_by_kind.get("list_published_scripts"),
+        Some(&1)
+    );
 }
 
 // ---- create / replace flows against the in-memory scripts mock --------------------------------
