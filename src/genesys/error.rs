@@ -21,11 +21,15 @@ pub enum GenesysError {
         path: String,
     },
     /// The token endpoint refused to issue a token.
-    #[error("authentication failed with HTTP {status}: {error}: {description}")]
+    #[error(
+        "authentication failed with HTTP {status}: {error}: {description} ({})",
+        correlation(correlation_id)
+    )]
     Auth {
         status: u16,
         error: String,
         description: String,
+        correlation_id: Option<String>,
     },
     /// The request never got a complete answer (connection refused, reset, dropped, TLS).
     #[error("transport error: {message}")]
@@ -176,6 +180,20 @@ mod tests {
                 && text.contains("Bad gateway")
                 && text.contains("no correlation id"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn auth_display_has_status_error_and_correlation_id() {
+        let e = GenesysError::Auth {
+            status: 401,
+            error: "invalid_client".into(),
+            description: "client authentication failed".into(),
+            correlation_id: Some("corr-3".into()),
+        };
+        assert_eq!(
+            e.to_string(),
+            "authentication failed with HTTP 401: invalid_client: client authentication failed (correlation id corr-3)"
         );
     }
 

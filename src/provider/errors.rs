@@ -18,6 +18,9 @@ pub fn api_error(what: &str, e: &GenesysError) -> Diagnostics {
             format!("The Genesys Cloud login answered HTTP {status} while {what}")
         }
         GenesysError::Api { status: 404, .. } => format!("Not found while {what}"),
+        GenesysError::Api { status, .. } if retried_server_error(*status) => {
+            format!("Genesys Cloud kept answering HTTP {status} while {what}")
+        }
         GenesysError::Api { status: 429, .. } | GenesysError::RetryBudgetExhausted { .. } => {
             format!("Genesys Cloud kept failing or throttling while {what}")
         }
@@ -41,12 +44,23 @@ pub fn api_error(what: &str, e: &GenesysError) -> Diagnostics {
         GenesysError::LostWrite { .. } => {
             " Their version is kept. Run `terraform plan` to see it, then apply again if yours should win."
         }
+        GenesysError::Api { status: 429, .. } => {
+            " Genesys Cloud kept throttling, or asked to wait longer than the provider waits for one request (a Retry-After above 3 minutes). Wait, then apply again; a lower requests_per_minute spreads the requests out."
+        }
+        GenesysError::Api { status, .. } if retried_server_error(*status) => {
+            " The request was retried with backoff (up to max_retries attempts) and kept failing. Try again later: the next plan shows what is left to do."
+        }
         GenesysError::RetryBudgetExhausted { .. } | GenesysError::Transport { .. } => {
             " The request was retried with backoff; check the API endpoint (aws_region / api_url) and try again later."
         }
         _ => "",
     };
     Diagnostics::from_error(summary, format!("{e}.{hint}"))
+}
+
+/// A server error the client retries (5xx except 501): reaching the user means retries ran out.
+fn retried_server_error(status: u16) -> bool {
+    status >= 500 && status != 501
 }
 
 /// Same as [`api_error`], pointed at an attribute.
@@ -72,6 +86,7 @@ mod tests {
             status: 502,
             error: "http_502".to_string(),
             description: "<html>502</html>".to_string(),
+            correlation_id: None,
         };
         let t = text(&api_error("creating script", &e));
         assert!(t.contains("login answered HTTP 502"), "{t}");
@@ -82,8 +97,51 @@ mod tests {
             status: 401,
             error: "invalid_client".to_string(),
             description: "bad".to_string(),
+            correlation_id: Some("c-1".to_string()),
         };
         let t = text(&api_error("creating script", &e));
         assert!(t.contains("refused the credentials"), "{t}");
+        assert!(t.contains("correlation id c-1"), "{t}");
+    }
+
+    fn api(status: u16, code: &str) -> GenesysError {
+        GenesysError::Api {
+            status,
+            code: code.to_string(),
+            message: "m".to_string(),
+            correlation_id: Some("corr-5".to_string()),
+            method: "GET".to_string(),
+            path: "/api/v2/scripts".to_string(),
+        }
+    }
+
+    #[test]
+    fn retried_server_errors_say_so_with_status_code_and_correlation_id() {
+        let t = text(&api_error(
+            "creating script",
+            &api(503, "service.unavailable"),
+        ));
+        assert!(
+            t.contains("kept answering HTTP 503 while creating script"),
+            "{t}"
+        );
+        assert!(
+            t.contains("service.unavailable") && t.contains("correlation id corr-5"),
+            "{t}"
+        );
+        assert!(t.contains("retried with backoff"), "{t}");
+        let t = text(&api_error("creating script", &api(501, "not.implemented")));
+        assert!(!t.contains("retried"), "{t}");
+    }
+
+    #[test]
+    fn a_final_429_explains_the_wait() {
+        let t = text(&api_error(
+            "creating script",
+            &api(429, "too.many.requests.retry.after"),
+        ));
+        assert!(t.contains("kept failing or throttling"), "{t}");
+        assert!(t.contains("Retry-After above 3 minutes"), "{t}");
+        assert!(t.contains("correlation id corr-5"), "{t}");
     }
 }
