@@ -7,7 +7,9 @@ use crate::tfplugin5::Diagnostics;
 
 /// One error diagnostic for a failed step (`what` says which, e.g. "reading script 1234").
 pub fn api_error(what: &str, e: &GenesysError) -> Diagnostics {
-    let summary = match e {
+    // Summary and hint follow the failure itself, also behind an accepted upload.
+    let root = e.underlying();
+    let summary = match root {
         GenesysError::Api {
             status: 401 | 403, ..
         } => format!("Genesys Cloud refused the credentials while {what}"),
@@ -31,7 +33,7 @@ pub fn api_error(what: &str, e: &GenesysError) -> Diagnostics {
         GenesysError::Timeout { .. } => format!("Timed out while {what}"),
         _ => format!("Genesys Cloud error while {what}"),
     };
-    let hint = match e {
+    let hint = match root {
         GenesysError::Api { status: 401 | 403, .. } => {
             " Check oauthclient_id / oauthclient_secret (or access_token) and the OAuth client's roles in this org."
         }
@@ -55,8 +57,17 @@ pub fn api_error(what: &str, e: &GenesysError) -> Diagnostics {
         }
         _ => "",
     };
+    let hint = if matches!(e, GenesysError::UploadOutcomeUnknown { .. }) {
+        UNKNOWN_OUTCOME_HINT
+    } else {
+        hint
+    };
     Diagnostics::from_error(summary, format!("{e}.{hint}"))
 }
+
+/// What to do when an accepted upload's outcome is unknown: after a create the script may exist
+/// without being in the state, and applying again would create a second one.
+const UNKNOWN_OUTCOME_HINT: &str = " The server accepted the upload, so it may have saved the script. After a failed create the state does not record it: the next plan warns if a script with this name exists; import it (terraform import ADDRESS ID) or delete it before applying again, or the apply creates a second one. After a failed update, the next plan shows what the org holds.";
 
 /// A server error the client retries (5xx except 501): reaching the user means retries ran out.
 fn retried_server_error(status: u16) -> bool {
@@ -132,6 +143,25 @@ mod tests {
         assert!(t.contains("retried with backoff"), "{t}");
         let t = text(&api_error("creating script", &api(501, "not.implemented")));
         assert!(!t.contains("retried"), "{t}");
+    }
+
+    #[test]
+    fn an_unknown_upload_outcome_says_to_import_or_delete() {
+        let e = api(503, "service.unavailable").after_upload("u-9");
+        let t = text(&api_error("creating script \"x\"", &e));
+        assert!(
+            t.contains("kept answering HTTP 503 while creating script"),
+            "{t}"
+        );
+        assert!(t.contains("upload u-9 was accepted"), "{t}");
+        assert!(
+            t.contains("service.unavailable") && t.contains("correlation id corr-5"),
+            "{t}"
+        );
+        assert!(t.contains("terraform import"), "{t}");
+        assert!(!t.contains("the next plan shows what is left"), "{t}");
+        let timeout = GenesysError::Timeout { what: "w".into() }.after_upload("u-9");
+        assert!(text(&api_error("creating script", &timeout)).contains("Timed out while"));
     }
 
     #[test]
