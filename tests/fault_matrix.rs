@@ -4,7 +4,10 @@
 //! the server's final state is checked: every script present once, with the content of the
 //! last accepted write, and no duplicates. Crash, interrupt, 2/4-pipeline race and bad-input
 //! scenarios run on every Terraform; the 8-pipeline race and the transient faults on the pinned
-//! one only.
+//! one only. The final failures (the provider gives up: persistent 503, a 429 asking to wait
+//! too long, a missing division, 503s after an accepted upload, wrong credentials) run on every
+//! Terraform and check the diagnostic's status, code and correlation id, the server, the state
+//! and the next plan.
 
 mod common;
 mod genesys_support;
