@@ -4,7 +4,10 @@
 //! the server's final state is checked: every script present once, with the content of the
 //! last accepted write, and no duplicates. Crash, interrupt, 2/4-pipeline race and bad-input
 //! scenarios run on every Terraform; the 8-pipeline race and the transient faults on the pinned
-//! one only.
+//! one only. The final failures (the provider gives up: persistent 503, a 429 asking to wait
+//! too long, a missing division, 503s after an accepted upload, wrong credentials) run on every
+//! Terraform and check the diagnostic's status, code and correlation id, the server, the state
+//! and the next plan.
 
 mod common;
 mod genesys_support;
@@ -32,6 +35,17 @@ fn name_of(i: usize) -> String {
 /// Writes `main.tf` with `texts.len()` resources `s{i}` named "Fault {i}" whose content has
 /// the text `texts[i]`, and the provider block with `provider_extra` settings.
 fn write_config(wd: &WorkDir, sim: &Sim, texts: &[String], provider_extra: &str) {
+    write_config_with(wd, sim, texts, provider_extra, |_| String::new());
+}
+
+/// [`write_config`] with `resource_extra(i)` added to the body of resource `s{i}`.
+fn write_config_with(
+    wd: &WorkDir,
+    sim: &Sim,
+    texts: &[String],
+    provider_extra: &str,
+    resource_extra: impl Fn(usize) -> String,
+) {
     let mut main = format!(
         "{}{}",
         required_providers("genesys"),
@@ -40,8 +54,9 @@ fn write_config(wd: &WorkDir, sim: &Sim, texts: &[String], provider_extra: &str)
     for (i, text) in texts.iter().enumerate() {
         wd.write_file(&format!("s{i}.json"), &script_doc(text));
         main.push_str(&format!(
-            "resource \"genesys_script_template\" \"s{i}\" {{\n  name    = \"{}\"\n  content = file(\"${{path.module}}/s{i}.json\")\n}}\n",
-            name_of(i)
+            "resource \"genesys_script_template\" \"s{i}\" {{\n  name    = \"{}\"\n  content = file(\"${{path.module}}/s{i}.json\")\n{}}}\n",
+            name_of(i),
+            resource_extra(i)
         ));
     }
     wd.write_main_tf(&main);
@@ -769,9 +784,14 @@ fn bad_provider_settings_and_credentials_are_named_with(tf: &TerraformBin) {
     );
     let out = expect_clear_failure(&mut wd, &["apply", "-auto-approve"], &["401"]);
     eprintln!("wrong secret:\n{}", out.stderr);
-    assert!(
-        out.stderr.contains("refused the credentials") && out.stderr.contains("invalid_client"),
-        "the auth failure must be named\n{out}"
+    // Status, OAuth error code and the login's correlation id, whatever Terraform's wrapping.
+    assert_final_failure(
+        &out,
+        &[
+            "refused the credentials",
+            "authentication failed with HTTP 401: invalid_client",
+        ],
+        1,
     );
     assert!(sim.scripts("acme").is_empty(), "nothing was written");
 }
@@ -881,4 +901,367 @@ fn huge_content_is_handled_without_crash() {
         );
     }
     eprintln!("5 MB content: apply exit {}", out.code);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. Final failures: the provider gives up. The diagnostic carries the HTTP status, the Genesys
+//    error code and the correlation id (and the attribute at fault where there is one); server
+//    and Terraform state stay consistent and the next plan shows exactly what is left.
+// ---------------------------------------------------------------------------------------------
+
+/// Terraform's stderr as one line: the diagnostic box (`│`) and the word wrapping of
+/// Terraform 1.0 (78 columns) removed, so a phrase is found whatever the width.
+fn flat(out: &TfOutput) -> String {
+    out.stderr
+        .lines()
+        .map(|l| l.trim().trim_start_matches(['│', '╷', '╵']).trim())
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The correlation ids named in `text` ("correlation id <id>") that have the shape genesys-sim
+/// sends in `ININ-Correlation-Id` (a UUID, see src/sim/errors.rs).
+fn correlation_ids(text: &str) -> Vec<String> {
+    text.match_indices("correlation id ")
+        .filter_map(|(i, m)| {
+            let id: String = text[i + m.len()..].chars().take(36).collect();
+            uuid::Uuid::parse_str(&id).ok().map(|_| id)
+        })
+        .collect()
+}
+
+/// Exit code 1, no crash, and every one of `needles` in the flattened diagnostics, plus at
+/// least `min_ids` distinct correlation ids. Returns the flattened text.
+fn assert_final_failure(out: &TfOutput, needles: &[&str], min_ids: usize) -> String {
+    assert_eq!(out.code, 1, "expected exit code 1\n{out}");
+    assert_no_crash(out);
+    let text = flat(out);
+    for needle in needles {
+        assert!(text.contains(needle), "expected {needle:?} in\n{text}");
+    }
+    let ids: BTreeSet<String> = correlation_ids(&text).into_iter().collect();
+    assert!(
+        ids.len() >= min_ids,
+        "expected {min_ids} correlation id(s), found {ids:?} in\n{text}"
+    );
+    text
+}
+
+/// The actions a fresh saved plan has for each changed address, e.g. `["delete", "create"]`.
+fn planned_actions(wd: &WorkDir) -> std::collections::BTreeMap<String, Value> {
+    ok(wd.run(&["plan", "-out=left.tfplan"]), "plan");
+    let plan = wd.show_plan_json("left.tfplan");
+    plan["resource_changes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|c| c["change"]["actions"] != json!(["no-op"]))
+        .filter_map(|c| Some((c["address"].as_str()?.to_string(), c["change"].clone())))
+        .collect()
+}
+
+/// Every API call answers 503 (`fault_rate` 1.0, `fault_status` 503) during a create; with
+/// `max_retries = 3` the retries run out in seconds.
+#[test]
+fn persistent_503_runs_out_of_retries_and_creates_nothing() {
+    for_each_terraform(persistent_503_runs_out_of_retries_and_creates_nothing_with);
+}
+
+fn persistent_503_runs_out_of_retries_and_creates_nothing_with(tf: &TerraformBin) {
+    let sim = Sim::start(&["--seed", "7"]);
+    let wd = WorkDir::new(tf);
+    let v = texts("after 503", 2);
+    write_config(&wd, &sim, &v, "  max_retries = 3\n");
+    sim.set_knobs(json!({"fault_rate": 1.0, "fault_status": 503}));
+    sim.reset_stats();
+    let started = Instant::now();
+    let out = wd.run(&["apply", "-auto-approve"]);
+    let took = started.elapsed();
+    let text = assert_final_failure(
+        &out,
+        &[
+            "kept answering HTTP 503",
+            "API error 503 service.unavailable",
+            "creating script \"Fault 0\"",
+            "creating script \"Fault 1\"",
+            "retried with backoff",
+        ],
+        2,
+    );
+    let stats = sim.stats();
+    assert!(stat(&sim, "503") >= 6, "3 attempts per create: {stats}");
+    assert_eq!(stat(&sim, "500"), 0, "fault_status is honoured: {stats}");
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+    assert!(sim.scripts("acme").is_empty(), "nothing was created");
+    assert!(state_ids(&wd).is_empty(), "nothing recorded in state");
+
+    sim.set_knobs(json!({"fault_rate": 0.0, "fault_status": null}));
+    let left = planned_changes(&wd);
+    assert_eq!(left, expected_left(&wd, &sim, &v));
+    assert_eq!(left.len(), 2, "both creates are left: {left:?}");
+    ok(wd.run(&["apply", "-auto-approve"]), "apply after the 503s");
+    assert_server_holds(&sim, &v);
+    assert_empty_plans(&wd);
+    eprintln!(
+        "persistent 503 (Terraform {}): failed after {took:?}\n{text}",
+        tf.version
+    );
+}
+
+/// 429 with `Retry-After: 600`, beyond the 3 minutes the provider waits for one request: the
+/// call fails at once instead of sleeping, naming the throttle.
+#[test]
+fn a_429_asking_to_wait_too_long_fails_at_once() {
+    for_each_terraform(a_429_asking_to_wait_too_long_fails_at_once_with);
+}
+
+fn a_429_asking_to_wait_too_long_fails_at_once_with(tf: &TerraformBin) {
+    let sim = Sim::start(&[]);
+    let wd = WorkDir::new(tf);
+    let v = texts("after 429", 2);
+    let pacing_off = "  requests_per_minute = 0\n";
+    write_config(&wd, &sim, &v, pacing_off);
+    let calm = sim.knobs();
+    // One request per token per minute: each provider process gets one answer, then 429s.
+    sim.set_knobs(json!({"rate_limit": 1, "retry_after_s": 600}));
+    sim.reset_stats();
+    let started = Instant::now();
+    let out = wd.run(&["apply", "-auto-approve"]);
+    let took = started.elapsed();
+    let text = assert_final_failure(
+        &out,
+        &[
+            "kept failing or throttling while creating script",
+            "API error 429 too.many.requests.retry.after",
+            "Retry the request in [600] seconds",
+            "Retry-After above 3 minutes",
+        ],
+        1,
+    );
+    assert!(
+        took < Duration::from_secs(30),
+        "took {took:?}: waited for Retry-After"
+    );
+    assert!(stat(&sim, "429") > 0, "{}", sim.stats());
+    assert!(sim.scripts("acme").is_empty(), "nothing was created");
+    assert!(state_ids(&wd).is_empty(), "nothing recorded in state");
+
+    sim.set_knobs(calm);
+    sim.reset_stats();
+    let left = planned_changes(&wd);
+    assert_eq!(left, expected_left(&wd, &sim, &v));
+    assert_eq!(left.len(), 2, "both creates are left: {left:?}");
+    ok(
+        wd.run(&["apply", "-auto-approve"]),
+        "apply after the throttle",
+    );
+    assert_server_holds(&sim, &v);
+    assert_empty_plans(&wd);
+    eprintln!(
+        "429 Retry-After 600 (Terraform {}): failed after {took:?}\n{text}",
+        tf.version
+    );
+}
+
+const DIVISION_OK: &str = "3f1c2b7a-9d4e-4c1a-8b2f-0a1b2c3d4e5f";
+const DIVISION_MISSING: &str = "d0d0d0d0-1111-4222-8333-444455556666";
+
+/// A `division_id` that does not exist in the org: the create uploads the script, then moving
+/// it into the division answers 404. The diagnostic points at `division_id`; the state records
+/// the created script (Terraform marks a failed create tainted), so nothing is orphaned.
+/// `s0` is then untainted (only the division change is left) and `s1` kept tainted (replaced);
+/// with the division fixed both converge to one script each.
+#[test]
+fn a_missing_division_fails_on_division_id_and_keeps_the_created_script() {
+    for_each_terraform(a_missing_division_fails_on_division_id_and_keeps_the_created_script_with);
+}
+
+fn a_missing_division_fails_on_division_id_and_keeps_the_created_script_with(tf: &TerraformBin) {
+    let sim = Sim::start(&[]);
+    sim.set_knobs(json!({ "divisions": [DIVISION_OK] }));
+    let wd = WorkDir::new(tf);
+    let v = texts("divided", 2);
+    let division = |d: &'static str| move |_| format!("  division_id = \"{d}\"\n");
+    write_config_with(&wd, &sim, &v, "", division(DIVISION_MISSING));
+    sim.reset_stats();
+    let out = wd.run(&["apply", "-auto-approve"]);
+    let text = assert_final_failure(
+        &out,
+        &[
+            "API error 404 not.found",
+            &format!("Division {DIVISION_MISSING} was not found"),
+            &format!("to division {DIVISION_MISSING}"),
+            "with genesys_script_template.s0",
+            "with genesys_script_template.s1",
+            &format!("division_id = \"{DIVISION_MISSING}\""),
+        ],
+        2,
+    );
+    // Each script was uploaded once, stayed in the home division, and was not published.
+    assert_server_holds(&sim, &v);
+    let scripts = sim.scripts("acme");
+    for s in &scripts {
+        assert_eq!(s["divisionName"], "Home", "{s}");
+        assert!(s["publishedVersionId"].is_null(), "published: {s}");
+    }
+    // The state records exactly the scripts the server holds (no orphan), tainted.
+    let ids = state_ids(&wd);
+    let server_ids: BTreeSet<String> = scripts
+        .iter()
+        .filter_map(|s| s["id"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(
+        ids.values().cloned().collect::<BTreeSet<_>>(),
+        server_ids,
+        "state and server hold the same scripts"
+    );
+    let state = wd.state_json();
+    for r in state["resources"].as_array().cloned().unwrap_or_default() {
+        let inst = &r["instances"][0];
+        assert_eq!(inst["status"], "tainted", "a failed create is tainted: {r}");
+        let home = scripts
+            .iter()
+            .find(|s| s["id"] == inst["attributes"]["id"])
+            .map(|s| s["divisionId"].clone());
+        assert_eq!(
+            Some(inst["attributes"]["division_id"].clone()),
+            home,
+            "the state records the division the script is really in"
+        );
+    }
+
+    // Tainted: the next plan replaces both, nothing else.
+    let actions = planned_actions(&wd);
+    assert_eq!(actions.len(), 2, "{actions:?}");
+    for change in actions.values() {
+        assert_eq!(change["actions"], json!(["delete", "create"]), "{change}");
+    }
+    // Untainted, s0 has only its division left to change.
+    ok(
+        wd.run(&["untaint", "genesys_script_template.s0"]),
+        "untaint",
+    );
+    let actions = planned_actions(&wd);
+    let s0 = &actions["genesys_script_template.s0"];
+    assert_eq!(s0["actions"], json!(["update"]), "{s0}");
+    assert_eq!(s0["after"]["division_id"], DIVISION_MISSING, "{s0}");
+    assert_eq!(
+        s0["before"]["content_sha256"],
+        s0["after"]["content_sha256"]
+    );
+    assert_eq!(s0["before"]["name"], s0["after"]["name"]);
+    assert_eq!(
+        actions["genesys_script_template.s1"]["actions"],
+        json!(["delete", "create"])
+    );
+
+    // Fixing the division converges: s0 keeps its id, s1 is replaced; one script each.
+    write_config_with(&wd, &sim, &v, "", division(DIVISION_OK));
+    ok(
+        wd.run(&["apply", "-auto-approve"]),
+        "apply with the division fixed",
+    );
+    assert_server_holds(&sim, &v);
+    let after = state_ids(&wd);
+    assert_eq!(after["s0"], ids["s0"], "s0 was updated in place");
+    assert_ne!(after["s1"], ids["s1"], "tainted s1 was replaced");
+    let scripts = sim.scripts("acme");
+    assert_eq!(scripts.len(), 2, "no orphan left: {scripts:?}");
+    for s in &scripts {
+        assert_eq!(s["divisionId"], DIVISION_OK, "{s}");
+        assert!(!s["publishedVersionId"].is_null(), "not published: {s}");
+    }
+    assert_empty_plans(&wd);
+    eprintln!("missing division (Terraform {}):\n{text}", tf.version);
+}
+
+/// The 503s start once the create's upload is accepted (its status is being polled): the
+/// server saves the script, but the provider never learns its id, so the state cannot record
+/// it. The diagnostic says the upload was accepted and how to avoid a duplicate; the next plan
+/// warns about the script with that name and its id; importing it (as the diagnostic says)
+/// converges with exactly one script.
+#[test]
+fn a_503_after_the_upload_was_accepted_points_at_the_unrecorded_script() {
+    for_each_terraform(a_503_after_the_upload_was_accepted_points_at_the_unrecorded_script_with);
+}
+
+fn a_503_after_the_upload_was_accepted_points_at_the_unrecorded_script_with(tf: &TerraformBin) {
+    let sim = Sim::start(&["--upload-delay-ms", "1500"]);
+    let wd = WorkDir::new(tf);
+    let v = texts("accepted", 1);
+    write_config(&wd, &sim, &v, "  max_retries = 3\n");
+    sim.reset_stats();
+    let child = spawn_apply(&wd, &[]);
+    // The upload is accepted once its status is polled; from then on every call fails.
+    wait_for_stat(&sim, "upload_status", 1, Duration::from_secs(30));
+    sim.set_knobs(json!({"fault_rate": 1.0, "fault_status": 503}));
+    let out = child.wait_with_output().expect("apply output");
+    let out = TfOutput {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    let text = assert_final_failure(
+        &out,
+        &[
+            "kept answering HTTP 503 while creating script \"Fault 0\"",
+            "was accepted, but following it up failed: API error 503 service.unavailable on GET /api/v2/scripts/uploads/",
+            "terraform import",
+        ],
+        1,
+    );
+    sim.set_knobs(json!({"fault_rate": 0.0, "fault_status": null}));
+    // The server applies the accepted upload after its delay.
+    let started = Instant::now();
+    let saved = loop {
+        let found = sim.scripts_named("acme", &name_of(0));
+        if !found.is_empty() || started.elapsed() > Duration::from_secs(10) {
+            break found;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(saved.len(), 1, "the accepted upload was saved: {saved:?}");
+    let orphan = saved[0]["id"].as_str().expect("id").to_string();
+    assert!(state_ids(&wd).is_empty(), "the state cannot know the id");
+
+    // The next plan: the create is what Terraform has left, with a warning naming the script.
+    let plan = wd.run(&["plan"]);
+    ok(plan.clone(), "plan after the failure");
+    let plan_text = format!("{}{}", plan.stdout, plan.stderr);
+    assert!(
+        plan_text.contains("1 script(s) named \"Fault 0\" already exist")
+            && plan_text.contains(&orphan),
+        "the plan must point at the unrecorded script {orphan}\n{plan}"
+    );
+    assert_eq!(
+        planned_changes(&wd),
+        BTreeSet::from(["genesys_script_template.s0".to_string()])
+    );
+    // Following the diagnostic: import it, apply; one script, the one already saved.
+    ok(
+        wd.run(&["import", "genesys_script_template.s0", &orphan]),
+        "import",
+    );
+    // The script is not published yet and the config leaves `publish` at its default (true):
+    // the plan after the import publishes it (it used to say "No changes", bug fixed).
+    let actions = planned_actions(&wd);
+    assert_eq!(actions.len(), 1, "{actions:?}");
+    let s0 = &actions["genesys_script_template.s0"];
+    assert_eq!(s0["actions"], json!(["update"]), "{s0}");
+    assert_eq!(
+        s0["before"]["content_sha256"],
+        s0["after"]["content_sha256"]
+    );
+    ok(wd.run(&["apply", "-auto-approve"]), "apply after import");
+    assert_server_holds(&sim, &v);
+    assert_eq!(state_ids(&wd)["s0"], orphan);
+    let s = &sim.scripts("acme")[0];
+    assert!(!s["publishedVersionId"].is_null(), "published: {s}");
+    assert_empty_plans(&wd);
+    eprintln!(
+        "503 after an accepted upload (Terraform {}):\n{text}",
+        tf.version
+    );
 }

@@ -83,6 +83,8 @@ impl Args {
                 token_lifetime_s: self.token_lifetime_s,
                 token_rate_limit: self.token_rate_limit,
                 retry_after_s: self.retry_after_s,
+                fault_status: None,
+                divisions: None,
             },
             state_file: self.state_file,
             seed: self.seed,

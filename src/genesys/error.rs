@@ -21,11 +21,15 @@ pub enum GenesysError {
         path: String,
     },
     /// The token endpoint refused to issue a token.
-    #[error("authentication failed with HTTP {status}: {error}: {description}")]
+    #[error(
+        "authentication failed with HTTP {status}: {error}: {description} ({})",
+        correlation(correlation_id)
+    )]
     Auth {
         status: u16,
         error: String,
         description: String,
+        correlation_id: Option<String>,
     },
     /// The request never got a complete answer (connection refused, reset, dropped, TLS).
     #[error("transport error: {message}")]
@@ -51,6 +55,13 @@ pub enum GenesysError {
     /// The client was cancelled (Terraform's Stop).
     #[error("cancelled")]
     Cancelled,
+    /// Our upload was accepted, then following it up failed: the server may have saved the
+    /// script (for a create, a script this client does not know the id of).
+    #[error("upload {upload_id} was accepted, but following it up failed: {source}")]
+    UploadOutcomeUnknown {
+        upload_id: String,
+        source: Box<GenesysError>,
+    },
 }
 
 fn correlation(id: &Option<String>) -> String {
@@ -61,12 +72,34 @@ fn correlation(id: &Option<String>) -> String {
 }
 
 impl GenesysError {
-    /// The HTTP status of an `Api` error (also looking through `RetryBudgetExhausted`).
+    /// The HTTP status of an `Api` error (also looking through `RetryBudgetExhausted` and
+    /// `UploadOutcomeUnknown`).
     pub fn status(&self) -> Option<u16> {
         match self {
             GenesysError::Api { status, .. } => Some(*status),
             GenesysError::RetryBudgetExhausted { last } => last.status(),
+            GenesysError::UploadOutcomeUnknown { source, .. } => source.status(),
             _ => None,
+        }
+    }
+
+    /// The error behind an `UploadOutcomeUnknown`; any other error itself.
+    pub fn underlying(&self) -> &GenesysError {
+        match self {
+            GenesysError::UploadOutcomeUnknown { source, .. } => source.underlying(),
+            other => other,
+        }
+    }
+
+    /// This error, raised after upload `upload_id` was accepted, as `UploadOutcomeUnknown`;
+    /// `Cancelled` (Terraform's Stop) and errors already wrapped stay as they are.
+    pub fn after_upload(self, upload_id: &str) -> GenesysError {
+        match self {
+            e @ (GenesysError::Cancelled | GenesysError::UploadOutcomeUnknown { .. }) => e,
+            e => GenesysError::UploadOutcomeUnknown {
+                upload_id: upload_id.to_string(),
+                source: Box::new(e),
+            },
         }
     }
 
@@ -177,6 +210,48 @@ mod tests {
                 && text.contains("no correlation id"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn auth_display_has_status_error_and_correlation_id() {
+        let e = GenesysError::Auth {
+            status: 401,
+            error: "invalid_client".into(),
+            description: "client authentication failed".into(),
+            correlation_id: Some("corr-3".into()),
+        };
+        assert_eq!(
+            e.to_string(),
+            "authentication failed with HTTP 401: invalid_client: client authentication failed (correlation id corr-3)"
+        );
+    }
+
+    #[test]
+    fn after_upload_wraps_all_but_cancel() {
+        let inner = GenesysError::from_response(
+            503,
+            br#"{"code":"service.unavailable","message":"down"}"#,
+            Some("corr-4".into()),
+            "GET",
+            "/api/v2/scripts/uploads/u-1/status",
+        );
+        let e = inner.after_upload("u-1");
+        assert_eq!(e.status(), Some(503));
+        assert!(matches!(e.underlying(), GenesysError::Api { .. }));
+        let text = e.to_string();
+        assert!(
+            text.starts_with("upload u-1 was accepted, but following it up failed: API error 503 service.unavailable")
+                && text.contains("correlation id corr-4"),
+            "{text}"
+        );
+        assert!(matches!(
+            e.after_upload("u-2"),
+            GenesysError::UploadOutcomeUnknown { upload_id, .. } if upload_id == "u-1"
+        ));
+        assert!(matches!(
+            GenesysError::Cancelled.after_upload("u-1"),
+            GenesysError::Cancelled
+        ));
     }
 
     #[test]

@@ -14,6 +14,7 @@ use super::budget::RetryCost;
 use super::client::Inner;
 use super::config::{join_path, Credentials};
 use super::error::{snippet, GenesysError};
+use super::transport::CORRELATION_HEADER;
 
 /// A bearer token and the cache generation it came from.
 pub(crate) struct Bearer {
@@ -176,6 +177,11 @@ async fn fetch_token(
                     .get(reqwest::header::RETRY_AFTER)
                     .and_then(|v| v.to_str().ok())
                     .and_then(parse_retry_after);
+                let correlation_id = resp
+                    .headers()
+                    .get(CORRELATION_HEADER)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string);
                 let body = match resp.bytes().await {
                     Ok(b) => b,
                     Err(e) => {
@@ -199,6 +205,7 @@ async fn fetch_token(
                     status,
                     error,
                     description: description.clone(),
+                    correlation_id,
                 };
                 let throttled = status == 429
                     || (status == 400

@@ -124,7 +124,22 @@ impl Inner {
     }
 
     /// Poll the upload status until it succeeded (Ok), failed (`UploadFailed`) or `deadline`.
+    /// Any other failure (the status calls kept failing, the deadline) leaves the outcome of an
+    /// accepted upload unknown: `UploadOutcomeUnknown` (a cancel stays `Cancelled`).
     pub(crate) async fn wait_upload(
+        &self,
+        correlation_id: &str,
+        deadline: Instant,
+    ) -> Result<(), GenesysError> {
+        self.poll_upload(correlation_id, deadline)
+            .await
+            .map_err(|e| match e {
+                e @ GenesysError::UploadFailed { .. } => e,
+                e => e.after_upload(correlation_id),
+            })
+    }
+
+    async fn poll_upload(
         &self,
         correlation_id: &str,
         deadline: Instant,

@@ -7,7 +7,9 @@ use crate::tfplugin5::Diagnostics;
 
 /// One error diagnostic for a failed step (`what` says which, e.g. "reading script 1234").
 pub fn api_error(what: &str, e: &GenesysError) -> Diagnostics {
-    let summary = match e {
+    // Summary and hint follow the failure itself, also behind an accepted upload.
+    let root = e.underlying();
+    let summary = match root {
         GenesysError::Api {
             status: 401 | 403, ..
         } => format!("Genesys Cloud refused the credentials while {what}"),
@@ -18,6 +20,9 @@ pub fn api_error(what: &str, e: &GenesysError) -> Diagnostics {
             format!("The Genesys Cloud login answered HTTP {status} while {what}")
         }
         GenesysError::Api { status: 404, .. } => format!("Not found while {what}"),
+        GenesysError::Api { status, .. } if retried_server_error(*status) => {
+            format!("Genesys Cloud kept answering HTTP {status} while {what}")
+        }
         GenesysError::Api { status: 429, .. } | GenesysError::RetryBudgetExhausted { .. } => {
             format!("Genesys Cloud kept failing or throttling while {what}")
         }
@@ -28,7 +33,7 @@ pub fn api_error(what: &str, e: &GenesysError) -> Diagnostics {
         GenesysError::Timeout { .. } => format!("Timed out while {what}"),
         _ => format!("Genesys Cloud error while {what}"),
     };
-    let hint = match e {
+    let hint = match root {
         GenesysError::Api { status: 401 | 403, .. } => {
             " Check oauthclient_id / oauthclient_secret (or access_token) and the OAuth client's roles in this org."
         }
@@ -41,12 +46,32 @@ pub fn api_error(what: &str, e: &GenesysError) -> Diagnostics {
         GenesysError::LostWrite { .. } => {
             " Their version is kept. Run `terraform plan` to see it, then apply again if yours should win."
         }
+        GenesysError::Api { status: 429, .. } => {
+            " Genesys Cloud kept throttling, or asked to wait longer than the provider waits for one request (a Retry-After above 3 minutes). Wait, then apply again; a lower requests_per_minute spreads the requests out."
+        }
+        GenesysError::Api { status, .. } if retried_server_error(*status) => {
+            " The request was retried with backoff (up to max_retries attempts) and kept failing. Try again later: the next plan shows what is left to do."
+        }
         GenesysError::RetryBudgetExhausted { .. } | GenesysError::Transport { .. } => {
             " The request was retried with backoff; check the API endpoint (aws_region / api_url) and try again later."
         }
         _ => "",
     };
+    let hint = if matches!(e, GenesysError::UploadOutcomeUnknown { .. }) {
+        UNKNOWN_OUTCOME_HINT
+    } else {
+        hint
+    };
     Diagnostics::from_error(summary, format!("{e}.{hint}"))
+}
+
+/// What to do when an accepted upload's outcome is unknown: after a create the script may exist
+/// without being in the state, and applying again would create a second one.
+const UNKNOWN_OUTCOME_HINT: &str = " The server accepted the upload, so it may have saved the script. After a failed create the state does not record it: the next plan warns if a script with this name exists; import it (terraform import ADDRESS ID) or delete it before applying again, or the apply creates a second one. After a failed update, the next plan shows what the org holds.";
+
+/// A server error the client retries (5xx except 501): reaching the user means retries ran out.
+fn retried_server_error(status: u16) -> bool {
+    status >= 500 && status != 501
 }
 
 /// Same as [`api_error`], pointed at an attribute.
@@ -72,6 +97,7 @@ mod tests {
             status: 502,
             error: "http_502".to_string(),
             description: "<html>502</html>".to_string(),
+            correlation_id: None,
         };
         let t = text(&api_error("creating script", &e));
         assert!(t.contains("login answered HTTP 502"), "{t}");
@@ -82,8 +108,70 @@ mod tests {
             status: 401,
             error: "invalid_client".to_string(),
             description: "bad".to_string(),
+            correlation_id: Some("c-1".to_string()),
         };
         let t = text(&api_error("creating script", &e));
         assert!(t.contains("refused the credentials"), "{t}");
+        assert!(t.contains("correlation id c-1"), "{t}");
+    }
+
+    fn api(status: u16, code: &str) -> GenesysError {
+        GenesysError::Api {
+            status,
+            code: code.to_string(),
+            message: "m".to_string(),
+            correlation_id: Some("corr-5".to_string()),
+            method: "GET".to_string(),
+            path: "/api/v2/scripts".to_string(),
+        }
+    }
+
+    #[test]
+    fn retried_server_errors_say_so_with_status_code_and_correlation_id() {
+        let t = text(&api_error(
+            "creating script",
+            &api(503, "service.unavailable"),
+        ));
+        assert!(
+            t.contains("kept answering HTTP 503 while creating script"),
+            "{t}"
+        );
+        assert!(
+            t.contains("service.unavailable") && t.contains("correlation id corr-5"),
+            "{t}"
+        );
+        assert!(t.contains("retried with backoff"), "{t}");
+        let t = text(&api_error("creating script", &api(501, "not.implemented")));
+        assert!(!t.contains("retried"), "{t}");
+    }
+
+    #[test]
+    fn an_unknown_upload_outcome_says_to_import_or_delete() {
+        let e = api(503, "service.unavailable").after_upload("u-9");
+        let t = text(&api_error("creating script \"x\"", &e));
+        assert!(
+            t.contains("kept answering HTTP 503 while creating script"),
+            "{t}"
+        );
+        assert!(t.contains("upload u-9 was accepted"), "{t}");
+        assert!(
+            t.contains("service.unavailable") && t.contains("correlation id corr-5"),
+            "{t}"
+        );
+        assert!(t.contains("terraform import"), "{t}");
+        assert!(!t.contains("the next plan shows what is left"), "{t}");
+        let timeout = GenesysError::Timeout { what: "w".into() }.after_upload("u-9");
+        assert!(text(&api_error("creating script", &timeout)).contains("Timed out while"));
+    }
+
+    #[test]
+    fn a_final_429_explains_the_wait() {
+        let t = text(&api_error(
+            "creating script",
+            &api(429, "too.many.requests.retry.after"),
+        ));
+        assert!(t.contains("kept failing or throttling"), "{t}");
+        assert!(t.contains("Retry-After above 3 minutes"), "{t}");
+        assert!(t.contains("correlation id corr-5"), "{t}");
     }
 }

@@ -123,7 +123,11 @@ pub fn state_from_remote(
         ("content", content),
         ("substitutions", keep("substitutions", Value::Null)),
         ("division_id", Value::opt_string(meta.division_id.clone())),
-        ("publish", keep("publish", Value::Bool(published.is_some()))),
+        // On import, the argument's default (publish after each write), not whether the
+        // script happens to be published: a config without `publish` means `true`, and
+        // Terraform proposes the prior value for an unset optional+computed argument, so
+        // importing an unpublished script as `false` would leave it unpublished for good.
+        ("publish", keep("publish", Value::Bool(true))),
         ("deploy_id", keep("deploy_id", Value::Null)),
         ("version_id", Value::string(&meta.version_id)),
         (
@@ -142,4 +146,44 @@ pub fn state_from_remote(
         ),
         ("timeouts", keep("timeouts", Value::Null)),
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta() -> ScriptMeta {
+        ScriptMeta {
+            id: "s1".into(),
+            name: "Greeting".into(),
+            version_id: "v2".into(),
+            division_id: Some("d1".into()),
+            created_date: Some("2026-01-01T00:00:00.000Z".into()),
+            modified_date: Some("2026-01-02T00:00:00.000Z".into()),
+            published_date: None,
+            version_date: None,
+        }
+    }
+
+    #[test]
+    fn an_imported_unpublished_script_keeps_the_publish_default() {
+        let doc = serde_json::json!({"pages": [{"id": "p1", "name": "Start"}]});
+        let s = state_from_remote(None, &meta(), &doc, None);
+        assert_eq!(s.get("publish"), Some(&Value::Bool(true)));
+        assert_eq!(s.get("published_version_id"), Some(&Value::Null));
+        // A refreshed state keeps what the configuration said.
+        let mut base = s.clone();
+        base.set("publish", Value::Bool(false));
+        let s = state_from_remote(Some(&base), &meta(), &doc, None);
+        assert_eq!(s.get("publish"), Some(&Value::Bool(false)));
+    }
+
+    #[test]
+    fn an_unpublished_import_plans_a_publish_when_the_config_leaves_publish_unset() {
+        let doc = serde_json::json!({"pages": [{"id": "p1", "name": "Start"}]});
+        let prior = state_from_remote(None, &meta(), &doc, None);
+        // Terraform proposes the prior value for the unset optional+computed `publish`.
+        let (_, work) = plan::plan_update(&prior, &prior.clone());
+        assert!(work.publish && !work.upload, "{work:?}");
+    }
 }

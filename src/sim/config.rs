@@ -80,6 +80,13 @@ pub struct Knobs {
     pub token_rate_limit: u32,
     /// When set, the Retry-After value sent with every 429 instead of the computed one.
     pub retry_after_s: Option<u64>,
+    /// When set (500..=599), the status of every injected fault instead of half 500, half 503.
+    #[serde(default)]
+    pub fault_status: Option<u16>,
+    /// When set, the divisions that exist besides each org's home division: moving a script
+    /// into any other division answers 404 `not.found`. Unset: any well-formed UUID exists.
+    #[serde(default)]
+    pub divisions: Option<Vec<String>>,
 }
 
 impl Default for Knobs {
@@ -95,6 +102,8 @@ impl Default for Knobs {
             token_lifetime_s: 86_400,
             token_rate_limit: 0,
             retry_after_s: None,
+            fault_status: None,
+            divisions: None,
         }
     }
 }
@@ -115,16 +124,23 @@ pub struct KnobsPatch {
     pub token_rate_limit: Option<u32>,
     #[serde(default, with = "double_option")]
     pub retry_after_s: Option<Option<u64>>,
+    /// `null` clears it.
+    #[serde(default, with = "double_option")]
+    pub fault_status: Option<Option<u16>>,
+    /// `null` clears it (any UUID is a division again).
+    #[serde(default, with = "double_option")]
+    pub divisions: Option<Option<Vec<String>>>,
 }
 
 mod double_option {
     use serde::{Deserialize, Deserializer};
 
-    pub fn deserialize<'de, D>(d: D) -> Result<Option<Option<u64>>, D::Error>
+    pub fn deserialize<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
     where
         D: Deserializer<'de>,
+        T: Deserialize<'de>,
     {
-        Option::<u64>::deserialize(d).map(Some)
+        Option::<T>::deserialize(d).map(Some)
     }
 }
 
@@ -138,6 +154,11 @@ impl Knobs {
             if !(0.0..=1.0).contains(&v) {
                 return Err(SimError::Config(format!("{name} must be between 0 and 1")));
             }
+        }
+        if self.fault_status.is_some_and(|s| !(500..=599).contains(&s)) {
+            return Err(SimError::Config(
+                "fault_status must be a 5xx status (500 to 599)".into(),
+            ));
         }
         Ok(())
     }
@@ -174,6 +195,12 @@ impl Knobs {
         }
         if let Some(v) = patch.retry_after_s {
             k.retry_after_s = v;
+        }
+        if let Some(v) = patch.fault_status {
+            k.fault_status = v;
+        }
+        if let Some(v) = &patch.divisions {
+            k.divisions = v.clone();
         }
         k.validate()?;
         Ok(k)
@@ -232,5 +259,20 @@ mod tests {
         let bad: KnobsPatch = serde_json::from_str(r#"{"fault_rate":2.0}"#).unwrap();
         assert!(k.patched(&bad).is_err());
         assert!(serde_json::from_str::<KnobsPatch>(r#"{"nope":1}"#).is_err());
+    }
+
+    #[test]
+    fn fault_status_and_divisions_patch_and_clear() {
+        let k = Knobs::default();
+        let p: KnobsPatch =
+            serde_json::from_str(r#"{"fault_status":503,"divisions":["d1"]}"#).unwrap();
+        let k2 = k.patched(&p).unwrap();
+        assert_eq!(k2.fault_status, Some(503));
+        assert_eq!(k2.divisions, Some(vec!["d1".to_string()]));
+        // The knobs as GET /_sim/knobs answers them are a valid patch (tests restore them).
+        let round: KnobsPatch = serde_json::from_value(serde_json::to_value(&k).unwrap()).unwrap();
+        assert_eq!(k2.patched(&round).unwrap(), k);
+        let bad: KnobsPatch = serde_json::from_str(r#"{"fault_status":404}"#).unwrap();
+        assert!(k.patched(&bad).is_err());
     }
 }

@@ -1,6 +1,7 @@
 //! `POST /api/v2/authorization/divisions/{divisionId}/objects/SCRIPT` with a JSON array of
 //! script ids: moves them into the division (204). Any well-formed UUID is accepted as a
-//! division id; the org's home division is named `Home`.
+//! division id unless the `divisions` knob lists the divisions that exist (then any other id
+//! answers 404 `not.found`); the org's home division is named `Home`.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -25,6 +26,20 @@ pub(crate) async fn set(
     }
     let ids: Vec<String> = serde_json::from_slice(&body)
         .map_err(|_| ApiError::bad_request("The body must be a JSON array of script ids"))?;
+    if let Some(known) = state.knobs().divisions {
+        let home = state
+            .store()
+            .orgs
+            .get(&caller.org)
+            .map(|o| o.home_division_id.clone());
+        if home.as_deref() != Some(division.as_str()) && !known.contains(&division) {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not.found",
+                format!("Division {division} was not found."),
+            ));
+        }
+    }
     let result = state
         .store()
         .set_division(&caller.org, &division, &ids, now_ms());

@@ -10,7 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rand::Rng;
 
-use super::errors::ApiError;
+use super::errors::{code_for_status, ApiError};
 use super::server::KillSwitch;
 use super::views::now_ms;
 use super::{lock, AppState};
@@ -96,11 +96,12 @@ pub(crate) async fn chaos(State(state): State<AppState>, req: Request, next: Nex
         tokio::time::sleep(Duration::from_millis(knobs.latency_ms)).await;
     }
     let fate = draw_fate(&mut *lock(&state.rng), knobs.drop_rate, knobs.fault_rate);
-    match fate {
-        Fate::Serve => next.run(req).await,
-        Fate::Internal => ApiError::internal().into_response(),
-        Fate::Unavailable => ApiError::unavailable().into_response(),
-        Fate::Drop => {
+    match (fate, knobs.fault_status) {
+        (Fate::Serve, _) => next.run(req).await,
+        (Fate::Internal | Fate::Unavailable, Some(status)) => fault_with_status(status),
+        (Fate::Internal, None) => ApiError::internal().into_response(),
+        (Fate::Unavailable, None) => ApiError::unavailable().into_response(),
+        (Fate::Drop, _) => {
             lock(&state.stats).record_drop();
             if let Some(k) = req.extensions().get::<KillSwitch>() {
                 k.0.notify_one();
@@ -108,6 +109,22 @@ pub(crate) async fn chaos(State(state): State<AppState>, req: Request, next: Nex
             }
             ApiError::unavailable().into_response()
         }
+    }
+}
+
+/// An injected fault with the `fault_status` knob's status.
+fn fault_with_status(status: u16) -> Response {
+    match axum::http::StatusCode::from_u16(status) {
+        Ok(s) if s == axum::http::StatusCode::SERVICE_UNAVAILABLE => {
+            ApiError::unavailable().into_response()
+        }
+        Ok(s) if s.is_server_error() => ApiError::new(
+            s,
+            code_for_status(s),
+            s.canonical_reason().unwrap_or("Server error"),
+        )
+        .into_response(),
+        _ => ApiError::internal().into_response(),
     }
 }
 
@@ -143,6 +160,18 @@ mod tests {
         assert!(w.check("other", 2, 30_500).is_ok());
         assert!(w.check("t", 2, 61_000).is_ok());
         assert!(w.check("t", 0, 61_000).is_ok());
+    }
+
+    #[test]
+    fn fault_status_sets_the_injected_status() {
+        for status in [503, 500, 504] {
+            let resp = fault_with_status(status);
+            assert_eq!(resp.status().as_u16(), status);
+            assert!(resp
+                .headers()
+                .contains_key(super::super::errors::CORRELATION_HEADER));
+        }
+        assert_eq!(fault_with_status(404).status().as_u16(), 500);
     }
 
     #[test]
