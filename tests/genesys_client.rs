@@ -492,6 +492,37 @@ async fn scripts_mock() -> (Mock, Shared, tpg::genesys::Client) {
 }
 
 #[tokio::test]
+async fn a_create_that_loses_track_of_its_accepted_upload_says_so() {
+    let st: Shared = Default::default();
+    let m = mock(mock_scripts::router(st.clone())).await;
+    let mut cfg = tpg::genesys::ClientConfig::for_base_url(&m.base, demo_credentials()).unwrap();
+    cfg.retry = fast_retry();
+    cfg.requests_per_minute = 0;
+    cfg.upload_timeout = Duration::from_millis(600);
+    let c = tpg::genesys::Client::new(cfg).unwrap();
+    // The upload is saved but the search never shows it within the create's time.
+    st.lock().unwrap().index_lag = Duration::from_secs(30);
+    let err = c
+        .create_script("Lost", &doc_bytes("x"))
+        .await
+        .expect_err("the search never shows the new script");
+    assert!(
+        matches!(err, GenesysError::UploadOutcomeUnknown { .. }),
+        "{err:?}"
+    );
+    assert!(
+        matches!(err.underlying(), GenesysError::Timeout { .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("was accepted"), "{err}");
+    assert_eq!(
+        st.lock().unwrap().scripts.len(),
+        1,
+        "the server did save it"
+    );
+}
+
+#[tokio::test]
 async fn mock_create_finds_new_id_despite_index_lag_and_same_name_scripts() {
     let (_m, st, c) = scripts_mock().await;
     // Same name, different content: already there before our upload.

@@ -92,48 +92,56 @@ impl Inner {
         };
         let ticket = self.upload(name, Arc::new(document.to_vec()), None).await?;
         self.wait_upload(&ticket.correlation_id, deadline).await?;
-        let mut poll = Poll::new();
-        loop {
-            // A new upload is unpublished, so the editable view alone lists it.
-            let candidates: Vec<ScriptMeta> = self
-                .find_editable_by_exact_name(name)
-                .await?
-                .into_iter()
-                .filter(|m| !before.contains(&m.id))
-                .collect();
-            let mut matching = Vec::new();
-            for c in candidates {
-                match self.export_script(&c.id, None).await {
-                    Ok(doc) if documents_equal_ignoring_server_fields(&doc, &ours) => {
-                        matching.push(c)
+        // From here on the server has accepted the upload: a failure to find the new script
+        // leaves a script the state cannot record, and the error must say so.
+        let found = async {
+            let mut poll = Poll::new();
+            loop {
+                // A new upload is unpublished, so the editable view alone lists it.
+                let candidates: Vec<ScriptMeta> = self
+                    .find_editable_by_exact_name(name)
+                    .await?
+                    .into_iter()
+                    .filter(|m| !before.contains(&m.id))
+                    .collect();
+                let mut matching = Vec::new();
+                for c in candidates {
+                    match self.export_script(&c.id, None).await {
+                        Ok(doc) if documents_equal_ignoring_server_fields(&doc, &ours) => {
+                            matching.push(c)
+                        }
+                        Ok(_) => {}
+                        Err(e) if e.is_not_found() => {}
+                        Err(e) => return Err(e),
                     }
-                    Ok(_) => {}
-                    Err(e) if e.is_not_found() => {}
-                    Err(e) => return Err(e),
                 }
+                matching.sort_by(|a, b| a.created_date.cmp(&b.created_date).then(a.id.cmp(&b.id)));
+                if let Some(first) = matching.first() {
+                    if matching.len() > 1 {
+                        let others: Vec<&str> =
+                            matching[1..].iter().map(|m| m.id.as_str()).collect();
+                        tracing::warn!(
+                            script_name = name, chosen = %first.id, others = ?others,
+                            ambiguous_upload = ticket.ambiguous,
+                            "several new scripts with this name and identical content; choosing the oldest"
+                        );
+                    }
+                    // A brand-new script has one version, so the listing's entry is its metadata;
+                    // a view that omits the versionId costs one more read.
+                    if first.version_id.is_empty() {
+                        return self.read_created(&first.id, deadline).await;
+                    }
+                    return Ok(first.clone());
+                }
+                poll.wait(self, deadline, || {
+                    format!("script {name:?} was uploaded but no new script with that name and content appeared in the search")
+                })
+                .await?;
             }
-            matching.sort_by(|a, b| a.created_date.cmp(&b.created_date).then(a.id.cmp(&b.id)));
-            if let Some(first) = matching.first() {
-                if matching.len() > 1 {
-                    let others: Vec<&str> = matching[1..].iter().map(|m| m.id.as_str()).collect();
-                    tracing::warn!(
-                        script_name = name, chosen = %first.id, others = ?others,
-                        ambiguous_upload = ticket.ambiguous,
-                        "several new scripts with this name and identical content; choosing the oldest"
-                    );
-                }
-                // A brand-new script has one version, so the listing's entry is its metadata;
-                // a view that omits the versionId costs one more read.
-                if first.version_id.is_empty() {
-                    return self.read_created(&first.id, deadline).await;
-                }
-                return Ok(first.clone());
-            }
-            poll.wait(self, deadline, || {
-                format!("script {name:?} was uploaded but no new script with that name and content appeared in the search")
-            })
-            .await?;
-        }
+        };
+        found
+            .await
+            .map_err(|e| e.after_upload(&ticket.correlation_id))
     }
 
     async fn replace_script_if_version(
