@@ -7,74 +7,42 @@ mod client_support;
 use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use client_support::*;
 use serde_json::json;
 use tpg::genesys::{Credentials, GenesysError};
 
-fn token_route(hits: Hits) -> axum::routing::MethodRouter {
-    post(move |headers: HeaderMap| {
-        let hits = hits.clone();
-        async move {
-            let n = hits.bump();
-            let auth = headers
-                .get("authorization")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            // base64("demo-client:demo-secret")
-            assert_eq!(auth, "Basic ZGVtby1jbGllbnQ6ZGVtby1zZWNyZXQ=");
-            axum::Json(
-                json!({"access_token": format!("tok-{n}"), "token_type": "bearer", "expires_in": 86400}),
-            )
-        }
-    })
-}
-
-fn script_json(id: &str) -> serde_json::Value {
-    json!({"id": id, "name": "n", "versionId": "v1", "division": {"id": "d1"}})
-}
-
-fn with_corr(status: StatusCode, body: serde_json::Value) -> Response {
-    let mut r = (status, axum::Json(body)).into_response();
-    r.headers_mut()
-        .insert("ININ-Correlation-Id", "corr-123".parse().unwrap());
-    r
-}
-
 #[tokio::test]
 async fn mock_token_is_cached_and_reauth_happens_once_on_401() {
     let tokens = Hits::default();
     let gets = Hits::default();
     let g = gets.clone();
-    let router = Router::new()
-        .route("/oauth/token", token_route(tokens.clone()))
-        .route(
-            "/api/v2/scripts/{id}",
-            get(move |headers: HeaderMap| {
-                let g = g.clone();
-                async move {
-                    g.bump();
-                    let auth = headers
-                        .get("authorization")
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("");
-                    if auth == "Bearer tok-1" {
-                        // The first token gets revoked after two uses.
-                        if g.get() > 2 {
-                            return with_corr(
-                                StatusCode::UNAUTHORIZED,
-                                json!({"code": "bad.credentials", "status": 401}),
-                            );
-                        }
+    let routes = Router::new().route(
+        "/api/v2/scripts/{id}",
+        get(move |headers: HeaderMap| {
+            let g = g.clone();
+            async move {
+                g.bump();
+                let auth = headers
+                    .get("authorization")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                if auth == "Bearer tok-1" {
+                    // The first token gets revoked after two uses.
+                    if g.get() > 2 {
+                        return with_corr(
+                            StatusCode::UNAUTHORIZED,
+                            json!({"code": "bad.credentials", "status": 401}),
+                        );
                     }
-                    with_corr(StatusCode::OK, script_json("s1"))
                 }
-            }),
-        );
-    let m = mock(router).await;
-    let c = client_for(&m.base, demo_credentials());
+                with_corr(StatusCode::OK, script_json("s1"))
+            }
+        }),
+    );
+    let (_m, c) = mock_client(tokens.clone(), routes).await;
     for _ in 0..4 {
         let s = c.get_script("s1").await.unwrap().unwrap();
         assert_eq!(s.version_id, "v1");
@@ -89,14 +57,11 @@ async fn mock_token_is_cached_and_reauth_happens_once_on_401() {
 #[tokio::test]
 async fn mock_concurrent_callers_share_one_token_fetch() {
     let tokens = Hits::default();
-    let router = Router::new()
-        .route("/oauth/token", token_route(tokens.clone()))
-        .route(
-            "/api/v2/scripts/{id}",
-            get(|| async { with_corr(StatusCode::OK, script_json("s")) }),
-        );
-    let m = mock(router).await;
-    let c = client_for(&m.base, demo_credentials());
+    let routes = Router::new().route(
+        "/api/v2/scripts/{id}",
+        get(|| async { with_corr(StatusCode::OK, script_json("s")) }),
+    );
+    let (_m, c) = mock_client(tokens.clone(), routes).await;
     let mut handles = Vec::new();
     for _ in 0..20 {
         let c = c.clone();
@@ -111,7 +76,7 @@ async fn mock_concurrent_callers_share_one_token_fetch() {
 #[tokio::test]
 async fn mock_access_token_401_is_a_clear_error_without_token_requests() {
     let tokens = Hits::default();
-    let router = Router::new().route("/oauth/token", token_route(tokens.clone())).route(
+    let routes = Router::new().route(
         "/api/v2/scripts/{id}",
         get(|| async {
             with_corr(
@@ -120,7 +85,7 @@ async fn mock_access_token_401_is_a_clear_error_without_token_requests() {
             )
         }),
     );
-    let m = mock(router).await;
+    let m = mock_with_login(tokens.clone(), routes).await;
     let c = client_for(&m.base, Credentials::AccessToken("static-token-xyz".into()));
     let e = c.get_script("s").await.unwrap_err();
     let text = e.to_string();
@@ -135,27 +100,17 @@ async fn mock_access_token_401_is_a_clear_error_without_token_requests() {
 #[tokio::test]
 async fn mock_429_waits_retry_after_and_gates_other_callers() {
     let hits = Hits::default();
-    let h = hits.clone();
-    let router = Router::new().route("/oauth/token", token_route(Hits::default())).route(
-        "/api/v2/scripts/{id}",
-        get(move || {
-            let h = h.clone();
-            async move {
-                if h.bump() == 1 {
-                    let mut r = with_corr(
-                        StatusCode::TOO_MANY_REQUESTS,
-                        json!({"message": "Rate limit exceeded the maximum. Retry the request in [1] seconds",
-                               "code": "too.many.requests.retry.after", "status": 429, "details": [], "errors": []}),
-                    );
-                    r.headers_mut().insert("Retry-After", "1".parse().unwrap());
-                    return r;
-                }
-                with_corr(StatusCode::OK, script_json("s"))
-            }
-        }),
-    );
-    let m = mock(router).await;
-    let c = client_for(&m.base, demo_credentials());
+    let (_m, c) = mock_get_script(hits.clone(), |n| {
+        if n == 1 {
+            return throttled(
+                "1",
+                json!({"message": "Rate limit exceeded the maximum. Retry the request in [1] seconds",
+                       "code": "too.many.requests.retry.after", "status": 429, "details": [], "errors": []}),
+            );
+        }
+        with_corr(StatusCode::OK, script_json("s"))
+    })
+    .await;
     let started = Instant::now();
     let first = {
         let c = c.clone();
@@ -185,24 +140,13 @@ async fn mock_429_waits_retry_after_and_gates_other_callers() {
 #[tokio::test]
 async fn mock_retry_after_above_limit_fails_without_retry() {
     let hits = Hits::default();
-    let h = hits.clone();
-    let router = Router::new().route("/oauth/token", token_route(Hits::default())).route(
-        "/api/v2/scripts/{id}",
-        get(move || {
-            let h = h.clone();
-            async move {
-                h.bump();
-                let mut r = with_corr(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    json!({"code": "too.many.requests.retry.after", "status": 429, "message": "slow down"}),
-                );
-                r.headers_mut().insert("Retry-After", "600".parse().unwrap());
-                r
-            }
-        }),
-    );
-    let m = mock(router).await;
-    let c = client_for(&m.base, demo_credentials());
+    let (_m, c) = mock_get_script(hits.clone(), |_| {
+        throttled(
+            "600",
+            json!({"code": "too.many.requests.retry.after", "status": 429, "message": "slow down"}),
+        )
+    })
+    .await;
     let started = Instant::now();
     let e = c.get_script("s").await.unwrap_err();
     assert_eq!(e.status(), Some(429));
@@ -216,8 +160,7 @@ async fn mock_5xx_retried_but_501_and_4xx_are_not() {
     let h = hits.clone();
     let conflicts = Hits::default();
     let cf = conflicts.clone();
-    let router = Router::new()
-        .route("/oauth/token", token_route(Hits::default()))
+    let routes = Router::new()
         .route(
             "/api/v2/scripts/{id}",
             get(move |axum::extract::Path(id): axum::extract::Path<String>| {
@@ -249,8 +192,7 @@ async fn mock_5xx_retried_but_501_and_4xx_are_not() {
                 }
             }),
         );
-    let m = mock(router).await;
-    let c = client_for(&m.base, demo_credentials());
+    let (_m, c) = mock_client(Hits::default(), routes).await;
     assert!(c.get_script("flaky").await.unwrap().is_some());
     assert_eq!(c.stats().retries, 2);
     let e = c.get_script("unimpl").await.unwrap_err();
@@ -269,8 +211,7 @@ async fn mock_5xx_retried_but_501_and_4xx_are_not() {
 
 #[tokio::test]
 async fn mock_html_and_truncated_bodies_are_decode_errors() {
-    let router = Router::new()
-        .route("/oauth/token", token_route(Hits::default()))
+    let routes = Router::new()
         .route(
             "/api/v2/scripts/{id}",
             get(
@@ -296,8 +237,7 @@ async fn mock_html_and_truncated_bodies_are_decode_errors() {
             "/api/v2/scripts",
             get(|| async { (StatusCode::OK, "[1,2,3]").into_response() }),
         );
-    let m = mock(router).await;
-    let c = client_for(&m.base, demo_credentials());
+    let (_m, c) = mock_client(Hits::default(), routes).await;
     for id in ["html", "truncated"] {
         match c.get_script(id).await {
             Err(GenesysError::Decode { message }) => {
@@ -399,32 +339,15 @@ async fn mock_dead_server_fails_fast_with_budget_exhausted() {
 
 #[tokio::test]
 async fn mock_cancel_aborts_a_retry_after_wait() {
-    let router = Router::new()
-        .route("/oauth/token", token_route(Hits::default()))
-        .route(
-            "/api/v2/scripts/{id}",
-            get(|| async {
-                let mut r = with_corr(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    json!({"code": "too.many.requests.retry.after"}),
-                );
-                r.headers_mut().insert("Retry-After", "4".parse().unwrap());
-                r
-            }),
-        );
-    let m = mock(router).await;
-    let c = client_for(&m.base, demo_credentials());
+    let routes = Router::new().route(
+        "/api/v2/scripts/{id}",
+        get(|| async { throttled("4", json!({"code": "too.many.requests.retry.after"})) }),
+    );
+    let (_m, c) = mock_client(Hits::default(), routes).await;
     let c2 = c.clone();
     let task = tokio::spawn(async move { c2.get_script("s").await });
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let started = Instant::now();
-    c.cancel();
-    let r = tokio::time::timeout(Duration::from_secs(2), task)
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(matches!(r, Err(GenesysError::Cancelled)), "{r:?}");
-    assert!(started.elapsed() < Duration::from_secs(1));
+    assert_cancel_stops(&c, task).await;
     assert!(matches!(
         c.get_script("s").await,
         Err(GenesysError::Cancelled)
@@ -434,8 +357,7 @@ async fn mock_cancel_aborts_a_retry_after_wait() {
 #[tokio::test]
 async fn mock_listing_follows_page_count_and_exact_name_dedups() {
     const DEFAULT: &str = "Default Inbound Script";
-    let router = Router::new()
-        .route("/oauth/token", token_route(Hits::default()))
+    let routes = Router::new()
         .route(
             "/api/v2/scripts",
             get(|q: axum::extract::Query<std::collections::HashMap<String, String>>| async move {
@@ -456,8 +378,7 @@ async fn mock_listing_follows_page_count_and_exact_name_dedups() {
                     {"id": "d1", "name": DEFAULT, "versionId": "pv"}], "pageNumber": 1, "pageCount": 1}))
             }),
         );
-    let m = mock(router).await;
-    let c = client_for(&m.base, demo_credentials());
+    let (_m, c) = mock_client(Hits::default(), routes).await;
     assert_eq!(c.list_scripts("alpha").await.unwrap().len(), 3);
     // Every script but the default ones has an editable version: one listing finds them all.
     let found = c.find_by_exact_name("alpha").await.unwrap();
@@ -624,20 +545,13 @@ async fn mock_replace_detects_conflict_and_lost_write() {
 #[tokio::test]
 async fn mock_pacing_spreads_a_burst() {
     let hits = Hits::default();
-    let h = hits.clone();
-    let router = Router::new()
-        .route("/oauth/token", token_route(Hits::default()))
-        .route(
-            "/api/v2/scripts/{id}",
-            get(move || {
-                let h = h.clone();
-                async move {
-                    h.bump();
-                    with_corr(StatusCode::OK, script_json("s"))
-                }
-            }),
-        );
-    let m = mock(router).await;
+    let routes = Router::new().route(
+        "/api/v2/scripts/{id}",
+        counted_get(hits.clone(), |_| {
+            with_corr(StatusCode::OK, script_json("s"))
+        }),
+    );
+    let m = mock_with_login(Hits::default(), routes).await;
     let mut cfg = tpg::genesys::ClientConfig::for_base_url(&m.base, demo_credentials()).unwrap();
     cfg.requests_per_minute = 1200; // 20 per second after a burst of 10
     let c = tpg::genesys::Client::new(cfg).unwrap();
@@ -662,24 +576,13 @@ async fn mock_pacing_spreads_a_burst() {
 #[tokio::test]
 async fn mock_persistent_5xx_gives_up_after_max_attempts() {
     let hits = Hits::default();
-    let h = hits.clone();
-    let router = Router::new()
-        .route("/oauth/token", token_route(Hits::default()))
-        .route(
-            "/api/v2/scripts/{id}",
-            get(move || {
-                let h = h.clone();
-                async move {
-                    h.bump();
-                    with_corr(
-                        StatusCode::BAD_GATEWAY,
-                        json!({"code": "bad.gateway", "message": "upstream"}),
-                    )
-                }
-            }),
-        );
-    let m = mock(router).await;
-    let c = client_for(&m.base, demo_credentials());
+    let (_m, c) = mock_get_script(hits.clone(), |_| {
+        with_corr(
+            StatusCode::BAD_GATEWAY,
+            json!({"code": "bad.gateway", "message": "upstream"}),
+        )
+    })
+    .await;
     let e = c.get_script("s").await.unwrap_err();
     assert_eq!(e.status(), Some(502));
     assert_eq!(hits.get(), 6, "max_attempts of the fast policy");
@@ -1061,12 +964,5 @@ async fn sim_cancel_stops_a_create_waiting_for_the_index() {
     let c2 = c.clone();
     let task = tokio::spawn(async move { c2.create_script("Slow index", &doc_bytes("x")).await });
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let started = Instant::now();
-    c.cancel();
-    let r = tokio::time::timeout(Duration::from_secs(2), task)
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(matches!(r, Err(GenesysError::Cancelled)), "{r:?}");
-    assert!(started.elapsed() < Duration::from_secs(1));
+    assert_cancel_stops(&c, task).await;
 }

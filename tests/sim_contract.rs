@@ -61,13 +61,7 @@ async fn help_documents_every_knob() {
 async fn login_basic_form_bad_and_missing_grant() {
     let sim = Sim::start(&[]).await;
     // Basic auth.
-    let r = sim
-        .req(Method::POST, "/oauth/token")
-        .basic_auth(DEMO_ID, Some(DEMO_SECRET))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
+    let r = sim.login(DEMO_ID, DEMO_SECRET).await;
     assert_eq!(r.status(), 200);
     assert!(r.headers().contains_key(CORRELATION));
     let v: Value = r.json().await.unwrap();
@@ -87,13 +81,7 @@ async fn login_basic_form_bad_and_missing_grant() {
         .unwrap();
     assert_eq!(r.status(), 200);
     // Bad secret: 401 invalid_client, secret not echoed.
-    let r = sim
-        .req(Method::POST, "/oauth/token")
-        .basic_auth(DEMO_ID, Some("wrong-secret-xyz"))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
+    let r = sim.login(DEMO_ID, "wrong-secret-xyz").await;
     assert_eq!(r.status(), 401);
     assert!(r.headers().contains_key(CORRELATION));
     let text = r.text().await.unwrap();
@@ -119,13 +107,7 @@ async fn token_endpoint_throttle_is_400_invalid_request() {
     let sim = Sim::start(&["--token-rate-limit", "2"]).await;
     sim.token().await;
     sim.token().await;
-    let r = sim
-        .req(Method::POST, "/oauth/token")
-        .basic_auth(DEMO_ID, Some(DEMO_SECRET))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
+    let r = sim.login(DEMO_ID, DEMO_SECRET).await;
     assert_eq!(r.status(), 400);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["error"], "invalid_request");
@@ -145,10 +127,8 @@ async fn bearer_missing_unknown_and_expired() {
         .unwrap();
     assert_error(r, 401, "bad.credentials").await;
     let r = sim
-        .api(Method::GET, "/api/v2/scripts", "not-a-token")
-        .send()
-        .await
-        .unwrap();
+        .call(Method::GET, "/api/v2/scripts", "not-a-token")
+        .await;
     assert_error(r, 401, "bad.credentials").await;
     let r = sim
         .req(Method::POST, "/uploads/v2/scripter")
@@ -158,11 +138,7 @@ async fn bearer_missing_unknown_and_expired() {
     assert_error(r, 401, "bad.credentials").await;
     sim.knobs(json!({"token_lifetime_s": 0})).await;
     let expired = sim.token().await;
-    let r = sim
-        .api(Method::GET, "/api/v2/scripts", &expired)
-        .send()
-        .await
-        .unwrap();
+    let r = sim.call(Method::GET, "/api/v2/scripts", &expired).await;
     assert_error(r, 401, "credentials.expired").await;
 }
 
@@ -195,16 +171,12 @@ async fn default_scripts_are_published_only() {
     assert_eq!(filtered["total"], 1);
     assert_eq!(filtered["entities"][0]["id"], OUTBOUND);
     let r = sim
-        .api(Method::GET, &format!("/api/v2/scripts/{CALLBACK}"), &t)
-        .send()
-        .await
-        .unwrap();
+        .call(Method::GET, &format!("/api/v2/scripts/{CALLBACK}"), &t)
+        .await;
     assert_error(r, 404, "not.found").await;
     let r = sim
-        .api(Method::DELETE, &format!("/api/v2/scripts/{CALLBACK}"), &t)
-        .send()
-        .await
-        .unwrap();
+        .call(Method::DELETE, &format!("/api/v2/scripts/{CALLBACK}"), &t)
+        .await;
     assert_error(r, 400, "bad.request").await;
 }
 
@@ -228,10 +200,8 @@ async fn upload_create_get_publish_replace_flow() {
     let v1 = meta["versionId"].as_str().unwrap().to_string();
     // Unpublished: not in the published view.
     let r = sim
-        .api(Method::GET, &format!("/api/v2/scripts/published/{id}"), &t)
-        .send()
-        .await
-        .unwrap();
+        .call(Method::GET, &format!("/api/v2/scripts/published/{id}"), &t)
+        .await;
     assert_error(r, 404, "not.found").await;
     let published = sim
         .get_json("/api/v2/scripts/published?name=Flow", &t)
@@ -239,15 +209,13 @@ async fn upload_create_get_publish_replace_flow() {
     assert_eq!(published["total"], 0);
     // Publish.
     let r = sim
-        .api(
+        .call_json(
             Method::POST,
             "/api/v2/scripts/published?scriptDataVersion=0",
             &t,
+            &json!({"scriptId": id}),
         )
-        .json(&json!({"scriptId": id}))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(r.status(), 200);
     assert!(r.headers().contains_key(CORRELATION));
     let p: Value = r.json().await.unwrap();
@@ -258,15 +226,10 @@ async fn upload_create_get_publish_replace_flow() {
         .await;
     assert_eq!(pub_get["versionId"], v1.as_str());
     // Replace: a new versionId, later modifiedDate; published stays on v1.
-    let up = sim
-        .upload_raw(
-            &t,
-            "Flow Script",
-            serde_json::to_vec(&doc("v2")).unwrap(),
-            Some(&id),
-        )
+    let st = sim
+        .upload_and_wait(&t, "Flow Script", &doc("v2"), Some(&id))
         .await;
-    assert_eq!(sim.wait_upload(&t, &up).await["succeeded"], true);
+    assert_eq!(st["succeeded"], true, "{st}");
     let meta2 = sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await;
     let v2 = meta2["versionId"].as_str().unwrap().to_string();
     assert_ne!(v2, v1);
@@ -280,18 +243,22 @@ async fn upload_create_get_publish_replace_flow() {
     assert_eq!(pub_get["versionId"], v1.as_str());
     // Publish with a stale versionId: 409; with the current one: ok.
     let r = sim
-        .api(Method::POST, "/api/v2/scripts/published", &t)
-        .json(&json!({"scriptId": id, "versionId": v1}))
-        .send()
-        .await
-        .unwrap();
+        .call_json(
+            Method::POST,
+            "/api/v2/scripts/published",
+            &t,
+            &json!({"scriptId": id, "versionId": v1}),
+        )
+        .await;
     assert_error(r, 409, "general.conflict").await;
     let r = sim
-        .api(Method::POST, "/api/v2/scripts/published", &t)
-        .json(&json!({"scriptId": id, "versionId": v2}))
-        .send()
-        .await
-        .unwrap();
+        .call_json(
+            Method::POST,
+            "/api/v2/scripts/published",
+            &t,
+            &json!({"scriptId": id, "versionId": v2}),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let pub_get = sim
         .get_json(&format!("/api/v2/scripts/published/{id}"), &t)
@@ -299,18 +266,17 @@ async fn upload_create_get_publish_replace_flow() {
     assert_eq!(pub_get["versionId"], v2.as_str());
     // Publish errors.
     let r = sim
-        .api(Method::POST, "/api/v2/scripts/published", &t)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+        .call_json(Method::POST, "/api/v2/scripts/published", &t, &json!({}))
+        .await;
     assert_error(r, 400, "bad.request").await;
     let r = sim
-        .api(Method::POST, "/api/v2/scripts/published", &t)
-        .json(&json!({"scriptId": "00000000-0000-0000-0000-000000000000"}))
-        .send()
-        .await
-        .unwrap();
+        .call_json(
+            Method::POST,
+            "/api/v2/scripts/published",
+            &t,
+            &json!({"scriptId": "00000000-0000-0000-0000-000000000000"}),
+        )
+        .await;
     assert_error(r, 404, "not.found").await;
     // Server state agrees.
     let state = sim.sim_scripts("demo").await;
@@ -345,10 +311,8 @@ async fn failed_uploads_create_nothing() {
     assert!(sim.sim_scripts("demo").await.is_empty());
     assert_eq!(sim.get_json("/api/v2/scripts", &t).await["total"], 0);
     let r = sim
-        .api(Method::GET, "/api/v2/scripts/uploads/unknown-id/status", &t)
-        .send()
-        .await
-        .unwrap();
+        .call(Method::GET, "/api/v2/scripts/uploads/unknown-id/status", &t)
+        .await;
     assert_error(r, 404, "not.found").await;
     // Not multipart at all.
     let r = sim
@@ -467,10 +431,8 @@ async fn listing_paging_substring_filter_and_sort() {
         "sortOrder=up",
     ] {
         let r = sim
-            .api(Method::GET, &format!("/api/v2/scripts?{q}"), &t)
-            .send()
-            .await
-            .unwrap();
+            .call(Method::GET, &format!("/api/v2/scripts?{q}"), &t)
+            .await;
         assert_error(r, 400, "bad.request").await;
     }
 }
@@ -484,39 +446,17 @@ async fn export_and_download_stamped_versions() {
         .as_str()
         .unwrap()
         .to_string();
-    let up = sim
-        .upload_raw(
-            &t,
-            "Exported Renamed",
-            serde_json::to_vec(&doc("second")).unwrap(),
-            Some(&id),
-        )
+    let st = sim
+        .upload_and_wait(&t, "Exported Renamed", &doc("second"), Some(&id))
         .await;
-    assert_eq!(sim.wait_upload(&t, &up).await["succeeded"], true);
+    assert_eq!(st["succeeded"], true, "{st}");
     let meta = sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await;
     let v2 = meta["versionId"].as_str().unwrap().to_string();
     // Default: the current editable version. Empty body allowed.
-    let r = sim
-        .api(Method::POST, &format!("/api/v2/scripts/{id}/export"), &t)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let url = r.json::<Value>().await.unwrap()["url"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let url = sim.export_url(&t, &id, None).await;
     assert!(url.starts_with(&format!("{}/downloads/", sim.url)));
     // The download needs no auth.
-    let d: Value = sim
-        .http
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let d = sim.download(&url).await;
     assert_eq!(d["id"], id.as_str());
     assert_eq!(d["name"], "Exported Renamed");
     assert_eq!(d["versionId"], v2.as_str());
@@ -530,16 +470,9 @@ async fn export_and_download_stamped_versions() {
     assert_eq!(page["organizationId"], d["organizationId"]);
     assert_eq!(page["rootContainer"]["children"][0]["text"], "second");
     // An older version by versionId, with a fileName.
-    let r = sim
-        .api(Method::POST, &format!("/api/v2/scripts/{id}/export"), &t)
-        .json(&json!({"versionId": v1, "fileName": "old"}))
-        .send()
-        .await
-        .unwrap();
-    let url1 = r.json::<Value>().await.unwrap()["url"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let url1 = sim
+        .export_url(&t, &id, Some(&json!({"versionId": v1, "fileName": "old"})))
+        .await;
     let r1 = sim.http.get(&url1).send().await.unwrap();
     assert_eq!(
         r1.headers()["content-disposition"],
@@ -554,18 +487,17 @@ async fn export_and_download_stamped_versions() {
     );
     // Unknown version, unknown script, unknown link.
     let r = sim
-        .api(Method::POST, &format!("/api/v2/scripts/{id}/export"), &t)
-        .json(&json!({"versionId": "11111111-1111-1111-1111-111111111111"}))
-        .send()
-        .await
-        .unwrap();
+        .call_json(
+            Method::POST,
+            &format!("/api/v2/scripts/{id}/export"),
+            &t,
+            &json!({"versionId": "11111111-1111-1111-1111-111111111111"}),
+        )
+        .await;
     assert_error(r, 404, "not.found").await;
     let r = sim
-        .api(Method::POST, "/api/v2/scripts/nope/export", &t)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+        .call_json(Method::POST, "/api/v2/scripts/nope/export", &t, &json!({}))
+        .await;
     assert_error(r, 404, "not.found").await;
     let r = sim
         .req(Method::GET, "/downloads/not-a-link")
@@ -581,10 +513,8 @@ async fn delete_then_404() {
     let t = sim.token().await;
     let id = sim.create(&t, "demo", "Doomed", &doc("d")).await;
     let r = sim
-        .api(Method::DELETE, &format!("/api/v2/scripts/{id}"), &t)
-        .send()
-        .await
-        .unwrap();
+        .call(Method::DELETE, &format!("/api/v2/scripts/{id}"), &t)
+        .await;
     assert_eq!(r.status(), 200);
     assert!(r.headers().contains_key(CORRELATION));
     for (m, p) in [
@@ -592,7 +522,7 @@ async fn delete_then_404() {
         (Method::DELETE, format!("/api/v2/scripts/{id}")),
         (Method::GET, format!("/api/v2/scripts/published/{id}")),
     ] {
-        let r = sim.api(m, &p, &t).send().await.unwrap();
+        let r = sim.call(m, &p, &t).await;
         assert_error(r, 404, "not.found").await;
     }
     assert!(sim.sim_scripts("demo").await.is_empty());
@@ -612,15 +542,13 @@ async fn division_assignment_and_filter() {
     assert!(uuid::Uuid::parse_str(&home).is_ok());
     let div = "2b8e1b1e-4f0a-4a39-9e6b-8d7c5a1e0f42";
     let r = sim
-        .api(
+        .call_json(
             Method::POST,
             &format!("/api/v2/authorization/divisions/{div}/objects/SCRIPT"),
             &t,
+            &json!([a]),
         )
-        .json(&json!([a]))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let meta = sim.get_json(&format!("/api/v2/scripts/{a}"), &t).await;
     assert_eq!(meta["division"]["id"], div);
@@ -640,15 +568,13 @@ async fn division_assignment_and_filter() {
         .await;
     assert_eq!(homes["entities"][0]["id"], b.as_str());
     let r = sim
-        .api(
+        .call_json(
             Method::POST,
             &format!("/api/v2/authorization/divisions/{div}/objects/SCRIPT"),
             &t,
+            &json!(["00000000-0000-0000-0000-000000000000"]),
         )
-        .json(&json!(["00000000-0000-0000-0000-000000000000"]))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_error(r, 404, "not.found").await;
 }
 
@@ -662,24 +588,12 @@ async fn orgs_are_isolated() {
     ])
     .await;
     // The default demo org is not configured when --org is given.
-    let r = sim
-        .req(Method::POST, "/oauth/token")
-        .basic_auth(DEMO_ID, Some(DEMO_SECRET))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
+    let r = sim.login(DEMO_ID, DEMO_SECRET).await;
     assert_eq!(r.status(), 401);
     let ta = sim.token_for("a-id", "a-secret").await;
     let tb = sim.token_for("b-id", "b-secret").await;
     // A's secret does not open B.
-    let r = sim
-        .req(Method::POST, "/oauth/token")
-        .basic_auth("b-id", Some("a-secret"))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
+    let r = sim.login("b-id", "a-secret").await;
     assert_eq!(r.status(), 401);
     let up = sim
         .upload_raw(
@@ -691,14 +605,12 @@ async fn orgs_are_isolated() {
         .await;
     assert_eq!(sim.wait_upload(&ta, &up).await["succeeded"], true);
     let r = sim
-        .api(
+        .call(
             Method::GET,
             &format!("/api/v2/scripts/uploads/{up}/status"),
             &tb,
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_error(r, 404, "not.found").await;
     let id = sim.sim_scripts("alpha").await[0]["id"]
         .as_str()
@@ -728,31 +640,11 @@ async fn orgs_are_isolated() {
         assert_error(rb.send().await.unwrap(), 404, "not.found").await;
     }
     // Replacing another org's script fails and changes nothing.
-    let up = sim
-        .upload_raw(&tb, "x", serde_json::to_vec(&doc("b")).unwrap(), Some(&id))
-        .await;
-    assert_eq!(sim.wait_upload(&tb, &up).await["succeeded"], false);
+    let st = sim.upload_and_wait(&tb, "x", &doc("b"), Some(&id)).await;
+    assert_eq!(st["succeeded"], false, "{st}");
     assert_eq!(sim.sim_scripts("alpha").await[0]["versions"], 1);
     // Different org ids in exports.
-    let a_doc = {
-        let r = sim
-            .api(Method::POST, &format!("/api/v2/scripts/{id}/export"), &ta)
-            .send()
-            .await
-            .unwrap();
-        let url = r.json::<Value>().await.unwrap()["url"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        sim.http
-            .get(url)
-            .send()
-            .await
-            .unwrap()
-            .json::<Value>()
-            .await
-            .unwrap()
-    };
+    let a_doc = sim.export_document(&ta, &id).await;
     let b_home = sim.get_json("/api/v2/scripts/published", &tb).await["entities"][0]["division"]
         ["id"]
         .clone();
@@ -770,11 +662,7 @@ async fn rate_limit_429_exact_shape() {
     for _ in 0..3 {
         sim.get_json("/api/v2/scripts", &t).await;
     }
-    let r = sim
-        .api(Method::GET, "/api/v2/scripts", &t)
-        .send()
-        .await
-        .unwrap();
+    let r = sim.call(Method::GET, "/api/v2/scripts", &t).await;
     assert_eq!(r.status(), 429);
     let ra: u64 = r.headers()["retry-after"]
         .to_str()
@@ -804,11 +692,7 @@ async fn rate_limit_429_exact_shape() {
     sim.get_json("/api/v2/scripts", &t2).await;
     // Retry-After override at runtime; counted in stats.
     sim.knobs(json!({"retry_after_s": 7})).await;
-    let r = sim
-        .api(Method::GET, "/api/v2/scripts", &t)
-        .send()
-        .await
-        .unwrap();
+    let r = sim.call(Method::GET, "/api/v2/scripts", &t).await;
     assert_eq!(r.headers()["retry-after"], "7");
     let body = assert_error(r, 429, "too.many.requests.retry.after").await;
     assert!(body["message"].as_str().unwrap().contains("[7]"));
@@ -825,11 +709,7 @@ async fn faults_and_drops() {
     let t = sim.token().await; // The login path is not faulted.
     let mut seen = std::collections::HashSet::new();
     for _ in 0..12 {
-        let r = sim
-            .api(Method::GET, "/api/v2/scripts", &t)
-            .send()
-            .await
-            .unwrap();
+        let r = sim.call(Method::GET, "/api/v2/scripts", &t).await;
         let status = r.status().as_u16();
         let code = if status == 500 {
             "internal.server.error"
@@ -888,15 +768,10 @@ async fn index_lag_hides_new_and_renamed_from_name_filter() {
     let filtered = sim.get_json("/api/v2/scripts?name=Laggy", &t).await;
     assert_eq!(filtered["total"], 1);
     // A rename lags again.
-    let up = sim
-        .upload_raw(
-            &t,
-            "Renamed",
-            serde_json::to_vec(&doc("r")).unwrap(),
-            Some(&id),
-        )
+    let st = sim
+        .upload_and_wait(&t, "Renamed", &doc("r"), Some(&id))
         .await;
-    assert_eq!(sim.wait_upload(&t, &up).await["succeeded"], true);
+    assert_eq!(st["succeeded"], true, "{st}");
     assert_eq!(
         sim.get_json("/api/v2/scripts?name=Renamed", &t).await["total"],
         0
@@ -915,44 +790,20 @@ async fn stale_reads_serve_previous_version() {
     let id = sim.create(&t, "demo", "Stale", &doc("one")).await;
     // A brand-new script briefly reads 404.
     let r = sim
-        .api(Method::GET, &format!("/api/v2/scripts/{id}"), &t)
-        .send()
-        .await
-        .unwrap();
+        .call(Method::GET, &format!("/api/v2/scripts/{id}"), &t)
+        .await;
     assert_error(r, 404, "not.found").await;
     tokio::time::sleep(Duration::from_millis(1600)).await;
     let v1 = sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await["versionId"].clone();
-    let up = sim
-        .upload_raw(
-            &t,
-            "Stale",
-            serde_json::to_vec(&doc("two")).unwrap(),
-            Some(&id),
-        )
+    let st = sim
+        .upload_and_wait(&t, "Stale", &doc("two"), Some(&id))
         .await;
-    assert_eq!(sim.wait_upload(&t, &up).await["succeeded"], true);
+    assert_eq!(st["succeeded"], true, "{st}");
     assert_eq!(
         sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await["versionId"],
         v1
     );
-    let r = sim
-        .api(Method::POST, &format!("/api/v2/scripts/{id}/export"), &t)
-        .send()
-        .await
-        .unwrap();
-    let url = r.json::<Value>().await.unwrap()["url"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let d: Value = sim
-        .http
-        .get(url)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let d = sim.export_document(&t, &id).await;
     assert_eq!(d["versionId"], v1);
     assert_eq!(d["pages"][0]["rootContainer"]["children"][0]["text"], "one");
     tokio::time::sleep(Duration::from_millis(1600)).await;
@@ -972,11 +823,13 @@ async fn state_file_survives_restart_and_is_never_torn() {
         let t = sim.token().await;
         let id = sim.create(&t, "demo", "Persistent", &doc("p")).await;
         let r = sim
-            .api(Method::POST, "/api/v2/scripts/published", &t)
-            .json(&json!({"scriptId": id}))
-            .send()
-            .await
-            .unwrap();
+            .call_json(
+                Method::POST,
+                "/api/v2/scripts/published",
+                &t,
+                &json!({"scriptId": id}),
+            )
+            .await;
         assert_eq!(r.status(), 200);
         // Many writes while a reader parses the file: every read is whole JSON.
         let reader_path = path.clone();
@@ -992,15 +845,10 @@ async fn state_file_survives_restart_and_is_never_torn() {
             reads
         });
         for i in 0..15 {
-            let up = sim
-                .upload_raw(
-                    &t,
-                    &format!("Churn {i}"),
-                    serde_json::to_vec(&doc("c")).unwrap(),
-                    None,
-                )
+            let st = sim
+                .upload_and_wait(&t, &format!("Churn {i}"), &doc("c"), None)
                 .await;
-            assert_eq!(sim.wait_upload(&t, &up).await["succeeded"], true);
+            assert_eq!(st["succeeded"], true, "{st}");
         }
         stop.store(true, std::sync::atomic::Ordering::SeqCst);
         assert!(reader.await.unwrap() > 0);
@@ -1029,37 +877,17 @@ async fn state_file_survives_restart_and_is_never_torn() {
 async fn control_api_stats_knobs_and_correlation_on_success() {
     let sim = Sim::start(&[]).await;
     let t = sim.token().await;
-    let r = sim
-        .api(Method::GET, "/api/v2/scripts", &t)
-        .send()
-        .await
-        .unwrap();
+    let r = sim.call(Method::GET, "/api/v2/scripts", &t).await;
     let c1 = r.headers()[CORRELATION].to_str().unwrap().to_string();
-    let r = sim
-        .api(Method::GET, "/api/v2/scripts", &t)
-        .send()
-        .await
-        .unwrap();
+    let r = sim.call(Method::GET, "/api/v2/scripts", &t).await;
     let c2 = r.headers()[CORRELATION].to_str().unwrap().to_string();
     assert_ne!(c1, c2);
-    let r = sim
-        .api(Method::GET, "/api/v2/scripts/missing", &t)
-        .send()
-        .await
-        .unwrap();
+    let r = sim.call(Method::GET, "/api/v2/scripts/missing", &t).await;
     assert_error(r, 404, "not.found").await;
-    let r = sim
-        .api(Method::GET, "/api/v2/nothing/here", &t)
-        .send()
-        .await
-        .unwrap();
+    let r = sim.call(Method::GET, "/api/v2/nothing/here", &t).await;
     assert_error(r, 404, "not.found").await;
     // Framework rejections are ErrorBodies too.
-    let r = sim
-        .api(Method::PUT, "/api/v2/scripts/missing", &t)
-        .send()
-        .await
-        .unwrap();
+    let r = sim.call(Method::PUT, "/api/v2/scripts/missing", &t).await;
     assert_error(r, 405, "method.not.allowed").await;
     let s = sim.stats().await;
     assert_eq!(s["token"], 1);

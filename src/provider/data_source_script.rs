@@ -3,6 +3,7 @@
 
 use super::data::ProviderData;
 use super::errors::api_error_at;
+use super::wait::Backoff;
 use crate::cty::{AttributePath, Type, Value};
 use crate::tfplugin5::{Attribute, Block, DataSource, Diagnostics, Schema, StringKind};
 use async_trait::async_trait;
@@ -13,6 +14,9 @@ pub const TYPE_NAME: &str = "genesys_script";
 
 /// How long a lookup waits for a just-uploaded script to reach the search index.
 const INDEX_WAIT: Duration = Duration::from_secs(15);
+/// Its pauses: 0.2 s, doubling up to 2 s.
+const INDEX_FIRST_PAUSE: Duration = Duration::from_millis(200);
+const INDEX_CAP: Duration = Duration::from_secs(2);
 
 pub struct ScriptDataSource {
     data: Arc<ProviderData>,
@@ -54,14 +58,11 @@ impl DataSource for ScriptDataSource {
         };
         let name = config.get_str("name").unwrap_or_default().to_string();
         let at_name = || AttributePath::attr("name");
-        let started = tokio::time::Instant::now();
-        let mut wait = Duration::from_millis(200);
+        let mut backoff = Backoff::new(INDEX_FIRST_PAUSE, INDEX_CAP, INDEX_WAIT);
         let matches = loop {
             match client.find_by_exact_name(&name).await {
-                Ok(found) if found.is_empty() && started.elapsed() < INDEX_WAIT => {
-                    tokio::time::sleep(wait).await;
-                    wait = (wait * 2).min(Duration::from_secs(2));
-                }
+                // Not in the index yet: pause, then search again.
+                Ok(found) if found.is_empty() && backoff.pause().await => {}
                 Ok(found) => break found,
                 Err(e) => {
                     return (

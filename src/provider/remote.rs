@@ -3,9 +3,20 @@
 
 use super::document;
 use super::plan;
+use super::wait::Backoff;
 use crate::cty::Value;
 use crate::genesys::{Client, GenesysError, ScriptMeta};
 use std::time::Duration;
+
+/// Stale reads: pauses of 0.25, 0.5, 1, 2 and 4 s (7.75 s in all) before keeping the state.
+const STALE_READ_FIRST_PAUSE: Duration = Duration::from_millis(250);
+const STALE_READ_CAP: Duration = Duration::from_secs(4);
+const STALE_READ_WAIT: Duration = Duration::from_millis(7750);
+
+/// A 404 after a create: pauses of 0.5, 1 and 2 s (3.5 s in all) before believing it.
+const ABSENCE_FIRST_PAUSE: Duration = Duration::from_millis(500);
+const ABSENCE_CAP: Duration = Duration::from_secs(2);
+const ABSENCE_WAIT: Duration = Duration::from_millis(3500);
 
 /// Refreshes a managed script. `Value::Null` when it no longer exists.
 pub async fn refresh(client: &Client, state: &Value) -> Result<Value, GenesysError> {
@@ -21,17 +32,15 @@ pub async fn refresh(client: &Client, state: &Value) -> Result<Value, GenesysErr
     }
     // A read served from a stale cache shows an OLDER version than the one we recorded:
     // wait for the cache to catch up rather than report phantom drift.
-    let mut wait = Duration::from_millis(250);
+    let mut backoff = Backoff::new(STALE_READ_FIRST_PAUSE, STALE_READ_CAP, STALE_READ_WAIT);
     while is_older(&meta, state) {
-        if wait > Duration::from_secs(4) {
+        if !backoff.pause().await {
             tracing::warn!(
                 script_id = id,
                 "reads keep returning an older version than the state; keeping the state"
             );
             return Ok(state.clone());
         }
-        tokio::time::sleep(wait).await;
-        wait *= 2;
         match client.get_script(id).await? {
             Some(m) => meta = m,
             None => return Ok(Value::Null),
@@ -57,17 +66,16 @@ async fn get_confirming_absence(
     client: &Client,
     id: &str,
 ) -> Result<Option<ScriptMeta>, GenesysError> {
-    let mut wait = Duration::from_millis(500);
-    loop {
-        match client.get_script(id).await? {
-            Some(meta) => return Ok(Some(meta)),
-            None if wait > Duration::from_secs(2) => return Ok(None),
-            None => {
-                tokio::time::sleep(wait).await;
-                wait *= 2;
-            }
+    if let Some(meta) = client.get_script(id).await? {
+        return Ok(Some(meta));
+    }
+    let mut backoff = Backoff::new(ABSENCE_FIRST_PAUSE, ABSENCE_CAP, ABSENCE_WAIT);
+    while backoff.pause().await {
+        if let Some(meta) = client.get_script(id).await? {
+            return Ok(Some(meta));
         }
     }
+    Ok(None)
 }
 
 /// The full state of an existing script for `terraform import`; `None` when absent.

@@ -12,6 +12,7 @@ use base64::Engine;
 use serde_json::json;
 
 use super::errors::{ApiError, OAuthError};
+use super::store::{OrgState, Store};
 use super::views::now_ms;
 use super::{lock, AppState};
 
@@ -19,6 +20,13 @@ use super::{lock, AppState};
 #[derive(Debug, Clone)]
 pub(crate) struct Caller {
     pub org: String,
+}
+
+impl Caller {
+    /// The caller's org in `store`; 404 when the store no longer holds it.
+    pub(crate) fn org_in<'s>(&self, store: &'s Store) -> Result<&'s OrgState, ApiError> {
+        store.orgs.get(&self.org).ok_or_else(ApiError::not_found)
+    }
 }
 
 /// Client id and secret from HTTP Basic, else from the form fields.

@@ -41,11 +41,8 @@ pub(crate) async fn export(
     let now = now_ms();
     let mut store = state.store();
     let version_id = {
-        let script = store
-            .orgs
-            .get(&caller.org)
-            .and_then(|o| o.scripts.get(&id))
-            .ok_or_else(ApiError::not_found)?;
+        let org = caller.org_in(&store)?;
+        let script = org.scripts.get(&id).ok_or_else(ApiError::not_found)?;
         let version = match wanted {
             Some(v) => script.version(v),
             None => script.read_version(now, stale_ms),

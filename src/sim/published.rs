@@ -9,9 +9,9 @@ use serde_json::Value;
 
 use super::auth::Caller;
 use super::errors::ApiError;
-use super::scripts::{division_matches, name_matches, parse_list_params};
-use super::store::{PublishError, DEFAULT_SCRIPT_MS};
-use super::views::{default_published, listing, now_ms, published_meta};
+use super::scripts::parse_list_params;
+use super::store::{OrgState, PublishError, DEFAULT_SCRIPT_MS};
+use super::views::{default_published, now_ms, published_meta};
 use super::AppState;
 
 /// `GET /api/v2/scripts/published`: default scripts first, then by name.
@@ -24,14 +24,11 @@ pub(crate) async fn list(
     let now = now_ms();
     let all: Vec<Value> = {
         let store = state.store();
-        let org = store
-            .orgs
-            .get(&caller.org)
-            .ok_or_else(ApiError::not_found)?;
+        let org = caller.org_in(&store)?;
+        let home = &org.home_division_id;
         let mut out: Vec<Value> = default_published(org)
             .into_iter()
-            .filter(|(name, _)| name_matches(&p, name, DEFAULT_SCRIPT_MS, now))
-            .filter(|_| division_matches(&p, &org.home_division_id))
+            .filter(|(name, _)| p.admits(name, DEFAULT_SCRIPT_MS, home, now))
             .map(|(_, m)| m)
             .collect();
         let mut mine: Vec<(String, String, Value)> = org
@@ -39,9 +36,7 @@ pub(crate) async fn list(
             .values()
             .filter_map(|s| {
                 let v = s.published_version()?;
-                if !name_matches(&p, &v.name, s.indexed_at_ms, now)
-                    || !division_matches(&p, &s.division_id)
-                {
+                if !p.admits(&v.name, s.indexed_at_ms, &s.division_id, now) {
                     return None;
                 }
                 Some((v.name.to_lowercase(), s.id.clone(), published_meta(org, s)?))
@@ -51,14 +46,7 @@ pub(crate) async fn list(
         out.extend(mine.into_iter().map(|(_, _, m)| m));
         out
     };
-    Ok(Json(listing(
-        "/api/v2/scripts/published",
-        &p.passthrough,
-        all,
-        p.page_size,
-        p.page_number,
-    ))
-    .into_response())
+    Ok(p.page("/api/v2/scripts/published", all))
 }
 
 /// `GET /api/v2/scripts/published/{id}`: 404 until the first publish.
@@ -68,22 +56,22 @@ pub(crate) async fn get(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let store = state.store();
-    let org = store
-        .orgs
-        .get(&caller.org)
-        .ok_or_else(ApiError::not_found)?;
+    let org = caller.org_in(&store)?;
+    Ok(Json(published_by_id(org, &id)?).into_response())
+}
+
+/// The published metadata of a default script or of a script published at least once.
+fn published_by_id(org: &OrgState, id: &str) -> Result<Value, ApiError> {
     if let Some((_, m)) = default_published(org)
         .into_iter()
-        .find(|(_, m)| m.get("id").and_then(Value::as_str) == Some(id.as_str()))
+        .find(|(_, m)| m.get("id").and_then(Value::as_str) == Some(id))
     {
-        return Ok(Json(m).into_response());
+        return Ok(m);
     }
-    let meta = org
-        .scripts
-        .get(&id)
+    org.scripts
+        .get(id)
         .and_then(|s| published_meta(org, s))
-        .ok_or_else(ApiError::not_found)?;
-    Ok(Json(meta).into_response())
+        .ok_or_else(ApiError::not_found)
 }
 
 /// `POST /api/v2/scripts/published` with `{scriptId, versionId?}` (`scriptDataVersion` ignored).
@@ -121,14 +109,6 @@ pub(crate) async fn publish(
     }
     state.persist().await;
     let store = state.store();
-    let org = store
-        .orgs
-        .get(&caller.org)
-        .ok_or_else(ApiError::not_found)?;
-    let meta = org
-        .scripts
-        .get(&script_id)
-        .and_then(|s| published_meta(org, s))
-        .ok_or_else(ApiError::not_found)?;
-    Ok(Json(meta).into_response())
+    let org = caller.org_in(&store)?;
+    Ok(Json(published_by_id(org, &script_id)?).into_response())
 }

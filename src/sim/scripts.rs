@@ -99,17 +99,43 @@ pub(crate) fn parse_list_params(raw: Option<&str>) -> Result<ListParams, ApiErro
     Ok(p)
 }
 
-/// Whether a script named `name`, indexed at `indexed_at_ms`, passes the name filter now.
-pub(crate) fn name_matches(p: &ListParams, name: &str, indexed_at_ms: i64, now_ms: i64) -> bool {
-    match &p.name {
-        None => true,
-        Some(needle) => now_ms >= indexed_at_ms && name.to_lowercase().contains(needle),
+impl ListParams {
+    /// Whether a script named `name` in `division_id`, indexed at `indexed_at_ms`, passes the
+    /// name and division filters at `now_ms`.
+    pub(crate) fn admits(
+        &self,
+        name: &str,
+        indexed_at_ms: i64,
+        division_id: &str,
+        now_ms: i64,
+    ) -> bool {
+        self.name_matches(name, indexed_at_ms, now_ms) && self.division_matches(division_id)
     }
-}
 
-/// Whether a script in `division_id` passes the `divisionIds` filter.
-pub(crate) fn division_matches(p: &ListParams, division_id: &str) -> bool {
-    p.division_ids.is_empty() || p.division_ids.iter().any(|d| d == division_id)
+    /// Whether a script named `name`, indexed at `indexed_at_ms`, passes the name filter now.
+    fn name_matches(&self, name: &str, indexed_at_ms: i64, now_ms: i64) -> bool {
+        match &self.name {
+            None => true,
+            Some(needle) => now_ms >= indexed_at_ms && name.to_lowercase().contains(needle),
+        }
+    }
+
+    /// Whether a script in `division_id` passes the `divisionIds` filter.
+    fn division_matches(&self, division_id: &str) -> bool {
+        self.division_ids.is_empty() || self.division_ids.iter().any(|d| d == division_id)
+    }
+
+    /// The requested page of `all` (already filtered and sorted), as the listing at `path`.
+    pub(crate) fn page(&self, path: &str, all: Vec<Value>) -> Response {
+        Json(listing(
+            path,
+            &self.passthrough,
+            all,
+            self.page_size,
+            self.page_number,
+        ))
+        .into_response()
+    }
 }
 
 fn sort_key(meta: &Value, field: &str) -> String {
@@ -131,17 +157,13 @@ pub(crate) async fn list(
     let now = now_ms();
     let mut all: Vec<Value> = {
         let store = state.store();
-        let org = store
-            .orgs
-            .get(&caller.org)
-            .ok_or_else(ApiError::not_found)?;
+        let org = caller.org_in(&store)?;
         org.scripts
             .values()
             .filter_map(|s| {
                 let v = s.current()?;
-                (name_matches(&p, &v.name, s.indexed_at_ms, now)
-                    && division_matches(&p, &s.division_id))
-                .then(|| editable_meta(org, s, v))
+                p.admits(&v.name, s.indexed_at_ms, &s.division_id, now)
+                    .then(|| editable_meta(org, s, v))
             })
             .collect()
     };
@@ -154,14 +176,7 @@ pub(crate) async fn list(
             ka.cmp(&kb)
         }
     });
-    Ok(Json(listing(
-        "/api/v2/scripts",
-        &p.passthrough,
-        all,
-        p.page_size,
-        p.page_number,
-    ))
-    .into_response())
+    Ok(p.page("/api/v2/scripts", all))
 }
 
 /// `GET /api/v2/scripts/{id}`: during the stale-read window, the previous version.
@@ -173,10 +188,7 @@ pub(crate) async fn get(
     let stale_ms = state.knobs().stale_read_ms;
     let now = now_ms();
     let store = state.store();
-    let org = store
-        .orgs
-        .get(&caller.org)
-        .ok_or_else(ApiError::not_found)?;
+    let org = caller.org_in(&store)?;
     let script = org.scripts.get(&id).ok_or_else(ApiError::not_found)?;
     let version = script
         .read_version(now, stale_ms)
@@ -216,11 +228,14 @@ mod tests {
         assert!(parse_list_params(Some("pageSize=501")).is_err());
         assert!(parse_list_params(Some("pageNumber=0")).is_err());
         assert!(parse_list_params(Some("sortBy=size")).is_err());
-        assert!(name_matches(&p, "xaBy", 0, 1));
-        assert!(!name_matches(&p, "xaBy", 5, 1));
-        assert!(division_matches(&p, "any"));
+        assert!(p.name_matches("xaBy", 0, 1));
+        assert!(!p.name_matches("xaBy", 5, 1));
+        assert!(p.division_matches("any"));
         let d = parse_list_params(Some("divisionIds=a,b&divisionIds=c")).unwrap();
         assert_eq!(d.division_ids, ["a", "b", "c"]);
-        assert!(division_matches(&d, "c") && !division_matches(&d, "z"));
+        assert!(d.division_matches("c") && !d.division_matches("z"));
+        assert!(d.admits("x", 0, "c", 0) && !d.admits("x", 0, "z", 0));
+        let named = parse_list_params(Some("name=x&divisionIds=c")).unwrap();
+        assert!(!named.admits("x", 5, "c", 1), "not indexed yet");
     }
 }

@@ -1,6 +1,7 @@
 //! The tfplugin5 gRPC server: decodes requests, calls the [`provider::Provider`] trait,
 //! encodes answers, maps errors to diagnostics. No Genesys knowledge lives here.
 
+mod answers;
 pub mod convert_diag;
 pub mod convert_schema;
 pub mod diagnostics;

@@ -2,6 +2,7 @@
 //! request values against the schema's implied type, encodes answers as msgpack, turns every
 //! failure (unknown type name, codec error) into an error diagnostic. No domain knowledge here.
 
+use super::answers::{apply_failed, read_failed, FromDiagnostics};
 use super::convert_diag::{diagnostics_to_proto, path_to_proto};
 use super::convert_schema::schema_to_proto;
 use super::diagnostics::Diagnostics;
@@ -11,8 +12,10 @@ use super::provider::{
     ApplyRequest, ConfigureRequest, DataSource, PlanRequest, Provider, ReadRequest, Resource,
     UpgradeRequest,
 };
+use super::schema::Schema;
 use crate::cty::{Type, Value};
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
 use tracing::Instrument;
@@ -20,22 +23,46 @@ use tracing::Instrument;
 /// Largest request Terraform may send (as terraform-plugin-go: 256 MiB; tonic's default is 4 MiB).
 pub const MAX_MESSAGE_SIZE: usize = 256 << 20;
 
-struct ResourceEntry {
-    resource: Arc<dyn Resource>,
+/// A resource or data source type with the type its schema implies for every value it
+/// receives or sends.
+struct Entry<H: ?Sized> {
+    handler: Arc<H>,
     ty: Type,
 }
 
-struct DataSourceEntry {
-    data_source: Arc<dyn DataSource>,
-    ty: Type,
+impl<H: ?Sized> Entry<H> {
+    /// Decodes a value Terraform sent for this type; `what` names it in the error message.
+    fn decode(&self, value: Option<&pb::DynamicValue>, what: &str) -> Result<Value, Diagnostics> {
+        dynamic::decode(value, &self.ty, what)
+    }
+}
+
+/// The wire schemas and the entries of a provider's resource or data source types.
+type Registry<H> = (HashMap<String, pb::Schema>, HashMap<String, Entry<H>>);
+
+/// Reads each type's schema once: its wire form for GetProviderSchema, its implied type for
+/// decoding and encoding values.
+fn register<H: ?Sized>(
+    handlers: Vec<(String, Arc<H>)>,
+    schema_of: impl Fn(&H) -> Schema,
+) -> Registry<H> {
+    let mut schemas = HashMap::new();
+    let mut entries = HashMap::new();
+    for (name, handler) in handlers {
+        let schema = schema_of(&handler);
+        schemas.insert(name.clone(), schema_to_proto(&schema));
+        let ty = schema.block.implied_type();
+        entries.insert(name, Entry { handler, ty });
+    }
+    (schemas, entries)
 }
 
 /// The tfplugin5 service around one provider.
 pub struct ProviderService {
     provider: Arc<dyn Provider>,
     provider_ty: Type,
-    resources: HashMap<String, ResourceEntry>,
-    data_sources: HashMap<String, DataSourceEntry>,
+    resources: HashMap<String, Entry<dyn Resource>>,
+    data_sources: HashMap<String, Entry<dyn DataSource>>,
     schema_response: pb::get_provider_schema::Response,
 }
 
@@ -46,32 +73,8 @@ impl ProviderService {
     /// Reads the provider's schemas once; every RPC uses these.
     pub fn new(provider: Arc<dyn Provider>) -> Self {
         let provider_schema = provider.provider_schema();
-        let mut resource_schemas = HashMap::new();
-        let mut resources = HashMap::new();
-        for (name, resource) in provider.resources() {
-            let schema = resource.schema();
-            resource_schemas.insert(name.clone(), schema_to_proto(&schema));
-            resources.insert(
-                name,
-                ResourceEntry {
-                    ty: schema.block.implied_type(),
-                    resource,
-                },
-            );
-        }
-        let mut data_source_schemas = HashMap::new();
-        let mut data_sources = HashMap::new();
-        for (name, data_source) in provider.data_sources() {
-            let schema = data_source.schema();
-            data_source_schemas.insert(name.clone(), schema_to_proto(&schema));
-            data_sources.insert(
-                name,
-                DataSourceEntry {
-                    ty: schema.block.implied_type(),
-                    data_source,
-                },
-            );
-        }
+        let (resource_schemas, resources) = register(provider.resources(), |r| r.schema());
+        let (data_source_schemas, data_sources) = register(provider.data_sources(), |d| d.schema());
         let schema_response = pb::get_provider_schema::Response {
             provider: Some(schema_to_proto(&provider_schema)),
             resource_schemas,
@@ -96,16 +99,23 @@ impl ProviderService {
             .max_encoding_message_size(MAX_MESSAGE_SIZE)
     }
 
-    fn resource(&self, type_name: &str) -> Result<&ResourceEntry, Diagnostics> {
+    fn resource(&self, type_name: &str) -> Result<&Entry<dyn Resource>, Diagnostics> {
         self.resources
             .get(type_name)
             .ok_or_else(|| unknown_type("resource", type_name))
     }
 
-    fn data_source(&self, type_name: &str) -> Result<&DataSourceEntry, Diagnostics> {
+    fn data_source(&self, type_name: &str) -> Result<&Entry<dyn DataSource>, Diagnostics> {
         self.data_sources
             .get(type_name)
             .ok_or_else(|| unknown_type("data source", type_name))
+    }
+
+    fn decode_provider_config(
+        &self,
+        config: Option<&pb::DynamicValue>,
+    ) -> Result<Value, Diagnostics> {
+        dynamic::decode(config, &self.provider_ty, "provider configuration")
     }
 }
 
@@ -168,26 +178,8 @@ impl pb::provider_server::Provider for ProviderService {
         req: Request<pb::prepare_provider_config::Request>,
     ) -> RpcResult<pb::prepare_provider_config::Response> {
         let req = req.into_inner();
-        async {
-            let (prepared_config, diags) = match dynamic::decode(
-                req.config.as_ref(),
-                &self.provider_ty,
-                "provider configuration",
-            ) {
-                Ok(config) => {
-                    let diags = self.provider.validate_config(&config).await;
-                    // Terraform ignores prepared_config; echo the config bytes unchanged.
-                    (req.config.clone(), diags)
-                }
-                Err(d) => (None, d),
-            };
-            Ok(Response::new(pb::prepare_provider_config::Response {
-                prepared_config,
-                diagnostics: diagnostics_to_proto(&diags),
-            }))
-        }
-        .instrument(span("PrepareProviderConfig", ""))
-        .await
+        let span = span("PrepareProviderConfig", "");
+        serve(span, self.prepare_config(&req)).await
     }
 
     async fn validate_resource_type_config(
@@ -195,23 +187,8 @@ impl pb::provider_server::Provider for ProviderService {
         req: Request<pb::validate_resource_type_config::Request>,
     ) -> RpcResult<pb::validate_resource_type_config::Response> {
         let req = req.into_inner();
-        async {
-            let diags = match self.resource(&req.type_name) {
-                Ok(entry) => {
-                    match dynamic::decode(req.config.as_ref(), &entry.ty, "resource configuration")
-                    {
-                        Ok(config) => entry.resource.validate(&config).await,
-                        Err(d) => d,
-                    }
-                }
-                Err(d) => d,
-            };
-            Ok(Response::new(pb::validate_resource_type_config::Response {
-                diagnostics: diagnostics_to_proto(&diags),
-            }))
-        }
-        .instrument(span("ValidateResourceTypeConfig", &req.type_name))
-        .await
+        let span = span("ValidateResourceTypeConfig", &req.type_name);
+        serve(span, self.validate_resource(&req)).await
     }
 
     async fn validate_data_source_config(
@@ -219,24 +196,8 @@ impl pb::provider_server::Provider for ProviderService {
         req: Request<pb::validate_data_source_config::Request>,
     ) -> RpcResult<pb::validate_data_source_config::Response> {
         let req = req.into_inner();
-        async {
-            let diags = match self.data_source(&req.type_name) {
-                Ok(entry) => match dynamic::decode(
-                    req.config.as_ref(),
-                    &entry.ty,
-                    "data source configuration",
-                ) {
-                    Ok(config) => entry.data_source.validate(&config).await,
-                    Err(d) => d,
-                },
-                Err(d) => d,
-            };
-            Ok(Response::new(pb::validate_data_source_config::Response {
-                diagnostics: diagnostics_to_proto(&diags),
-            }))
-        }
-        .instrument(span("ValidateDataSourceConfig", &req.type_name))
-        .await
+        let span = span("ValidateDataSourceConfig", &req.type_name);
+        serve(span, self.validate_data_source(&req)).await
     }
 
     async fn upgrade_resource_state(
@@ -244,31 +205,8 @@ impl pb::provider_server::Provider for ProviderService {
         req: Request<pb::upgrade_resource_state::Request>,
     ) -> RpcResult<pb::upgrade_resource_state::Response> {
         let req = req.into_inner();
-        async {
-            let (upgraded_state, diags) = match self.resource(&req.type_name) {
-                Err(d) => (None, d),
-                Ok(entry) => {
-                    let raw = req.raw_state.map(|r| r.json).unwrap_or_default();
-                    if raw.is_empty() {
-                        (None, Diagnostics::from_error(
-                            "Cannot upgrade the stored state",
-                            "The stored state has no JSON form (flatmap states from Terraform < 0.12 are not supported).",
-                        ))
-                    } else {
-                        let (value, mut diags) =
-                            entry.resource.upgrade_state(UpgradeRequest { version: req.version, raw_state_json: raw }).await;
-                        let encoded = encode_unless_errors(&value, &entry.ty, "upgraded state", &mut diags);
-                        (encoded, diags)
-                    }
-                }
-            };
-            Ok(Response::new(pb::upgrade_resource_state::Response {
-                upgraded_state,
-                diagnostics: diagnostics_to_proto(&diags),
-            }))
-        }
-        .instrument(span("UpgradeResourceState", &req.type_name))
-        .await
+        let span = span("UpgradeResourceState", &req.type_name);
+        serve(span, self.upgrade_state(req)).await
     }
 
     async fn configure(
@@ -276,28 +214,8 @@ impl pb::provider_server::Provider for ProviderService {
         req: Request<pb::configure::Request>,
     ) -> RpcResult<pb::configure::Response> {
         let req = req.into_inner();
-        async {
-            let diags = match dynamic::decode(
-                req.config.as_ref(),
-                &self.provider_ty,
-                "provider configuration",
-            ) {
-                Ok(config) => {
-                    self.provider
-                        .configure(ConfigureRequest {
-                            terraform_version: req.terraform_version.clone(),
-                            config,
-                        })
-                        .await
-                }
-                Err(d) => d,
-            };
-            Ok(Response::new(pb::configure::Response {
-                diagnostics: diagnostics_to_proto(&diags),
-            }))
-        }
-        .instrument(span("Configure", ""))
-        .await
+        let span = span("Configure", "");
+        serve(span, self.configure_provider(&req)).await
     }
 
     async fn read_resource(
@@ -305,33 +223,8 @@ impl pb::provider_server::Provider for ProviderService {
         req: Request<pb::read_resource::Request>,
     ) -> RpcResult<pb::read_resource::Response> {
         let req = req.into_inner();
-        async {
-            let entry = match self.resource(&req.type_name) {
-                Ok(e) => e,
-                Err(d) => return Ok(Response::new(read_failed(d, &req))),
-            };
-            let current_state =
-                match dynamic::decode(req.current_state.as_ref(), &entry.ty, "current state") {
-                    Ok(v) => v,
-                    Err(d) => return Ok(Response::new(read_failed(d, &req))),
-                };
-            let resp = entry
-                .resource
-                .read(ReadRequest {
-                    current_state,
-                    private: req.private.clone(),
-                })
-                .await;
-            let mut diags = resp.diagnostics;
-            let new_state = encode_into(&resp.new_state, &entry.ty, "new state", &mut diags);
-            Ok(Response::new(pb::read_resource::Response {
-                new_state,
-                diagnostics: diagnostics_to_proto(&diags),
-                private: resp.private,
-            }))
-        }
-        .instrument(span("ReadResource", &req.type_name))
-        .await
+        let span = span("ReadResource", &req.type_name);
+        serve_or(span, self.read(&req), |d| read_failed(d, &req)).await
     }
 
     async fn plan_resource_change(
@@ -339,49 +232,8 @@ impl pb::provider_server::Provider for ProviderService {
         req: Request<pb::plan_resource_change::Request>,
     ) -> RpcResult<pb::plan_resource_change::Response> {
         let req = req.into_inner();
-        async {
-            let entry = match self.resource(&req.type_name) {
-                Ok(e) => e,
-                Err(d) => return Ok(Response::new(plan_failed(d))),
-            };
-            let decoded = (|| {
-                Ok::<_, Diagnostics>(PlanRequest {
-                    prior_state: dynamic::decode(
-                        req.prior_state.as_ref(),
-                        &entry.ty,
-                        "prior state",
-                    )?,
-                    proposed_new_state: dynamic::decode(
-                        req.proposed_new_state.as_ref(),
-                        &entry.ty,
-                        "proposed new state",
-                    )?,
-                    config: dynamic::decode(
-                        req.config.as_ref(),
-                        &entry.ty,
-                        "resource configuration",
-                    )?,
-                    prior_private: req.prior_private.clone(),
-                })
-            })();
-            let plan_req = match decoded {
-                Ok(r) => r,
-                Err(d) => return Ok(Response::new(plan_failed(d))),
-            };
-            let resp = entry.resource.plan(plan_req).await;
-            let mut diags = resp.diagnostics;
-            let planned_state =
-                encode_into(&resp.planned_state, &entry.ty, "planned state", &mut diags);
-            Ok(Response::new(pb::plan_resource_change::Response {
-                planned_state,
-                requires_replace: resp.requires_replace.iter().map(path_to_proto).collect(),
-                planned_private: resp.planned_private,
-                diagnostics: diagnostics_to_proto(&diags),
-                legacy_type_system: false,
-            }))
-        }
-        .instrument(span("PlanResourceChange", &req.type_name))
-        .await
+        let span = span("PlanResourceChange", &req.type_name);
+        serve(span, self.plan(&req)).await
     }
 
     async fn apply_resource_change(
@@ -389,56 +241,8 @@ impl pb::provider_server::Provider for ProviderService {
         req: Request<pb::apply_resource_change::Request>,
     ) -> RpcResult<pb::apply_resource_change::Response> {
         let req = req.into_inner();
-        async {
-            let failed = |d: Diagnostics| {
-                // Keep the prior object in state: re-send it when it decoded, else leave it to Terraform.
-                Response::new(pb::apply_resource_change::Response {
-                    new_state: req.prior_state.clone(),
-                    private: req.planned_private.clone(),
-                    diagnostics: diagnostics_to_proto(&d),
-                    legacy_type_system: false,
-                })
-            };
-            let entry = match self.resource(&req.type_name) {
-                Ok(e) => e,
-                Err(d) => return Ok(failed(d)),
-            };
-            let decoded = (|| {
-                Ok::<_, Diagnostics>(ApplyRequest {
-                    prior_state: dynamic::decode(
-                        req.prior_state.as_ref(),
-                        &entry.ty,
-                        "prior state",
-                    )?,
-                    planned_state: dynamic::decode(
-                        req.planned_state.as_ref(),
-                        &entry.ty,
-                        "planned state",
-                    )?,
-                    config: dynamic::decode(
-                        req.config.as_ref(),
-                        &entry.ty,
-                        "resource configuration",
-                    )?,
-                    planned_private: req.planned_private.clone(),
-                })
-            })();
-            let apply_req = match decoded {
-                Ok(r) => r,
-                Err(d) => return Ok(failed(d)),
-            };
-            let resp = entry.resource.apply(apply_req).await;
-            let mut diags = resp.diagnostics;
-            let new_state = encode_into(&resp.new_state, &entry.ty, "new state", &mut diags);
-            Ok(Response::new(pb::apply_resource_change::Response {
-                new_state,
-                private: resp.private,
-                diagnostics: diagnostics_to_proto(&diags),
-                legacy_type_system: false,
-            }))
-        }
-        .instrument(span("ApplyResourceChange", &req.type_name))
-        .await
+        let span = span("ApplyResourceChange", &req.type_name);
+        serve_or(span, self.apply(&req), |d| apply_failed(d, &req)).await
     }
 
     async fn import_resource_state(
@@ -446,52 +250,8 @@ impl pb::provider_server::Provider for ProviderService {
         req: Request<pb::import_resource_state::Request>,
     ) -> RpcResult<pb::import_resource_state::Response> {
         let req = req.into_inner();
-        async {
-            let entry = match self.resource(&req.type_name) {
-                Ok(e) => e,
-                Err(d) => {
-                    return Ok(Response::new(pb::import_resource_state::Response {
-                        imported_resources: vec![],
-                        diagnostics: diagnostics_to_proto(&d),
-                    }))
-                }
-            };
-            let (imported, mut diags) = entry.resource.import(&req.id).await;
-            let mut imported_resources = Vec::with_capacity(imported.len());
-            for item in imported {
-                let type_name = if item.type_name.is_empty() {
-                    req.type_name.clone()
-                } else {
-                    item.type_name
-                };
-                let ty = match self.resource(&type_name) {
-                    Ok(e) => &e.ty,
-                    Err(d) => {
-                        diags.extend(d);
-                        continue;
-                    }
-                };
-                match dynamic::encode(&item.state, ty, "imported state") {
-                    Ok(state) => {
-                        imported_resources.push(pb::import_resource_state::ImportedResource {
-                            type_name,
-                            state: Some(state),
-                            private: item.private,
-                        })
-                    }
-                    Err(d) => diags.extend(d),
-                }
-            }
-            if diags.has_errors() {
-                imported_resources.clear();
-            }
-            Ok(Response::new(pb::import_resource_state::Response {
-                imported_resources,
-                diagnostics: diagnostics_to_proto(&diags),
-            }))
-        }
-        .instrument(span("ImportResourceState", &req.type_name))
-        .await
+        let span = span("ImportResourceState", &req.type_name);
+        serve(span, self.import(&req)).await
     }
 
     async fn read_data_source(
@@ -499,34 +259,8 @@ impl pb::provider_server::Provider for ProviderService {
         req: Request<pb::read_data_source::Request>,
     ) -> RpcResult<pb::read_data_source::Response> {
         let req = req.into_inner();
-        async {
-            let (state, diags) = match self.data_source(&req.type_name) {
-                Err(d) => (None, d),
-                Ok(entry) => match dynamic::decode(
-                    req.config.as_ref(),
-                    &entry.ty,
-                    "data source configuration",
-                ) {
-                    Err(d) => (None, d),
-                    Ok(config) => {
-                        let (value, mut diags) = entry.data_source.read(config).await;
-                        let state = encode_unless_errors(
-                            &value,
-                            &entry.ty,
-                            "data source state",
-                            &mut diags,
-                        );
-                        (state, diags)
-                    }
-                },
-            };
-            Ok(Response::new(pb::read_data_source::Response {
-                state,
-                diagnostics: diagnostics_to_proto(&diags),
-            }))
-        }
-        .instrument(span("ReadDataSource", &req.type_name))
-        .await
+        let span = span("ReadDataSource", &req.type_name);
+        serve(span, self.read_data(&req)).await
     }
 
     async fn stop(&self, _req: Request<pb::stop::Request>) -> RpcResult<pb::stop::Response> {
@@ -536,6 +270,217 @@ impl pb::provider_server::Provider for ProviderService {
         Ok(Response::new(pb::stop::Response {
             error: String::new(),
         }))
+    }
+}
+
+/// Runs one RPC's work inside its span. Work that stops early with diagnostics (unknown type
+/// name, undecodable value) is answered with those diagnostics alone.
+async fn serve<T: FromDiagnostics>(
+    span: tracing::Span,
+    work: impl Future<Output = Result<T, Diagnostics>>,
+) -> RpcResult<T> {
+    serve_or(span, work, T::from_diagnostics).await
+}
+
+/// Like [`serve`], but an early stop is answered with `failed(diagnostics)`.
+async fn serve_or<T>(
+    span: tracing::Span,
+    work: impl Future<Output = Result<T, Diagnostics>>,
+    failed: impl FnOnce(Diagnostics) -> T,
+) -> RpcResult<T> {
+    Ok(Response::new(
+        work.instrument(span).await.unwrap_or_else(failed),
+    ))
+}
+
+/// The work of each RPC: `Err` is an early stop, answered by the RPC's failure answer.
+impl ProviderService {
+    async fn prepare_config(
+        &self,
+        req: &pb::prepare_provider_config::Request,
+    ) -> Result<pb::prepare_provider_config::Response, Diagnostics> {
+        let config = self.decode_provider_config(req.config.as_ref())?;
+        let diags = self.provider.validate_config(&config).await;
+        Ok(pb::prepare_provider_config::Response {
+            // Terraform ignores prepared_config; echo the config bytes unchanged.
+            prepared_config: req.config.clone(),
+            diagnostics: diagnostics_to_proto(&diags),
+        })
+    }
+
+    async fn validate_resource(
+        &self,
+        req: &pb::validate_resource_type_config::Request,
+    ) -> Result<pb::validate_resource_type_config::Response, Diagnostics> {
+        let entry = self.resource(&req.type_name)?;
+        let config = entry.decode(req.config.as_ref(), "resource configuration")?;
+        let diags = entry.handler.validate(&config).await;
+        Ok(FromDiagnostics::from_diagnostics(diags))
+    }
+
+    async fn validate_data_source(
+        &self,
+        req: &pb::validate_data_source_config::Request,
+    ) -> Result<pb::validate_data_source_config::Response, Diagnostics> {
+        let entry = self.data_source(&req.type_name)?;
+        let config = entry.decode(req.config.as_ref(), "data source configuration")?;
+        let diags = entry.handler.validate(&config).await;
+        Ok(FromDiagnostics::from_diagnostics(diags))
+    }
+
+    async fn upgrade_state(
+        &self,
+        req: pb::upgrade_resource_state::Request,
+    ) -> Result<pb::upgrade_resource_state::Response, Diagnostics> {
+        let entry = self.resource(&req.type_name)?;
+        let raw_state_json = req.raw_state.map(|r| r.json).unwrap_or_default();
+        if raw_state_json.is_empty() {
+            return Err(Diagnostics::from_error(
+                "Cannot upgrade the stored state",
+                "The stored state has no JSON form (flatmap states from Terraform < 0.12 are not supported).",
+            ));
+        }
+        let upgrade = UpgradeRequest {
+            version: req.version,
+            raw_state_json,
+        };
+        let (value, mut diags) = entry.handler.upgrade_state(upgrade).await;
+        let upgraded_state = encode_unless_errors(&value, &entry.ty, "upgraded state", &mut diags);
+        Ok(pb::upgrade_resource_state::Response {
+            upgraded_state,
+            diagnostics: diagnostics_to_proto(&diags),
+        })
+    }
+
+    async fn configure_provider(
+        &self,
+        req: &pb::configure::Request,
+    ) -> Result<pb::configure::Response, Diagnostics> {
+        let config = self.decode_provider_config(req.config.as_ref())?;
+        let configure = ConfigureRequest {
+            terraform_version: req.terraform_version.clone(),
+            config,
+        };
+        let diags = self.provider.configure(configure).await;
+        Ok(FromDiagnostics::from_diagnostics(diags))
+    }
+
+    async fn read(
+        &self,
+        req: &pb::read_resource::Request,
+    ) -> Result<pb::read_resource::Response, Diagnostics> {
+        let entry = self.resource(&req.type_name)?;
+        let read = ReadRequest {
+            current_state: entry.decode(req.current_state.as_ref(), "current state")?,
+            private: req.private.clone(),
+        };
+        let resp = entry.handler.read(read).await;
+        let mut diags = resp.diagnostics;
+        let new_state = encode_into(&resp.new_state, &entry.ty, "new state", &mut diags);
+        Ok(pb::read_resource::Response {
+            new_state,
+            diagnostics: diagnostics_to_proto(&diags),
+            private: resp.private,
+        })
+    }
+
+    async fn plan(
+        &self,
+        req: &pb::plan_resource_change::Request,
+    ) -> Result<pb::plan_resource_change::Response, Diagnostics> {
+        let entry = self.resource(&req.type_name)?;
+        let plan = PlanRequest {
+            prior_state: entry.decode(req.prior_state.as_ref(), "prior state")?,
+            proposed_new_state: entry
+                .decode(req.proposed_new_state.as_ref(), "proposed new state")?,
+            config: entry.decode(req.config.as_ref(), "resource configuration")?,
+            prior_private: req.prior_private.clone(),
+        };
+        let resp = entry.handler.plan(plan).await;
+        let mut diags = resp.diagnostics;
+        let planned_state =
+            encode_into(&resp.planned_state, &entry.ty, "planned state", &mut diags);
+        Ok(pb::plan_resource_change::Response {
+            planned_state,
+            requires_replace: resp.requires_replace.iter().map(path_to_proto).collect(),
+            planned_private: resp.planned_private,
+            diagnostics: diagnostics_to_proto(&diags),
+            legacy_type_system: false,
+        })
+    }
+
+    async fn apply(
+        &self,
+        req: &pb::apply_resource_change::Request,
+    ) -> Result<pb::apply_resource_change::Response, Diagnostics> {
+        let entry = self.resource(&req.type_name)?;
+        let apply = ApplyRequest {
+            prior_state: entry.decode(req.prior_state.as_ref(), "prior state")?,
+            planned_state: entry.decode(req.planned_state.as_ref(), "planned state")?,
+            config: entry.decode(req.config.as_ref(), "resource configuration")?,
+            planned_private: req.planned_private.clone(),
+        };
+        let resp = entry.handler.apply(apply).await;
+        let mut diags = resp.diagnostics;
+        let new_state = encode_into(&resp.new_state, &entry.ty, "new state", &mut diags);
+        Ok(pb::apply_resource_change::Response {
+            new_state,
+            private: resp.private,
+            diagnostics: diagnostics_to_proto(&diags),
+            legacy_type_system: false,
+        })
+    }
+
+    async fn import(
+        &self,
+        req: &pb::import_resource_state::Request,
+    ) -> Result<pb::import_resource_state::Response, Diagnostics> {
+        let entry = self.resource(&req.type_name)?;
+        let (imported, mut diags) = entry.handler.import(&req.id).await;
+        let mut imported_resources = Vec::with_capacity(imported.len());
+        for item in imported {
+            let type_name = if item.type_name.is_empty() {
+                req.type_name.clone()
+            } else {
+                item.type_name
+            };
+            let ty = match self.resource(&type_name) {
+                Ok(e) => &e.ty,
+                Err(d) => {
+                    diags.extend(d);
+                    continue;
+                }
+            };
+            match dynamic::encode(&item.state, ty, "imported state") {
+                Ok(state) => imported_resources.push(pb::import_resource_state::ImportedResource {
+                    type_name,
+                    state: Some(state),
+                    private: item.private,
+                }),
+                Err(d) => diags.extend(d),
+            }
+        }
+        if diags.has_errors() {
+            imported_resources.clear();
+        }
+        Ok(pb::import_resource_state::Response {
+            imported_resources,
+            diagnostics: diagnostics_to_proto(&diags),
+        })
+    }
+
+    async fn read_data(
+        &self,
+        req: &pb::read_data_source::Request,
+    ) -> Result<pb::read_data_source::Response, Diagnostics> {
+        let entry = self.data_source(&req.type_name)?;
+        let config = entry.decode(req.config.as_ref(), "data source configuration")?;
+        let (value, mut diags) = entry.handler.read(config).await;
+        let state = encode_unless_errors(&value, &entry.ty, "data source state", &mut diags);
+        Ok(pb::read_data_source::Response {
+            state,
+            diagnostics: diagnostics_to_proto(&diags),
+        })
     }
 }
 
@@ -567,28 +512,6 @@ fn encode_unless_errors(
         return None;
     }
     encode_into(value, ty, what, diags)
-}
-
-/// A ReadResource answer that keeps the current state and private bytes unchanged.
-fn read_failed(
-    diags: Diagnostics,
-    req: &pb::read_resource::Request,
-) -> pb::read_resource::Response {
-    pb::read_resource::Response {
-        new_state: req.current_state.clone(),
-        diagnostics: diagnostics_to_proto(&diags),
-        private: req.private.clone(),
-    }
-}
-
-fn plan_failed(diags: Diagnostics) -> pb::plan_resource_change::Response {
-    pb::plan_resource_change::Response {
-        planned_state: None,
-        requires_replace: vec![],
-        planned_private: vec![],
-        diagnostics: diagnostics_to_proto(&diags),
-        legacy_type_system: false,
-    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tpg::genesys::{Client, ClientConfig, Credentials, RetryPolicy};
+use tpg::genesys::{Client, ClientConfig, Credentials, GenesysError, RetryPolicy};
 
 /// A running mock server; dropped = aborted.
 pub struct Mock {
@@ -74,6 +74,22 @@ pub fn client_for(base: &str, credentials: Credentials) -> Client {
     cfg.request_timeout = Duration::from_secs(5);
     cfg.upload_timeout = Duration::from_secs(20);
     Client::new(cfg).unwrap()
+}
+
+/// Cancels `c` and asserts that `task` (a call on a clone of `c`, still running) ends with
+/// `Cancelled` within a second.
+pub async fn assert_cancel_stops<T: std::fmt::Debug>(
+    c: &Client,
+    task: tokio::task::JoinHandle<Result<T, GenesysError>>,
+) {
+    let started = std::time::Instant::now();
+    c.cancel();
+    let r = tokio::time::timeout(Duration::from_secs(2), task)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(r, Err(GenesysError::Cancelled)), "{r:?}");
+    assert!(started.elapsed() < Duration::from_secs(1));
 }
 
 /// A running genesys-sim process; killed on drop.
@@ -143,4 +159,7 @@ pub fn doc_bytes(marker: &str) -> Vec<u8> {
     serde_json::to_vec(&document(marker)).unwrap()
 }
 
+pub mod mock_api;
 pub mod mock_scripts;
+
+pub use mock_api::*;

@@ -74,24 +74,44 @@ impl Sim {
         self.req(method, path).bearer_auth(token)
     }
 
-    pub async fn get_json(&self, path: &str, token: &str) -> Value {
-        let r = self
-            .api(Method::GET, path, token)
+    /// Sends an API request without a body.
+    pub async fn call(&self, method: Method, path: &str, token: &str) -> Response {
+        self.api(method, path, token).send().await.expect("send")
+    }
+
+    /// Sends an API request with a JSON body.
+    pub async fn call_json(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: &Value,
+    ) -> Response {
+        self.api(method, path, token)
+            .json(body)
             .send()
             .await
-            .expect("send");
+            .expect("send")
+    }
+
+    pub async fn get_json(&self, path: &str, token: &str) -> Value {
+        let r = self.call(Method::GET, path, token).await;
         assert_eq!(r.status(), StatusCode::OK, "GET {path}");
         r.json().await.expect("json")
     }
 
-    pub async fn token_for(&self, id: &str, secret: &str) -> String {
-        let r = self
-            .req(Method::POST, "/oauth/token")
+    /// A client-credentials login with HTTP Basic; the raw answer.
+    pub async fn login(&self, id: &str, secret: &str) -> Response {
+        self.req(Method::POST, "/oauth/token")
             .basic_auth(id, Some(secret))
             .form(&[("grant_type", "client_credentials")])
             .send()
             .await
-            .expect("send");
+            .expect("send")
+    }
+
+    pub async fn token_for(&self, id: &str, secret: &str) -> String {
+        let r = self.login(id, secret).await;
         assert_eq!(r.status(), StatusCode::OK);
         let v: Value = r.json().await.expect("json");
         v["access_token"].as_str().expect("token").to_string()
@@ -132,6 +152,43 @@ impl Sim {
         id.to_string()
     }
 
+    /// Uploads `document` (replacing `replace` when given) and waits: the final upload status.
+    pub async fn upload_and_wait(
+        &self,
+        token: &str,
+        name: &str,
+        document: &Value,
+        replace: Option<&str>,
+    ) -> Value {
+        let file = serde_json::to_vec(document).expect("doc");
+        let up = self.upload_raw(token, name, file, replace).await;
+        self.wait_upload(token, &up).await
+    }
+
+    /// Exports a script (`body` as the export request, none when absent): the download URL.
+    pub async fn export_url(&self, token: &str, id: &str, body: Option<&Value>) -> String {
+        let mut rb = self.api(Method::POST, &format!("/api/v2/scripts/{id}/export"), token);
+        if let Some(b) = body {
+            rb = rb.json(b);
+        }
+        let r = rb.send().await.expect("send");
+        assert_eq!(r.status(), StatusCode::OK, "export {id}");
+        let v: Value = r.json().await.expect("json");
+        v["url"].as_str().expect("url").to_string()
+    }
+
+    /// The document behind a download URL (no auth needed).
+    pub async fn download(&self, url: &str) -> Value {
+        let r = self.http.get(url).send().await.expect("send");
+        r.json().await.expect("json")
+    }
+
+    /// Exports the current version of a script and downloads it.
+    pub async fn export_document(&self, token: &str, id: &str) -> Value {
+        let url = self.export_url(token, id, None).await;
+        self.download(&url).await
+    }
+
     /// Polls the upload status until it is no longer processing.
     pub async fn wait_upload(&self, token: &str, upload_id: &str) -> Value {
         for _ in 0..200 {
@@ -168,15 +225,7 @@ impl Sim {
             .iter()
             .map(|s| s["id"].as_str().unwrap_or_default().to_string())
             .collect();
-        let up = self
-            .upload_raw(
-                token,
-                name,
-                serde_json::to_vec(document).expect("doc"),
-                None,
-            )
-            .await;
-        let st = self.wait_upload(token, &up).await;
+        let st = self.upload_and_wait(token, name, document, None).await;
         assert_eq!(st["succeeded"], true, "{st}");
         let after = self.sim_scripts(org).await;
         let new: Vec<&Value> = after
