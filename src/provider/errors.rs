@@ -10,9 +10,12 @@ pub fn api_error(what: &str, e: &GenesysError) -> Diagnostics {
     // Summary and hint follow the failure itself, also behind an accepted upload.
     let root = e.underlying();
     let summary = match root {
-        GenesysError::Api {
-            status: 401 | 403, ..
-        } => format!("Genesys Cloud refused the credentials while {what}"),
+        GenesysError::Api { status: 401, .. } => {
+            format!("Genesys Cloud refused the credentials while {what}")
+        }
+        GenesysError::Api { status: 403, .. } => {
+            format!("The OAuth client lacks a permission for {what}")
+        }
         GenesysError::Auth { status, .. } if *status < 500 => {
             format!("Genesys Cloud refused the credentials while {what}")
         }
@@ -34,8 +37,11 @@ pub fn api_error(what: &str, e: &GenesysError) -> Diagnostics {
         _ => format!("Genesys Cloud error while {what}"),
     };
     let hint = match root {
-        GenesysError::Api { status: 401 | 403, .. } => {
+        GenesysError::Api { status: 401, .. } => {
             " Check oauthclient_id / oauthclient_secret (or access_token) and the OAuth client's roles in this org."
+        }
+        GenesysError::Api { status: 403, .. } => {
+            " The login worked, but the OAuth client's roles in this org do not allow this call. Grant the Scripter permissions it needs (scripter:script:view, scripter:script:add, scripter:script:edit, scripter:script:delete, scripter:publishedScript:view, scripter:publishedScript:add; for division_id, the division's object permissions) and apply again."
         }
         GenesysError::Auth { status, .. } if *status < 500 => {
             " Check oauthclient_id / oauthclient_secret (or access_token) and the OAuth client's roles in this org."
@@ -162,6 +168,29 @@ mod tests {
         assert!(!t.contains("the next plan shows what is left"), "{t}");
         let timeout = GenesysError::Timeout { what: "w".into() }.after_upload("u-9");
         assert!(text(&api_error("creating script", &timeout)).contains("Timed out while"));
+    }
+
+    #[test]
+    fn a_403_is_a_missing_permission_not_bad_credentials() {
+        let t = text(&api_error(
+            "publishing script s-1",
+            &api(403, "missing.any.permissions"),
+        ));
+        assert!(
+            t.contains("lacks a permission for publishing script s-1"),
+            "{t}"
+        );
+        assert!(t.contains("scripter:publishedScript:add"), "{t}");
+        assert!(
+            t.contains("missing.any.permissions") && t.contains("correlation id corr-5"),
+            "{t}"
+        );
+        assert!(!t.contains("refused the credentials"), "{t}");
+        let t = text(&api_error(
+            "reading script s-1",
+            &api(401, "bad.credentials"),
+        ));
+        assert!(t.contains("refused the credentials"), "{t}");
     }
 
     #[test]
