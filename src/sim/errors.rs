@@ -23,10 +23,16 @@ pub struct ApiError {
     pub message: String,
     /// Seconds for `Retry-After` (429 only).
     pub retry_after: Option<u64>,
-    /// `messageWithParams`: the message with `{name}` placeholders, when it has parameters.
-    pub message_with_params: Option<String>,
-    /// `messageParams`: the values of those placeholders (empty for most errors).
-    pub message_params: serde_json::Map<String, serde_json::Value>,
+    /// `messageWithParams` and `messageParams`, for a message with parameters (boxed: most
+    /// errors have none, and handlers return `Result<_, ApiError>`).
+    pub params: Option<Box<MessageParams>>,
+}
+
+/// A message's template (`{name}` placeholders) and the values of its placeholders.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageParams {
+    pub template: String,
+    pub values: serde_json::Map<String, serde_json::Value>,
 }
 
 impl ApiError {
@@ -36,8 +42,7 @@ impl ApiError {
             code,
             message: message.into(),
             retry_after: None,
-            message_with_params: None,
-            message_params: serde_json::Map::new(),
+            params: None,
         }
     }
 
@@ -46,13 +51,18 @@ impl ApiError {
     pub fn missing_permission(permission: &str) -> Self {
         const TEMPLATE: &str = "Unable to perform the requested action. You must have at least one of the following permissions assigned: {permissions}";
         let permissions = format!("[{permission}]");
-        let mut params = serde_json::Map::new();
-        params.insert("permissions".into(), permissions.clone().into());
+        let mut values = serde_json::Map::new();
+        values.insert("permissions".into(), permissions.clone().into());
         Self {
-            message: TEMPLATE.replace("{permissions}", &permissions),
-            message_with_params: Some(TEMPLATE.to_string()),
-            message_params: params,
-            ..Self::new(StatusCode::FORBIDDEN, "missing.any.permissions", "")
+            params: Some(Box::new(MessageParams {
+                template: TEMPLATE.to_string(),
+                values,
+            })),
+            ..Self::new(
+                StatusCode::FORBIDDEN,
+                "missing.any.permissions",
+                TEMPLATE.replace("{permissions}", &permissions),
+            )
         }
     }
 
@@ -113,8 +123,7 @@ impl ApiError {
                 "Rate limit exceeded the maximum. Retry the request in [{retry_after}] seconds"
             ),
             retry_after: Some(retry_after),
-            message_with_params: None,
-            message_params: serde_json::Map::new(),
+            params: None,
         }
     }
 }
@@ -132,16 +141,20 @@ impl IntoResponse for ApiError {
                 "errors": [],
             })
         } else {
+            let (template, values) = match self.params {
+                Some(p) => (Some(p.template), p.values),
+                None => (None, serde_json::Map::new()),
+            };
             let mut body = json!({
                 "message": self.message,
                 "code": self.code,
                 "status": self.status.as_u16(),
                 "contextId": cid,
-                "messageParams": self.message_params,
+                "messageParams": values,
                 "details": [],
                 "errors": [],
             });
-            if let (Some(template), Some(o)) = (self.message_with_params, body.as_object_mut()) {
+            if let (Some(template), Some(o)) = (template, body.as_object_mut()) {
                 o.insert("messageWithParams".into(), template.into());
             }
             body
