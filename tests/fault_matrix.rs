@@ -5,9 +5,9 @@
 //! last accepted write, and no duplicates. Crash, interrupt, 2/4-pipeline race and bad-input
 //! scenarios run on every Terraform; the 8-pipeline race and the transient faults on the pinned
 //! one only. The final failures (the provider gives up: persistent 503, a 429 asking to wait
-//! too long, a missing division, 503s after an accepted upload, wrong credentials) run on every
-//! Terraform and check the diagnostic's status, code and correlation id, the server, the state
-//! and the next plan.
+//! too long, a missing division, 503s after an accepted upload, wrong credentials, an OAuth
+//! client lacking a permission) run on every Terraform and check the diagnostic's status, code
+//! and correlation id, the server, the state and the next plan.
 
 mod common;
 mod genesys_support;
@@ -1262,6 +1262,261 @@ fn a_503_after_the_upload_was_accepted_points_at_the_unrecorded_script_with(tf: 
     assert_empty_plans(&wd);
     eprintln!(
         "503 after an accepted upload (Terraform {}):\n{text}",
+        tf.version
+    );
+}
+
+/// Genesys's 403 message for a missing permission, as genesys-sim's `denied` knob sends it.
+fn missing_permission_message(permission: &str) -> String {
+    format!(
+        "Unable to perform the requested action. You must have at least one of the following permissions assigned: [{permission}]"
+    )
+}
+
+/// The server's scripts by id with their versionId (to prove nothing was written).
+fn server_versions(sim: &Sim) -> std::collections::BTreeMap<String, Value> {
+    sim.scripts("acme")
+        .into_iter()
+        .filter_map(|s| Some((s["id"].as_str()?.to_string(), s["versionId"].clone())))
+        .collect()
+}
+
+/// The OAuth client lacks `scripter:publishedScript:add` (`--deny publish=...`): each create
+/// uploads its script, then the publish answers 403 `missing.any.permissions`. The diagnostic
+/// names the missing permission (not the credentials); each script exists once, unpublished,
+/// and the state records both ids (tainted, as every create that returns an error; the
+/// diagnostic says so). Once the permission is granted, untainted `s0` is published in place
+/// and tainted `s1` replaced: one published script each. Then an update whose publish is
+/// refused: not tainted, and the next apply only publishes it.
+#[test]
+fn a_client_without_the_publish_permission_gets_a_permission_diagnostic() {
+    for_each_terraform(a_client_without_the_publish_permission_gets_a_permission_diagnostic_with);
+}
+
+fn a_client_without_the_publish_permission_gets_a_permission_diagnostic_with(tf: &TerraformBin) {
+    let permission = "scripter:publishedScript:add";
+    let sim = Sim::start(&["--deny", &format!("publish={permission}")]);
+    let wd = WorkDir::new(tf);
+    let v = texts("unpermitted", 2);
+    write_config(&wd, &sim, &v, "");
+    sim.reset_stats();
+    let out = wd.run(&["apply", "-auto-approve"]);
+    let text = assert_final_failure(
+        &out,
+        &[
+            "The OAuth client lacks a permission for publishing script",
+            "API error 403 missing.any.permissions on POST /api/v2/scripts/published",
+            &missing_permission_message(permission),
+            "Terraform marks the failed create tainted",
+            "`terraform untaint` keeps it",
+            "with genesys_script_template.s0",
+            "with genesys_script_template.s1",
+        ],
+        2,
+    );
+    assert!(!text.contains("refused the credentials"), "{text}");
+    assert_eq!(
+        text.matches("The OAuth client lacks a permission for publishing script")
+            .count(),
+        2,
+        "one diagnostic per script\n{text}"
+    );
+    let stats = sim.stats();
+    assert_eq!(stat(&sim, "publish"), 2, "one publish per script: {stats}");
+    assert_eq!(stat(&sim, "403"), 2, "both refused: {stats}");
+    assert_eq!(stat(&sim, "upload"), 2, "one upload per script: {stats}");
+
+    // Each script was uploaded once and is not published.
+    assert_server_holds(&sim, &v);
+    let scripts = sim.scripts("acme");
+    assert_eq!(scripts.len(), 2, "{scripts:?}");
+    for s in &scripts {
+        assert!(s["publishedVersionId"].is_null(), "published: {s}");
+    }
+    // The state records exactly those scripts (nothing orphaned), tainted, unpublished.
+    let ids = state_ids(&wd);
+    assert_eq!(
+        ids.values().cloned().collect::<BTreeSet<_>>(),
+        server_versions(&sim).into_keys().collect::<BTreeSet<_>>(),
+        "state and server hold the same scripts"
+    );
+    for (name, id) in &ids {
+        assert!(
+            text.contains(&format!("publishing script {id}")),
+            "{name}: the diagnostic names script {id}\n{text}"
+        );
+    }
+    let state = wd.state_json();
+    for r in state["resources"].as_array().cloned().unwrap_or_default() {
+        let inst = &r["instances"][0];
+        assert_eq!(inst["status"], "tainted", "a failed create is tainted: {r}");
+        assert!(inst["attributes"]["published_version_id"].is_null(), "{r}");
+    }
+
+    // Granted. Following the diagnostic, s0 is untainted: only its publish is left (same id,
+    // same content); tainted s1 is replaced (the unpublished one deleted, a new one published).
+    sim.set_knobs(json!({"denied": null}));
+    let actions = planned_actions(&wd);
+    assert_eq!(actions.len(), 2, "{actions:?}");
+    for change in actions.values() {
+        assert_eq!(change["actions"], json!(["delete", "create"]), "{change}");
+    }
+    ok(
+        wd.run(&["untaint", "genesys_script_template.s0"]),
+        "untaint",
+    );
+    let actions = planned_actions(&wd);
+    let s0 = &actions["genesys_script_template.s0"];
+    assert_eq!(s0["actions"], json!(["update"]), "{s0}");
+    assert_eq!(
+        s0["before"]["content_sha256"],
+        s0["after"]["content_sha256"]
+    );
+    assert_eq!(s0["before"]["name"], s0["after"]["name"]);
+    assert_eq!(
+        actions["genesys_script_template.s1"]["actions"],
+        json!(["delete", "create"])
+    );
+    ok(
+        wd.run(&["apply", "-auto-approve"]),
+        "apply with the permission granted",
+    );
+    assert_server_holds(&sim, &v);
+    let after = state_ids(&wd);
+    assert_eq!(
+        after["s0"], ids["s0"],
+        "untainted s0 was published in place"
+    );
+    assert_ne!(after["s1"], ids["s1"], "tainted s1 was replaced");
+    let scripts = sim.scripts("acme");
+    assert_eq!(scripts.len(), 2, "no orphan left: {scripts:?}");
+    for s in &scripts {
+        assert_eq!(
+            s["publishedVersionId"], s["versionId"],
+            "not published: {s}"
+        );
+        assert!(after.values().any(|id| s["id"] == id.as_str()), "{s}");
+    }
+    assert_empty_plans(&wd);
+
+    // An update whose publish is refused is not tainted: the script keeps its id and new
+    // content, unpublished, and the next apply publishes it, as the diagnostic says.
+    sim.set_knobs(json!({"denied": {"publish": permission}}));
+    let v2 = vec![v[0].clone() + " edited", v[1].clone()];
+    write_config(&wd, &sim, &v2, "");
+    let out = wd.run(&["apply", "-auto-approve"]);
+    let update_text = assert_final_failure(
+        &out,
+        &[
+            &format!(
+                "The OAuth client lacks a permission for publishing script {} (it was uploaded; the next apply publishes it)",
+                after["s0"]
+            ),
+            &missing_permission_message(permission),
+        ],
+        1,
+    );
+    assert!(
+        !update_text.contains("refused the credentials"),
+        "{update_text}"
+    );
+    assert_server_holds(&sim, &v2);
+    let edited = &sim.scripts_named("acme", &name_of(0))[0];
+    assert_ne!(
+        edited["publishedVersionId"], edited["versionId"],
+        "{edited}"
+    );
+    let state = wd.state_json();
+    for r in state["resources"].as_array().cloned().unwrap_or_default() {
+        assert!(r["instances"][0]["status"].is_null(), "not tainted: {r}");
+    }
+    sim.set_knobs(json!({"denied": {}}));
+    let actions = planned_actions(&wd);
+    assert_eq!(actions.len(), 1, "{actions:?}");
+    let s0 = &actions["genesys_script_template.s0"];
+    assert_eq!(s0["actions"], json!(["update"]), "{s0}");
+    assert_eq!(
+        s0["before"]["content_sha256"],
+        s0["after"]["content_sha256"]
+    );
+    ok(
+        wd.run(&["apply", "-auto-approve"]),
+        "publish after the grant",
+    );
+    assert_eq!(state_ids(&wd), after, "same scripts");
+    let edited = &sim.scripts_named("acme", &name_of(0))[0];
+    assert_eq!(
+        edited["publishedVersionId"], edited["versionId"],
+        "{edited}"
+    );
+    assert_server_holds(&sim, &v2);
+    assert_empty_plans(&wd);
+    eprintln!(
+        "publish permission missing (Terraform {}):\n{text}",
+        tf.version
+    );
+}
+
+/// The OAuth client lacks `scripter:script:view` while Terraform manages a script: the plan's
+/// refresh answers 403 on `GET /api/v2/scripts/{id}`. The plan fails with the permission named
+/// and a correlation id, no crash, and writes nothing; once granted, the plan is empty.
+#[test]
+fn a_client_without_the_view_permission_fails_the_plan_and_writes_nothing() {
+    for_each_terraform(a_client_without_the_view_permission_fails_the_plan_and_writes_nothing_with);
+}
+
+fn a_client_without_the_view_permission_fails_the_plan_and_writes_nothing_with(tf: &TerraformBin) {
+    let permission = "scripter:script:view";
+    let sim = Sim::start(&[]);
+    let wd = WorkDir::new(tf);
+    let v = texts("unviewable", 1);
+    write_config(&wd, &sim, &v, "");
+    ok(wd.run(&["apply", "-auto-approve"]), "apply");
+    let id = state_ids(&wd)["s0"].clone();
+    let before = server_versions(&sim);
+    let state_before = wd.state_json();
+
+    sim.set_knobs(json!({"denied": {"get_script": permission}}));
+    sim.reset_stats();
+    let out = wd.run(&["plan"]);
+    let text = assert_final_failure(
+        &out,
+        &[
+            &format!("The OAuth client lacks a permission for reading script {id}"),
+            &format!("API error 403 missing.any.permissions on GET /api/v2/scripts/{id}"),
+            &missing_permission_message(permission),
+        ],
+        1,
+    );
+    assert!(!text.contains("refused the credentials"), "{text}");
+    // The server is untouched: no write was even tried, and every script keeps its version.
+    let stats = sim.stats();
+    for write in ["upload", "publish", "delete", "division", "export"] {
+        assert_eq!(
+            stat(&sim, write),
+            0,
+            "{write} during a failed plan: {stats}"
+        );
+    }
+    // One read, refused once: a 403 is not retried.
+    assert_eq!(
+        (stat(&sim, "get_script"), stat(&sim, "403")),
+        (1, 1),
+        "{stats}"
+    );
+    assert_eq!(server_versions(&sim), before);
+    assert_eq!(
+        wd.state_json()["resources"],
+        state_before["resources"],
+        "the plan changed the state"
+    );
+
+    // Granted: nothing to do.
+    sim.set_knobs(json!({"denied": {}}));
+    assert_empty_plans(&wd);
+    assert_server_holds(&sim, &v);
+    eprintln!(
+        "view permission missing (Terraform {}):\n{text}",
         tf.version
     );
 }

@@ -43,10 +43,16 @@ async fn help_documents_every_knob() {
         "--retry-after-s",
         "--state-file",
         "--seed",
+        "--deny",
     ] {
         assert!(help.contains(flag), "--help lacks {flag}");
     }
-    for bad in [["--org", "only-a-name"], ["--fault-rate", "1.5"]] {
+    for bad in [
+        ["--org", "only-a-name"],
+        ["--fault-rate", "1.5"],
+        ["--deny", "publish"],
+        ["--deny", "token=scripter:script:view"],
+    ] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_genesys-sim"))
             .args(["--listen", "127.0.0.1:0"])
             .args(bad)
@@ -938,6 +944,94 @@ async fn control_api_stats_knobs_and_correlation_on_success() {
     assert_error(r, 404, "not.found").await;
     // Control calls are not counted.
     assert_eq!(sim.stats().await, json!({}));
+}
+
+/// The `denied` knob: an OAuth client without a permission gets Genesys's 403
+/// `missing.any.permissions` for that request kind only, after authentication, with no effect;
+/// the refusal is counted; clearing the knob grants it again.
+#[tokio::test]
+async fn denied_request_kinds_answer_403_missing_permission() {
+    let sim = Sim::start(&["--deny", "publish=scripter:publishedScript:add"]).await;
+    let t = sim.token().await;
+    // Uploading is allowed; publishing is not.
+    let id = sim.create(&t, "demo", "Denied Script", &doc("v1")).await;
+    sim.req(Method::POST, "/_sim/stats/reset")
+        .send()
+        .await
+        .unwrap();
+    let r = sim
+        .call_json(
+            Method::POST,
+            "/api/v2/scripts/published",
+            &t,
+            &json!({"scriptId": id}),
+        )
+        .await;
+    let body = assert_error(r, 403, "missing.any.permissions").await;
+    let template = "Unable to perform the requested action. You must have at least one of the following permissions assigned: ";
+    assert_eq!(
+        body["message"],
+        format!("{template}[scripter:publishedScript:add]")
+    );
+    assert_eq!(
+        body["messageWithParams"],
+        format!("{template}{{permissions}}")
+    );
+    assert_eq!(
+        body["messageParams"],
+        json!({"permissions": "[scripter:publishedScript:add]"})
+    );
+    // Authentication comes first: no token is still 401.
+    let r = sim
+        .req(Method::POST, "/api/v2/scripts/published")
+        .json(&json!({"scriptId": id}))
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 401, "bad.credentials").await;
+    // No effect: still unpublished; the refusal is counted.
+    let state = sim.sim_scripts("demo").await;
+    assert!(state[0]["publishedVersionId"].is_null(), "{}", state[0]);
+    let s = sim.stats().await;
+    assert_eq!(
+        (s["publish"].as_u64(), s["403"].as_u64()),
+        (Some(2), Some(1)),
+        "{s}"
+    );
+    // Denying another kind at runtime replaces the map: reads by id are refused, publish and
+    // listings are allowed.
+    sim.knobs(json!({"denied": {"get_script": "scripter:script:view"}}))
+        .await;
+    let r = sim
+        .call(Method::GET, &format!("/api/v2/scripts/{id}"), &t)
+        .await;
+    let body = assert_error(r, 403, "missing.any.permissions").await;
+    assert_eq!(
+        body["messageParams"],
+        json!({"permissions": "[scripter:script:view]"})
+    );
+    assert_eq!(sim.get_json("/api/v2/scripts", &t).await["total"], 1);
+    let r = sim
+        .call_json(
+            Method::POST,
+            "/api/v2/scripts/published",
+            &t,
+            &json!({"scriptId": id}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    // Cleared: every permission granted.
+    sim.knobs(json!({"denied": null})).await;
+    let meta = sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await;
+    assert_eq!(meta["id"], id.as_str());
+    // An unknown kind is refused and changes nothing.
+    let r = sim
+        .req(Method::PUT, "/_sim/knobs")
+        .json(&json!({"denied": {"publsh": "x"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 400, "bad.request").await;
 }
 
 #[tokio::test]

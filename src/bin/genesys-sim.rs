@@ -54,6 +54,10 @@ struct Args {
     /// Send this Retry-After (seconds) with every 429 instead of the time left in the window.
     #[arg(long)]
     retry_after_s: Option<u64>,
+    /// Refuse a request kind with 403 missing.any.permissions naming PERMISSION, as for an
+    /// OAuth client whose roles lack it (repeatable), e.g. publish=scripter:publishedScript:add.
+    #[arg(long = "deny", value_name = "KIND=PERMISSION")]
+    denied: Vec<String>,
     /// State file: loaded at start if present, rewritten atomically after every change.
     #[arg(long)]
     state_file: Option<PathBuf>,
@@ -69,6 +73,15 @@ impl Args {
             .iter()
             .map(|s| OrgConfig::parse(s))
             .collect::<Result<Vec<_>, _>>()?;
+        let denied = self
+            .denied
+            .iter()
+            .map(|spec| {
+                spec.split_once('=')
+                    .map(|(k, p)| (k.trim().to_string(), p.trim().to_string()))
+                    .ok_or_else(|| anyhow::anyhow!("--deny expects KIND=PERMISSION, got {spec:?}"))
+            })
+            .collect::<anyhow::Result<_>>()?;
         Ok(SimConfig {
             listen: self.listen,
             orgs,
@@ -85,6 +98,7 @@ impl Args {
                 retry_after_s: self.retry_after_s,
                 fault_status: None,
                 divisions: None,
+                denied,
             },
             state_file: self.state_file,
             seed: self.seed,

@@ -452,12 +452,9 @@ impl ScriptTemplateResource {
                     state.set("published_version_id", Value::Null);
                 }
                 Err(e) => {
-                    d.extend(api_error(
-                        &format!(
-                            "publishing script {id} (it was uploaded; the next apply publishes it)"
-                        ),
-                        &e,
-                    ));
+                    // A create's planned id is unknown; an update's is the script's.
+                    let creating = planned.get("id").is_some_and(Value::is_unknown);
+                    d.extend(api_error(&unpublished_after(&id, creating), &e));
                     state.set("published_version_id", Value::Null);
                 }
             }
@@ -506,9 +503,45 @@ impl ScriptTemplateResource {
     }
 }
 
+/// The step of a publish that failed after the upload, and what the next apply does about it.
+/// After an update the state keeps the script, unpublished, and the next apply publishes it.
+/// Terraform taints a create that returns an error, so the next apply replaces the script
+/// (a new id) unless it is untainted.
+fn unpublished_after(id: &str, creating: bool) -> String {
+    if creating {
+        format!(
+            "publishing script {id} (it was uploaded, unpublished; Terraform marks the failed create tainted, so the next apply deletes it and creates and publishes a new one; `terraform untaint` keeps it and only publishes it)"
+        )
+    } else {
+        format!("publishing script {id} (it was uploaded; the next apply publishes it)")
+    }
+}
+
 fn gone_since_plan(id: &str) -> Diagnostics {
     Diagnostics::from_error(
         "Script deleted outside Terraform since the plan",
         format!("Script {id} no longer exists in the org. Nothing was written. Run `terraform plan`: it will plan to create the script again."),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_publish_says_what_the_next_apply_does() {
+        // Bug: a create whose publish failed said "the next apply publishes it", but Terraform
+        // taints the create, so the next apply replaces the script.
+        let create = unpublished_after("s-1", true);
+        assert!(create.starts_with("publishing script s-1 ("), "{create}");
+        assert!(create.contains("tainted"), "{create}");
+        assert!(create.contains("deletes it"), "{create}");
+        assert!(create.contains("terraform untaint"), "{create}");
+        assert!(!create.contains("the next apply publishes it"), "{create}");
+        let update = unpublished_after("s-1", false);
+        assert_eq!(
+            update,
+            "publishing script s-1 (it was uploaded; the next apply publishes it)"
+        );
+    }
 }

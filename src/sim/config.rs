@@ -2,11 +2,13 @@
 //! and the runtime knobs (latency, rate limits, faults, consistency lags) shared by the
 //! command-line flags and `PUT /_sim/knobs`.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use super::stats::DENIABLE_KINDS;
 use super::SimError;
 
 /// One organisation and the client-credentials pair that logs into it.
@@ -87,6 +89,11 @@ pub struct Knobs {
     /// into any other division answers 404 `not.found`. Unset: any well-formed UUID exists.
     #[serde(default)]
     pub divisions: Option<Vec<String>>,
+    /// Permissions the OAuth clients lack: request kind (a name of `stats::classify`, e.g.
+    /// `"publish"`) to the Genesys permission it needs. A request of a listed kind answers 403
+    /// `missing.any.permissions` naming the permission, after authentication and rate limit.
+    #[serde(default)]
+    pub denied: BTreeMap<String, String>,
 }
 
 impl Default for Knobs {
@@ -104,6 +111,7 @@ impl Default for Knobs {
             retry_after_s: None,
             fault_status: None,
             divisions: None,
+            denied: BTreeMap::new(),
         }
     }
 }
@@ -130,6 +138,9 @@ pub struct KnobsPatch {
     /// `null` clears it (any UUID is a division again).
     #[serde(default, with = "double_option")]
     pub divisions: Option<Option<Vec<String>>>,
+    /// Replaces the whole map; `{}` or `null` clears it (every permission granted again).
+    #[serde(default, with = "double_option")]
+    pub denied: Option<Option<BTreeMap<String, String>>>,
 }
 
 mod double_option {
@@ -159,6 +170,19 @@ impl Knobs {
             return Err(SimError::Config(
                 "fault_status must be a 5xx status (500 to 599)".into(),
             ));
+        }
+        for (kind, permission) in &self.denied {
+            if !DENIABLE_KINDS.contains(&kind.as_str()) {
+                return Err(SimError::Config(format!(
+                    "denied: unknown request kind {kind:?} (one of {})",
+                    DENIABLE_KINDS.join(", ")
+                )));
+            }
+            if permission.trim().is_empty() {
+                return Err(SimError::Config(format!(
+                    "denied: the permission for {kind:?} must not be empty"
+                )));
+            }
         }
         Ok(())
     }
@@ -201,6 +225,9 @@ impl Knobs {
         }
         if let Some(v) = &patch.divisions {
             k.divisions = v.clone();
+        }
+        if let Some(v) = &patch.denied {
+            k.denied = v.clone().unwrap_or_default();
         }
         k.validate()?;
         Ok(k)
@@ -274,5 +301,37 @@ mod tests {
         assert_eq!(k2.patched(&round).unwrap(), k);
         let bad: KnobsPatch = serde_json::from_str(r#"{"fault_status":404}"#).unwrap();
         assert!(k.patched(&bad).is_err());
+    }
+
+    #[test]
+    fn denied_patches_clears_and_refuses_unknown_kinds() {
+        let k = Knobs::default();
+        let p: KnobsPatch =
+            serde_json::from_str(r#"{"denied":{"publish":"scripter:publishedScript:add"}}"#)
+                .unwrap();
+        let k2 = k.patched(&p).unwrap();
+        assert_eq!(
+            k2.denied.get("publish").map(String::as_str),
+            Some("scripter:publishedScript:add")
+        );
+        // A patch without `denied` keeps it; `null` and `{}` clear it.
+        let other: KnobsPatch = serde_json::from_str(r#"{"latency_ms":1}"#).unwrap();
+        assert_eq!(k2.patched(&other).unwrap().denied, k2.denied);
+        for clear in [r#"{"denied":null}"#, r#"{"denied":{}}"#] {
+            let c: KnobsPatch = serde_json::from_str(clear).unwrap();
+            assert!(k2.patched(&c).unwrap().denied.is_empty(), "{clear}");
+        }
+        // GET /_sim/knobs restores it.
+        let round: KnobsPatch = serde_json::from_value(serde_json::to_value(&k2).unwrap()).unwrap();
+        assert_eq!(k.patched(&round).unwrap(), k2);
+        for bad in [
+            r#"{"denied":{"token":"x"}}"#,
+            r#"{"denied":{"publsh":"x"}}"#,
+            r#"{"denied":{"download":"x"}}"#,
+            r#"{"denied":{"publish":" "}}"#,
+        ] {
+            let b: KnobsPatch = serde_json::from_str(bad).unwrap();
+            assert!(k.patched(&b).is_err(), "{bad}");
+        }
     }
 }

@@ -23,6 +23,16 @@ pub struct ApiError {
     pub message: String,
     /// Seconds for `Retry-After` (429 only).
     pub retry_after: Option<u64>,
+    /// `messageWithParams` and `messageParams`, for a message with parameters (boxed: most
+    /// errors have none, and handlers return `Result<_, ApiError>`).
+    pub params: Option<Box<MessageParams>>,
+}
+
+/// A message's template (`{name}` placeholders) and the values of its placeholders.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageParams {
+    pub template: String,
+    pub values: serde_json::Map<String, serde_json::Value>,
 }
 
 impl ApiError {
@@ -32,6 +42,27 @@ impl ApiError {
             code,
             message: message.into(),
             retry_after: None,
+            params: None,
+        }
+    }
+
+    /// 403 `missing.any.permissions`: the OAuth client's roles lack `permission`, as Genesys
+    /// words it (the permission list in brackets, also in `messageParams.permissions`).
+    pub fn missing_permission(permission: &str) -> Self {
+        const TEMPLATE: &str = "Unable to perform the requested action. You must have at least one of the following permissions assigned: {permissions}";
+        let permissions = format!("[{permission}]");
+        let mut values = serde_json::Map::new();
+        values.insert("permissions".into(), permissions.clone().into());
+        Self {
+            params: Some(Box::new(MessageParams {
+                template: TEMPLATE.to_string(),
+                values,
+            })),
+            ..Self::new(
+                StatusCode::FORBIDDEN,
+                "missing.any.permissions",
+                TEMPLATE.replace("{permissions}", &permissions),
+            )
         }
     }
 
@@ -92,6 +123,7 @@ impl ApiError {
                 "Rate limit exceeded the maximum. Retry the request in [{retry_after}] seconds"
             ),
             retry_after: Some(retry_after),
+            params: None,
         }
     }
 }
@@ -109,15 +141,23 @@ impl IntoResponse for ApiError {
                 "errors": [],
             })
         } else {
-            json!({
+            let (template, values) = match self.params {
+                Some(p) => (Some(p.template), p.values),
+                None => (None, serde_json::Map::new()),
+            };
+            let mut body = json!({
                 "message": self.message,
                 "code": self.code,
                 "status": self.status.as_u16(),
                 "contextId": cid,
-                "messageParams": {},
+                "messageParams": values,
                 "details": [],
                 "errors": [],
-            })
+            });
+            if let (Some(template), Some(o)) = (template, body.as_object_mut()) {
+                o.insert("messageWithParams".into(), template.into());
+            }
+            body
         };
         let mut headers = HeaderMap::new();
         set_correlation(&mut headers, &cid);
@@ -267,6 +307,33 @@ mod tests {
         assert_eq!(body["code"], "not.found");
         assert_eq!(body["status"], 404);
         assert_eq!(body["messageParams"], json!({}));
+        assert!(body.get("messageWithParams").is_none(), "{body}");
+    }
+
+    #[tokio::test]
+    async fn missing_permission_is_genesys_shaped() {
+        let resp = ApiError::missing_permission("scripter:publishedScript:add").into_response();
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+        let cid = resp.headers()[CORRELATION_HEADER]
+            .to_str()
+            .unwrap()
+            .to_string();
+        let body = body_json(resp).await;
+        assert_eq!(body["status"], 403);
+        assert_eq!(body["code"], "missing.any.permissions");
+        assert_eq!(
+            body["message"],
+            "Unable to perform the requested action. You must have at least one of the following permissions assigned: [scripter:publishedScript:add]"
+        );
+        assert_eq!(
+            body["messageWithParams"],
+            "Unable to perform the requested action. You must have at least one of the following permissions assigned: {permissions}"
+        );
+        assert_eq!(
+            body["messageParams"],
+            json!({"permissions": "[scripter:publishedScript:add]"})
+        );
+        assert_eq!(body["contextId"], cid.as_str());
     }
 
     #[tokio::test]

@@ -13,6 +13,7 @@ mod control;
 mod divisions;
 mod export;
 mod faults;
+mod permissions;
 mod persist;
 mod published;
 mod scripts;

@@ -17,7 +17,9 @@ use tower::ServiceExt;
 
 use super::errors::{correlation_layer, ApiError};
 use super::AppState;
-use super::{auth, control, divisions, export, faults, published, scripts, stats, uploads};
+use super::{
+    auth, control, divisions, export, faults, permissions, published, scripts, stats, uploads,
+};
 
 /// Request extension: firing it closes the request's connection without a response.
 #[derive(Clone)]
@@ -50,6 +52,11 @@ pub(crate) fn router(state: AppState) -> Router {
             post(divisions::set),
         )
         .route("/uploads/v2/scripter", post(uploads::upload))
+        // Runs after the token check (the outer layer): 401 and 429 come before 403.
+        .route_layer(from_fn_with_state(
+            state.clone(),
+            permissions::require_permission,
+        ))
         .route_layer(from_fn_with_state(state.clone(), auth::require_token));
     let downloads = Router::new()
         .route("/downloads/{token}", get(export::download))

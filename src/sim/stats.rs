@@ -34,6 +34,21 @@ impl Stats {
     }
 }
 
+/// The kinds [`classify`] gives to requests that pass bearer-token authentication: those the
+/// `denied` knob can refuse (the login, downloads and unknown paths need no permission).
+pub const DENIABLE_KINDS: &[&str] = &[
+    "list_scripts",
+    "list_published",
+    "publish",
+    "get_published",
+    "upload_status",
+    "export",
+    "get_script",
+    "delete",
+    "division",
+    "upload",
+];
+
 /// The kind of a request, from its method and path.
 pub fn classify(method: &Method, path: &str) -> &'static str {
     let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
@@ -87,6 +102,33 @@ mod tests {
             "upload_status"
         );
         assert_eq!(classify(&Method::PUT, "/nope"), "other");
+    }
+
+    #[test]
+    fn deniable_kinds_are_the_authenticated_ones() {
+        let authed = [
+            (Method::GET, "/api/v2/scripts"),
+            (Method::GET, "/api/v2/scripts/published"),
+            (Method::POST, "/api/v2/scripts/published"),
+            (Method::GET, "/api/v2/scripts/published/p"),
+            (Method::GET, "/api/v2/scripts/uploads/u/status"),
+            (Method::POST, "/api/v2/scripts/s/export"),
+            (Method::GET, "/api/v2/scripts/s"),
+            (Method::DELETE, "/api/v2/scripts/s"),
+            (
+                Method::POST,
+                "/api/v2/authorization/divisions/d/objects/SCRIPT",
+            ),
+            (Method::POST, "/uploads/v2/scripter"),
+        ];
+        let kinds: Vec<&str> = authed.iter().map(|(m, p)| classify(m, p)).collect();
+        assert_eq!(kinds, DENIABLE_KINDS);
+        for (m, p) in [
+            (Method::POST, "/oauth/token"),
+            (Method::GET, "/downloads/t"),
+        ] {
+            assert!(!DENIABLE_KINDS.contains(&classify(&m, p)), "{p}");
+        }
     }
 
     #[test]
