@@ -41,7 +41,7 @@ pub fn api_error(what: &str, e: &GenesysError) -> Diagnostics {
             " Check oauthclient_id / oauthclient_secret (or access_token) and the OAuth client's roles in this org."
         }
         GenesysError::Api { status: 403, .. } => {
-            " The login worked, but the OAuth client's roles in this org do not allow this call. Grant the Scripter permissions it needs (scripter:script:view, scripter:script:add, scripter:script:edit, scripter:script:delete, scripter:publishedScript:view, scripter:publishedScript:add; for division_id, the division's object permissions) and apply again."
+            " The login worked, but the OAuth client's roles in this org do not allow this call. Grant the Scripter permissions it needs (scripter:script:view, scripter:script:add, scripter:script:edit, scripter:script:delete, scripter:publishedScript:view, scripter:publishedScript:add; for division_id, the division's object permissions), then run Terraform again."
         }
         GenesysError::Auth { status, .. } if *status < 500 => {
             " Check oauthclient_id / oauthclient_secret (or access_token) and the OAuth client's roles in this org."
