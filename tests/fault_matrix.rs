@@ -12,9 +12,7 @@
 mod common;
 mod genesys_support;
 
-use common::{
-    for_each_terraform, required_providers, terraform_binaries, TerraformBin, TfOutput, WorkDir,
-};
+use common::{for_each_terraform, required_providers, TerraformBin, TfOutput, WorkDir};
 use genesys_support::{content_of, first_text, script_doc, Sim, ACME};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -22,11 +20,6 @@ use std::collections::BTreeSet;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// The pinned Terraform (1.0.3), first of `terraform_binaries()`.
-fn pinned() -> TerraformBin {
-    terraform_binaries()[0].clone()
-}
 
 fn name_of(i: usize) -> String {
     format!("Fault {i}")
@@ -463,7 +456,7 @@ fn two_and_four_pipelines_racing_lose_no_update_unseen() {
 
 #[test]
 fn eight_pipelines_racing_lose_no_update_unseen() {
-    race(&pinned(), 8);
+    for_each_terraform(|tf| race(tf, 8));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -484,17 +477,17 @@ struct FaultRun {
 /// fixed rate windows are cleared too), so throttling costs seconds, not minutes. A failed
 /// apply must name what failed; the next apply (calm) must converge either way.
 fn fault_run(
+    tf: &TerraformBin,
     extra_flags: &[&str],
     provider_extra: &str,
     knobs: Value,
     lift_after: Option<Duration>,
 ) -> FaultRun {
-    let tf = pinned();
     let mut flags = vec!["--seed", "7"];
     flags.extend_from_slice(extra_flags);
     let sim = Sim::start(&flags);
     let calm = sim.knobs();
-    let wd = WorkDir::new(&tf);
+    let wd = WorkDir::new(tf);
     write_config(&wd, &sim, &texts("calm", 3), provider_extra);
     ok(wd.run(&["apply", "-auto-approve"]), "seed apply");
     let v2 = texts("under fault", 5);
@@ -549,91 +542,110 @@ fn count(stats: &Value, key: &str) -> u64 {
 
 #[test]
 fn a_429_storm_is_waited_out_with_retry_after() {
-    let run = fault_run(
-        &[],
-        "  requests_per_minute = 0\n",
-        json!({"rate_limit": 6, "retry_after_s": 1}),
-        Some(Duration::from_secs(3)),
-    );
-    assert!(
-        count(&run.stats, "429") > 0,
-        "no 429 was sent: {}",
-        run.stats
-    );
-    run.first.assert_success();
+    for_each_terraform(|tf| {
+        let run = fault_run(
+            tf,
+            &[],
+            "  requests_per_minute = 0\n",
+            json!({"rate_limit": 6, "retry_after_s": 1}),
+            Some(Duration::from_secs(3)),
+        );
+        assert!(
+            count(&run.stats, "429") > 0,
+            "no 429 was sent: {}",
+            run.stats
+        );
+        run.first.assert_success();
+    });
 }
 
 #[test]
 fn bursts_of_500_and_503_are_retried() {
-    let run = fault_run(&[], "", json!({"fault_rate": 0.3}), None);
-    assert!(
-        count(&run.stats, "500") + count(&run.stats, "503") > 0,
-        "no fault was injected: {}",
-        run.stats
-    );
-    run.first.assert_success();
+    for_each_terraform(|tf| {
+        let run = fault_run(tf, &[], "", json!({"fault_rate": 0.3}), None);
+        assert!(
+            count(&run.stats, "500") + count(&run.stats, "503") > 0,
+            "no fault was injected: {}",
+            run.stats
+        );
+        run.first.assert_success();
+    });
 }
 
 #[test]
 fn dropped_connections_are_retried() {
-    let run = fault_run(&[], "", json!({"drop_rate": 0.2}), None);
-    assert!(
-        count(&run.stats, "dropped") > 0,
-        "nothing dropped: {}",
-        run.stats
-    );
+    for_each_terraform(|tf| {
+        let run = fault_run(tf, &[], "", json!({"drop_rate": 0.2}), None);
+        assert!(
+            count(&run.stats, "dropped") > 0,
+            "nothing dropped: {}",
+            run.stats
+        );
+    });
 }
 
 #[test]
 fn replies_slower_than_the_request_timeout_are_retried() {
-    let run = fault_run(
-        &[],
-        "  request_timeout_seconds = 1\n",
-        json!({"latency_ms": 1500}),
-        Some(Duration::from_secs(4)),
-    );
-    // Nothing could complete while every reply took 1.5 s: the apply waited the stall out.
-    assert!(run.took >= Duration::from_secs(4), "took {:?}", run.took);
-    run.first.assert_success();
+    for_each_terraform(|tf| {
+        let run = fault_run(
+            tf,
+            &[],
+            "  request_timeout_seconds = 1\n",
+            json!({"latency_ms": 1500}),
+            Some(Duration::from_secs(4)),
+        );
+        // Nothing could complete while every reply took 1.5 s: the apply waited the stall out.
+        assert!(run.took >= Duration::from_secs(4), "took {:?}", run.took);
+        run.first.assert_success();
+    });
 }
 
 #[test]
 fn a_token_expiring_mid_apply_is_renewed() {
-    let run = fault_run(
-        &[],
-        "",
-        json!({"token_lifetime_s": 1, "latency_ms": 150, "upload_delay_ms": 300}),
-        None,
-    );
-    assert!(count(&run.stats, "token") > 2, "no renewal: {}", run.stats);
-    run.first.assert_success();
+    for_each_terraform(|tf| {
+        let run = fault_run(
+            tf,
+            &[],
+            "",
+            json!({"token_lifetime_s": 1, "latency_ms": 150, "upload_delay_ms": 300}),
+            None,
+        );
+        assert!(count(&run.stats, "token") > 2, "no renewal: {}", run.stats);
+        run.first.assert_success();
+    });
 }
 
 #[test]
 fn token_endpoint_throttling_is_waited_out() {
-    let run = fault_run(
-        &[],
-        "",
-        json!({"token_rate_limit": 1}),
-        Some(Duration::from_secs(3)),
-    );
-    assert!(
-        count(&run.stats, "400") > 0,
-        "login never throttled: {}",
-        run.stats
-    );
-    run.first.assert_success();
+    for_each_terraform(|tf| {
+        let run = fault_run(
+            tf,
+            &[],
+            "",
+            json!({"token_rate_limit": 1}),
+            Some(Duration::from_secs(3)),
+        );
+        assert!(
+            count(&run.stats, "400") > 0,
+            "login never throttled: {}",
+            run.stats
+        );
+        run.first.assert_success();
+    });
 }
 
 #[test]
 fn index_lag_and_stale_reads_do_not_duplicate_or_lose_writes() {
-    let run = fault_run(
-        &[],
-        "",
-        json!({"index_lag_ms": 800, "stale_read_ms": 500, "upload_delay_ms": 100}),
-        None,
-    );
-    run.first.assert_success();
+    for_each_terraform(|tf| {
+        let run = fault_run(
+            tf,
+            &[],
+            "",
+            json!({"index_lag_ms": 800, "stale_read_ms": 500, "upload_delay_ms": 100}),
+            None,
+        );
+        run.first.assert_success();
+    });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -883,24 +895,26 @@ fn a_server_answering_html_or_truncated_json_gives_a_clear_diagnostic_with(tf: &
 
 #[test]
 fn huge_content_is_handled_without_crash() {
-    let sim = Sim::start(&[]);
-    let wd = WorkDir::new(&pinned());
-    let big = "x".repeat(5 * 1024 * 1024);
-    let t = vec![big.clone()];
-    write_config(&wd, &sim, &t, "");
-    let out = wd.run(&["apply", "-auto-approve"]);
-    assert_no_crash(&out);
-    if out.code == 0 {
-        assert_server_holds(&sim, &t);
-        assert_empty_plans(&wd);
-    } else {
-        assert_eq!(out.code, 1, "{out}");
-        assert!(
-            sim.scripts("acme").is_empty(),
-            "a failed huge apply wrote nothing"
-        );
-    }
-    eprintln!("5 MB content: apply exit {}", out.code);
+    for_each_terraform(|tf| {
+        let sim = Sim::start(&[]);
+        let wd = WorkDir::new(tf);
+        let big = "x".repeat(5 * 1024 * 1024);
+        let t = vec![big.clone()];
+        write_config(&wd, &sim, &t, "");
+        let out = wd.run(&["apply", "-auto-approve"]);
+        assert_no_crash(&out);
+        if out.code == 0 {
+            assert_server_holds(&sim, &t);
+            assert_empty_plans(&wd);
+        } else {
+            assert_eq!(out.code, 1, "{out}");
+            assert!(
+                sim.scripts("acme").is_empty(),
+                "a failed huge apply wrote nothing"
+            );
+        }
+        eprintln!("5 MB content: apply exit {}", out.code);
+    });
 }
 
 // ---------------------------------------------------------------------------------------------
