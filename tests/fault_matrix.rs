@@ -923,6 +923,26 @@ fn huge_content_is_handled_without_crash() {
 //    and Terraform state stay consistent and the next plan shows exactly what is left.
 // ---------------------------------------------------------------------------------------------
 
+/// After failed creates: the next plan replaces all `n` tainted resources and nothing else;
+/// after `terraform untaint ADDRESS`, that resource's planned change is an in-place update.
+/// Returns the planned changes after the untaint.
+fn replaced_then_untainted(
+    wd: &WorkDir,
+    n: usize,
+    address: &str,
+) -> std::collections::BTreeMap<String, Value> {
+    let actions = planned_actions(wd);
+    assert_eq!(actions.len(), n, "{actions:?}");
+    for change in actions.values() {
+        assert_eq!(change["actions"], json!(["delete", "create"]), "{change}");
+    }
+    ok(wd.run(&["untaint", address]), "untaint");
+    let actions = planned_actions(wd);
+    let change = &actions[address];
+    assert_eq!(change["actions"], json!(["update"]), "{change}");
+    actions
+}
+
 /// Terraform's stderr as one line: the diagnostic box (`│`) and the word wrapping of
 /// Terraform 1.0 (78 columns) removed, so a phrase is found whatever the width.
 fn flat(out: &TfOutput) -> String {
@@ -1146,20 +1166,10 @@ fn a_missing_division_fails_on_division_id_and_keeps_the_created_script_with(tf:
         );
     }
 
-    // Tainted: the next plan replaces both, nothing else.
-    let actions = planned_actions(&wd);
-    assert_eq!(actions.len(), 2, "{actions:?}");
-    for change in actions.values() {
-        assert_eq!(change["actions"], json!(["delete", "create"]), "{change}");
-    }
-    // Untainted, s0 has only its division left to change.
-    ok(
-        wd.run(&["untaint", "genesys_script_template.s0"]),
-        "untaint",
-    );
-    let actions = planned_actions(&wd);
+    // Tainted: the next plan replaces both, nothing else. Untainted, s0 has only its division
+    // left to change.
+    let actions = replaced_then_untainted(&wd, 2, "genesys_script_template.s0");
     let s0 = &actions["genesys_script_template.s0"];
-    assert_eq!(s0["actions"], json!(["update"]), "{s0}");
     assert_eq!(s0["after"]["division_id"], DIVISION_MISSING, "{s0}");
     assert_eq!(
         s0["before"]["content_sha256"],
@@ -1370,18 +1380,8 @@ fn a_client_without_the_publish_permission_gets_a_permission_diagnostic_with(tf:
     // Granted. Following the diagnostic, s0 is untainted: only its publish is left (same id,
     // same content); tainted s1 is replaced (the unpublished one deleted, a new one published).
     sim.set_knobs(json!({"denied": null}));
-    let actions = planned_actions(&wd);
-    assert_eq!(actions.len(), 2, "{actions:?}");
-    for change in actions.values() {
-        assert_eq!(change["actions"], json!(["delete", "create"]), "{change}");
-    }
-    ok(
-        wd.run(&["untaint", "genesys_script_template.s0"]),
-        "untaint",
-    );
-    let actions = planned_actions(&wd);
+    let actions = replaced_then_untainted(&wd, 2, "genesys_script_template.s0");
     let s0 = &actions["genesys_script_template.s0"];
-    assert_eq!(s0["actions"], json!(["update"]), "{s0}");
     assert_eq!(
         s0["before"]["content_sha256"],
         s0["after"]["content_sha256"]
