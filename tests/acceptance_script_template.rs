@@ -492,6 +492,30 @@ fn create_warns_about_existing_scripts_with_the_same_name() {
                 && all.contains("terraform import"),
             "{all}"
         );
+
+        // A saved plan, then a second hand-made script with exactly our content: the apply
+        // creates its own script and never mistakes either twin for it.
+        ok(wd.run(&["plan", "-out=create.tfplan"]), "plan -out");
+        sim.upload_as_admin(ACME, NAME, &script_doc("Hello"), None);
+        let twins: Vec<String> = sim
+            .scripts_named("acme", NAME)
+            .iter()
+            .filter_map(|s| s["id"].as_str().map(str::to_string))
+            .collect();
+        sim.reset_stats();
+        ok(wd.run(&["apply", "create.tfplan"]), "apply saved plan");
+        let ours = state_attr(&wd, "id");
+        assert!(
+            !twins.iter().any(|t| ours == t.as_str()),
+            "state took a hand-made script {ours} for ours ({twins:?})"
+        );
+        let all_named = sim.scripts_named("acme", NAME);
+        assert_eq!(all_named.len(), 3, "{all_named:?}");
+        let stats = sim.stats();
+        assert_eq!(
+            stats["list_scripts"], 2,
+            "apply's own plan lists once, then the new script is found: {stats}"
+        );
     });
 }
 

@@ -341,7 +341,9 @@ fn sigint_mid_apply_leaves_an_exact_plan_and_converges_with(tf: &TerraformBin) {
 
     // One operation at a time, so the interrupt leaves work that has not started.
     let child = spawn_apply(&wd, &["-parallelism=1"]);
-    wait_for_stat(&sim, "upload", 1, Duration::from_secs(30));
+    // The interrupt comes once the first upload was accepted (its status is being polled): the
+    // server creates that script whatever the provider does next.
+    wait_for_stat(&sim, "upload_status", 1, Duration::from_secs(30));
     let status = Command::new("kill")
         .args(["-INT", "--", &format!("-{}", child.id())])
         .status()
@@ -364,6 +366,17 @@ fn sigint_mid_apply_leaves_an_exact_plan_and_converges_with(tf: &TerraformBin) {
         out.code, 0,
         "an interrupted apply does not report success\n{out}"
     );
+    // Nothing lost: the operation whose upload was accepted finished, so every script on the
+    // server is one the state records.
+    let recorded: BTreeSet<String> = state_ids(&wd).into_values().collect();
+    for s in sim.scripts("acme") {
+        let id = s["id"].as_str().unwrap_or_default().to_string();
+        assert!(
+            recorded.contains(&id),
+            "script {} ({id}) is on the server but not in the state\n{out}",
+            s["name"]
+        );
+    }
     let left = expected_left(&wd, &sim, &v2);
     assert!(
         !left.is_empty(),

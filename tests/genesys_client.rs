@@ -959,6 +959,39 @@ async fn sim_rejected_upload_is_upload_failed_and_bad_json_is_refused_locally() 
 }
 
 #[tokio::test]
+async fn sim_stop_after_the_upload_was_sent_lets_the_create_finish() {
+    // The upload is accepted at once and processed 500 ms later: a Stop in between must not
+    // leave a script the caller never hears of.
+    let (sim, c) = sim_client(&["--upload-delay-ms", "500"]).await;
+    let c2 = c.clone();
+    let task = tokio::spawn(async move {
+        let create = async { Some(c2.create_script("Stopped late", &doc_bytes("x")).await) };
+        c2.finish_sent_writes(create, || None).await
+    });
+    while !c.stats().requests_by_kind.contains_key("upload") {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    c.cancel();
+    let created = tokio::time::timeout(Duration::from_secs(20), task)
+        .await
+        .unwrap()
+        .unwrap()
+        .expect("finished within the grace period")
+        .expect("the create whose upload was sent finishes despite Stop");
+    let fresh = client_for(&sim.base, demo_credentials());
+    let named = fresh.find_by_exact_name("Stopped late").await.unwrap();
+    let ids: Vec<&str> = named.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        vec![created.id.as_str()],
+        "exactly the script the create returned"
+    );
+    // A later operation of the stopped client still ends at once.
+    let later = c.get_script(&created.id).await;
+    assert!(matches!(later, Err(GenesysError::Cancelled)), "{later:?}");
+}
+
+#[tokio::test]
 async fn sim_cancel_stops_a_create_waiting_for_the_index() {
     let (_sim, c) = sim_client(&["--index-lag-ms", "10000"]).await;
     let c2 = c.clone();

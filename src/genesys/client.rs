@@ -104,21 +104,13 @@ impl Client {
 }
 
 impl Inner {
-    pub fn check_cancelled(&self) -> Result<(), GenesysError> {
-        if self.cancel.is_cancelled() {
-            Err(GenesysError::Cancelled)
-        } else {
-            Ok(())
-        }
-    }
-
-    /// Sleep unless cancelled first.
+    /// Sleep unless Stop applies first (see `stop_shield`).
     pub async fn sleep(&self, d: Duration) -> Result<(), GenesysError> {
         if d.is_zero() {
             return self.check_cancelled();
         }
         tokio::select! {
-            _ = self.cancel.cancelled() => Err(GenesysError::Cancelled),
+            _ = self.stop_requested() => Err(GenesysError::Cancelled),
             _ = tokio::time::sleep(d) => Ok(()),
         }
     }

@@ -3,7 +3,8 @@
 //! (get, export/download, upload-and-wait, find id, publish, delete, list).
 //!
 //! - [`config`]: endpoints, credentials, retry policy; [`regions`]: region key -> domain.
-//! - [`client`]: the cloneable `Client` handle, cancellation, stats.
+//! - [`client`]: the cloneable `Client` handle, cancellation, stats; `stop_shield`: Stop
+//!   versus an upload already sent.
 //! - `transport`: one call with pacing, auth, retries; `token`: the token cache;
 //!   [`backoff`], [`budget`], [`pacing`]: the retry and pacing arithmetic.
 //! - [`scripts`]: `ScriptMeta`, `WriteOutcome`, document normalisation;
@@ -24,6 +25,7 @@ mod script_reads;
 mod script_writes;
 pub mod scripts;
 pub mod stats;
+mod stop_shield;
 mod token;
 mod transport;
 mod upload;
@@ -35,3 +37,4 @@ pub use scripts::{
     documents_equal_ignoring_server_fields, strip_server_fields, ScriptMeta, WriteOutcome,
 };
 pub use stats::ClientStats;
+pub use stop_shield::GRACE_AFTER_STOP;

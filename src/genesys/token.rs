@@ -113,7 +113,7 @@ impl TokenCache {
             } => (client_id, client_secret),
         };
         let mut slot = tokio::select! {
-            _ = inner.cancel.cancelled() => return Err(GenesysError::Cancelled),
+            _ = inner.stop_requested() => return Err(GenesysError::Cancelled),
             s = self.slot.lock() => s,
         };
         if let Some(c) = slot.as_ref() {
@@ -166,7 +166,7 @@ async fn fetch_token(
             .form(&[("grant_type", "client_credentials")])
             .send();
         let result = tokio::select! {
-            _ = inner.cancel.cancelled() => return Err(GenesysError::Cancelled),
+            _ = inner.stop_requested() => return Err(GenesysError::Cancelled),
             r = send => r,
         };
         let (err, cost, min_wait) = match result {

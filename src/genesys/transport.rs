@@ -155,10 +155,16 @@ impl Inner {
                     script_name,
                     document,
                     replace_id,
-                } => req.multipart(upload_form(script_name, document, replace_id.as_deref())?),
+                } => {
+                    let form = upload_form(script_name, document, replace_id.as_deref())?;
+                    // From here the server may take the upload whatever happens to this
+                    // call: Stop lets the operation finish (see `stop_shield`).
+                    super::stop_shield::mark_upload_sent();
+                    req.multipart(form)
+                }
             };
             let sent = tokio::select! {
-                _ = self.cancel.cancelled() => return Err(GenesysError::Cancelled),
+                _ = self.stop_requested() => return Err(GenesysError::Cancelled),
                 r = send_and_read(req) => r,
             };
             let failure = match sent {

@@ -10,7 +10,7 @@ use super::remote;
 use super::schema_script_template;
 use super::timeouts;
 use crate::cty::{AttributePath, Value};
-use crate::genesys::{Client, GenesysError, ScriptMeta, WriteOutcome};
+use crate::genesys::{Client, GenesysError, ScriptMeta, WriteOutcome, GRACE_AFTER_STOP};
 use crate::tfplugin5::{
     ApplyRequest, ApplyResponse, Diagnostics, ImportedResource, PlanRequest, PlanResponse,
     ReadRequest, ReadResponse, Resource, Schema,
@@ -127,13 +127,38 @@ impl Resource for ScriptTemplateResource {
                 }
             }
         };
-        if req.planned_state.is_null() {
-            self.delete(&client, req).await
-        } else if req.prior_state.is_null() {
-            self.create(&client, req).await
-        } else {
-            self.update(&client, req).await
+        let name = req
+            .planned_state
+            .get_str("name")
+            .or_else(|| req.prior_state.get_str("name"))
+            .unwrap_or_default()
+            .to_string();
+        let prior = req.prior_state.clone();
+        let operation = async {
+            if req.planned_state.is_null() {
+                self.delete(&client, req).await
+            } else if req.prior_state.is_null() {
+                self.create(&client, req).await
+            } else {
+                self.update(&client, req).await
+            }
+        };
+        // Once an upload is sent, Terraform's Stop lets the operation finish so that the state
+        // records what the org now holds; this answers when even the grace period ran out.
+        let interrupted = move || {
+            ApplyResponse {
+            new_state: prior,
+            private: vec![],
+            diagnostics: Diagnostics::from_error(
+                "Interrupted after an upload was sent",
+                format!(
+                    "Terraform was interrupted after the upload of script {name:?} had been sent, and the operation did not finish within {}s. The org may hold that upload without this state recording it. Run `terraform plan`: a script created outside the state shows as a warning on `name` with its id (import it with `terraform import`), a new version as a content change.",
+                    GRACE_AFTER_STOP.as_secs()
+                ),
+            ),
         }
+        };
+        client.finish_sent_writes(operation, interrupted).await
     }
 
     async fn import(&self, id: &str) -> (Vec<ImportedResource>, Diagnostics) {
