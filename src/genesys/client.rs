@@ -117,9 +117,24 @@ impl Inner {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::genesys::config::Credentials;
+
+    /// Starts `op`, calls `c.cancel()` (Terraform's Stop) 20 ms later, and returns what `op`
+    /// ended with (within 2 s).
+    pub(crate) async fn stop_while_running<T: Send + 'static>(
+        c: &Client,
+        op: impl std::future::Future<Output = T> + Send + 'static,
+    ) -> T {
+        let h = tokio::spawn(op);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        c.cancel();
+        tokio::time::timeout(Duration::from_secs(2), h)
+            .await
+            .unwrap()
+            .unwrap()
+    }
 
     fn assert_send_sync<T: Send + Sync + Clone>() {}
 
@@ -148,13 +163,11 @@ mod tests {
                 .unwrap();
         let c = Client::new(cfg).unwrap();
         let c2 = c.clone();
-        let h = tokio::spawn(async move { c2.inner.sleep(Duration::from_secs(60)).await });
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        c.cancel();
-        let r = tokio::time::timeout(Duration::from_secs(2), h)
-            .await
-            .unwrap()
-            .unwrap();
+        let r = stop_while_running(
+            &c,
+            async move { c2.inner.sleep(Duration::from_secs(60)).await },
+        )
+        .await;
         assert!(matches!(r, Err(GenesysError::Cancelled)));
         assert!(c.is_cancelled());
     }

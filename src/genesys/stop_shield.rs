@@ -93,6 +93,7 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::genesys::client::tests::stop_while_running;
     use crate::genesys::{ClientConfig, Credentials};
 
     fn client() -> Client {
@@ -113,13 +114,7 @@ mod tests {
             )
             .await
         };
-        let h = tokio::spawn(op);
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        c.cancel();
-        let r = tokio::time::timeout(Duration::from_secs(2), h)
-            .await
-            .unwrap()
-            .unwrap();
+        let r = stop_while_running(&c, op).await;
         assert!(matches!(r, Err(GenesysError::Cancelled)), "{r:?}");
     }
 
@@ -139,10 +134,7 @@ mod tests {
             )
             .await
         };
-        let h = tokio::spawn(op);
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        c.cancel();
-        let r = h.await.unwrap();
+        let r = stop_while_running(&c, op).await;
         assert!(matches!(r, Ok("finished")), "{r:?}");
         // Outside the shielded operation, Stop applies.
         assert!(c.inner.check_cancelled().is_err());
@@ -164,13 +156,7 @@ mod tests {
             )
             .await
         };
-        let h = tokio::spawn(op);
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        c.cancel();
-        let r = tokio::time::timeout(Duration::from_secs(2), h)
-            .await
-            .unwrap()
-            .unwrap();
+        let r = stop_while_running(&c, op).await;
         assert!(matches!(r, Err(GenesysError::Cancelled)), "{r:?}");
     }
 
