@@ -999,3 +999,82 @@ async fn sim_cancel_stops_a_create_waiting_for_the_index() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_cancel_stops(&c, task).await;
 }
+
+/// A missing permission on any request kind (genesys-sim's `denied` knob): the call fails at
+/// once with Genesys's 403 `missing.any.permissions`, naming the permission and carrying the
+/// correlation id; a 403 is final (never retried), also when it follows an accepted upload.
+#[tokio::test]
+async fn sim_a_missing_permission_is_a_final_403_on_every_request_kind() {
+    let (sim, c) = sim_client(&[]).await;
+    let created = c.create_script("Guarded", &doc_bytes("v1")).await.unwrap();
+    let id = created.id.as_str();
+    let http = reqwest::Client::new();
+    let permission = "scripter:test:denied";
+    for kind in [
+        "list_scripts",
+        "list_published",
+        "get_script",
+        "get_published",
+        "export",
+        "publish",
+        "division",
+        "delete",
+        "upload",
+        "upload_status",
+    ] {
+        let knobs = json!({"denied": {kind: permission}});
+        let r = http
+            .put(format!("{}/_sim/knobs", sim.base))
+            .json(&knobs)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{kind}: knobs {}", r.status());
+        http.post(format!("{}/_sim/stats/reset", sim.base))
+            .send()
+            .await
+            .unwrap();
+        let err = match kind {
+            "list_scripts" => c.list_scripts("Guarded").await.err(),
+            "list_published" => c.list_published_scripts("Guarded").await.err(),
+            "get_script" => c.get_script(id).await.err(),
+            "get_published" => c.get_published_script(id).await.err(),
+            "export" => c.export_script(id, None).await.err(),
+            "publish" => c.publish_script(id, None).await.err(),
+            "division" => c.set_division(id, "any-division").await.err(),
+            "delete" => c.delete_script(id).await.err(),
+            _ => c.create_script("Guarded new", &doc_bytes("v1")).await.err(),
+        };
+        let err = err.unwrap_or_else(|| panic!("{kind}: succeeded without the permission"));
+        if kind == "upload_status" {
+            assert!(
+                matches!(err, GenesysError::UploadOutcomeUnknown { .. }),
+                "{kind}: an accepted upload whose status cannot be read: {err:?}"
+            );
+        }
+        match err.underlying() {
+            GenesysError::Api {
+                status,
+                code,
+                message,
+                correlation_id,
+                ..
+            } => {
+                assert_eq!(*status, 403, "{kind}");
+                assert_eq!(code, "missing.any.permissions", "{kind}");
+                assert!(message.contains(permission), "{kind}: {message}");
+                assert!(correlation_id.is_some(), "{kind}: no correlation id");
+            }
+            other => panic!("{kind}: {other:?}"),
+        }
+        let stats: serde_json::Value = http
+            .get(format!("{}/_sim/stats", sim.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(stats["403"], 1, "{kind}: a 403 is not retried: {stats}");
+    }
+}
