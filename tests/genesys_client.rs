@@ -622,7 +622,7 @@ const DIVISION: &str = "5b2c6e0a-7c1d-4d3e-9f00-0123456789ab";
 
 async fn sim_client(args: &[&str]) -> (Sim, tpg::genesys::Client) {
     let sim = start_sim(args).await;
-    let c = client_for(&sim.base, demo_credentials());
+    let c = client_for(&sim.url, demo_credentials());
     (sim, c)
 }
 
@@ -752,7 +752,7 @@ async fn sim_every_operation_happy_path() {
 #[tokio::test]
 async fn sim_conflict_when_another_writer_moved_the_version() {
     let (sim, a) = sim_client(&[]).await;
-    let b = client_for(&sim.base, demo_credentials());
+    let b = client_for(&sim.url, demo_credentials());
     let s = a.create_script("Shared", &doc_bytes("base")).await.unwrap();
     // Writer B replaces between A's read and A's replace.
     let WriteOutcome::Written(bw) = b
@@ -796,7 +796,7 @@ async fn sim_rate_limited_burst_completes() {
     // The simulator's windows last a minute; to keep the test fast a helper forgets the windows
     // every second (via the control API) and 429s say `Retry-After: 1`: 20 requests per second.
     let (sim, _) = sim_client(&["--rate-limit", "20", "--retry-after-s", "1"]).await;
-    let base = sim.base.clone();
+    let base = sim.url.clone();
     let ticker = tokio::spawn(async move {
         let http = reqwest::Client::new();
         loop {
@@ -804,7 +804,7 @@ async fn sim_rate_limited_burst_completes() {
             let _ = http.post(format!("{base}/_sim/stats/reset")).send().await;
         }
     });
-    let mut cfg = tpg::genesys::ClientConfig::for_base_url(&sim.base, demo_credentials()).unwrap();
+    let mut cfg = tpg::genesys::ClientConfig::for_base_url(&sim.url, demo_credentials()).unwrap();
     cfg.retry = fast_retry();
     cfg.retry.max_attempts = 20;
     cfg.requests_per_minute = 0;
@@ -833,7 +833,7 @@ async fn sim_rate_limited_burst_completes() {
 #[tokio::test]
 async fn sim_429_retry_after_above_limit_fails() {
     let (sim, _) = sim_client(&["--rate-limit", "2"]).await;
-    let c = client_for(&sim.base, demo_credentials()); // max_retry_after 5 s; the window says ~60 s
+    let c = client_for(&sim.url, demo_credentials()); // max_retry_after 5 s; the window says ~60 s
     let mut saw = None;
     for _ in 0..4 {
         if let Err(e) = c.list_scripts("").await {
@@ -940,17 +940,8 @@ async fn sim_rejected_upload_is_upload_failed_and_bad_json_is_refused_locally() 
         }
         other => panic!("expected Decode, got {other:?}"),
     }
-    let scripts: serde_json::Value = reqwest::get(format!("{}/_sim/orgs/demo/scripts", sim.base))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        scripts.as_array().map(Vec::len),
-        Some(0),
-        "nothing was created: {scripts}"
-    );
+    let scripts = sim.sim_scripts("demo").await;
+    assert!(scripts.is_empty(), "nothing was created: {scripts:?}");
     assert_eq!(
         c.stats().requests_by_kind.get("upload"),
         Some(&1),
@@ -978,7 +969,7 @@ async fn sim_stop_after_the_upload_was_sent_lets_the_create_finish() {
         .unwrap()
         .expect("finished within the grace period")
         .expect("the create whose upload was sent finishes despite Stop");
-    let fresh = client_for(&sim.base, demo_credentials());
+    let fresh = client_for(&sim.url, demo_credentials());
     let named = fresh.find_by_exact_name("Stopped late").await.unwrap();
     let ids: Vec<&str> = named.iter().map(|m| m.id.as_str()).collect();
     assert_eq!(
@@ -1008,7 +999,6 @@ async fn sim_a_missing_permission_is_a_final_403_on_every_request_kind() {
     let (sim, c) = sim_client(&[]).await;
     let created = c.create_script("Guarded", &doc_bytes("v1")).await.unwrap();
     let id = created.id.as_str();
-    let http = reqwest::Client::new();
     let permission = "scripter:test:denied";
     for kind in [
         "list_scripts",
@@ -1022,18 +1012,8 @@ async fn sim_a_missing_permission_is_a_final_403_on_every_request_kind() {
         "upload",
         "upload_status",
     ] {
-        let knobs = json!({"denied": {kind: permission}});
-        let r = http
-            .put(format!("{}/_sim/knobs", sim.base))
-            .json(&knobs)
-            .send()
-            .await
-            .unwrap();
-        assert!(r.status().is_success(), "{kind}: knobs {}", r.status());
-        http.post(format!("{}/_sim/stats/reset", sim.base))
-            .send()
-            .await
-            .unwrap();
+        sim.knobs(json!({"denied": {kind: permission}})).await;
+        sim.reset_stats().await;
         let err = match kind {
             "list_scripts" => c.list_scripts("Guarded").await.err(),
             "list_published" => c.list_published_scripts("Guarded").await.err(),
@@ -1067,14 +1047,7 @@ async fn sim_a_missing_permission_is_a_final_403_on_every_request_kind() {
             }
             other => panic!("{kind}: {other:?}"),
         }
-        let stats: serde_json::Value = http
-            .get(format!("{}/_sim/stats", sim.base))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let stats = sim.stats().await;
         assert_eq!(stats["403"], 1, "{kind}: a 403 is not retried: {stats}");
     }
 }

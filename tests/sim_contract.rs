@@ -902,12 +902,7 @@ async fn control_api_stats_knobs_and_correlation_on_success() {
     assert_eq!(s["200"], 3);
     assert_eq!(s["404"], 2);
     assert_eq!(s["405"], 1);
-    let r = sim
-        .req(Method::POST, "/_sim/stats/reset")
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
+    sim.reset_stats().await;
     assert_eq!(sim.stats().await, json!({}));
     // Knobs: read, partial update, refusal of unknown or invalid values.
     let k: Value = sim
@@ -955,10 +950,7 @@ async fn denied_request_kinds_answer_403_missing_permission() {
     let t = sim.token().await;
     // Uploading is allowed; publishing is not.
     let id = sim.create(&t, "demo", "Denied Script", &doc("v1")).await;
-    sim.req(Method::POST, "/_sim/stats/reset")
-        .send()
-        .await
-        .unwrap();
+    sim.reset_stats().await;
     let r = sim
         .call_json(
             Method::POST,

@@ -1,13 +1,11 @@
 //! Helpers for the Genesys client tests: a tiny programmable mock HTTP server (axum) for
-//! protocol edge cases, and a launcher for the real genesys-sim binary.
+//! protocol edge cases, and the real genesys-sim binary (launched by `sim_support`).
 #![allow(dead_code)]
 
-use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tpg::genesys::{Client, ClientConfig, Credentials, GenesysError, RetryPolicy};
 
 /// A running mock server; dropped = aborted.
@@ -92,53 +90,15 @@ pub async fn assert_cancel_stops<T: std::fmt::Debug>(
     assert!(started.elapsed() < Duration::from_secs(1));
 }
 
-/// A running genesys-sim process; killed on drop.
-pub struct Sim {
-    pub base: String,
-    child: tokio::process::Child,
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.start_kill();
-    }
-}
+// The simulator launcher and its control-API helpers (knobs, stats, scripts) are the contract
+// tests' own.
+#[path = "../sim_support/mod.rs"]
+mod sim_support;
+pub use sim_support::Sim;
 
 /// Start genesys-sim with extra flags; waits for the base URL it prints.
 pub async fn start_sim(args: &[&str]) -> Sim {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_genesys-sim"))
-        .arg("--listen")
-        .arg("127.0.0.1:0")
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start genesys-sim");
-    let stdout = child.stdout.take().expect("sim stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let base = tokio::time::timeout(Duration::from_secs(20), async {
-        loop {
-            match lines.next_line().await {
-                Ok(Some(line)) => {
-                    if let Some(pos) = line.find("http://") {
-                        let url = line[pos..]
-                            .split_whitespace()
-                            .next()
-                            .unwrap_or("")
-                            .to_string();
-                        break url;
-                    }
-                }
-                _ => panic!("genesys-sim exited before printing its URL"),
-            }
-        }
-    })
-    .await
-    .expect("genesys-sim printed no URL within 20 s");
-    // Keep draining stdout so the simulator never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Sim { base, child }
+    Sim::start(args).await
 }
 
 /// A small but realistic script document.

@@ -246,6 +246,15 @@ impl Sim {
             .expect("json")
     }
 
+    pub async fn reset_stats(&self) {
+        let r = self
+            .req(Method::POST, "/_sim/stats/reset")
+            .send()
+            .await
+            .expect("send");
+        assert!(r.status().is_success(), "{}", r.status());
+    }
+
     pub async fn knobs(&self, patch: Value) {
         let r = self
             .req(Method::PUT, "/_sim/knobs")
