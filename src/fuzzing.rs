@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 use prost::Message;
 
 use crate::cty::{json, msgpack, type_json, Type, Value};
+use crate::framework::Attr;
 use crate::genesys::parse_probe;
+use crate::provider::model_script_template::Timeouts;
 use crate::provider::{document, private::PlannedBase, timeouts};
 use crate::tfplugin5::proto::tfplugin5 as pb;
 
@@ -221,16 +223,13 @@ pub fn provider_document(data: &[u8]) {
 pub fn provider_timeouts(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let _ = timeouts::parse_duration(&text);
-    let config = Value::object([(
-        "timeouts",
-        Value::object([
-            ("create", Value::string(text.clone())),
-            ("update", Value::Null),
-            ("delete", Value::Unknown),
-        ]),
-    )]);
+    let config = Attr::Known(Timeouts {
+        create: Attr::string(text.clone()),
+        update: Attr::Null,
+        delete: Attr::Unknown,
+    });
     let _ = timeouts::validate(&config);
-    let _ = timeouts::timeout_of(&config, "create", timeouts::DEFAULT_CREATE);
+    let _ = timeouts::timeout_of(&config, timeouts::Operation::Create);
 }
 
 /// The resource's private state bytes.

@@ -12,6 +12,7 @@
 //! - [`sim`]: genesys-sim, the simulator.
 
 pub mod cty;
+pub mod framework;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod genesys;

@@ -5,6 +5,7 @@ use super::data::ProviderData;
 use super::settings::{self, Auth, Endpoint, ProcessEnv, Settings};
 use super::{data_source_script, resource_script_template, schema_script_template};
 use crate::cty::{Type, Value};
+use crate::framework::{Managed, Served};
 use crate::genesys::{self, Client, ClientConfig, Credentials};
 use crate::tfplugin5::{
     Attribute, Block, ConfigureRequest, DataSource, Diagnostics, Provider, Resource, Schema,
@@ -72,18 +73,20 @@ pub fn provider_schema() -> Schema {
 /// The Genesys provider.
 pub struct GenesysProvider {
     data: Arc<ProviderData>,
-    script_template: Arc<resource_script_template::ScriptTemplateResource>,
-    script: Arc<data_source_script::ScriptDataSource>,
+    script_template: Arc<dyn Resource>,
+    script: Arc<dyn DataSource>,
 }
 
 impl GenesysProvider {
     pub fn new() -> Self {
         let data = Arc::new(ProviderData::default());
         GenesysProvider {
-            script_template: Arc::new(resource_script_template::ScriptTemplateResource::new(
-                data.clone(),
+            script_template: Arc::new(Managed(
+                resource_script_template::ScriptTemplateResource::new(data.clone()),
             )),
-            script: Arc::new(data_source_script::ScriptDataSource::new(data.clone())),
+            script: Arc::new(Served(data_source_script::ScriptDataSource::new(
+                data.clone(),
+            ))),
             data,
         }
     }
@@ -136,13 +139,13 @@ impl Provider for GenesysProvider {
     fn resources(&self) -> Vec<(String, Arc<dyn Resource>)> {
         vec![(
             schema_script_template::TYPE_NAME.to_string(),
-            self.script_template.clone() as Arc<dyn Resource>,
+            self.script_template.clone(),
         )]
     }
     fn data_sources(&self) -> Vec<(String, Arc<dyn DataSource>)> {
         vec![(
             data_source_script::TYPE_NAME.to_string(),
-            self.script.clone() as Arc<dyn DataSource>,
+            self.script.clone(),
         )]
     }
     async fn validate_config(&self, config: &Value) -> Diagnostics {

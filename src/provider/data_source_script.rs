@@ -4,8 +4,9 @@
 use super::data::ProviderData;
 use super::errors::api_error_at;
 use super::wait::Backoff;
-use crate::cty::{AttributePath, Type, Value};
-use crate::tfplugin5::{Attribute, Block, DataSource, Diagnostics, Schema, StringKind};
+use crate::cty::{AttributePath, Type};
+use crate::framework::{tf_model, Attr, TypedDataSource};
+use crate::tfplugin5::{Attribute, Block, Diagnostics, Schema, StringKind};
 use async_trait::async_trait;
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +18,16 @@ const INDEX_WAIT: Duration = Duration::from_secs(15);
 /// Its pauses: 0.2 s, doubling up to 2 s.
 const INDEX_FIRST_PAUSE: Duration = Duration::from_millis(200);
 const INDEX_CAP: Duration = Duration::from_secs(2);
+
+tf_model! {
+    /// `genesys_script` as Terraform holds it.
+    pub struct ScriptLookup {
+        NAME => name: String,
+        ID => id: String,
+        VERSION_ID => version_id: String,
+        PUBLISHED_VERSION_ID => published_version_id: String,
+    }
+}
 
 pub struct ScriptDataSource {
     data: Arc<ProviderData>,
@@ -35,10 +46,10 @@ pub fn schema() -> Schema {
             description: "Looks up a Genesys Cloud script by its exact name (published or not, the default scripts included).".into(),
             description_kind: StringKind::Markdown,
             attributes: vec![
-                Attribute::required("name", Type::String, "Exact name of the script."),
-                Attribute::computed("id", Type::String, "The script's id."),
-                Attribute::computed("version_id", Type::String, "The `versionId` of the editable script (of the published one for scripts that are only published, such as the default scripts)."),
-                Attribute::computed("published_version_id", Type::String, "The `versionId` of the published script, null if unpublished."),
+                Attribute::required(ScriptLookup::NAME, Type::String, "Exact name of the script."),
+                Attribute::computed(ScriptLookup::ID, Type::String, "The script's id."),
+                Attribute::computed(ScriptLookup::VERSION_ID, Type::String, "The `versionId` of the editable script (of the published one for scripts that are only published, such as the default scripts)."),
+                Attribute::computed(ScriptLookup::PUBLISHED_VERSION_ID, Type::String, "The `versionId` of the published script, null if unpublished."),
             ],
             ..Block::default()
         },
@@ -46,18 +57,18 @@ pub fn schema() -> Schema {
 }
 
 #[async_trait]
-impl DataSource for ScriptDataSource {
+impl TypedDataSource for ScriptDataSource {
+    type Model = ScriptLookup;
+    const TYPE_NAME: &'static str = TYPE_NAME;
+
     fn schema(&self) -> Schema {
         schema()
     }
 
-    async fn read(&self, config: Value) -> (Value, Diagnostics) {
-        let client = match self.data.client() {
-            Ok(c) => c,
-            Err(d) => return (Value::Null, d),
-        };
-        let name = config.get_str("name").unwrap_or_default().to_string();
-        let at_name = || AttributePath::attr("name");
+    async fn read(&self, config: ScriptLookup) -> Result<(ScriptLookup, Diagnostics), Diagnostics> {
+        let client = self.data.client()?;
+        let name = config.name.as_deref().unwrap_or_default().to_string();
+        let at_name = || AttributePath::attr(ScriptLookup::NAME);
         let mut backoff = Backoff::new(INDEX_FIRST_PAUSE, INDEX_CAP, INDEX_WAIT);
         let matches = loop {
             match client.find_by_exact_name(&name).await {
@@ -65,10 +76,11 @@ impl DataSource for ScriptDataSource {
                 Ok(found) if found.is_empty() && backoff.pause().await => {}
                 Ok(found) => break found,
                 Err(e) => {
-                    return (
-                        Value::Null,
-                        api_error_at(at_name(), &format!("looking up script {name:?}"), &e),
-                    )
+                    return Err(api_error_at(
+                        at_name(),
+                        &format!("looking up script {name:?}"),
+                        &e,
+                    ))
                 }
             }
         };
@@ -76,32 +88,26 @@ impl DataSource for ScriptDataSource {
         match matches.as_slice() {
             [] => {
                 d.error_at(at_name(), format!("No script named {name:?}"), format!("No script in this org has exactly the name {name:?} (searched the editable and the published scripts for {}s). Names are case-sensitive.", INDEX_WAIT.as_secs()));
-                (Value::Null, d)
+                Err(d)
             }
             [one] => {
                 let published = match client.get_published_script(&one.id).await {
                     Ok(p) => p,
                     Err(e) => {
-                        return (
-                            Value::Null,
-                            api_error_at(
-                                at_name(),
-                                &format!("reading published script {}", one.id),
-                                &e,
-                            ),
-                        )
+                        return Err(api_error_at(
+                            at_name(),
+                            &format!("reading published script {}", one.id),
+                            &e,
+                        ))
                     }
                 };
-                let state = Value::object([
-                    ("name", Value::string(&name)),
-                    ("id", Value::string(&one.id)),
-                    ("version_id", Value::string(&one.version_id)),
-                    (
-                        "published_version_id",
-                        Value::opt_string(published.map(|p| p.version_id)),
-                    ),
-                ]);
-                (state, d)
+                let state = ScriptLookup {
+                    name: Attr::Known(name),
+                    id: Attr::string(&one.id),
+                    version_id: Attr::string(&one.version_id),
+                    published_version_id: Attr::from_option(published.map(|p| p.version_id)),
+                };
+                Ok((state, d))
             }
             many => {
                 let list: Vec<String> = many
@@ -119,8 +125,19 @@ impl DataSource for ScriptDataSource {
                     format!("{} scripts are named {name:?}", many.len()),
                     format!("Genesys Cloud allows duplicate names, so the name does not say which one you mean:\n{}\nRename the duplicates, or reference the script by id instead.", list.join("\n")),
                 );
-                (Value::Null, d)
+                Err(d)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::framework::model::assert_model_matches_schema;
+
+    #[test]
+    fn the_model_matches_the_schema() {
+        assert_model_matches_schema::<ScriptLookup>(&schema());
     }
 }

@@ -4,13 +4,16 @@
 pub mod config;
 pub mod data;
 pub mod data_source_script;
+pub mod deadline;
 pub mod document;
 pub mod errors;
+pub mod model_script_template;
 pub mod plan;
 pub mod private;
 pub mod remote;
 pub mod resource_script_template;
 pub mod schema_script_template;
+pub mod script_template_writes;
 pub mod settings;
 pub mod timeouts;
 pub mod wait;

@@ -1,13 +1,17 @@
 //! Plan rules of `genesys_script_template` (pure: no API calls). Every known value planned
-//! here is exactly what apply returns; what the server decides is unknown.
+//! here is exactly what apply returns; what the server decides is unknown. The plan's
+//! decision (`Work`) travels to the apply in private state, and the apply acts on it.
 
 use super::document;
-use crate::cty::{AttributePath, Value};
+use super::model_script_template::ScriptTemplate as M;
+use crate::cty::AttributePath;
+use crate::framework::Attr;
 use crate::tfplugin5::Diagnostics;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// What an apply of this plan will have to do on the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Work {
     /// Upload the document (content or name changed).
     pub upload: bool,
@@ -18,35 +22,48 @@ pub struct Work {
 }
 
 impl Work {
+    /// Everything: what a create does.
+    pub const CREATE: Work = Work {
+        upload: true,
+        set_division: true,
+        publish: true,
+    };
+
     pub fn any(&self) -> bool {
         self.upload || self.set_division || self.publish
     }
 }
 
-/// The substitutions map of a config/state object (null → empty; unknown → None).
-pub fn substitutions_of(obj: &Value) -> Option<BTreeMap<String, String>> {
-    match obj.get("substitutions") {
-        None | Some(Value::Null) => Some(BTreeMap::new()),
-        Some(Value::Map(m)) => m
+/// The substitutions map (null → empty; `None` while it or one of its values is unknown).
+pub fn substitutions_of(m: &M) -> Option<BTreeMap<String, String>> {
+    match &m.substitutions {
+        Attr::Null => Some(BTreeMap::new()),
+        Attr::Unknown => None,
+        Attr::Known(map) => map
             .iter()
-            .map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-            .collect::<Option<BTreeMap<_, _>>>(),
-        _ => None,
+            .map(|(k, v)| v.as_deref().map(|s| (k.clone(), s.to_string())))
+            .collect(),
     }
 }
 
-/// The canonical desired document of an object, `None` when content or substitutions are unknown
-/// or the document is invalid (validation reports that).
-pub fn canonical_of(obj: &Value) -> Option<String> {
-    let content = obj.get_str("content")?;
-    let subs = substitutions_of(obj)?;
+/// The canonical desired document, `None` when content or substitutions are unknown or the
+/// document is invalid (validation reports that).
+pub fn canonical_of(m: &M) -> Option<String> {
+    let content = m.content.as_deref()?;
+    let subs = substitutions_of(m)?;
     document::desired_canonical(content, &subs).ok()
 }
 
+/// The document to upload: the content with its substitutions applied.
+pub fn desired_text(m: &M) -> String {
+    let subs = substitutions_of(m).unwrap_or_default();
+    document::substitute(m.content.as_deref().unwrap_or_default(), &subs)
+}
+
 /// Validation of `content` and `substitutions` (known values only), with the attribute at fault.
-pub fn validate_document(config: &Value) -> Diagnostics {
+pub fn validate_document(config: &M) -> Diagnostics {
     let mut d = Diagnostics::new();
-    let Some(content) = config.get_str("content") else {
+    let Some(content) = config.content.as_deref() else {
         return d;
     };
     if let Err(e) = document::parse_script(content) {
@@ -58,7 +75,7 @@ pub fn validate_document(config: &Value) -> Diagnostics {
                 .unwrap_or(false)
         {
             d.error_at(
-                AttributePath::attr("content"),
+                AttributePath::attr(M::CONTENT),
                 "Invalid script content",
                 content_fix(&e),
             );
@@ -72,9 +89,9 @@ pub fn validate_document(config: &Value) -> Diagnostics {
                 .find(|k| content.contains(&format!("{{{{{k}}}}}")))
             {
                 Some(k) if matches!(e, document::DocumentError::NotJson { .. }) => {
-                    AttributePath::attr("substitutions").then_key(k.clone())
+                    AttributePath::attr(M::SUBSTITUTIONS).then_key(k.clone())
                 }
-                _ => AttributePath::attr("content"),
+                _ => AttributePath::attr(M::CONTENT),
             };
             d.error_at(
                 path,
@@ -90,43 +107,44 @@ fn content_fix(e: &document::DocumentError) -> String {
     format!("{e}. content must be a script document exported from Genesys Scripter (a JSON object with a \"pages\" array), usually file(\"my.script.json\").")
 }
 
+/// `publish` as planned: unset means `true`.
+fn publish_planned(publish: &Attr<bool>) -> Attr<bool> {
+    match publish {
+        Attr::Null => Attr::Known(true),
+        other => other.clone(),
+    }
+}
+
 /// Plans a create: `proposed` is Terraform's proposed new state (config values, computed nulls).
-pub fn plan_create(proposed: &Value) -> Value {
+pub fn plan_create(proposed: &M) -> M {
     let mut p = proposed.clone();
-    let publish = !matches!(p.get("publish"), Some(Value::Bool(false)));
-    if p.get("publish").map(Value::is_null).unwrap_or(true) {
-        p.set("publish", Value::Bool(true));
+    p.publish = publish_planned(&p.publish);
+    let publish = p.publish != Attr::Known(false);
+    p.id = Attr::Unknown;
+    p.version_id = Attr::Unknown;
+    p.created_date = Attr::Unknown;
+    p.modified_date = Attr::Unknown;
+    if p.division_id.is_null() {
+        p.division_id = Attr::Unknown;
     }
-    for attr in ["id", "version_id", "created_date", "modified_date"] {
-        p.set(attr, Value::Unknown);
-    }
-    if p.get("division_id").map(Value::is_null).unwrap_or(true) {
-        p.set("division_id", Value::Unknown);
-    }
-    p.set(
-        "published_version_id",
-        if publish { Value::Unknown } else { Value::Null },
-    );
-    p.set("version", Value::number(1));
-    p.set(
-        "content_sha256",
-        sha_value(canonical_of(proposed).as_deref()),
-    );
+    p.published_version_id = if publish { Attr::Unknown } else { Attr::Null };
+    p.version = Attr::Known(1);
+    p.content_sha256 = sha_of(canonical_of(proposed).as_deref());
     p
 }
 
 /// `content_sha256` of a canonical document; unknown while the document is.
-fn sha_value(canonical: Option<&str>) -> Value {
+fn sha_of(canonical: Option<&str>) -> Attr<String> {
     match canonical {
-        Some(c) => Value::string(document::sha256_hex(c)),
-        None => Value::Unknown,
+        Some(c) => Attr::Known(document::sha256_hex(c)),
+        None => Attr::Unknown,
     }
 }
 
 /// Plans an update from the refreshed `prior` state. Returns the planned state and the work
 /// apply will do. When nothing on the server has to change, computed values stay as they are,
 /// so a repeated plan is empty.
-pub fn plan_update(prior: &Value, proposed: &Value) -> (Value, Work) {
+pub fn plan_update(prior: &M, proposed: &M) -> (M, Work) {
     let mut p = proposed.clone();
     let desired = canonical_of(proposed);
     let current = canonical_of(prior);
@@ -134,84 +152,74 @@ pub fn plan_update(prior: &Value, proposed: &Value) -> (Value, Work) {
     if content_same {
         // Same script in another form (whitespace, key order, a remote export): keep the
         // prior text so that no diff appears (Terraform accepts a planned value equal to prior).
-        if let Some(c) = prior.get("content") {
-            p.set("content", c.clone());
-        }
+        p.content = prior.content.clone();
     }
-    let name_same = proposed.get("name") == prior.get("name")
-        && proposed.get("name").is_some_and(Value::is_known);
-    let publish = !matches!(p.get("publish"), Some(Value::Bool(false)));
-    if p.get("publish").map(Value::is_null).unwrap_or(true) {
-        p.set("publish", Value::Bool(true));
-    }
-    let division = proposed.get("division_id").cloned().unwrap_or(Value::Null);
-    let set_division = match (&division, prior.get("division_id")) {
-        (Value::Null, _) => false,
-        (Value::Unknown, _) => true,
-        (d, Some(prior_d)) => d != prior_d,
-        (_, None) => true,
+    let name_same = proposed.name == prior.name && proposed.name.is_known();
+    p.publish = publish_planned(&p.publish);
+    let publish = p.publish != Attr::Known(false);
+    let set_division = match &proposed.division_id {
+        Attr::Null => false,
+        Attr::Unknown => true,
+        d => *d != prior.division_id,
     };
     let upload = !content_same || !name_same;
-    let was_published = prior
-        .get("published_version_id")
-        .is_some_and(|v| !v.is_null());
-    let publish_flipped_on = !matches!(prior.get("publish"), Some(Value::Bool(true)));
+    let was_published = !prior.published_version_id.is_null();
+    let publish_flipped_on = prior.publish != Attr::Known(true);
     let work = Work {
         upload,
         set_division,
         publish: publish && (upload || set_division || !was_published || publish_flipped_on),
     };
     if work.any() {
-        let version = prior.get("version").and_then(Value::as_i64).unwrap_or(0) + 1;
-        p.set("version", Value::number(version));
-        p.set("version_id", Value::Unknown);
-        p.set("modified_date", Value::Unknown);
+        let version = prior.version.known().copied().unwrap_or(0) + 1;
+        p.version = Attr::Known(version);
+        p.version_id = Attr::Unknown;
+        p.modified_date = Attr::Unknown;
         if work.publish {
-            p.set("published_version_id", Value::Unknown);
+            p.published_version_id = Attr::Unknown;
         }
         // The planned content is the configured one, or the prior text of the same document:
         // either way its canonical form is `desired`.
-        p.set("content_sha256", sha_value(desired.as_deref()));
+        p.content_sha256 = sha_of(desired.as_deref());
     }
     (p, work)
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     const DOC: &str = r#"{"pages":[{"id":"p1","name":"Hello {{who}}"}]}"#;
 
-    fn state(content: &str) -> Value {
-        Value::object([
-            ("id", Value::string("s1")),
-            ("name", Value::string("Greeting")),
-            ("content", Value::string(content)),
-            (
-                "substitutions",
-                Value::Map([("who".to_string(), Value::string("Acme"))].into()),
-            ),
-            ("division_id", Value::string("d1")),
-            ("publish", Value::Bool(true)),
-            ("deploy_id", Value::Null),
-            ("version_id", Value::string("v1")),
-            ("published_version_id", Value::string("v1")),
-            ("version", Value::number(3)),
-            ("content_sha256", Value::string("x")),
-            ("created_date", Value::string("2026-01-01T00:00:00.000Z")),
-            ("modified_date", Value::string("2026-01-01T00:00:00.000Z")),
-            ("timeouts", Value::Null),
-        ])
+    pub(crate) fn subs(who: &str) -> Attr<BTreeMap<String, Attr<String>>> {
+        Attr::Known([("who".to_string(), Attr::string(who))].into())
+    }
+
+    pub(crate) fn state(content: &str) -> M {
+        M {
+            id: Attr::string("s1"),
+            name: Attr::string("Greeting"),
+            content: Attr::string(content),
+            substitutions: subs("Acme"),
+            division_id: Attr::string("d1"),
+            publish: Attr::Known(true),
+            deploy_id: Attr::Null,
+            version_id: Attr::string("v1"),
+            published_version_id: Attr::string("v1"),
+            version: Attr::Known(3),
+            content_sha256: Attr::string("x"),
+            created_date: Attr::string("2026-01-01T00:00:00.000Z"),
+            modified_date: Attr::string("2026-01-01T00:00:00.000Z"),
+            timeouts: Attr::Null,
+        }
     }
 
     #[test]
     fn reformatted_content_plans_nothing() {
         let prior = state(DOC);
         let mut proposed = prior.clone();
-        proposed.set(
-            "content",
-            Value::string("{ \"pages\" : [ { \"name\": \"Hello {{who}}\", \"id\": \"p1\" } ] }"),
-        );
+        proposed.content =
+            Attr::string("{ \"pages\" : [ { \"name\": \"Hello {{who}}\", \"id\": \"p1\" } ] }");
         let (planned, work) = plan_update(&prior, &proposed);
         assert_eq!(work, Work::default());
         assert_eq!(planned, prior);
@@ -221,77 +229,78 @@ mod tests {
     fn a_content_change_bumps_version_and_hides_server_values() {
         let prior = state(DOC);
         let mut proposed = prior.clone();
-        proposed.set(
-            "content",
-            Value::string(r#"{"pages":[{"id":"p1","name":"Bye {{who}}"}]}"#),
-        );
+        proposed.content = Attr::string(r#"{"pages":[{"id":"p1","name":"Bye {{who}}"}]}"#);
         let (planned, work) = plan_update(&prior, &proposed);
         assert!(work.upload && work.publish && !work.set_division);
-        assert_eq!(planned.get("version"), Some(&Value::number(4)));
-        assert_eq!(planned.get("version_id"), Some(&Value::Unknown));
+        assert_eq!(planned.version, Attr::Known(4));
+        assert_eq!(planned.version_id, Attr::Unknown);
         assert!(planned
-            .get_str("content_sha256")
+            .content_sha256
+            .as_deref()
             .is_some_and(|s| s.len() == 64));
-        assert_eq!(planned.get("id"), prior.get("id"));
+        assert_eq!(planned.id, prior.id);
     }
 
     #[test]
     fn a_substitution_change_that_changes_the_document_is_a_write() {
         let prior = state(DOC);
         let mut proposed = prior.clone();
-        proposed.set(
-            "substitutions",
-            Value::Map([("who".to_string(), Value::string("Globex"))].into()),
-        );
+        proposed.substitutions = subs("Globex");
         let (_, work) = plan_update(&prior, &proposed);
         assert!(work.upload);
+    }
+
+    #[test]
+    fn an_unknown_substitution_value_is_a_write_with_unknown_hash() {
+        let prior = state(DOC);
+        let mut proposed = prior.clone();
+        proposed.substitutions = Attr::Known([("who".to_string(), Attr::Unknown)].into());
+        let (planned, work) = plan_update(&prior, &proposed);
+        assert!(work.upload);
+        assert_eq!(planned.content_sha256, Attr::Unknown);
+        assert_eq!(planned.substitutions, proposed.substitutions);
     }
 
     #[test]
     fn deploy_id_alone_writes_nothing() {
         let prior = state(DOC);
         let mut proposed = prior.clone();
-        proposed.set("deploy_id", Value::string("abc123"));
+        proposed.deploy_id = Attr::string("abc123");
         let (planned, work) = plan_update(&prior, &proposed);
         assert!(!work.any());
-        assert_eq!(planned.get("version"), Some(&Value::number(3)));
-        assert_eq!(planned.get("deploy_id"), Some(&Value::string("abc123")));
+        assert_eq!(planned.version, Attr::Known(3));
+        assert_eq!(planned.deploy_id, Attr::string("abc123"));
     }
 
     #[test]
     fn create_plans_known_version_and_hash() {
-        let mut proposed = state(DOC);
-        for a in [
-            "id",
-            "version_id",
-            "published_version_id",
-            "version",
-            "content_sha256",
-            "created_date",
-            "modified_date",
-            "division_id",
-            "publish",
-        ] {
-            proposed.set(a, Value::Null);
-        }
+        let proposed = M {
+            id: Attr::Null,
+            version_id: Attr::Null,
+            published_version_id: Attr::Null,
+            version: Attr::Null,
+            content_sha256: Attr::Null,
+            created_date: Attr::Null,
+            modified_date: Attr::Null,
+            division_id: Attr::Null,
+            publish: Attr::Null,
+            ..state(DOC)
+        };
         let planned = plan_create(&proposed);
-        assert_eq!(planned.get("version"), Some(&Value::number(1)));
-        assert_eq!(planned.get("publish"), Some(&Value::Bool(true)));
-        assert_eq!(planned.get("id"), Some(&Value::Unknown));
-        assert!(planned.get_str("content_sha256").is_some());
+        assert_eq!(planned.version, Attr::Known(1));
+        assert_eq!(planned.publish, Attr::Known(true));
+        assert_eq!(planned.id, Attr::Unknown);
+        assert!(planned.content_sha256.is_known());
     }
 
     #[test]
     fn validation_points_at_the_attribute() {
         let mut c = state("not json");
-        c.set("substitutions", Value::Null);
+        c.substitutions = Attr::Null;
         let d = validate_document(&c);
         assert_eq!(d.0[0].attribute, Some(AttributePath::attr("content")));
         let mut c = state(r#"{"pages":[{"name":"{{who}}"}]}"#);
-        c.set(
-            "substitutions",
-            Value::Map([("who".to_string(), Value::string("a\"b"))].into()),
-        );
+        c.substitutions = subs("a\"b");
         let d = validate_document(&c);
         assert_eq!(
             d.0[0].attribute,

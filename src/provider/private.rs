@@ -1,6 +1,7 @@
-//! Private state of `genesys_script_template`: what a plan assumed about the server.
-//! Stored by Terraform as opaque bytes, never shown in plans.
+//! Private state of `genesys_script_template`: what a plan assumed about the server and what
+//! it decided the apply must do. Stored by Terraform as opaque bytes, never shown in plans.
 
+use super::plan::Work;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -13,17 +14,18 @@ pub struct PlannedBase {
     /// script from these without listing again; `None` when the plan could not look.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub existing_same_name: Option<Vec<String>>,
+    /// What the plan decided the apply does (upload, division, publish). `None` in private
+    /// state written by an older provider: the apply then works it out from the plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work: Option<Work>,
 }
 
 impl PlannedBase {
     pub fn decode(bytes: &[u8]) -> PlannedBase {
-        if bytes.is_empty() {
-            return PlannedBase::default();
-        }
-        serde_json::from_slice(bytes).unwrap_or_default()
+        crate::framework::private::decode(bytes)
     }
     pub fn encode(&self) -> Vec<u8> {
-        serde_json::to_vec(self).unwrap_or_default()
+        crate::framework::private::encode(self)
     }
 }
 
@@ -36,12 +38,18 @@ mod tests {
         let base = PlannedBase {
             base_version_id: None,
             existing_same_name: Some(vec!["a".into(), "b".into()]),
+            work: Some(Work {
+                upload: false,
+                set_division: true,
+                publish: true,
+            }),
         };
         assert_eq!(PlannedBase::decode(&base.encode()), base);
         // Private state written by an older provider, or garbage, decodes to "unknown".
         let old = PlannedBase::decode(br#"{"base_version_id":"v1"}"#);
         assert_eq!(old.base_version_id.as_deref(), Some("v1"));
         assert_eq!(old.existing_same_name, None);
+        assert_eq!(old.work, None);
         assert_eq!(PlannedBase::decode(b"{not json"), PlannedBase::default());
         assert!(PlannedBase::default().encode().len() <= 2);
     }

@@ -2,9 +2,10 @@
 //! when nothing changed), stale-read protection, and the full state for refresh and import.
 
 use super::document;
+use super::model_script_template::ScriptTemplate;
 use super::plan;
 use super::wait::Backoff;
-use crate::cty::Value;
+use crate::framework::Attr;
 use crate::genesys::{Client, GenesysError, ScriptMeta};
 use std::time::Duration;
 
@@ -18,17 +19,20 @@ const ABSENCE_FIRST_PAUSE: Duration = Duration::from_millis(500);
 const ABSENCE_CAP: Duration = Duration::from_secs(2);
 const ABSENCE_WAIT: Duration = Duration::from_millis(3500);
 
-/// Refreshes a managed script. `Value::Null` when it no longer exists.
-pub async fn refresh(client: &Client, state: &Value) -> Result<Value, GenesysError> {
-    let id = state.get_str("id").unwrap_or_default();
+/// Refreshes a managed script. `None` when it no longer exists.
+pub async fn refresh(
+    client: &Client,
+    state: &ScriptTemplate,
+) -> Result<Option<ScriptTemplate>, GenesysError> {
+    let id = state.id.as_deref().unwrap_or_default();
     let Some(mut meta) = get_confirming_absence(client, id).await? else {
-        return Ok(Value::Null);
+        return Ok(None);
     };
-    let known = state.get_str("version_id");
+    let known = state.version_id.as_deref();
     if known == Some(meta.version_id.as_str()) {
         let mut s = state.clone();
-        s.set("name", Value::string(&meta.name));
-        return Ok(s);
+        s.name = Attr::Known(meta.name);
+        return Ok(Some(s));
     }
     // A read served from a stale cache shows an OLDER version than the one we recorded:
     // wait for the cache to catch up rather than report phantom drift.
@@ -39,24 +43,24 @@ pub async fn refresh(client: &Client, state: &Value) -> Result<Value, GenesysErr
                 script_id = id,
                 "reads keep returning an older version than the state; keeping the state"
             );
-            return Ok(state.clone());
+            return Ok(Some(state.clone()));
         }
         match client.get_script(id).await? {
             Some(m) => meta = m,
-            None => return Ok(Value::Null),
+            None => return Ok(None),
         }
         if known == Some(meta.version_id.as_str()) {
-            return Ok(state.clone());
+            return Ok(Some(state.clone()));
         }
     }
     let doc = client.export_script(id, Some(&meta.version_id)).await?;
     let published = client.get_published_script(id).await?;
-    Ok(state_from_remote(
+    Ok(Some(state_from_remote(
         Some(state),
         &meta,
         &doc,
         published.as_ref(),
-    ))
+    )))
 }
 
 /// GET by id; a 404 is believed only when it persists: right after a create, a read served
@@ -79,7 +83,7 @@ async fn get_confirming_absence(
 }
 
 /// The full state of an existing script for `terraform import`; `None` when absent.
-pub async fn import(client: &Client, id: &str) -> Result<Option<Value>, GenesysError> {
+pub async fn import(client: &Client, id: &str) -> Result<Option<ScriptTemplate>, GenesysError> {
     let Some(meta) = client.get_script(id).await? else {
         return Ok(None);
     };
@@ -93,10 +97,10 @@ pub async fn import(client: &Client, id: &str) -> Result<Option<Value>, GenesysE
     )))
 }
 
-fn is_older(meta: &ScriptMeta, state: &Value) -> bool {
+fn is_older(meta: &ScriptMeta, state: &ScriptTemplate) -> bool {
     match (
         meta.modified_date.as_deref(),
-        state.get_str("modified_date"),
+        state.modified_date.as_deref(),
     ) {
         (Some(remote), Some(recorded)) => remote < recorded,
         _ => false,
@@ -107,53 +111,51 @@ fn is_older(meta: &ScriptMeta, state: &Value) -> bool {
 /// deploy_id, timeouts, the revision counter) come from `base`; the content stays as configured
 /// when it is the same script, and becomes the remote document when it really differs.
 pub fn state_from_remote(
-    base: Option<&Value>,
+    base: Option<&ScriptTemplate>,
     meta: &ScriptMeta,
     doc: &serde_json::Value,
     published: Option<&ScriptMeta>,
-) -> Value {
+) -> ScriptTemplate {
     let remote_canonical = document::canonical(doc);
     let content = match base {
         Some(b) if plan::canonical_of(b).as_deref() == Some(remote_canonical.as_str()) => {
-            b.get("content").cloned().unwrap_or(Value::Null)
+            b.content.clone()
         }
-        Some(b) => Value::string(document::for_state_with_placeholders(
+        Some(b) => Attr::Known(document::for_state_with_placeholders(
             doc,
             &plan::substitutions_of(b).unwrap_or_default(),
         )),
-        None => Value::string(document::for_state(doc)),
+        None => Attr::Known(document::for_state(doc)),
     };
-    let keep =
-        |name: &str, default: Value| base.and_then(|b| b.get(name).cloned()).unwrap_or(default);
-    Value::object([
-        ("id", Value::string(&meta.id)),
-        ("name", Value::string(&meta.name)),
-        ("content", content),
-        ("substitutions", keep("substitutions", Value::Null)),
-        ("division_id", Value::opt_string(meta.division_id.clone())),
+    let kept = base.cloned().unwrap_or_default();
+    ScriptTemplate {
+        id: Attr::string(&meta.id),
+        name: Attr::string(&meta.name),
+        content,
+        substitutions: kept.substitutions,
+        division_id: Attr::from_option(meta.division_id.clone()),
         // On import, the argument's default (publish after each write), not whether the
         // script happens to be published: a config without `publish` means `true`, and
         // Terraform proposes the prior value for an unset optional+computed argument, so
         // importing an unpublished script as `false` would leave it unpublished for good.
-        ("publish", keep("publish", Value::Bool(true))),
-        ("deploy_id", keep("deploy_id", Value::Null)),
-        ("version_id", Value::string(&meta.version_id)),
-        (
-            "published_version_id",
-            Value::opt_string(published.map(|p| p.version_id.clone())),
-        ),
-        ("version", keep("version", Value::number(1))),
-        (
-            "content_sha256",
-            Value::string(document::sha256_hex(&remote_canonical)),
-        ),
-        ("created_date", Value::opt_string(meta.created_date.clone())),
-        (
-            "modified_date",
-            Value::opt_string(meta.modified_date.clone()),
-        ),
-        ("timeouts", keep("timeouts", Value::Null)),
-    ])
+        publish: if base.is_some() {
+            kept.publish
+        } else {
+            Attr::Known(true)
+        },
+        deploy_id: kept.deploy_id,
+        version_id: Attr::string(&meta.version_id),
+        published_version_id: Attr::from_option(published.map(|p| p.version_id.clone())),
+        version: if base.is_some() {
+            kept.version
+        } else {
+            Attr::Known(1)
+        },
+        content_sha256: Attr::Known(document::sha256_hex(&remote_canonical)),
+        created_date: Attr::from_option(meta.created_date.clone()),
+        modified_date: Attr::from_option(meta.modified_date.clone()),
+        timeouts: kept.timeouts,
+    }
 }
 
 #[cfg(test)]
@@ -177,13 +179,13 @@ mod tests {
     fn an_imported_unpublished_script_keeps_the_publish_default() {
         let doc = serde_json::json!({"pages": [{"id": "p1", "name": "Start"}]});
         let s = state_from_remote(None, &meta(), &doc, None);
-        assert_eq!(s.get("publish"), Some(&Value::Bool(true)));
-        assert_eq!(s.get("published_version_id"), Some(&Value::Null));
+        assert_eq!(s.publish, Attr::Known(true));
+        assert_eq!(s.published_version_id, Attr::Null);
         // A refreshed state keeps what the configuration said.
         let mut base = s.clone();
-        base.set("publish", Value::Bool(false));
+        base.publish = Attr::Known(false);
         let s = state_from_remote(Some(&base), &meta(), &doc, None);
-        assert_eq!(s.get("publish"), Some(&Value::Bool(false)));
+        assert_eq!(s.publish, Attr::Known(false));
     }
 
     #[test]

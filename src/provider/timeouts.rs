@@ -1,6 +1,9 @@
-//! The `timeouts` block: durations such as `90s`, `10m`, `1h30m`.
+//! The `timeouts` block: durations such as `90s`, `10m`, `1h30m`, and the limit each
+//! operation gets. The limit bounds the whole operation (see `deadline.rs`).
 
-use crate::cty::{AttributePath, Value};
+use super::model_script_template::{ScriptTemplate, Timeouts};
+use crate::cty::AttributePath;
+use crate::framework::Attr;
 use crate::tfplugin5::Diagnostics;
 use std::time::Duration;
 
@@ -42,24 +45,61 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
     Some(total)
 }
 
-/// The timeout for `op` (`create`, `update`, `delete`) from a resource object.
-pub fn timeout_of(obj: &Value, op: &str, default: Duration) -> Duration {
-    obj.get("timeouts")
-        .and_then(|t| t.get_str(op))
+/// Which operation a timeout bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    Create,
+    Update,
+    Delete,
+}
+
+impl Operation {
+    /// The operation's attribute in the `timeouts` block.
+    pub fn attribute(self) -> &'static str {
+        match self {
+            Operation::Create => Timeouts::CREATE,
+            Operation::Update => Timeouts::UPDATE,
+            Operation::Delete => Timeouts::DELETE,
+        }
+    }
+    fn configured(self, t: &Timeouts) -> &Attr<String> {
+        match self {
+            Operation::Create => &t.create,
+            Operation::Update => &t.update,
+            Operation::Delete => &t.delete,
+        }
+    }
+    fn default_limit(self) -> Duration {
+        match self {
+            Operation::Create => DEFAULT_CREATE,
+            Operation::Update => DEFAULT_UPDATE,
+            Operation::Delete => DEFAULT_DELETE,
+        }
+    }
+}
+
+/// The timeout for `op` from a resource's `timeouts` block (its default when unset).
+pub fn timeout_of(timeouts: &Attr<Timeouts>, op: Operation) -> Duration {
+    timeouts
+        .known()
+        .and_then(|t| op.configured(t).as_deref())
         .and_then(parse_duration)
-        .unwrap_or(default)
+        .unwrap_or(op.default_limit())
 }
 
 /// Diagnostics for unparsable durations in a config's `timeouts` block.
-pub fn validate(config: &Value) -> Diagnostics {
+pub fn validate(timeouts: &Attr<Timeouts>) -> Diagnostics {
     let mut d = Diagnostics::new();
-    for op in ["create", "update", "delete"] {
-        if let Some(text) = config.get("timeouts").and_then(|t| t.get_str(op)) {
+    let Some(t) = timeouts.known() else {
+        return d;
+    };
+    for op in [Operation::Create, Operation::Update, Operation::Delete] {
+        if let Some(text) = op.configured(t).as_deref() {
             if parse_duration(text).is_none_or(|t| t.is_zero()) {
                 d.error_at(
-                    AttributePath::attr("timeouts").then_attr(op),
+                    AttributePath::attr(ScriptTemplate::TIMEOUTS).then_attr(op.attribute()),
                     "Invalid duration",
-                    format!("{text:?} is not a duration; use a number with a unit, such as \"90s\", \"10m\" or \"1h30m\"."),
+                    format!("{text:?} is not a duration; use a number with a unit, such as \"90s\", \"10m\", \"1.5h\" or \"1h30m\"."),
                 );
             }
         }
@@ -85,9 +125,12 @@ mod tests {
     fn an_overflowing_sum_is_rejected_not_a_panic() {
         let text = "1h30m45s500m18446744073709551615s";
         assert_eq!(parse_duration(text), None);
-        let config =
-            Value::object([("timeouts", Value::object([("create", Value::string(text))]))]);
+        let config = Attr::Known(Timeouts {
+            create: Attr::string(text),
+            ..Timeouts::default()
+        });
         assert!(validate(&config).has_errors());
+        assert_eq!(timeout_of(&config, Operation::Create), DEFAULT_CREATE);
         assert_eq!(
             parse_duration("18446744073709551615s"),
             Some(Duration::from_secs(u64::MAX))

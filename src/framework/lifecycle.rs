@@ -1,0 +1,288 @@
+//! The lifecycle layer over the protocol-shaped `tfplugin5::Resource` trait, in the spirit of
+//! terraform-plugin-framework: a resource implements `ManagedResource` on its typed model
+//! (`create`, `read`, `update`, `delete`, `import`, and an optional plan modifier), and one
+//! generic dispatcher, [`Managed`], does the protocol's case analysis (null prior = create,
+//! null planned = destroy, null state = gone), the model conversions, and carries the plan's
+//! decision to the apply in private state.
+
+use super::attr::CtyField;
+use super::model::from_object;
+use super::private;
+use crate::cty::{AttributePath, Value};
+use crate::tfplugin5::{
+    ApplyRequest, ApplyResponse, Diagnostics, ImportedResource, PlanRequest, PlanResponse,
+    ReadRequest, ReadResponse, Resource, Schema,
+};
+use async_trait::async_trait;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// A plan to change (create or update) one resource instance.
+pub struct PlanChange<M> {
+    /// The refreshed state; `None` when the instance is to be created.
+    pub prior: Option<M>,
+    /// Terraform's proposed new state: the configuration, with prior values for unset
+    /// optional+computed attributes.
+    pub proposed: M,
+    pub config: M,
+}
+
+/// What a plan produced: the planned state, and the decision the apply acts on.
+pub struct Planned<M, P> {
+    pub state: M,
+    /// Carried to the apply in private state (never shown in plans).
+    pub decision: P,
+    pub requires_replace: Vec<AttributePath>,
+    pub diagnostics: Diagnostics,
+}
+
+impl<M, P: Default> Planned<M, P> {
+    /// The proposed state as planned, no decision, no diagnostics.
+    pub fn unchanged(state: M) -> Self {
+        Planned {
+            state,
+            decision: P::default(),
+            requires_replace: vec![],
+            diagnostics: Diagnostics::new(),
+        }
+    }
+}
+
+/// What a create or update left: the state to record (`None`: nothing exists), and
+/// diagnostics. With errors, a recorded state is still saved by Terraform (partial progress).
+pub struct Applied<M> {
+    pub state: Option<M>,
+    pub diagnostics: Diagnostics,
+}
+
+impl<M> Applied<M> {
+    pub fn ok(state: M) -> Self {
+        Applied {
+            state: Some(state),
+            diagnostics: Diagnostics::new(),
+        }
+    }
+    /// Stopped with `diagnostics`, recording `state` (the prior state of an update, `None`
+    /// for a create that made nothing).
+    pub fn failed(state: Option<M>, diagnostics: Diagnostics) -> Self {
+        Applied { state, diagnostics }
+    }
+}
+
+/// A managed resource type written on typed models.
+#[async_trait]
+pub trait ManagedResource: Send + Sync + 'static {
+    /// The resource's typed model (see `tf_model!`).
+    type Model: CtyField + Clone + Send + Sync + 'static;
+    /// The plan's decision, carried to the apply in private state.
+    type Decision: Serialize + DeserializeOwned + Default + Send + Sync + 'static;
+
+    /// The full type name, such as `genesys_script_template`.
+    const TYPE_NAME: &'static str;
+
+    fn schema(&self) -> Schema;
+
+    /// Configuration checks; values may be unknown (validate walk).
+    async fn validate(&self, _config: &Self::Model) -> Diagnostics {
+        Diagnostics::new()
+    }
+
+    /// Refresh: the instance as the remote system holds it, `Ok(None)` when it is gone.
+    /// On `Err` the current state is kept.
+    async fn read(&self, state: Self::Model) -> Result<Option<Self::Model>, Diagnostics>;
+
+    /// The plan modifier: the default plans Terraform's proposed new state as it is.
+    async fn modify_plan(
+        &self,
+        change: PlanChange<Self::Model>,
+    ) -> Planned<Self::Model, Self::Decision> {
+        Planned::unchanged(change.proposed)
+    }
+
+    async fn create(&self, planned: Self::Model, decision: Self::Decision) -> Applied<Self::Model>;
+
+    async fn update(
+        &self,
+        prior: Self::Model,
+        planned: Self::Model,
+        decision: Self::Decision,
+    ) -> Applied<Self::Model>;
+
+    /// Destroy; errors keep the instance in state.
+    async fn delete(&self, prior: Self::Model) -> Diagnostics;
+
+    /// `terraform import ID`.
+    async fn import(&self, _id: &str) -> Result<Self::Model, Diagnostics> {
+        Err(Diagnostics::from_error(
+            "Import not supported",
+            format!("{} cannot be imported.", Self::TYPE_NAME),
+        ))
+    }
+}
+
+/// The generic dispatcher: a `ManagedResource` served as a protocol-shaped `Resource`.
+pub struct Managed<R>(pub R);
+
+impl<R: ManagedResource> Managed<R> {
+    fn decode(&self, v: &Value) -> Result<R::Model, Diagnostics> {
+        from_object(v, R::TYPE_NAME).map_err(|e| e.diagnostics(R::TYPE_NAME))
+    }
+    fn encode(m: Option<R::Model>) -> Value {
+        m.map_or(Value::Null, |m| m.to_cty())
+    }
+}
+
+#[async_trait]
+impl<R: ManagedResource> Resource for Managed<R> {
+    fn schema(&self) -> Schema {
+        self.0.schema()
+    }
+
+    async fn validate(&self, config: &Value) -> Diagnostics {
+        match self.decode(config) {
+            Ok(m) => self.0.validate(&m).await,
+            Err(d) => d,
+        }
+    }
+
+    async fn read(&self, req: ReadRequest) -> ReadResponse {
+        let keep = |diagnostics| ReadResponse {
+            new_state: req.current_state.clone(),
+            private: req.private.clone(),
+            diagnostics,
+        };
+        if req.current_state.is_null() {
+            return keep(Diagnostics::new());
+        }
+        let state = match self.decode(&req.current_state) {
+            Ok(m) => m,
+            Err(d) => return keep(d),
+        };
+        match self.0.read(state).await {
+            Ok(new_state) => ReadResponse {
+                new_state: Self::encode(new_state),
+                private: req.private,
+                diagnostics: Diagnostics::new(),
+            },
+            Err(d) => keep(d),
+        }
+    }
+
+    async fn plan(&self, req: PlanRequest) -> PlanResponse {
+        let fail = |diagnostics| PlanResponse {
+            planned_state: Value::Null,
+            requires_replace: vec![],
+            planned_private: vec![],
+            diagnostics,
+        };
+        // Destroy: nothing to plan (Terraform plans the null itself).
+        if req.proposed_new_state.is_null() {
+            return PlanResponse {
+                planned_state: Value::Null,
+                requires_replace: vec![],
+                planned_private: req.prior_private,
+                diagnostics: Diagnostics::new(),
+            };
+        }
+        let prior = if req.prior_state.is_null() {
+            None
+        } else {
+            match self.decode(&req.prior_state) {
+                Ok(m) => Some(m),
+                Err(d) => return fail(d),
+            }
+        };
+        let (proposed, config) = match (
+            self.decode(&req.proposed_new_state),
+            self.decode(&req.config),
+        ) {
+            (Ok(p), Ok(c)) => (p, c),
+            (Err(d), _) | (_, Err(d)) => return fail(d),
+        };
+        let planned = self
+            .0
+            .modify_plan(PlanChange {
+                prior,
+                proposed,
+                config,
+            })
+            .await;
+        PlanResponse {
+            planned_state: planned.state.to_cty(),
+            requires_replace: planned.requires_replace,
+            planned_private: private::encode(&planned.decision),
+            diagnostics: planned.diagnostics,
+        }
+    }
+
+    async fn apply(&self, req: ApplyRequest) -> ApplyResponse {
+        let prior = if req.prior_state.is_null() {
+            None
+        } else {
+            match self.decode(&req.prior_state) {
+                Ok(m) => Some(m),
+                Err(diagnostics) => {
+                    return ApplyResponse {
+                        new_state: req.prior_state,
+                        private: vec![],
+                        diagnostics,
+                    }
+                }
+            }
+        };
+        if req.planned_state.is_null() {
+            let Some(prior) = prior else {
+                return ApplyResponse {
+                    new_state: Value::Null,
+                    private: vec![],
+                    diagnostics: Diagnostics::new(),
+                };
+            };
+            let diagnostics = self.0.delete(prior).await;
+            let new_state = if diagnostics.has_errors() {
+                req.prior_state
+            } else {
+                Value::Null
+            };
+            return ApplyResponse {
+                new_state,
+                private: vec![],
+                diagnostics,
+            };
+        }
+        let planned = match self.decode(&req.planned_state) {
+            Ok(m) => m,
+            Err(diagnostics) => {
+                return ApplyResponse {
+                    new_state: req.prior_state,
+                    private: vec![],
+                    diagnostics,
+                }
+            }
+        };
+        let decision: R::Decision = private::decode(&req.planned_private);
+        let applied = match prior {
+            None => self.0.create(planned, decision).await,
+            Some(prior) => self.0.update(prior, planned, decision).await,
+        };
+        ApplyResponse {
+            new_state: Self::encode(applied.state),
+            private: vec![],
+            diagnostics: applied.diagnostics,
+        }
+    }
+
+    async fn import(&self, id: &str) -> (Vec<ImportedResource>, Diagnostics) {
+        match self.0.import(id).await {
+            Ok(state) => (
+                vec![ImportedResource {
+                    type_name: R::TYPE_NAME.to_string(),
+                    state: state.to_cty(),
+                    private: vec![],
+                }],
+                Diagnostics::new(),
+            ),
+            Err(d) => (vec![], d),
+        }
+    }
+}

@@ -1,0 +1,314 @@
+//! The writes of `genesys_script_template`: create, and update only over the `versionId` the
+//! plan was made against (or convergence when the org already holds what was planned), then
+//! division, publish and the final state. Every step runs within the operation's one deadline.
+
+use super::deadline::Deadline;
+use super::document;
+use super::errors::{api_error, api_error_at};
+use super::model_script_template::ScriptTemplate as M;
+use super::plan::{self, Work};
+use super::private::PlannedBase;
+use crate::cty::AttributePath;
+use crate::framework::{Applied, Attr};
+use crate::genesys::{Client, GenesysError, ScriptMeta, WriteOutcome};
+use crate::tfplugin5::Diagnostics;
+use std::collections::HashSet;
+
+/// Creates the script the plan describes: upload, division, publish.
+pub async fn create(
+    client: &Client,
+    planned: M,
+    decision: PlannedBase,
+    deadline: Deadline,
+) -> Applied<M> {
+    let name = planned.name.as_deref().unwrap_or_default().to_string();
+    let document = plan::desired_text(&planned);
+    let existing = decision
+        .existing_same_name
+        .map(|ids| ids.into_iter().collect::<HashSet<String>>());
+    let creating = async {
+        match &existing {
+            Some(ids) => {
+                client
+                    .create_script_among(&name, document.as_bytes(), ids)
+                    .await
+            }
+            None => client.create_script(&name, document.as_bytes()).await,
+        }
+    };
+    let meta = match deadline.run("creating the script", creating).await {
+        Ok(m) => m,
+        Err(e) => {
+            return Applied::failed(None, api_error(&format!("creating script {name:?}"), &e))
+        }
+    };
+    let mut state = planned.clone();
+    state.id = Attr::string(&meta.id);
+    state.created_date = Attr::from_option(meta.created_date.clone());
+    let work = decision.work.unwrap_or(Work::CREATE);
+    let (state, diagnostics) = finish_write(client, state, meta, &planned, work, deadline).await;
+    Applied {
+        state: Some(state),
+        diagnostics,
+    }
+}
+
+/// Updates the script as the plan decided (`work`), writing only over the planned base.
+pub async fn update(
+    client: &Client,
+    prior: M,
+    planned: M,
+    decision: PlannedBase,
+    work: Work,
+    deadline: Deadline,
+) -> Applied<M> {
+    if !work.any() {
+        // Only Terraform-side values changed (deploy_id, substitutions that do not change the document).
+        return Applied::ok(planned);
+    }
+    let id = prior.id.as_deref().unwrap_or_default().to_string();
+    let name = planned.name.as_deref().unwrap_or_default().to_string();
+    let base = decision
+        .base_version_id
+        .or_else(|| prior.version_id.known().cloned())
+        .unwrap_or_default();
+    let desired = plan::desired_text(&planned);
+    let fail = |d: Diagnostics| Applied::failed(Some(prior.clone()), d);
+    let target = Target {
+        id: &id,
+        name: &name,
+        desired: &desired,
+        base: &base,
+    };
+
+    let meta = if work.upload {
+        let outcome = deadline
+            .run(
+                "uploading the script",
+                client.replace_script_if_version(&id, &name, desired.as_bytes(), &base),
+            )
+            .await;
+        match outcome {
+            Ok(WriteOutcome::Written(meta)) => meta,
+            Ok(WriteOutcome::Conflict { current }) => {
+                match converge(client, &target, current, deadline).await {
+                    Ok(meta) => meta,
+                    Err(d) => return fail(d),
+                }
+            }
+            Err(e) => return fail(api_error(&format!("updating script {id}"), &e)),
+        }
+    } else {
+        match deadline
+            .run("reading the script", client.get_script(&id))
+            .await
+        {
+            Ok(Some(current)) if current.version_id == base => current,
+            Ok(Some(current)) => match converge(client, &target, current, deadline).await {
+                Ok(meta) => meta,
+                Err(d) => return fail(d),
+            },
+            Ok(None) => return fail(gone_since_plan(&id)),
+            Err(e) => return fail(api_error(&format!("reading script {id}"), &e)),
+        }
+    };
+    let (state, diagnostics) =
+        finish_write(client, planned.clone(), meta, &planned, work, deadline).await;
+    Applied {
+        state: Some(state),
+        diagnostics,
+    }
+}
+
+/// The script an update writes, and the base it was planned against.
+struct Target<'a> {
+    id: &'a str,
+    name: &'a str,
+    desired: &'a str,
+    base: &'a str,
+}
+
+/// The script moved away from the planned base. If it already holds exactly what was planned
+/// (a concurrent pipeline deployed the same thing) converge on it; otherwise stop, writing nothing.
+async fn converge(
+    client: &Client,
+    t: &Target<'_>,
+    current: ScriptMeta,
+    deadline: Deadline,
+) -> Result<ScriptMeta, Diagnostics> {
+    let exported = deadline
+        .run(
+            "reading the script after a conflict",
+            client.export_script(t.id, Some(&current.version_id)),
+        )
+        .await;
+    let same = match exported {
+        Ok(doc) => {
+            current.name == t.name
+                && document::parse_script(t.desired)
+                    .map(|d| document::canonical(&d))
+                    .ok()
+                    == Some(document::canonical(&doc))
+        }
+        Err(e) => {
+            return Err(api_error(
+                &format!("reading script {} after a conflict", t.id),
+                &e,
+            ))
+        }
+    };
+    if same {
+        tracing::info!(script_id = t.id, version_id = %current.version_id, "script already holds the planned content; converging without a write");
+        return Ok(current);
+    }
+    Err(Diagnostics::from_error(
+        "Script changed outside Terraform since the plan",
+        format!(
+            "Script {:?} (id {}) was planned against versionId {}, but the org now holds versionId {} (modified {}). \
+             Someone or something else saved the script after the plan; nothing was written, so that change is kept.\n\n\
+             Run `terraform plan` to see what changed, then apply again if you want to replace it.",
+            t.name,
+            t.id,
+            t.base,
+            current.version_id,
+            current.modified_date.as_deref().unwrap_or("at an unknown time"),
+        ),
+    ))
+}
+
+/// After the upload (or with an unchanged document): division, publish, and the final state.
+async fn finish_write(
+    client: &Client,
+    mut state: M,
+    mut meta: ScriptMeta,
+    planned: &M,
+    work: Work,
+    deadline: Deadline,
+) -> (M, Diagnostics) {
+    let mut d = Diagnostics::new();
+    let id = meta.id.clone();
+    state.version_id = Attr::string(&meta.version_id);
+    state.modified_date = Attr::from_option(meta.modified_date.clone());
+    let mut moved_division = false;
+    match &planned.division_id {
+        Attr::Known(div) if work.set_division && meta.division_id.as_deref() != Some(div) => {
+            moved_division = true;
+            if let Err(e) = deadline
+                .run("setting the division", client.set_division(&id, div))
+                .await
+            {
+                d.extend(api_error_at(
+                    AttributePath::attr(M::DIVISION_ID),
+                    &format!("moving script {id} to division {div}"),
+                    &e,
+                ));
+                state.division_id = Attr::from_option(meta.division_id.clone());
+            }
+        }
+        Attr::Known(_) => {}
+        _ => state.division_id = Attr::from_option(meta.division_id.clone()),
+    }
+    let publish = planned.publish.known().copied().unwrap_or(true);
+    if work.publish && publish && !d.has_errors() {
+        match deadline
+            .run(
+                "publishing",
+                client.publish_script(&id, Some(&meta.version_id)),
+            )
+            .await
+        {
+            Ok(published) => state.published_version_id = Attr::Known(published.version_id),
+            // 409: the editable version is no longer ours; someone replaced it after our
+            // upload was verified.
+            Err(GenesysError::Api {
+                status: 409,
+                message,
+                correlation_id,
+                ..
+            }) => {
+                let lost = GenesysError::LostWrite {
+                    id: id.clone(),
+                    detail: format!(
+                        "publishing our version {} was refused ({message}; {}): another \
+                         writer replaced the script after our upload",
+                        meta.version_id,
+                        correlation_id.as_deref().map_or_else(
+                            || "no correlation id".to_string(),
+                            |c| format!("correlation id {c}")
+                        )
+                    ),
+                };
+                d.extend(api_error(&format!("publishing script {id}"), &lost));
+                state.published_version_id = Attr::Null;
+            }
+            Err(e) => {
+                // A create's planned id is unknown; an update's is the script's.
+                let creating = planned.id.is_unknown();
+                d.extend(api_error(&unpublished_after(&id, creating), &e));
+                state.published_version_id = Attr::Null;
+            }
+        }
+    } else if state.published_version_id.is_unknown() {
+        state.published_version_id = Attr::Null;
+    }
+    if moved_division && !d.has_errors() {
+        // The division move may stamp a new versionId: read it back so the next refresh is quiet.
+        if let Ok(Some(after)) = deadline
+            .run("reading the script back", client.get_script(&id))
+            .await
+        {
+            if after.version_id != meta.version_id && after.modified_date >= meta.modified_date {
+                meta = after;
+                state.version_id = Attr::string(&meta.version_id);
+                state.modified_date = Attr::from_option(meta.modified_date.clone());
+            }
+        }
+    }
+    if state.created_date.is_unknown() {
+        state.created_date = Attr::from_option(meta.created_date.clone());
+    }
+    (state, d)
+}
+
+/// The step of a publish that failed after the upload, and what the next apply does about it.
+/// After an update the state keeps the script, unpublished, and the next apply publishes it.
+/// Terraform taints a create that returns an error, so the next apply replaces the script
+/// (a new id) unless it is untainted.
+fn unpublished_after(id: &str, creating: bool) -> String {
+    if creating {
+        format!(
+            "publishing script {id} (it was uploaded, unpublished; Terraform marks the failed create tainted, so the next apply deletes it and creates and publishes a new one; `terraform untaint` keeps it and only publishes it)"
+        )
+    } else {
+        format!("publishing script {id} (it was uploaded; the next apply publishes it)")
+    }
+}
+
+fn gone_since_plan(id: &str) -> Diagnostics {
+    Diagnostics::from_error(
+        "Script deleted outside Terraform since the plan",
+        format!("Script {id} no longer exists in the org. Nothing was written. Run `terraform plan`: it will plan to create the script again."),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_publish_says_what_the_next_apply_does() {
+        // Bug: a create whose publish failed said "the next apply publishes it", but Terraform
+        // taints the create, so the next apply replaces the script.
+        let create = unpublished_after("s-1", true);
+        assert!(create.starts_with("publishing script s-1 ("), "{create}");
+        assert!(create.contains("tainted"), "{create}");
+        assert!(create.contains("deletes it"), "{create}");
+        assert!(create.contains("terraform untaint"), "{create}");
+        assert!(!create.contains("the next apply publishes it"), "{create}");
+        let update = unpublished_after("s-1", false);
+        assert_eq!(
+            update,
+            "publishing script s-1 (it was uploaded; the next apply publishes it)"
+        );
+    }
+}
