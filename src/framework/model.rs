@@ -112,7 +112,7 @@ mod tests {
         assert_eq!(p.name, Attr::Known("a".to_string()));
         assert_eq!(p.count, Attr::Unknown);
         assert_eq!(p.to_cty(), v);
-        assert_eq!(Probe::NAME, "name");
+        assert_eq!((Probe::NAME, Probe::COUNT), ("name", "count"));
         assert_eq!(Probe::ATTRIBUTES, &["name", "count"]);
         assert!(from_object::<Probe>(&Value::Null, "probe").is_err());
     }
