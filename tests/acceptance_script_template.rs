@@ -611,3 +611,38 @@ fn a_stale_404_right_after_create_does_not_plan_a_duplicate() {
         assert_eq!(sim.scripts_named("acme", NAME).len(), 1);
     });
 }
+
+/// `timeouts.update` bounds the whole update, not each step: with 1 s of latency per request,
+/// a publish-only update is a read (login + GET: 2 s) then a publish (1 s); each step fits in
+/// 2.5 s, the two together do not.
+#[test]
+fn the_update_timeout_bounds_the_whole_operation() {
+    for_each_terraform(|tf| {
+        let sim = Sim::start(&[]);
+        let wd = greeting_dir(tf, &sim, "Hello", "  publish = false\n");
+        apply(&wd);
+        assert!(state_attr(&wd, "published_version_id").is_null());
+
+        sim.set_knobs(serde_json::json!({"latency_ms": 1000}));
+        let timeouts = "  publish = true\n  timeouts {\n    update = \"2500ms\"\n  }\n";
+        write_greeting(&wd, &sim, "Hello", timeouts);
+        let started = std::time::Instant::now();
+        let out = wd.run(&["apply", "-auto-approve", "-refresh=false"]);
+        let took = started.elapsed();
+        assert_ne!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+        let flat = out.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains("Timed out while publishing"), "{flat}");
+        assert!(
+            flat.contains("update timeout of 2500ms bounds the whole operation"),
+            "{flat}"
+        );
+        // Terraform's own start-up and shutdown come on top of the 2.5 s.
+        assert!(took < std::time::Duration::from_secs(15), "{took:?}");
+
+        // Without the latency, the next apply publishes.
+        sim.set_knobs(serde_json::json!({"latency_ms": 0}));
+        apply(&wd);
+        assert!(state_attr(&wd, "published_version_id").is_string());
+        assert_empty_plans(&wd);
+    });
+}
