@@ -5,8 +5,9 @@
 //! - [`config`]: endpoints, credentials, retry policy; [`regions`]: region key -> domain.
 //! - [`client`]: the cloneable `Client` handle, cancellation, stats; `stop_shield`: Stop
 //!   versus an upload already sent.
-//! - `transport`: one call with pacing, auth, retries; `token`: the token cache;
-//!   [`backoff`], [`budget`], [`pacing`]: the retry and pacing arithmetic.
+//! - `transport`: one call with pacing, auth, retries; `token`: the token cache; `retry`: the
+//!   one "retry or fail" decision both use; [`backoff`], [`budget`], [`pacing`]: the retry and
+//!   pacing arithmetic.
 //! - [`scripts`]: `ScriptMeta`, `WriteOutcome`, document normalisation;
 //!   `script_reads` / `script_writes` / `upload`: the operations.
 //!
@@ -21,6 +22,7 @@ pub mod pacing;
 #[doc(hidden)]
 pub mod parse_probe;
 pub mod regions;
+mod retry;
 mod script_reads;
 mod script_writes;
 pub mod scripts;
