@@ -10,6 +10,8 @@
 //!   pacing arithmetic.
 //! - [`scripts`]: `ScriptMeta`, `WriteOutcome`, document normalisation;
 //!   `script_reads` / `script_writes` / `upload`: the operations.
+//! - [`Backoff`] (`wait`): doubling pauses until a deadline, ended by Stop; the client's polls
+//!   and the provider's eventual-consistency waits both use it.
 //!
 //! Nothing here knows about Terraform or about the simulator.
 
@@ -31,6 +33,7 @@ mod stop_shield;
 mod token;
 mod transport;
 mod upload;
+mod wait;
 
 pub use client::Client;
 pub use config::{region_domain, region_keys, ClientConfig, Credentials, RetryPolicy};
@@ -40,3 +43,4 @@ pub use scripts::{
 };
 pub use stats::ClientStats;
 pub use stop_shield::GRACE_AFTER_STOP;
+pub use wait::Backoff;

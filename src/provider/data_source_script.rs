@@ -3,8 +3,8 @@
 
 use super::data::ProviderData;
 use super::errors::api_error_at;
-use super::wait::Backoff;
 use crate::cty::{AttributePath, Type, Value};
+use crate::genesys::Backoff;
 use crate::tfplugin5::{Attribute, Block, DataSource, Diagnostics, Schema, StringKind};
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -62,7 +62,7 @@ impl DataSource for ScriptDataSource {
         let matches = loop {
             match client.find_by_exact_name(&name).await {
                 // Not in the index yet: pause, then search again.
-                Ok(found) if found.is_empty() && backoff.pause().await => {}
+                Ok(found) if found.is_empty() && backoff.pause(&client).await => {}
                 Ok(found) => break found,
                 Err(e) => {
                     return (

@@ -13,7 +13,6 @@ pub mod resource_script_template;
 pub mod schema_script_template;
 pub mod settings;
 pub mod timeouts;
-pub mod wait;
 
 use crate::tfplugin5::Provider;
 use std::sync::Arc;
