@@ -13,7 +13,15 @@
 //! - [`Backoff`] (`wait`): doubling pauses until a deadline, ended by Stop; the client's polls
 //!   and the provider's eventual-consistency waits both use it.
 //!
-//! Nothing here knows about Terraform or about the simulator.
+//! Nothing here knows about Terraform or about the simulator, except through one door: "cancel".
+//! The provider maps Terraform's Stop RPC (`tfplugin5` server -> `Provider::stop` ->
+//! `ProviderData::cancel`) to [`Client::cancel`]. The client knows only that it was cancelled:
+//! every wait, retry and request of the client and its clones then ends with
+//! `GenesysError::Cancelled` (`Inner::sleep` and [`Backoff`] pauses, the transport's
+//! `stop_requested` select around each send, `check_cancelled` before each attempt). The one
+//! exception is the stop shield (`stop_shield`): inside [`Client::finish_sent_writes`], once the
+//! transport has sent an upload, cancel no longer ends that operation, so a write the server may
+//! already hold is finished and recorded (for at most [`GRACE_AFTER_STOP`]).
 
 pub mod backoff;
 pub mod budget;
