@@ -1,8 +1,23 @@
 //! terraform-provider-genesys: a Terraform provider (plugin protocol 5) for Genesys Cloud
 //! script templates, and genesys-sim, a local simulator of the Scripts API.
 //!
-//! Dependencies flow one way: `plugin` -> `tfplugin5` -> `provider` -> `genesys`;
-//! `cty` is shared vocabulary of `tfplugin5` and `provider`; `sim` depends on nothing above.
+//! Dependencies (the `use crate::` lines) follow the arrows; none points back:
+//!
+//! ```text
+//! main.rs --> plugin ----> tfplugin5 --> cty
+//!    |                         ^          ^
+//!    +-------> provider -------+          |
+//!                |  +---------------------+
+//!                +--> genesys
+//! ```
+//!
+//! - `plugin` -> `tfplugin5`: serves its gRPC server over the go-plugin transport;
+//! - `provider` -> `tfplugin5`: implements its `Provider`, `Resource` and `DataSource` traits;
+//! - `provider` -> `genesys` (the API client) and `provider` -> `cty` (values);
+//! - `tfplugin5` -> `cty`: decodes and encodes the values it passes on;
+//! - `main.rs` wires `plugin` and `provider` together; `genesys`, `cty` and `sim` use no other
+//!   module of the crate (the genesys-sim binary runs `sim`; the hidden `fuzzing` module reaches
+//!   into the others for the fuzz targets).
 //!
 //! - [`plugin`]: the go-plugin transport (handshake, AutoMTLS, health, controller, stdio).
 //! - [`tfplugin5`]: the gRPC server and the small provider trait it calls.

@@ -1,5 +1,7 @@
-//! Genesys Cloud region keys and their domains (research brief §3.2). The API host of a region is
-//! `api.<domain>`, the login host `login.<domain>` and the upload host `apps.<domain>`.
+//! Genesys Cloud region keys and their domains, as in the region map (`getRegionMap`) of the
+//! official provider, github.com/MyPureCloud/terraform-provider-genesyscloud. The API host of a
+//! region is `api.<domain>`, the login host `login.<domain>` and the upload host
+//! `apps.<domain>`.
 //! Knows nothing about HTTP.
 
 /// Region key -> domain, as in the official provider's region map.
@@ -57,7 +59,7 @@ pub fn region_domain(key: &str) -> Option<&'static str> {
         .map(|(_, d)| *d)
 }
 
-/// Every known region key, in the order of the research brief's table.
+/// Every known region key, in the order of `REGIONS`.
 pub fn region_keys() -> &'static [&'static str] {
     KEYS
 }

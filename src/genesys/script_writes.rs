@@ -16,6 +16,7 @@ use super::scripts::{
     documents_equal_ignoring_server_fields, meta_from_json, ScriptMeta, WriteOutcome,
 };
 use super::transport::{Body, Call, Idempotency};
+use super::wait::Backoff;
 
 /// Pauses while waiting for the search index or a fresh read.
 const WAIT_START: Duration = Duration::from_millis(50);
@@ -29,41 +30,27 @@ fn parse_document(document: &[u8]) -> Result<Value, GenesysError> {
     })
 }
 
-/// Doubling pause between polls, capped.
-struct Poll {
-    delay: Duration,
+/// The pauses of one wait: doubling from `WAIT_START` to `WAIT_CAP` until `deadline`.
+fn pauses_until(deadline: Instant) -> Backoff {
+    Backoff::until(WAIT_START, WAIT_CAP, deadline)
 }
 
-impl Poll {
-    fn new() -> Self {
-        Poll { delay: WAIT_START }
-    }
-    async fn wait(
-        &mut self,
-        inner: &Inner,
-        deadline: Instant,
-        what: impl FnOnce() -> String,
-    ) -> Result<(), GenesysError> {
-        if Instant::now() + self.delay > deadline {
-            return Err(GenesysError::Timeout { what: what() });
-        }
-        inner.sleep(self.delay).await?;
-        self.delay = (self.delay * 2).min(WAIT_CAP);
-        Ok(())
-    }
+/// The timeout of a wait that did not see what it waited for.
+fn timeout(what: String) -> GenesysError {
+    GenesysError::Timeout { what }
 }
 
 impl Inner {
     /// GET the script, retrying 404s (a read right after a create may not see it yet).
     async fn read_created(&self, id: &str, deadline: Instant) -> Result<ScriptMeta, GenesysError> {
-        let mut poll = Poll::new();
+        let mut poll = pauses_until(deadline);
         loop {
             let url = self.api_url(&["api", "v2", "scripts", id]);
             if let Some(m) = self.get_script_at(url, "get_script").await? {
                 return Ok(m);
             }
-            poll.wait(self, deadline, || {
-                format!("new script {id} still answers 404")
+            poll.pause_before_deadline(self, || {
+                timeout(format!("new script {id} still answers 404"))
             })
             .await?;
         }
@@ -95,7 +82,7 @@ impl Inner {
         // From here on the server has accepted the upload: a failure to find the new script
         // leaves a script the state cannot record, and the error must say so.
         let found = async {
-            let mut poll = Poll::new();
+            let mut poll = pauses_until(deadline);
             loop {
                 // A new upload is unpublished, so the editable view alone lists it.
                 let candidates: Vec<ScriptMeta> = self
@@ -133,8 +120,8 @@ impl Inner {
                     }
                     return Ok(first.clone());
                 }
-                poll.wait(self, deadline, || {
-                    format!("script {name:?} was uploaded but no new script with that name and content appeared in the search")
+                poll.pause_before_deadline(self, || {
+                    timeout(format!("script {name:?} was uploaded but no new script with that name and content appeared in the search"))
                 })
                 .await?;
             }
@@ -179,14 +166,14 @@ impl Inner {
             id: id.to_string(),
             detail,
         };
-        let mut poll = Poll::new();
+        let mut poll = pauses_until(deadline);
         let written = loop {
             match self.get_script_at(get_url.clone(), "get_script").await? {
                 None => return Err(lost("the script was deleted after our upload".to_string())),
                 Some(m) if m.version_id != expected_version_id => break m,
                 Some(_) => {
-                    poll.wait(self, deadline, || {
-                        format!("script {id} still shows version {expected_version_id} after our upload")
+                    poll.pause_before_deadline(self, || {
+                        timeout(format!("script {id} still shows version {expected_version_id} after our upload"))
                     })
                     .await?
                 }
@@ -195,7 +182,7 @@ impl Inner {
 
         // Verify that the current content is ours: someone may have written after us.
         let grace = Instant::now() + STALE_EXPORT_GRACE.min(self.config.upload_timeout);
-        let mut poll = Poll::new();
+        let mut poll = pauses_until(grace);
         loop {
             match self.export_script(id, None).await {
                 Ok(doc) if documents_equal_ignoring_server_fields(&doc, &ours) => {
@@ -230,7 +217,11 @@ impl Inner {
                     written.version_id
                 )));
             }
-            if poll.wait(self, grace, String::new).await.is_err() {
+            if poll
+                .pause_before_deadline(self, || timeout(String::new()))
+                .await
+                .is_err()
+            {
                 return Err(lost(format!(
                     "we replaced version {expected_version_id}; the script is now at version {now_version} \
                      but its content is not what we uploaded: another writer replaced it after us"

@@ -1,7 +1,8 @@
 //! The OAuth token cache: client-credentials grant against `{login}/oauth/token`, lazy fetch,
 //! refresh before expiry, single-flight refresh (callers queue on one async mutex), and
 //! invalidation after a 401. Login throttling (HTTP 400 `invalid_request` "rate limit
-//! exceeded", or 429) is retried with backoff. Token values never reach logs or errors.
+//! exceeded", or 429), 5xx and transport errors are retried by the client's one retry
+//! mechanism (`retry`). Token values never reach logs or errors.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -9,12 +10,11 @@ use std::time::Duration;
 use serde::Deserialize;
 use tokio::time::Instant;
 
-use super::backoff::{full_jitter, parse_retry_after};
-use super::budget::RetryCost;
 use super::client::Inner;
 use super::config::{join_path, Credentials};
 use super::error::{snippet, GenesysError};
-use super::transport::CORRELATION_HEADER;
+use super::retry::{Endpoint, Idempotency, Retries};
+use super::transport::correlation_id;
 
 /// A bearer token and the cache generation it came from.
 pub(crate) struct Bearer {
@@ -144,19 +144,22 @@ impl TokenCache {
     }
 }
 
-/// One client-credentials grant, retried on throttling, 5xx and transport errors.
+/// One client-credentials grant, retried (by `retry::Retries`) on throttling, 5xx and
+/// transport errors.
 async fn fetch_token(
     inner: &Inner,
     client_id: &str,
     client_secret: &str,
 ) -> Result<(String, Duration), GenesysError> {
     let url = join_path(&inner.config.login_base, "/oauth/token");
-    let policy = &inner.config.retry;
-    let mut attempt: u32 = 0;
-    let mut last_cost: Option<RetryCost> = None;
+    let mut retries = Retries::new(
+        inner,
+        Endpoint::Login,
+        Idempotency::Idempotent,
+        "POST /oauth/token".to_string(),
+    );
     loop {
-        inner.check_cancelled()?;
-        attempt += 1;
+        let attempt = retries.begin()?;
         inner.counters.request("token");
         inner.counters.token_fetch();
         let send = inner
@@ -169,63 +172,41 @@ async fn fetch_token(
             _ = inner.stop_requested() => return Err(GenesysError::Cancelled),
             r = send => r,
         };
-        let (err, cost, min_wait) = match result {
+        let failure = match result {
             Ok(resp) => {
                 let status = resp.status().as_u16();
-                let retry_after = resp
-                    .headers()
-                    .get(reqwest::header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(parse_retry_after);
-                let correlation_id = resp
-                    .headers()
-                    .get(CORRELATION_HEADER)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string);
+                let headers = resp.headers().clone();
                 let body = match resp.bytes().await {
                     Ok(b) => b,
                     Err(e) => {
-                        inner.counters.transport_error();
                         let err = GenesysError::Transport {
                             message: format!("reading token response: {}", describe(&e)),
                         };
-                        retry_or_fail(inner, attempt, err, RetryCost::Transport, None).await?;
-                        last_cost = Some(RetryCost::Transport);
+                        retries.retry_or_fail(retries.no_answer(err, true)).await?;
                         continue;
                     }
                 };
                 tracing::debug!(status, attempt, "POST /oauth/token");
                 if (200..300).contains(&status) {
                     let parsed = parse_token_response(status, &body)?;
-                    inner.budget.refund(last_cost.map_or(1, RetryCost::tokens));
+                    retries.succeeded();
                     return Ok(parsed);
                 }
                 let (error, description) = parse_auth_error(status, &body);
-                let auth_err = GenesysError::Auth {
-                    status,
-                    error,
-                    description: description.clone(),
-                    correlation_id,
-                };
                 let throttled = status == 429
                     || (status == 400
                         && description
                             .to_ascii_lowercase()
                             .contains("rate limit exceeded"));
-                if throttled {
-                    inner.counters.throttled();
-                    if retry_after.is_some_and(|ra| ra > policy.max_retry_after) {
-                        return Err(auth_err);
-                    }
-                    (auth_err, RetryCost::Throttle, retry_after)
-                } else if status >= 500 && status != 501 {
-                    (auth_err, RetryCost::ServerError, None)
-                } else {
-                    return Err(auth_err);
-                }
+                let auth_err = GenesysError::Auth {
+                    status,
+                    error,
+                    description,
+                    correlation_id: correlation_id(&headers),
+                };
+                retries.answer(status, &headers, throttled, auth_err)?
             }
             Err(e) => {
-                inner.counters.transport_error();
                 let err = if e.is_timeout() {
                     GenesysError::Timeout {
                         what: "POST /oauth/token".to_string(),
@@ -235,35 +216,11 @@ async fn fetch_token(
                         message: format!("POST /oauth/token: {}", describe(&e)),
                     }
                 };
-                (err, RetryCost::Transport, None)
+                retries.no_answer(err, true)
             }
         };
-        retry_or_fail(inner, attempt, err, cost, min_wait).await?;
-        last_cost = Some(cost);
+        retries.retry_or_fail(failure).await?;
     }
-}
-
-/// Decide whether a failed token attempt is retried; sleeps the backoff if so.
-async fn retry_or_fail(
-    inner: &Inner,
-    attempt: u32,
-    err: GenesysError,
-    cost: RetryCost,
-    min_wait: Option<Duration>,
-) -> Result<(), GenesysError> {
-    let policy = &inner.config.retry;
-    if attempt >= policy.max_attempts {
-        return Err(err);
-    }
-    if !inner.budget.try_withdraw(cost) {
-        return Err(GenesysError::RetryBudgetExhausted {
-            last: Box::new(err),
-        });
-    }
-    inner.counters.retry();
-    let delay = full_jitter(policy.base_delay, policy.max_delay, attempt - 1)
-        .max(min_wait.unwrap_or(Duration::ZERO));
-    inner.sleep(delay).await
 }
 
 /// A reqwest error as text without the URL (URLs carry no secrets here, but keep it short).

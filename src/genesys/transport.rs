@@ -1,25 +1,24 @@
-//! One API call with pacing, bearer auth (one re-auth on 401), retries with full-jitter backoff
-//! and the retry budget, the shared 429 gate, cancellation, and a debug tracing event per
-//! attempt (method, path, status, correlation id, attempt; never headers or bodies).
+//! One API call with pacing, bearer auth (one re-auth on 401), retries, the shared 429 gate,
+//! cancellation, and a debug tracing event per attempt (method, path, status, correlation id,
+//! attempt; never headers or bodies).
 //!
-//! Retry rules: 429 (waiting at least Retry-After; a Retry-After above `max_retry_after` fails
-//! at once), 5xx except 501, timeouts and transport errors. 4xx are never retried. Calls marked
-//! `NotIdempotent` (the create upload) are retried too, but any retry after a failure that may
-//! have reached the server (timeout, dropped connection, 5xx other than 503) marks the reply
-//! `ambiguous`, so the caller can look for a duplicate.
+//! The retry rules (which failures, how long to wait, the budget, `max_attempts`) live in
+//! `retry`, shared with the token fetch. Calls marked `NotIdempotent` (the create upload) are
+//! retried too, but any retry after a failure that may have reached the server (timeout,
+//! dropped connection, 5xx other than 503) marks the reply `ambiguous`, so the caller can look
+//! for a duplicate.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use super::backoff::{full_jitter, parse_retry_after};
-use super::budget::RetryCost;
 use super::client::Inner;
 use super::error::{snippet, GenesysError};
+pub(crate) use super::retry::Idempotency;
+use super::retry::{Endpoint, Retries};
 use super::token::describe;
 
 /// Header carrying Genesys's correlation id.
@@ -34,12 +33,6 @@ pub(crate) enum Body {
         document: Arc<Vec<u8>>,
         replace_id: Option<String>,
     },
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Idempotency {
-    Idempotent,
-    NotIdempotent,
 }
 
 /// One API call.
@@ -105,42 +98,26 @@ impl Call {
     }
 }
 
-/// How a failed attempt continues.
-struct Failure {
-    error: GenesysError,
-    cost: RetryCost,
-    min_wait: Duration,
-    /// The failed attempt may have been processed by the server.
-    maybe_processed: bool,
-    /// A 429 carrying Retry-After: the server said when to come back, so waiting it out costs
-    /// no retry budget, and the attempt count starts again after it (a 429 storm is not a dead
-    /// server; `max_attempts` bounds failures in a row between the server's answers).
-    told_when: bool,
-}
-
-/// Upper bound on Retry-After waits for one call, so a server that throttles forever still
-/// ends the call (the resource's timeout usually ends it first).
-const MAX_THROTTLED_WAITS: u32 = 100;
-
 impl Inner {
-    /// Run a call to completion: a 2xx `Reply`, or the error that ended it.
+    /// Run a call to completion: a 2xx `Reply`, or the error that ended it. Whether and when a
+    /// failed attempt is retried is decided by `retry::Retries`.
     pub(crate) async fn execute(&self, call: Call) -> Result<Reply, GenesysError> {
         let path = call.url.path().to_string();
-        let policy = self.config.retry.clone();
-        let mut attempt: u32 = 0;
+        let mut retries = Retries::new(
+            self,
+            Endpoint::Api,
+            call.idempotency,
+            format!("{} {path}", call.method),
+        );
         let mut reauthed = false;
-        let mut ambiguous = false;
-        let mut last_cost: Option<RetryCost> = None;
-        let mut throttled_waits: u32 = 0;
         loop {
-            self.check_cancelled()?;
+            let attempt = retries.begin()?;
             self.sleep(self.pacer.reserve()).await?;
             let bearer = if call.auth {
                 Some(self.tokens.bearer(self).await?)
             } else {
                 None
             };
-            attempt += 1;
             self.counters.request(call.kind);
             let mut req = self.http.request(call.method.clone(), call.url.clone());
             if let Some(b) = &bearer {
@@ -169,17 +146,14 @@ impl Inner {
             };
             let failure = match sent {
                 Ok((status, headers, body)) => {
-                    let correlation_id = headers
-                        .get(CORRELATION_HEADER)
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_string);
+                    let correlation_id = correlation_id(&headers);
                     tracing::debug!(
                         method = %call.method, path = %path, kind = call.kind, status,
                         correlation_id = correlation_id.as_deref().unwrap_or("-"), attempt,
                         "genesys request"
                     );
                     if (200..300).contains(&status) {
-                        self.budget.refund(last_cost.map_or(1, RetryCost::tokens));
+                        retries.succeeded();
                         self.pacer.on_success();
                         return Ok(Reply {
                             status,
@@ -187,7 +161,7 @@ impl Inner {
                             body,
                             method: call.method.clone(),
                             path,
-                            ambiguous,
+                            ambiguous: retries.ambiguous(),
                         });
                     }
                     let error = GenesysError::from_response(
@@ -206,40 +180,9 @@ impl Inner {
                             continue;
                         }
                     }
-                    match status {
-                        429 => {
-                            self.counters.throttled();
-                            let retry_after = headers
-                                .get(reqwest::header::RETRY_AFTER)
-                                .and_then(|v| v.to_str().ok())
-                                .and_then(parse_retry_after);
-                            if retry_after.is_some_and(|ra| ra > policy.max_retry_after) {
-                                return Err(error);
-                            }
-                            let wait = retry_after.unwrap_or_else(|| {
-                                full_jitter(policy.base_delay, policy.max_delay, attempt)
-                            });
-                            self.pacer.on_throttle(wait);
-                            Failure {
-                                error,
-                                cost: RetryCost::Throttle,
-                                min_wait: wait,
-                                maybe_processed: false,
-                                told_when: retry_after.is_some(),
-                            }
-                        }
-                        s if s >= 500 && s != 501 => Failure {
-                            error,
-                            cost: RetryCost::ServerError,
-                            min_wait: Duration::ZERO,
-                            maybe_processed: s != 503,
-                            told_when: false,
-                        },
-                        _ => return Err(error),
-                    }
+                    retries.answer(status, &headers, status == 429, error)?
                 }
                 Err(e) => {
-                    self.counters.transport_error();
                     tracing::debug!(
                         method = %call.method, path = %path, kind = call.kind, attempt,
                         error = %describe(&e), "genesys request failed without an answer"
@@ -253,46 +196,20 @@ impl Inner {
                             message: format!("{} {}: {}", call.method, path, describe(&e)),
                         }
                     };
-                    Failure {
-                        error,
-                        cost: RetryCost::Transport,
-                        min_wait: Duration::ZERO,
-                        maybe_processed: !e.is_connect(),
-                        told_when: false,
-                    }
+                    retries.no_answer(error, !e.is_connect())
                 }
             };
-            if failure.told_when && throttled_waits < MAX_THROTTLED_WAITS {
-                throttled_waits += 1;
-                attempt = 0;
-                self.counters.retry();
-                self.sleep(failure.min_wait).await?;
-                continue;
-            }
-            if attempt >= policy.max_attempts {
-                return Err(failure.error);
-            }
-            if !self.budget.try_withdraw(failure.cost) {
-                return Err(GenesysError::RetryBudgetExhausted {
-                    last: Box::new(failure.error),
-                });
-            }
-            last_cost = Some(failure.cost);
-            if call.idempotency == Idempotency::NotIdempotent && failure.maybe_processed {
-                ambiguous = true;
-                self.counters.ambiguous_upload();
-            }
-            self.counters.retry();
-            let delay =
-                full_jitter(policy.base_delay, policy.max_delay, attempt - 1).max(failure.min_wait);
-            tracing::debug!(
-                method = %call.method, path = %path, attempt,
-                delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                error = %failure.error, "retrying genesys request"
-            );
-            self.sleep(delay).await?;
+            retries.retry_or_fail(failure).await?;
         }
     }
+}
+
+/// The correlation id Genesys put on an answer.
+pub(crate) fn correlation_id(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    headers
+        .get(CORRELATION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 /// Send and read the whole body; a body cut short counts as a transport error.

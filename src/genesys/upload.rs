@@ -1,6 +1,6 @@
 //! The scripter upload: multipart `POST {apps}/uploads/v2/scripter` returning a correlation id,
-//! then polling `GET /api/v2/scripts/uploads/{id}/status` with backoff (50 ms doubling to 1 s)
-//! until the upload succeeded, failed, or the deadline passed.
+//! then polling `GET /api/v2/scripts/uploads/{id}/status` with the shared [`Backoff`] (50 ms
+//! doubling to 1 s) until the upload succeeded, failed, or the deadline passed.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +13,7 @@ use super::client::Inner;
 use super::config::join_path;
 use super::error::GenesysError;
 use super::transport::{Body, Call, Idempotency};
+use super::wait::Backoff;
 
 /// First and largest pause between status polls.
 const POLL_START: Duration = Duration::from_millis(50);
@@ -145,7 +146,7 @@ impl Inner {
         deadline: Instant,
     ) -> Result<(), GenesysError> {
         let url = self.api_url(&["api", "v2", "scripts", "uploads", correlation_id, "status"]);
-        let mut delay = POLL_START;
+        let mut backoff = Backoff::until(POLL_START, POLL_CAP, deadline);
         // Whether the status record was ever seen, and since when it answers 404.
         let mut seen = false;
         let mut missing_since: Option<Instant> = None;
@@ -177,16 +178,14 @@ impl Inner {
                 }
                 Err(e) => return Err(e),
             }
-            if Instant::now() + delay > deadline {
-                return Err(GenesysError::Timeout {
+            backoff
+                .pause_before_deadline(self, || GenesysError::Timeout {
                     what: format!(
                         "upload {correlation_id} was not processed within {:?}",
                         self.config.upload_timeout
                     ),
-                });
-            }
-            self.sleep(delay).await?;
-            delay = (delay * 2).min(POLL_CAP);
+                })
+                .await?;
         }
     }
 }

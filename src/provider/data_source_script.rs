@@ -3,9 +3,9 @@
 
 use super::data::ProviderData;
 use super::errors::api_error_at;
-use super::wait::Backoff;
 use crate::cty::{AttributePath, Type};
 use crate::framework::{tf_model, Attr, TypedDataSource};
+use crate::genesys::Backoff;
 use crate::tfplugin5::{Attribute, Block, Diagnostics, Schema, StringKind};
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -73,7 +73,7 @@ impl TypedDataSource for ScriptDataSource {
         let matches = loop {
             match client.find_by_exact_name(&name).await {
                 // Not in the index yet: pause, then search again.
-                Ok(found) if found.is_empty() && backoff.pause().await => {}
+                Ok(found) if found.is_empty() && backoff.pause(&client).await => {}
                 Ok(found) => break found,
                 Err(e) => {
                     return Err(api_error_at(
@@ -84,6 +84,14 @@ impl TypedDataSource for ScriptDataSource {
                 }
             }
         };
+        if matches.is_empty() && client.is_cancelled() {
+            // The wait was ended by Terraform's Stop: say so, not "no such script".
+            return Err(api_error_at(
+                at_name(),
+                &format!("looking up script {name:?}"),
+                &crate::genesys::GenesysError::Cancelled,
+            ));
+        }
         let mut d = Diagnostics::new();
         match matches.as_slice() {
             [] => {

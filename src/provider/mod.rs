@@ -16,7 +16,6 @@ pub mod schema_script_template;
 pub mod script_template_writes;
 pub mod settings;
 pub mod timeouts;
-pub mod wait;
 
 use crate::tfplugin5::Provider;
 use std::sync::Arc;

@@ -4,9 +4,8 @@
 use super::document;
 use super::model_script_template::ScriptTemplate;
 use super::plan;
-use super::wait::Backoff;
 use crate::framework::Attr;
-use crate::genesys::{Client, GenesysError, ScriptMeta};
+use crate::genesys::{Backoff, Client, GenesysError, ScriptMeta};
 use std::time::Duration;
 
 /// Stale reads: pauses of 0.25, 0.5, 1, 2 and 4 s (7.75 s in all) before keeping the state.
@@ -38,7 +37,7 @@ pub async fn refresh(
     // wait for the cache to catch up rather than report phantom drift.
     let mut backoff = Backoff::new(STALE_READ_FIRST_PAUSE, STALE_READ_CAP, STALE_READ_WAIT);
     while is_older(&meta, state) {
-        if !backoff.pause().await {
+        if !backoff.pause(client).await {
             tracing::warn!(
                 script_id = id,
                 "reads keep returning an older version than the state; keeping the state"
@@ -74,10 +73,14 @@ async fn get_confirming_absence(
         return Ok(Some(meta));
     }
     let mut backoff = Backoff::new(ABSENCE_FIRST_PAUSE, ABSENCE_CAP, ABSENCE_WAIT);
-    while backoff.pause().await {
+    while backoff.pause(client).await {
         if let Some(meta) = client.get_script(id).await? {
             return Ok(Some(meta));
         }
+    }
+    // A wait ended by Terraform's Stop proves nothing: never report the script gone then.
+    if client.is_cancelled() {
+        return Err(GenesysError::Cancelled);
     }
     Ok(None)
 }

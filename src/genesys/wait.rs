@@ -1,0 +1,229 @@
+//! Waiting for something to show up: doubling pauses, capped, until a deadline, ended by
+//! Terraform's Stop. The one pause mechanism of the crate: the client polls an upload's status,
+//! the search index and a fresh read with it; the provider waits out eventual consistency with
+//! it (a stale replica, a 404 right after a create, the search index). Knows nothing about what
+//! is being waited for.
+//!
+//! The pauses sleep through `Inner::sleep`, so Stop ends them at once, except in an operation
+//! that already sent an upload, which Stop lets finish (see `stop_shield`).
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::client::{Client, Inner};
+use super::error::GenesysError;
+
+/// Pauses between retries of a read that does not yet show what it waits for: the first pause,
+/// then twice the last one up to `cap`, until the deadline.
+#[derive(Debug)]
+pub struct Backoff {
+    pause: Duration,
+    cap: Duration,
+    deadline: Instant,
+}
+
+impl Backoff {
+    /// A backoff whose deadline is `within` from now.
+    pub fn new(first: Duration, cap: Duration, within: Duration) -> Self {
+        Backoff::until(first, cap, Instant::now() + within)
+    }
+
+    /// A backoff with a fixed deadline.
+    pub(crate) fn until(first: Duration, cap: Duration, deadline: Instant) -> Self {
+        Backoff {
+            pause: first.min(cap),
+            cap,
+            deadline,
+        }
+    }
+
+    /// Sleeps the next pause and answers `true` (read again), or answers `false` at once when
+    /// the deadline has passed or Terraform's Stop applies (stop waiting). A pause that begins
+    /// before the deadline is taken whole.
+    pub async fn pause(&mut self, client: &Client) -> bool {
+        if Instant::now() >= self.deadline {
+            return false;
+        }
+        self.sleep(&client.inner).await.is_ok()
+    }
+
+    /// The client's variant: a pause that would end after the deadline is not taken (the
+    /// error of `timed_out` instead); Stop gives `Cancelled`.
+    pub(crate) async fn pause_before_deadline(
+        &mut self,
+        inner: &Inner,
+        timed_out: impl FnOnce() -> GenesysError,
+    ) -> Result<(), GenesysError> {
+        if Instant::now() + self.pause > self.deadline {
+            return Err(timed_out());
+        }
+        self.sleep(inner).await
+    }
+
+    async fn sleep(&mut self, inner: &Inner) -> Result<(), GenesysError> {
+        inner.sleep(self.pause).await?;
+        self.pause = (self.pause * 2).min(self.cap);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::genesys::client::tests::stop_while_running;
+    use crate::genesys::stop_shield::mark_upload_sent;
+    use crate::genesys::{ClientConfig, Credentials};
+
+    fn client() -> Client {
+        let cfg =
+            ClientConfig::for_base_url("http://127.0.0.1:1", Credentials::AccessToken("t".into()))
+                .unwrap();
+        Client::new(cfg).unwrap()
+    }
+
+    /// The pauses a backoff takes when every read answers at once.
+    async fn pauses(mut backoff: Backoff) -> Vec<Duration> {
+        let c = client();
+        let mut taken = vec![];
+        let mut last = Instant::now();
+        while backoff.pause(&c).await {
+            taken.push(last.elapsed());
+            last = Instant::now();
+        }
+        taken
+    }
+
+    fn ms(v: &[u64]) -> Vec<Duration> {
+        v.iter().map(|&m| Duration::from_millis(m)).collect()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn doubles_up_to_the_cap_until_the_deadline() {
+        let b = Backoff::new(
+            Duration::from_millis(200),
+            Duration::from_secs(2),
+            Duration::from_secs(6),
+        );
+        // 0.2 + 0.4 + 0.8 + 1.6 = 3.0, + 2 = 5.0, + 2 = 7.0 (the pause that began before 6 s).
+        assert_eq!(pauses(b).await, ms(&[200, 400, 800, 1600, 2000, 2000]));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_deadline_equal_to_the_pauses_stops_after_the_last_one() {
+        let b = Backoff::new(
+            Duration::from_millis(500),
+            Duration::from_secs(2),
+            Duration::from_millis(3500),
+        );
+        assert_eq!(pauses(b).await, ms(&[500, 1000, 2000]));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn slow_reads_count_against_the_deadline() {
+        let c = client();
+        let mut b = Backoff::new(
+            Duration::from_millis(100),
+            Duration::from_secs(1),
+            Duration::from_secs(1),
+        );
+        assert!(b.pause(&c).await);
+        tokio::time::sleep(Duration::from_secs(1)).await; // a read that took a second
+        assert!(!b.pause(&c).await);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_first_pause_above_the_cap_is_capped() {
+        let b = Backoff::new(
+            Duration::from_secs(5),
+            Duration::from_secs(1),
+            Duration::from_millis(1500),
+        );
+        assert_eq!(pauses(b).await, ms(&[1000, 1000]));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_clients_variant_takes_no_pause_that_ends_after_the_deadline() {
+        let c = client();
+        let start = Instant::now();
+        let mut b = Backoff::until(
+            Duration::from_millis(50),
+            Duration::from_secs(1),
+            start + Duration::from_millis(1000),
+        );
+        let timed_out = || GenesysError::Timeout { what: "x".into() };
+        let mut taken = vec![];
+        while b.pause_before_deadline(&c.inner, timed_out).await.is_ok() {
+            taken.push(start.elapsed());
+        }
+        // 50, 150, 350, 750 ms; the next pause (800 ms) would end at 1550 ms.
+        assert_eq!(taken, ms(&[50, 150, 350, 750]));
+        assert!(matches!(
+            b.pause_before_deadline(&c.inner, timed_out).await,
+            Err(GenesysError::Timeout { .. })
+        ));
+    }
+
+    #[tokio::test]
+    async fn stop_ends_a_pause_at_once() {
+        let c = client();
+        let c2 = c.clone();
+        let started = std::time::Instant::now();
+        let (first, second) = stop_while_running(&c, async move {
+            let mut b = Backoff::new(
+                Duration::from_secs(60),
+                Duration::from_secs(60),
+                Duration::from_secs(600),
+            );
+            (b.pause(&c2).await, b.pause(&c2).await)
+        })
+        .await;
+        assert!(
+            !first && !second,
+            "Stop must end the pause and every later one"
+        );
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[tokio::test]
+    async fn stop_ends_the_clients_pauses_with_cancelled() {
+        let c = client();
+        let c2 = c.clone();
+        let r = stop_while_running(&c, async move {
+            let mut b = Backoff::new(
+                Duration::from_secs(60),
+                Duration::from_secs(60),
+                Duration::from_secs(600),
+            );
+            b.pause_before_deadline(&c2.inner, || GenesysError::Timeout { what: "x".into() })
+                .await
+        })
+        .await;
+        assert!(matches!(r, Err(GenesysError::Cancelled)), "{r:?}");
+    }
+
+    #[tokio::test]
+    async fn stop_lets_a_pause_finish_once_an_upload_was_sent() {
+        let c = client();
+        let c2 = c.clone();
+        let op = async move {
+            c2.finish_sent_writes(
+                async {
+                    mark_upload_sent();
+                    let mut b = Backoff::new(
+                        Duration::from_millis(300),
+                        Duration::from_secs(1),
+                        Duration::from_secs(10),
+                    );
+                    b.pause(&c2).await
+                },
+                || false,
+            )
+            .await
+        };
+        assert!(
+            stop_while_running(&c, op).await,
+            "the shielded operation's pause must run to its end"
+        );
+    }
+}
