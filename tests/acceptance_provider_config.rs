@@ -1,10 +1,13 @@
 //! Acceptance tests of the `provider "genesys"` block with the real Terraform CLI: each
 //! missing or contradictory setting gives one clear diagnostic naming the attribute, and
-//! environment variables with the official provider's names are honoured.
+//! environment variables with the official provider's names are honoured; plain http to
+//! another machine is refused before any connection is made.
 
 mod common;
 
 use common::{for_each_terraform, required_providers, TerraformBin, WorkDir};
+use std::net::{TcpListener, UdpSocket};
+use std::time::{Duration, Instant};
 
 fn dir_with_provider(tf: &TerraformBin, provider_body: &str) -> WorkDir {
     let wd = WorkDir::new(tf);
@@ -98,4 +101,74 @@ fn environment_variables_configure_the_provider() {
             !out.stdout.contains("env-secret-value") && !out.stderr.contains("env-secret-value")
         );
     });
+}
+
+/// A listener on this machine's own non-loopback address (found with a UDP `connect`, which
+/// sends nothing), so a test can see whether anything tried to reach it. None when the machine
+/// has no such address.
+fn non_loopback_listener() -> Option<TcpListener> {
+    let probe = UdpSocket::bind("0.0.0.0:0").ok()?;
+    probe.connect("203.0.113.1:9").ok()?;
+    let ip = probe.local_addr().ok()?.ip();
+    if ip.is_loopback() || ip.is_unspecified() {
+        return None;
+    }
+    let listener = TcpListener::bind((ip, 0)).ok()?;
+    listener.set_nonblocking(true).ok()?;
+    Some(listener)
+}
+
+fn assert_refused_for_plain_http(out: &common::TfOutput, took: Duration, from_env: bool) {
+    assert_eq!(out.code, 1, "{out:?}");
+    let err = &out.stderr;
+    assert!(err.contains("Invalid api_url"), "{err}");
+    assert!(
+        err.contains("unencrypted") && err.contains("Use https://"),
+        "{err}"
+    );
+    if from_env {
+        assert!(err.contains("GENESYSCLOUD_API_URL"), "{err}");
+    } else {
+        // Terraform shows the attribute the diagnostic is on.
+        assert!(err.contains("api_url = \"http://"), "{err}");
+    }
+    assert!(!err.contains("plain-secret-value") && !out.stdout.contains("plain-secret-value"));
+    // Refused by validation, not by a connection timing out (that takes 10 s per attempt).
+    assert!(took < Duration::from_secs(60), "took {took:?}");
+}
+
+#[test]
+fn plain_http_to_another_machine_is_refused_before_any_connection() {
+    let listener = non_loopback_listener();
+    let url = match &listener {
+        Some(l) => format!("http://{}", l.local_addr().expect("addr")),
+        None => "http://example.invalid:9".to_string(),
+    };
+    for_each_terraform(|tf| {
+        // In the provider block: an apply would upload at once if the provider were configured.
+        let wd = dir_with_provider(
+            tf,
+            &format!(
+                "  api_url = \"{url}\"\n  oauthclient_id = \"id\"\n  oauthclient_secret = \"plain-secret-value\"\n"
+            ),
+        );
+        let started = Instant::now();
+        let out = wd.run(&["apply", "-auto-approve"]);
+        assert_refused_for_plain_http(&out, started.elapsed(), false);
+
+        // From GENESYSCLOUD_API_URL: the same rule, at configure time.
+        let mut wd = dir_with_provider(tf, "");
+        wd.set_env("GENESYSCLOUD_API_URL", &url);
+        wd.set_env("GENESYSCLOUD_OAUTHCLIENT_ID", "id");
+        wd.set_env("GENESYSCLOUD_OAUTHCLIENT_SECRET", "plain-secret-value");
+        let started = Instant::now();
+        let out = wd.run(&["apply", "-auto-approve"]);
+        assert_refused_for_plain_http(&out, started.elapsed(), true);
+    });
+    if let Some(l) = listener {
+        match l.accept() {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            other => panic!("the provider connected to {url}: {other:?}"),
+        }
+    }
 }

@@ -39,10 +39,12 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
-    /// Build a client; no network traffic happens until the first operation.
+    /// Build a client; no network traffic happens until the first operation. A configuration
+    /// with plain http to a non-loopback host is refused (`ClientConfig::check_bases`).
     /// `retry.max_attempts` 0 is read as 1 (no retries).
     pub fn new(mut config: ClientConfig) -> Result<Client, GenesysError> {
         config.retry.max_attempts = config.retry.max_attempts.max(1);
+        config.check_bases()?;
         if let super::config::Credentials::ClientCredentials {
             client_id,
             client_secret,

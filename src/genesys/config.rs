@@ -1,5 +1,7 @@
 //! Client configuration: endpoints (region or one base URL), credentials with redacted `Debug`,
-//! the retry policy, pacing and timeouts. Pure data; nothing here talks to the network.
+//! the retry policy, pacing and timeouts, and the rule that plain http is only for a loopback
+//! host (credentials never cross the network unencrypted). Pure data; nothing here talks to
+//! the network.
 
 use std::fmt;
 use std::time::Duration;
@@ -120,28 +122,86 @@ impl ClientConfig {
     }
 
     /// Configuration for one base URL serving the login, API and upload paths (genesys-sim or a
-    /// gateway).
+    /// gateway). Plain http is refused unless the host is loopback (see [`check_base_url`]).
     pub fn for_base_url(base: &str, credentials: Credentials) -> Result<Self, GenesysError> {
         let url = parse_base(base)?;
         Ok(Self::with_bases(url.clone(), url.clone(), url, credentials))
     }
+
+    /// Checks the three bases again (the fields are public, so they may have been changed
+    /// after construction): `Client::new` refuses a configuration that would send credentials
+    /// over plain http to another machine.
+    pub fn check_bases(&self) -> Result<(), BaseUrlError> {
+        for base in [&self.api_base, &self.login_base, &self.apps_base] {
+            check_base_url(base.as_str())?;
+        }
+        Ok(())
+    }
 }
 
-fn parse_base(text: &str) -> Result<Url, GenesysError> {
-    let url = Url::parse(text.trim()).map_err(|e| GenesysError::Config {
-        message: format!("invalid base URL {text:?}: {e}"),
+/// Why a base URL cannot be used by the client.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BaseUrlError {
+    #[error("invalid base URL {url:?}: {reason}")]
+    NotAUrl { url: String, reason: String },
+    #[error("base URL {url:?} must use http or https")]
+    BadScheme { url: String },
+    #[error("base URL {url:?} has no host")]
+    NoHost { url: String },
+    /// Plain http to a host other than this machine: the OAuth client secret (Basic auth) and
+    /// every access token (bearer header) would cross the network unencrypted.
+    #[error(
+        "base URL {url:?} uses plain http:// to {host}, which is not this machine: the OAuth client secret and access tokens would be sent unencrypted. Use https:// (plain http:// is only accepted for a loopback host: 127.0.0.0/8, ::1 or localhost, e.g. genesys-sim on http://127.0.0.1:8080)"
+    )]
+    PlainHttpToRemoteHost { url: String, host: String },
+}
+
+impl From<BaseUrlError> for GenesysError {
+    fn from(e: BaseUrlError) -> Self {
+        GenesysError::Config {
+            message: e.to_string(),
+        }
+    }
+}
+
+/// True for a host that is this machine: an IPv4 address in 127.0.0.0/8, the IPv6 address
+/// `::1`, or the name `localhost`.
+pub fn is_loopback_host(host: &url::Host<&str>) -> bool {
+    match host {
+        url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+    }
+}
+
+/// Parses and checks a base URL: http or https with a host, and plain http only to a loopback
+/// host. Runs before any connection is made.
+pub fn check_base_url(text: &str) -> Result<Url, BaseUrlError> {
+    let url = Url::parse(text.trim()).map_err(|e| BaseUrlError::NotAUrl {
+        url: text.to_string(),
+        reason: e.to_string(),
     })?;
     if url.scheme() != "http" && url.scheme() != "https" {
-        return Err(GenesysError::Config {
-            message: format!("base URL {text:?} must use http or https"),
+        return Err(BaseUrlError::BadScheme {
+            url: text.to_string(),
         });
     }
-    if url.cannot_be_a_base() || url.host().is_none() {
-        return Err(GenesysError::Config {
-            message: format!("base URL {text:?} has no host"),
+    let Some(host) = url.host().filter(|_| !url.cannot_be_a_base()) else {
+        return Err(BaseUrlError::NoHost {
+            url: text.to_string(),
+        });
+    };
+    if url.scheme() == "http" && !is_loopback_host(&host) {
+        return Err(BaseUrlError::PlainHttpToRemoteHost {
+            url: text.to_string(),
+            host: host.to_string(),
         });
     }
     Ok(url)
+}
+
+fn parse_base(text: &str) -> Result<Url, GenesysError> {
+    Ok(check_base_url(text)?)
 }
 
 /// `base` + `path`, keeping any path prefix of the base (`https://gw/genesys/` + `/api/v2/x`
@@ -196,6 +256,57 @@ mod tests {
     }
 
     #[test]
+    fn plain_http_only_to_loopback() {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://127.1.2.3/",
+            "http://[::1]:9/",
+            "http://localhost:8080/",
+            "http://LOCALHOST/",
+            "https://192.0.2.1:9",
+            "https://example.invalid/genesys/",
+        ] {
+            assert!(check_base_url(ok).is_ok(), "{ok}");
+            assert!(ClientConfig::for_base_url(ok, creds()).is_ok(), "{ok}");
+        }
+        for (bad, host) in [
+            ("http://192.0.2.1:9", "192.0.2.1"),
+            ("http://example.invalid", "example.invalid"),
+            ("http://[2001:db8::1]:9/", "[2001:db8::1]"),
+            (
+                "http://localhost.example.invalid/",
+                "localhost.example.invalid",
+            ),
+            ("http://128.0.0.1/", "128.0.0.1"),
+            ("http://[::ffff:127.0.0.1]/", "[::ffff:7f00:1]"),
+        ] {
+            assert_eq!(
+                check_base_url(bad),
+                Err(BaseUrlError::PlainHttpToRemoteHost {
+                    url: bad.into(),
+                    host: host.into()
+                }),
+                "{bad}"
+            );
+            let e = ClientConfig::for_base_url(bad, creds()).unwrap_err();
+            let text = e.to_string();
+            assert!(matches!(e, GenesysError::Config { .. }), "{text}");
+            assert!(text.contains("https://") && text.contains(host), "{text}");
+        }
+    }
+
+    #[test]
+    fn changed_bases_are_checked_again() {
+        let mut c = ClientConfig::for_base_url("http://127.0.0.1:9", creds()).unwrap();
+        assert_eq!(c.check_bases(), Ok(()));
+        c.login_base = Url::parse("http://192.0.2.1:9/").unwrap();
+        assert!(matches!(
+            c.check_bases(),
+            Err(BaseUrlError::PlainHttpToRemoteHost { .. })
+        ));
+    }
+
+    #[test]
     fn join_keeps_prefix() {
         let b = Url::parse("https://gw.example/genesys/").unwrap();
         assert_eq!(
@@ -215,7 +326,7 @@ mod tests {
         assert!(!text.contains("s3cr3t") && text.contains("id-1"), "{text}");
         let text = format!("{:?}", Credentials::AccessToken("tok-abc".into()));
         assert!(!text.contains("tok-abc"), "{text}");
-        let cfg = ClientConfig::for_base_url("http://h", creds()).unwrap();
+        let cfg = ClientConfig::for_base_url("https://h", creds()).unwrap();
         assert!(!format!("{cfg:?}").contains("s3cr3t"));
     }
 }

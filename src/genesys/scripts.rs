@@ -1,6 +1,7 @@
 //! Script vocabulary shared by the client and the provider: `ScriptMeta` (what the API says
 //! about a script), `WriteOutcome` (result of a conditional replace), decoding of `Script`
-//! JSON, and the normalisation that ignores server-stamped fields when comparing documents.
+//! JSON, and the normalisation used when comparing documents: server-stamped fields ignored,
+//! numbers compared by value (`1.0` = `1`, `1e3` = `1000`), exactly at any size.
 
 use serde_json::Value;
 
@@ -83,14 +84,107 @@ pub fn strip_server_fields(doc: &mut Value) {
     }
 }
 
-/// True when the two documents are equal after `strip_server_fields` (object key order does
-/// not matter).
+/// True when the two documents are equal after `strip_server_fields` and
+/// `normalize_numbers` (object key order does not matter; numerically equal numbers are equal).
 pub fn documents_equal_ignoring_server_fields(a: &Value, b: &Value) -> bool {
     let mut a = a.clone();
     let mut b = b.clone();
     strip_server_fields(&mut a);
     strip_server_fields(&mut b);
+    normalize_numbers(&mut a);
+    normalize_numbers(&mut b);
     a == b
+}
+
+/// Rewrites every number in `doc` to [`canonical_number`] text, so that numerically equal
+/// numbers become textually equal. For comparison and hashing only: never apply it to a
+/// document that is uploaded or kept in state.
+pub fn normalize_numbers(doc: &mut Value) {
+    match doc {
+        Value::Number(n) => {
+            let text = canonical_number(n.as_str());
+            // The canonical text is always a valid JSON number; keep the original otherwise.
+            if let Ok(normal) = text.parse::<serde_json::Number>() {
+                *n = normal;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(normalize_numbers),
+        Value::Object(map) => map.values_mut().for_each(normalize_numbers),
+        Value::Null | Value::Bool(_) | Value::String(_) => {}
+    }
+}
+
+/// Exponents this far from zero are written as `<digits>e<exp>` rather than padded with zeros
+/// (so `1e1000000` stays short).
+const MAX_PADDING: i128 = 64;
+
+/// One text per numeric value, computed exactly on the decimal digits (never through f64, so
+/// integers of any size survive): sign, digits without leading or trailing zeros, and the
+/// decimal point placed, e.g. `1.0`, `1`, `1e0`, `10e-1` -> `1`; `1e3`, `1000` -> `1000`;
+/// `-0`, `0.0e5` -> `0`; `0.50` -> `0.5`. Plain notation while the exponent is moderate, else
+/// `<digits>e<exponent>`. Text that is not a JSON number is returned unchanged.
+pub fn canonical_number(text: &str) -> String {
+    let Some((negative, digits, exponent)) = decimal_parts(text) else {
+        return text.to_string();
+    };
+    // `digits` * 10^`exponent`, digits without leading zeros.
+    let significant = digits.trim_start_matches('0');
+    let trimmed = significant.trim_end_matches('0');
+    if trimmed.is_empty() {
+        return "0".to_string();
+    }
+    let Some(exponent) = exponent.checked_add((significant.len() - trimmed.len()) as i128) else {
+        return text.to_string();
+    };
+    let sign = if negative { "-" } else { "" };
+    let len = trimmed.len() as i128;
+    if (0..=MAX_PADDING).contains(&exponent) {
+        format!("{sign}{trimmed}{}", "0".repeat(exponent as usize))
+    } else if exponent < 0 && -exponent < len {
+        let (whole, fraction) = trimmed.split_at((len + exponent) as usize);
+        format!("{sign}{whole}.{fraction}")
+    } else if exponent < 0 && -exponent - len <= MAX_PADDING {
+        let zeros = "0".repeat((-exponent - len) as usize);
+        format!("{sign}0.{zeros}{trimmed}")
+    } else {
+        format!("{sign}{trimmed}e{exponent}")
+    }
+}
+
+/// Splits a JSON number into (negative, all digits, exponent) with value digits * 10^exponent.
+/// None when `text` is not a JSON number or its exponent is out of range.
+fn decimal_parts(text: &str) -> Option<(bool, String, i128)> {
+    let (negative, rest) = match text.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, text),
+    };
+    let (mantissa, exp_text) = match rest.find(['e', 'E']) {
+        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+        None => (rest, None),
+    };
+    let (whole, fraction) = match mantissa.split_once('.') {
+        Some((w, f)) => (w, f),
+        None => (mantissa, ""),
+    };
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !all_digits(whole) || !all_digits(fraction) {
+        return None;
+    }
+    if mantissa.contains('.') && fraction.is_empty() {
+        return None;
+    }
+    let exponent: i128 = match exp_text {
+        None => 0,
+        Some(e) => {
+            let unsigned = e.strip_prefix(['+', '-']).unwrap_or(e);
+            if unsigned.is_empty() || !all_digits(unsigned) || unsigned.len() > 30 {
+                return None;
+            }
+            e.parse().ok()?
+        }
+    };
+    let exponent = exponent.checked_sub(fraction.len() as i128)?;
+    Some((negative, format!("{whole}{fraction}"), exponent))
 }
 
 fn str_field(v: &Value, key: &str) -> Option<String> {
@@ -132,6 +226,89 @@ mod tests {
         let changed = json!({"pages": [{"id": "p1", "name": "Start", "rootContainer": {"a": 2}}],
                              "variables": [], "startPageId": "p1"});
         assert!(!documents_equal_ignoring_server_fields(&ours, &changed));
+    }
+
+    #[test]
+    fn numbers_have_one_canonical_text() {
+        for (a, b) in [
+            ("1.0", "1"),
+            ("1e0", "1"),
+            ("10e-1", "1"),
+            ("1E+0", "1"),
+            ("1e3", "1000"),
+            ("1000.000", "1000"),
+            ("-0", "0"),
+            ("-0.0e7", "0"),
+            ("0.50", "0.5"),
+            ("5e-1", "0.5"),
+            ("-12.3400", "-12.34"),
+            ("0.001", "0.001"),
+            ("1e-3", "0.001"),
+            ("1e100", "1e100"),
+            ("100e98", "1e100"),
+            ("1e-100", "1e-100"),
+            ("-25e-101", "-2.5e-100"),
+            ("12345678901234567890", "12345678901234567890"),
+            (
+                "1234567890123456789012345678901234567890",
+                "1234567890123456789012345678901234567890",
+            ),
+            (
+                "123456789012345678901234567890.1234567890",
+                "123456789012345678901234567890.123456789",
+            ),
+        ] {
+            assert_eq!(canonical_number(a), canonical_number(b), "{a} vs {b}");
+        }
+        assert_eq!(canonical_number("1.0"), "1");
+        assert_eq!(canonical_number("1e3"), "1000");
+        assert_eq!(canonical_number("-25e-101"), "-25e-101");
+        for (a, b) in [
+            ("1", "2"),
+            ("1", "-1"),
+            ("0.1", "0.01"),
+            ("1e100", "1e101"),
+            ("12345678901234567801", "12345678901234567802"),
+            (
+                "1234567890123456789012345678901234567801",
+                "1234567890123456789012345678901234567802",
+            ),
+            // Equal as f64, different as decimals.
+            ("9007199254740993", "9007199254740992"),
+        ] {
+            assert_ne!(canonical_number(a), canonical_number(b), "{a} vs {b}");
+        }
+        // Not a number, or an exponent beyond any range: unchanged, never a panic.
+        for odd in [
+            "",
+            "-",
+            "1.",
+            ".5",
+            "1e",
+            "1e+",
+            "abc",
+            "1e99999999999999999999999999999999",
+        ] {
+            assert_eq!(canonical_number(odd), odd);
+        }
+    }
+
+    #[test]
+    fn numerically_equal_documents_are_equal() {
+        let ours: Value = serde_json::from_str(
+            r#"{"pages":[{"id":"p1","width":1.0,"max":1e3,"big":12345678901234567890123}]}"#,
+        )
+        .unwrap();
+        let theirs: Value = serde_json::from_str(
+            r#"{"id":"s1","pages":[{"max":1000,"width":1,"id":"p1","big":12345678901234567890123.0}]}"#,
+        )
+        .unwrap();
+        assert!(documents_equal_ignoring_server_fields(&ours, &theirs));
+        let neighbour: Value = serde_json::from_str(
+            r#"{"pages":[{"id":"p1","width":1,"max":1000,"big":12345678901234567890124}]}"#,
+        )
+        .unwrap();
+        assert!(!documents_equal_ignoring_server_fields(&ours, &neighbour));
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Script documents: substitutions, parsing with precise errors, and the ONE normalization used
-//! by read, plan and apply alike (server-stamped fields dropped, keys sorted, whitespace gone).
-//! Which fields the server stamps is the client's knowledge (`genesys::strip_server_fields`).
+//! by read, plan and apply alike (server-stamped fields dropped, keys sorted, whitespace gone,
+//! numbers in one text per value). Which fields the server stamps, and how numbers compare, is
+//! the client's knowledge (`genesys::strip_server_fields`, `genesys::scripts::normalize_numbers`).
 
+use crate::genesys::scripts::normalize_numbers;
 use crate::genesys::strip_server_fields;
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
@@ -71,11 +73,14 @@ fn json_kind(v: &Json) -> &'static str {
     }
 }
 
-/// The canonical form of a document: server fields dropped, object keys sorted, no whitespace.
-/// Two documents are the same script exactly when their canonical forms are equal.
+/// The canonical form of a document: server fields dropped, object keys sorted, no whitespace,
+/// numbers rewritten so that numerically equal ones are textually equal (`1.0` and `1`, `1e3`
+/// and `1000`; exact at any size). Two documents are the same script exactly when their
+/// canonical forms are equal. Only compared and hashed: the uploaded document is never this.
 pub fn canonical(doc: &Json) -> String {
     let mut d = doc.clone();
     strip_server_fields(&mut d);
+    normalize_numbers(&mut d);
     let mut out = String::new();
     write_sorted(&d, &mut out);
     out
@@ -194,6 +199,79 @@ mod tests {
         .unwrap();
         assert_eq!(canonical(&a), canonical(&b));
         assert_eq!(sha256_hex(&canonical(&a)), sha256_hex(&canonical(&b)));
+    }
+
+    fn sha_of(text: &str) -> String {
+        sha256_hex(&desired_canonical(text, &BTreeMap::new()).unwrap())
+    }
+
+    #[test]
+    fn numerically_equal_numbers_are_the_same_script() {
+        for (a, b) in [
+            ("1.0", "1"),
+            ("1e3", "1000"),
+            ("-0", "0"),
+            ("2.50", "25e-1"),
+            ("12345678901234567890", "12345678901234567890.000"),
+            (
+                "1234567890123456789012345678901234567890",
+                "123456789012345678901234567890123456789e1",
+            ),
+        ] {
+            let da = format!(r#"{{"pages":[{{"id":"p1","n":{a}}}]}}"#);
+            let db = format!(r#"{{"pages":[{{"n":{b},"id":"p1"}}]}}"#);
+            assert_eq!(
+                desired_canonical(&da, &BTreeMap::new()),
+                desired_canonical(&db, &BTreeMap::new()),
+                "{a} vs {b}"
+            );
+            assert_eq!(sha_of(&da), sha_of(&db), "{a} vs {b}");
+        }
+        // The canonical form of any number is a fixed point.
+        for n in ["1e100", "-25e-101", "0.0001", "1e-70", "123e64"] {
+            let c = canonical(&parse_script(&format!(r#"{{"pages":[],"n":{n}}}"#)).unwrap());
+            assert_eq!(canonical(&parse_script(&c).unwrap()), c, "{n}");
+        }
+    }
+
+    #[test]
+    fn big_integers_survive_exactly() {
+        for (n, neighbour) in [
+            ("12345678901234567801", "12345678901234567802"),
+            (
+                "1234567890123456789012345678901234567801",
+                "1234567890123456789012345678901234567802",
+            ),
+        ] {
+            let text = format!(r#"{{"pages":[],"n":{n}}}"#);
+            let other = format!(r#"{{"pages":[],"n":{neighbour}}}"#);
+            let doc = parse_script(&text).unwrap();
+            // Exactly the digits in the canonical form, and in the state form.
+            assert_eq!(canonical(&doc), format!(r#"{{"n":{n},"pages":[]}}"#));
+            assert!(for_state(&doc).contains(n), "{}", for_state(&doc));
+            assert_ne!(
+                desired_canonical(&text, &BTreeMap::new()),
+                desired_canonical(&other, &BTreeMap::new())
+            );
+            assert_ne!(sha_of(&text), sha_of(&other));
+        }
+    }
+
+    #[test]
+    fn numbers_are_normalized_only_for_comparison() {
+        let text = r#"{"pages":[{"id":"p1","w":1.0,"max":1000}]}"#;
+        let doc = parse_script(text).unwrap();
+        assert_eq!(
+            canonical(&doc),
+            r#"{"pages":[{"id":"p1","max":1000,"w":1}]}"#
+        );
+        // What is kept in state keeps the document's own number texts.
+        let state = for_state(&doc);
+        assert!(state.contains(r#""w": 1.0"#), "{state}");
+        assert_ne!(
+            sha_of(text),
+            sha_of(r#"{"pages":[{"id":"p1","w":1.5,"max":1000}]}"#)
+        );
     }
 
     #[test]

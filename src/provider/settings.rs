@@ -2,6 +2,7 @@
 //! environment variables, checked so that each mistake gets one diagnostic on its attribute.
 
 use crate::cty::{AttributePath, Value};
+use crate::genesys::config::{check_base_url, BaseUrlError};
 use crate::tfplugin5::Diagnostics;
 
 /// Where the org's API lives.
@@ -102,11 +103,32 @@ pub fn validate_known(config: &Value, is_region_key: impl Fn(&str) -> bool) -> D
     d
 }
 
+/// Checks `api_url`: an http(s) URL with a host, and plain http only to a loopback host (the
+/// rule is the client's, `genesys::config::check_base_url`; this adds the provider's wording).
 fn check_url(url: &str) -> Result<(), String> {
-    match url::Url::parse(url) {
-        Ok(u) if (u.scheme() == "http" || u.scheme() == "https") && u.host().is_some() => Ok(()),
-        Ok(_) => Err(format!("{url:?} must be an http:// or https:// URL with a host, e.g. http://127.0.0.1:8080 for genesys-sim.")),
-        Err(e) => Err(format!("{url:?} is not a URL ({e}); expected e.g. http://127.0.0.1:8080 for genesys-sim.")),
+    match check_base_url(url) {
+        Ok(_) => Ok(()),
+        Err(BaseUrlError::PlainHttpToRemoteHost { host, .. }) => Err(format!(
+            "{url:?} uses plain http:// to {host}, which is not this machine: the OAuth client secret and access tokens would be sent over the network unencrypted. Use https:// instead (e.g. {:?}). Plain http:// is only accepted for a loopback host (127.0.0.0/8, ::1 or localhost), e.g. http://127.0.0.1:8080 for genesys-sim.",
+            https_variant(url)
+        )),
+        Err(BaseUrlError::NotAUrl { reason, .. }) => Err(format!(
+            "{url:?} is not a URL ({reason}); expected e.g. http://127.0.0.1:8080 for genesys-sim."
+        )),
+        Err(BaseUrlError::BadScheme { .. } | BaseUrlError::NoHost { .. }) => Err(format!(
+            "{url:?} must be an http:// or https:// URL with a host, e.g. http://127.0.0.1:8080 for genesys-sim."
+        )),
+    }
+}
+
+/// `url` with `https://` in place of `http://` (for the diagnostic's suggested fix).
+fn https_variant(url: &str) -> String {
+    let trimmed = url.trim();
+    match trimmed.get(..7) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("http://") => {
+            format!("https://{}", &trimmed[7..])
+        }
+        _ => trimmed.to_string(),
     }
 }
 
@@ -182,6 +204,8 @@ pub fn resolve(
         }
         (_, Some(url)) => match check_url(&url) {
             Ok(()) => Some(Endpoint::BaseUrl(url)),
+            // Already reported by validate_known, on the same attribute.
+            Err(_) if config.get_str("api_url").is_some() => None,
             Err(why) => {
                 d.error_at(
                     AttributePath::attr("api_url"),
@@ -344,7 +368,7 @@ mod tests {
                 &cfg(&[
                     ("access_token", Value::string("t")),
                     ("aws_region", Value::string("us-east-1")),
-                    ("api_url", Value::string("http://x"))
+                    ("api_url", Value::string("http://127.0.0.1:9"))
                 ]),
                 &env(&[]),
                 region_ok
@@ -362,6 +386,64 @@ mod tests {
             )),
             "max_retries"
         );
+    }
+
+    fn api_url_error(r: Result<Settings, Diagnostics>) -> String {
+        let d = r.expect_err("expected an error");
+        assert_eq!(d.0.len(), 1, "{d:?}");
+        assert_eq!(
+            d.0[0].attribute.as_ref().map(|p| p.to_string()).as_deref(),
+            Some("api_url"),
+            "{d:?}"
+        );
+        d.0[0].detail.clone()
+    }
+
+    #[test]
+    fn plain_http_is_refused_for_a_remote_host() {
+        let token = ("access_token", Value::string("t"));
+        for bad in [
+            "http://192.0.2.1:9",
+            "http://example.invalid",
+            "HTTP://example.invalid/x",
+            "http://[2001:db8::1]/",
+        ] {
+            // In the provider block: at validate time already, and again at configure.
+            let d = validate_known(&cfg(&[("api_url", Value::string(bad))]), region_ok);
+            assert_eq!(d.0.len(), 1, "{bad}: {d:?}");
+            let detail = api_url_error(resolve(
+                &cfg(&[token.clone(), ("api_url", Value::string(bad))]),
+                &env(&[]),
+                region_ok,
+            ));
+            assert!(detail.contains("unencrypted"), "{detail}");
+            assert!(detail.contains("Use https://"), "{detail}");
+        }
+        // From the environment: the same rule, naming the variable.
+        let detail = api_url_error(resolve(
+            &cfg(std::slice::from_ref(&token)),
+            &env(&[(ENV_API_URL, "http://192.0.2.1:9")]),
+            region_ok,
+        ));
+        assert!(
+            detail.contains("https://192.0.2.1:9") && detail.contains(ENV_API_URL),
+            "{detail}"
+        );
+        // Loopback http and any https are fine.
+        for ok in [
+            "http://127.0.0.1:9",
+            "http://localhost:8080",
+            "http://[::1]:9",
+            "https://192.0.2.1:9",
+        ] {
+            let s = resolve(
+                &cfg(std::slice::from_ref(&token)),
+                &env(&[(ENV_API_URL, ok)]),
+                region_ok,
+            )
+            .unwrap_or_else(|d| panic!("{ok}: {d:?}"));
+            assert_eq!(s.endpoint, Endpoint::BaseUrl(ok.into()));
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use super::diagnostics::Diagnostics;
 use super::schema::Schema;
-use crate::cty::Value;
+use crate::cty::{AttributePath, CodecError, Type, Value};
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -133,10 +133,19 @@ pub trait Provider: Send + Sync + 'static {
     fn stop(&self) {}
 }
 
-/// Decode stored JSON state against the schema's implied type.
+/// Decode stored JSON state against the schema's implied type. Attributes the schema no longer
+/// defines (at the top level or inside nested blocks) are dropped, as terraform-plugin-framework
+/// does, so removing an attribute in a later release does not break existing states; attributes
+/// the state lacks become null.
 pub fn default_upgrade_state(schema: &Schema, req: UpgradeRequest) -> (Value, Diagnostics) {
     let ty = schema.block.implied_type();
-    match crate::cty::json::decode_value(&req.raw_state_json, &ty) {
+    let decoded = serde_json::from_slice::<serde_json::Value>(&req.raw_state_json)
+        .map_err(|e| CodecError::new(&AttributePath::root(), format!("invalid JSON: {e}")))
+        .and_then(|mut json| {
+            drop_undefined_attributes(&mut json, &ty);
+            crate::cty::json::from_json(&json, &ty, &mut AttributePath::root(), 0)
+        });
+    match decoded {
         Ok(v) => (v, Diagnostics::new()),
         Err(e) => (
             Value::Null,
@@ -145,5 +154,75 @@ pub fn default_upgrade_state(schema: &Schema, req: UpgradeRequest) -> (Value, Di
                 format!("The state written with schema version {} does not match this provider's schema: {e}", req.version),
             ),
         ),
+    }
+}
+
+/// Removes, in place, every object attribute that `ty` does not define, following `ty` into
+/// lists, sets, maps, tuples and objects. Dynamic values carry their own type and are left
+/// alone; a JSON shape that does not match `ty` is left for the decoder to report.
+fn drop_undefined_attributes(json: &mut serde_json::Value, ty: &Type) {
+    use serde_json::Value as Json;
+    match (json, ty) {
+        (Json::Object(map), Type::Object(attrs)) => {
+            map.retain(|name, _| attrs.contains_key(name));
+            for (name, child) in map.iter_mut() {
+                if let Some(t) = attrs.get(name) {
+                    drop_undefined_attributes(child, t);
+                }
+            }
+        }
+        (Json::Object(map), Type::Map(elem)) => {
+            for child in map.values_mut() {
+                drop_undefined_attributes(child, elem);
+            }
+        }
+        (Json::Array(items), Type::List(elem) | Type::Set(elem)) => {
+            for child in items.iter_mut() {
+                drop_undefined_attributes(child, elem);
+            }
+        }
+        (Json::Array(items), Type::Tuple(types)) => {
+            for (child, t) in items.iter_mut().zip(types) {
+                drop_undefined_attributes(child, t);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn undefined_attributes_are_dropped_at_every_depth() {
+        let inner = Type::object([("keep", Type::String)]);
+        let ty = Type::object([
+            ("list", Type::list(inner.clone())),
+            ("set", Type::set(inner.clone())),
+            ("map", Type::map(inner.clone())),
+            ("tuple", Type::Tuple(vec![inner.clone(), Type::String])),
+            ("any", Type::Dynamic),
+        ]);
+        let mut state = json!({
+            "gone": 1,
+            "list": [{"keep": "a", "gone": 2}],
+            "set": [{"keep": "b", "gone": 3}],
+            "map": {"k": {"keep": "c", "gone": 4}},
+            "tuple": [{"keep": "d", "gone": 5}, "e"],
+            "any": {"value": {"x": 1}, "type": ["object", {"x": "number"}]}
+        });
+        drop_undefined_attributes(&mut state, &ty);
+        assert_eq!(
+            state,
+            json!({
+                "list": [{"keep": "a"}],
+                "set": [{"keep": "b"}],
+                "map": {"k": {"keep": "c"}},
+                "tuple": [{"keep": "d"}, "e"],
+                "any": {"value": {"x": 1}, "type": ["object", {"x": "number"}]}
+            })
+        );
     }
 }

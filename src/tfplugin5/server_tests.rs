@@ -421,3 +421,41 @@ async fn upgrade_resource_state_decodes_stored_json_and_answers_msgpack() {
         .into_inner();
     assert!(is_error(&r.diagnostics) && r.upgraded_state.is_none());
 }
+
+async fn upgrade(s: &ProviderService, raw: &[u8]) -> pb::upgrade_resource_state::Response {
+    s.upgrade_resource_state(Request::new(pb::upgrade_resource_state::Request {
+        type_name: "test_thing".into(),
+        version: 1,
+        raw_state: Some(pb::RawState {
+            json: raw.to_vec(),
+            flatmap: Default::default(),
+        }),
+    }))
+    .await
+    .expect("ok")
+    .into_inner()
+}
+
+#[tokio::test]
+async fn upgrade_resource_state_drops_attributes_the_schema_no_longer_has() {
+    let (s, _) = service();
+    let ty = thing_schema().block.implied_type();
+    // Written by a release whose schema also had `legacy` (top level) and `timeouts.read`
+    // (in the nested block); `secret` did not exist yet.
+    let raw = br#"{"id":"i-1","name":"n","legacy":{"deep":[1,2]},"timeouts":{"create":"10m","read":"5m"}}"#;
+    let r = upgrade(&s, raw).await;
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    let up = r.upgraded_state.expect("upgraded");
+    let mut want = thing("n", Value::string("i-1"));
+    want.set(
+        "timeouts",
+        Value::object([("create", Value::string("10m"))]),
+    );
+    assert_eq!(msgpack::decode(&up.msgpack, &ty).expect("decode"), want);
+
+    // Attributes the schema still has are still checked against their type.
+    let r = upgrade(&s, br#"{"id":"i-1","name":{"not":"a string"},"legacy":1}"#).await;
+    assert!(is_error(&r.diagnostics) && r.upgraded_state.is_none());
+    let r = upgrade(&s, b"{not json").await;
+    assert!(is_error(&r.diagnostics) && r.upgraded_state.is_none());
+}
