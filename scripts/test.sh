@@ -7,4 +7,7 @@ cd "$root"
 ./scripts/install-terraform.sh
 # One shared build: the acceptance tests use these binaries rather than building their own.
 cargo build --locked --bins
+# The short fuzz run needs the `fuzzing` feature (its entry points are not in the released
+# binaries); it runs before the rest so that the suite below tests the production build.
+cargo test --locked --features fuzzing --test fuzz_short_run
 cargo test --locked --lib --bins --tests "$@"

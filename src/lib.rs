@@ -12,6 +12,8 @@
 //! - [`sim`]: genesys-sim, the simulator.
 
 pub mod cty;
+/// Fuzz entry points: only with the `fuzzing` cargo feature, never in the released binaries.
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod genesys;

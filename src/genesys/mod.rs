@@ -18,6 +18,7 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod pacing;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod parse_probe;
 pub mod regions;
@@ -28,6 +29,9 @@ pub mod stats;
 mod stop_shield;
 mod token;
 mod transport;
+// `upload::parse_upload` is a copy of the parsing in `upload`'s code path that only the fuzz
+// probes call; until that code path calls it, it is dead without the `fuzzing` feature.
+#[cfg_attr(not(feature = "fuzzing"), allow(dead_code))]
 mod upload;
 
 pub use client::Client;
