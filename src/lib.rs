@@ -11,6 +11,8 @@
 //! - [`provider`]: the Genesys provider: configuration, resources, data sources.
 //! - [`sim`]: genesys-sim, the simulator.
 
+#![forbid(unsafe_code)]
+
 pub mod cty;
 /// Fuzz entry points: only with the `fuzzing` cargo feature, never in the released binaries.
 #[cfg(feature = "fuzzing")]
