@@ -10,11 +10,12 @@
 //! and correlation id, the server, the state and the next plan.
 
 mod common;
-mod genesys_support;
+mod sim_support;
 
 use common::{for_each_terraform, required_providers, TerraformBin, TfOutput, WorkDir};
-use genesys_support::{content_of, first_text, script_doc, Sim, ACME};
 use serde_json::{json, Value};
+use sim_support::blocking::{BlockingSim, ACME};
+use sim_support::documents::{content_of, first_text, script_doc};
 use std::collections::BTreeSet;
 
 use std::os::unix::process::CommandExt;
@@ -27,14 +28,14 @@ fn name_of(i: usize) -> String {
 
 /// Writes `main.tf` with `texts.len()` resources `s{i}` named "Fault {i}" whose content has
 /// the text `texts[i]`, and the provider block with `provider_extra` settings.
-fn write_config(wd: &WorkDir, sim: &Sim, texts: &[String], provider_extra: &str) {
+fn write_config(wd: &WorkDir, sim: &BlockingSim, texts: &[String], provider_extra: &str) {
     write_config_with(wd, sim, texts, provider_extra, |_| String::new());
 }
 
 /// [`write_config`] with `resource_extra(i)` added to the body of resource `s{i}`.
 fn write_config_with(
     wd: &WorkDir,
-    sim: &Sim,
+    sim: &BlockingSim,
     texts: &[String],
     provider_extra: &str,
     resource_extra: impl Fn(usize) -> String,
@@ -65,7 +66,7 @@ fn ok(out: TfOutput, what: &str) -> TfOutput {
 }
 
 /// Every script `Fault {i}` exists exactly once with text `texts[i]`.
-fn assert_server_holds(sim: &Sim, texts: &[String]) {
+fn assert_server_holds(sim: &BlockingSim, texts: &[String]) {
     for (i, text) in texts.iter().enumerate() {
         let found = sim.scripts_named("acme", &name_of(i));
         assert_eq!(
@@ -79,7 +80,7 @@ fn assert_server_holds(sim: &Sim, texts: &[String]) {
 }
 
 /// No name among `Fault 0..n` is held by more than one script.
-fn assert_no_duplicates(sim: &Sim, n: usize) {
+fn assert_no_duplicates(sim: &BlockingSim, n: usize) {
     for i in 0..n {
         let found = sim.scripts_named("acme", &name_of(i));
         assert!(found.len() <= 1, "duplicate {}: {found:?}", name_of(i));
@@ -111,7 +112,7 @@ fn state_ids(wd: &WorkDir) -> std::collections::BTreeMap<String, String> {
 
 /// The resources the server does not yet hold as configured: not in state, or the scripts
 /// the state points at are missing or hold other content.
-fn expected_left(wd: &WorkDir, sim: &Sim, texts: &[String]) -> BTreeSet<String> {
+fn expected_left(wd: &WorkDir, sim: &BlockingSim, texts: &[String]) -> BTreeSet<String> {
     let ids = state_ids(wd);
     let scripts = sim.scripts("acme");
     (0..texts.len())
@@ -179,23 +180,6 @@ fn spawn_apply(wd: &WorkDir, extra: &[&str]) -> std::process::Child {
         .expect("spawn terraform apply")
 }
 
-fn stat(sim: &Sim, key: &str) -> u64 {
-    sim.stats()[key].as_u64().unwrap_or(0)
-}
-
-/// Waits until the simulator has counted at least `n` requests of `key`.
-fn wait_for_stat(sim: &Sim, key: &str, n: u64, limit: Duration) {
-    let start = Instant::now();
-    while stat(sim, key) < n {
-        assert!(
-            start.elapsed() < limit,
-            "{key} never reached {n}: {}",
-            sim.stats()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // 1. Simulator crash and restart mid-apply
 // ---------------------------------------------------------------------------------------------
@@ -210,7 +194,7 @@ fn sim_killed_and_restarted_mid_apply_converges_without_duplicates_with(tf: &Ter
     let state_dir = tempfile::tempdir().expect("temp dir");
     let state_file = state_dir.path().join("sim-state.json");
     let state_arg = state_file.display().to_string();
-    let mut sim = Sim::start(&[
+    let mut sim = BlockingSim::start(&[
         "--state-file",
         &state_arg,
         "--upload-delay-ms",
@@ -232,7 +216,7 @@ fn sim_killed_and_restarted_mid_apply_converges_without_duplicates_with(tf: &Ter
     sim.reset_stats();
 
     let child = spawn_apply(&wd, &[]);
-    wait_for_stat(&sim, "upload", 2, Duration::from_secs(30));
+    sim.wait_for_stat("upload", 2, Duration::from_secs(30));
     sim.kill();
     std::thread::sleep(Duration::from_millis(400));
     sim.restart();
@@ -275,7 +259,7 @@ fn upload_lost_in_a_sim_restart_fails_fast_and_the_next_apply_converges_with(tf:
         .join("sim-state.json")
         .display()
         .to_string();
-    let mut sim = Sim::start(&["--state-file", &state_arg, "--upload-delay-ms", "3000"]);
+    let mut sim = BlockingSim::start(&["--state-file", &state_arg, "--upload-delay-ms", "3000"]);
     let wd = WorkDir::new(&tf);
     write_config(&wd, &sim, &texts("before", 2), "");
     sim.set_knobs(json!({"upload_delay_ms": 0}));
@@ -288,8 +272,8 @@ fn upload_lost_in_a_sim_restart_fails_fast_and_the_next_apply_converges_with(tf:
     let started = Instant::now();
     let child = spawn_apply(&wd, &[]);
     // Both uploads accepted and seen "processing": kill while they are in flight.
-    wait_for_stat(&sim, "upload", 2, Duration::from_secs(30));
-    wait_for_stat(&sim, "upload_status", 2, Duration::from_secs(30));
+    sim.wait_for_stat("upload", 2, Duration::from_secs(30));
+    sim.wait_for_stat("upload_status", 2, Duration::from_secs(30));
     sim.restart();
     let out = child.wait_with_output().expect("apply output");
     let out = TfOutput {
@@ -328,7 +312,7 @@ fn sigint_mid_apply_leaves_an_exact_plan_and_converges() {
 
 fn sigint_mid_apply_leaves_an_exact_plan_and_converges_with(tf: &TerraformBin) {
     let tf = tf.clone();
-    let sim = Sim::start(&["--upload-delay-ms", "400", "--latency-ms", "30"]);
+    let sim = BlockingSim::start(&["--upload-delay-ms", "400", "--latency-ms", "30"]);
     let wd = WorkDir::new(&tf);
     let n = 6;
     let v2 = texts("after sigint", n);
@@ -343,7 +327,7 @@ fn sigint_mid_apply_leaves_an_exact_plan_and_converges_with(tf: &TerraformBin) {
     let child = spawn_apply(&wd, &["-parallelism=1"]);
     // The interrupt comes once the first upload was accepted (its status is being polled): the
     // server creates that script whatever the provider does next.
-    wait_for_stat(&sim, "upload_status", 1, Duration::from_secs(30));
+    sim.wait_for_stat("upload_status", 1, Duration::from_secs(30));
     let status = Command::new("kill")
         .args(["-INT", "--", &format!("-{}", child.id())])
         .status()
@@ -398,7 +382,7 @@ fn sigint_mid_apply_leaves_an_exact_plan_and_converges_with(tf: &TerraformBin) {
 // ---------------------------------------------------------------------------------------------
 
 fn race(tf: &TerraformBin, pipelines: usize) {
-    let sim = Sim::start(&["--upload-delay-ms", "50"]);
+    let sim = BlockingSim::start(&["--upload-delay-ms", "50"]);
     let base = vec!["base".to_string()];
     let first = WorkDir::new(tf);
     write_config(&first, &sim, &base, "");
@@ -498,7 +482,7 @@ fn fault_run(
 ) -> FaultRun {
     let mut flags = vec!["--seed", "7"];
     flags.extend_from_slice(extra_flags);
-    let sim = Sim::start(&flags);
+    let sim = BlockingSim::start(&flags);
     let calm = sim.knobs();
     let wd = WorkDir::new(tf);
     write_config(&wd, &sim, &texts("calm", 3), provider_extra);
@@ -711,7 +695,7 @@ fn bad_documents_are_rejected_with_clear_diagnostics() {
 }
 
 fn bad_documents_are_rejected_with_clear_diagnostics_with(tf: &TerraformBin) {
-    let sim = Sim::start(&[]);
+    let sim = BlockingSim::start(&[]);
     let mut wd = WorkDir::new(tf);
     write_config(&wd, &sim, &texts("ok", 1), "");
     bad_content(
@@ -732,7 +716,7 @@ fn wrong_types_in_hcl_are_rejected_by_terraform() {
 }
 
 fn wrong_types_in_hcl_are_rejected_by_terraform_with(tf: &TerraformBin) {
-    let sim = Sim::start(&[]);
+    let sim = BlockingSim::start(&[]);
     let mut wd = WorkDir::new(tf);
     let provider = sim.provider_block(None, ACME, "");
     let header = required_providers("genesys");
@@ -780,7 +764,7 @@ fn bad_provider_settings_and_credentials_are_named() {
 }
 
 fn bad_provider_settings_and_credentials_are_named_with(tf: &TerraformBin) {
-    let sim = Sim::start(&[]);
+    let sim = BlockingSim::start(&[]);
     let mut wd = WorkDir::new(tf);
     for key in [
         "GENESYSCLOUD_OAUTHCLIENT_ID",
@@ -909,7 +893,7 @@ fn a_server_answering_html_or_truncated_json_gives_a_clear_diagnostic_with(tf: &
 #[test]
 fn huge_content_is_handled_without_crash() {
     for_each_terraform(|tf| {
-        let sim = Sim::start(&[]);
+        let sim = BlockingSim::start(&[]);
         let wd = WorkDir::new(tf);
         let big = "x".repeat(5 * 1024 * 1024);
         let t = vec![big.clone()];
@@ -1017,7 +1001,7 @@ fn persistent_503_runs_out_of_retries_and_creates_nothing() {
 }
 
 fn persistent_503_runs_out_of_retries_and_creates_nothing_with(tf: &TerraformBin) {
-    let sim = Sim::start(&["--seed", "7"]);
+    let sim = BlockingSim::start(&["--seed", "7"]);
     let wd = WorkDir::new(tf);
     let v = texts("after 503", 2);
     write_config(&wd, &sim, &v, "  max_retries = 3\n");
@@ -1038,8 +1022,8 @@ fn persistent_503_runs_out_of_retries_and_creates_nothing_with(tf: &TerraformBin
         2,
     );
     let stats = sim.stats();
-    assert!(stat(&sim, "503") >= 6, "3 attempts per create: {stats}");
-    assert_eq!(stat(&sim, "500"), 0, "fault_status is honoured: {stats}");
+    assert!(sim.stat("503") >= 6, "3 attempts per create: {stats}");
+    assert_eq!(sim.stat("500"), 0, "fault_status is honoured: {stats}");
     assert!(took < Duration::from_secs(30), "took {took:?}");
     assert!(sim.scripts("acme").is_empty(), "nothing was created");
     assert!(state_ids(&wd).is_empty(), "nothing recorded in state");
@@ -1065,7 +1049,7 @@ fn a_429_asking_to_wait_too_long_fails_at_once() {
 }
 
 fn a_429_asking_to_wait_too_long_fails_at_once_with(tf: &TerraformBin) {
-    let sim = Sim::start(&[]);
+    let sim = BlockingSim::start(&[]);
     let wd = WorkDir::new(tf);
     let v = texts("after 429", 2);
     let pacing_off = "  requests_per_minute = 0\n";
@@ -1091,7 +1075,7 @@ fn a_429_asking_to_wait_too_long_fails_at_once_with(tf: &TerraformBin) {
         took < Duration::from_secs(30),
         "took {took:?}: waited for Retry-After"
     );
-    assert!(stat(&sim, "429") > 0, "{}", sim.stats());
+    assert!(sim.stat("429") > 0, "{}", sim.stats());
     assert!(sim.scripts("acme").is_empty(), "nothing was created");
     assert!(state_ids(&wd).is_empty(), "nothing recorded in state");
 
@@ -1126,7 +1110,7 @@ fn a_missing_division_fails_on_division_id_and_keeps_the_created_script() {
 }
 
 fn a_missing_division_fails_on_division_id_and_keeps_the_created_script_with(tf: &TerraformBin) {
-    let sim = Sim::start(&[]);
+    let sim = BlockingSim::start(&[]);
     sim.set_knobs(json!({ "divisions": [DIVISION_OK] }));
     let wd = WorkDir::new(tf);
     let v = texts("divided", 2);
@@ -1225,14 +1209,14 @@ fn a_503_after_the_upload_was_accepted_points_at_the_unrecorded_script() {
 }
 
 fn a_503_after_the_upload_was_accepted_points_at_the_unrecorded_script_with(tf: &TerraformBin) {
-    let sim = Sim::start(&["--upload-delay-ms", "1500"]);
+    let sim = BlockingSim::start(&["--upload-delay-ms", "1500"]);
     let wd = WorkDir::new(tf);
     let v = texts("accepted", 1);
     write_config(&wd, &sim, &v, "  max_retries = 3\n");
     sim.reset_stats();
     let child = spawn_apply(&wd, &[]);
     // The upload is accepted once its status is polled; from then on every call fails.
-    wait_for_stat(&sim, "upload_status", 1, Duration::from_secs(30));
+    sim.wait_for_stat("upload_status", 1, Duration::from_secs(30));
     sim.set_knobs(json!({"fault_rate": 1.0, "fault_status": 503}));
     let out = child.wait_with_output().expect("apply output");
     let out = TfOutput {
@@ -1311,7 +1295,7 @@ fn missing_permission_message(permission: &str) -> String {
 }
 
 /// The server's scripts by id with their versionId (to prove nothing was written).
-fn server_versions(sim: &Sim) -> std::collections::BTreeMap<String, Value> {
+fn server_versions(sim: &BlockingSim) -> std::collections::BTreeMap<String, Value> {
     sim.scripts("acme")
         .into_iter()
         .filter_map(|s| Some((s["id"].as_str()?.to_string(), s["versionId"].clone())))
@@ -1332,7 +1316,7 @@ fn a_client_without_the_publish_permission_gets_a_permission_diagnostic() {
 
 fn a_client_without_the_publish_permission_gets_a_permission_diagnostic_with(tf: &TerraformBin) {
     let permission = "scripter:publishedScript:add";
-    let sim = Sim::start(&["--deny", &format!("publish={permission}")]);
+    let sim = BlockingSim::start(&["--deny", &format!("publish={permission}")]);
     let wd = WorkDir::new(tf);
     let v = texts("unpermitted", 2);
     write_config(&wd, &sim, &v, "");
@@ -1359,9 +1343,9 @@ fn a_client_without_the_publish_permission_gets_a_permission_diagnostic_with(tf:
         "one diagnostic per script\n{text}"
     );
     let stats = sim.stats();
-    assert_eq!(stat(&sim, "publish"), 2, "one publish per script: {stats}");
-    assert_eq!(stat(&sim, "403"), 2, "both refused: {stats}");
-    assert_eq!(stat(&sim, "upload"), 2, "one upload per script: {stats}");
+    assert_eq!(sim.stat("publish"), 2, "one publish per script: {stats}");
+    assert_eq!(sim.stat("403"), 2, "both refused: {stats}");
+    assert_eq!(sim.stat("upload"), 2, "one upload per script: {stats}");
 
     // Each script was uploaded once and is not published.
     assert_server_holds(&sim, &v);
@@ -1494,7 +1478,7 @@ fn a_client_without_the_view_permission_fails_the_plan_and_writes_nothing() {
 
 fn a_client_without_the_view_permission_fails_the_plan_and_writes_nothing_with(tf: &TerraformBin) {
     let permission = "scripter:script:view";
-    let sim = Sim::start(&[]);
+    let sim = BlockingSim::start(&[]);
     let wd = WorkDir::new(tf);
     let v = texts("unviewable", 1);
     write_config(&wd, &sim, &v, "");
@@ -1519,18 +1503,10 @@ fn a_client_without_the_view_permission_fails_the_plan_and_writes_nothing_with(t
     // The server is untouched: no write was even tried, and every script keeps its version.
     let stats = sim.stats();
     for write in ["upload", "publish", "delete", "division", "export"] {
-        assert_eq!(
-            stat(&sim, write),
-            0,
-            "{write} during a failed plan: {stats}"
-        );
+        assert_eq!(sim.stat(write), 0, "{write} during a failed plan: {stats}");
     }
     // One read, refused once: a 403 is not retried.
-    assert_eq!(
-        (stat(&sim, "get_script"), stat(&sim, "403")),
-        (1, 1),
-        "{stats}"
-    );
+    assert_eq!((sim.stat("get_script"), sim.stat("403")), (1, 1), "{stats}");
     assert_eq!(server_versions(&sim), before);
     assert_eq!(
         wd.state_json()["resources"],

@@ -3,6 +3,7 @@
 //! cancellation), then every operation against the real genesys-sim with its fault knobs.
 
 mod client_support;
+mod sim_support;
 
 use std::time::{Duration, Instant};
 
@@ -12,6 +13,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use client_support::*;
 use serde_json::json;
+use sim_support::Sim;
 use tpg::genesys::{Credentials, GenesysError};
 
 #[tokio::test]
@@ -621,7 +623,7 @@ const DIVISION: &str = "5b2c6e0a-7c1d-4d3e-9f00-0123456789ab";
 // ---- against the real genesys-sim ---------------------------------------------------------------
 
 async fn sim_client(args: &[&str]) -> (Sim, tpg::genesys::Client) {
-    let sim = start_sim(args).await;
+    let sim = Sim::start(args).await;
     let c = client_for(&sim.url, demo_credentials());
     (sim, c)
 }
@@ -940,7 +942,7 @@ async fn sim_rejected_upload_is_upload_failed_and_bad_json_is_refused_locally() 
         }
         other => panic!("expected Decode, got {other:?}"),
     }
-    let scripts = sim.sim_scripts("demo").await;
+    let scripts = sim.scripts("demo").await;
     assert!(scripts.is_empty(), "nothing was created: {scripts:?}");
     assert_eq!(
         c.stats().requests_by_kind.get("upload"),
@@ -1012,7 +1014,7 @@ async fn sim_a_missing_permission_is_a_final_403_on_every_request_kind() {
         "upload",
         "upload_status",
     ] {
-        sim.knobs(json!({"denied": {kind: permission}})).await;
+        sim.set_knobs(json!({"denied": {kind: permission}})).await;
         sim.reset_stats().await;
         let err = match kind {
             "list_scripts" => c.list_scripts("Guarded").await.err(),
