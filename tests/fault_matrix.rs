@@ -16,6 +16,7 @@ use common::{for_each_terraform, required_providers, TerraformBin, TfOutput, Wor
 use serde_json::{json, Value};
 use sim_support::blocking::{BlockingSim, ACME};
 use sim_support::documents::{content_of, first_text, script_doc};
+use sim_support::poll::eventually_sync;
 use std::collections::BTreeSet;
 
 use std::os::unix::process::CommandExt;
@@ -218,6 +219,9 @@ fn sim_killed_and_restarted_mid_apply_converges_without_duplicates_with(tf: &Ter
     let child = spawn_apply(&wd, &[]);
     sim.wait_for_stat("upload", 2, Duration::from_secs(30));
     sim.kill();
+    // The outage itself (not a wait for something): the provider's requests meanwhile fail
+    // to connect and are retried; however long a loaded machine stretches it, the assertions
+    // below hold.
     std::thread::sleep(Duration::from_millis(400));
     sim.restart();
     let out = child.wait_with_output().expect("apply output");
@@ -344,8 +348,17 @@ fn sigint_mid_apply_leaves_an_exact_plan_and_converges_with(tf: &TerraformBin) {
 
     assert!(out.stdout.contains("Interrupt received"), "{out}");
     // An upload accepted before the interrupt is still applied by the server after its delay:
-    // let it land before comparing the plan with the server.
-    std::thread::sleep(Duration::from_millis(800));
+    // wait until every upload of this apply has landed (each one writes a new text) before
+    // comparing the plan with the server.
+    let uploads = sim.stat("upload");
+    eventually_sync(Duration::from_secs(20), "the accepted uploads land", || {
+        let landed = sim
+            .scripts("acme")
+            .iter()
+            .filter(|s| v2.contains(&first_text(&content_of(s))))
+            .count();
+        landed as u64 >= uploads
+    });
     assert_ne!(
         out.code, 0,
         "an interrupted apply does not report success\n{out}"
@@ -1235,14 +1248,12 @@ fn a_503_after_the_upload_was_accepted_points_at_the_unrecorded_script_with(tf: 
     );
     sim.set_knobs(json!({"fault_rate": 0.0, "fault_status": null}));
     // The server applies the accepted upload after its delay.
-    let started = Instant::now();
-    let saved = loop {
-        let found = sim.scripts_named("acme", &name_of(0));
-        if !found.is_empty() || started.elapsed() > Duration::from_secs(10) {
-            break found;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    eventually_sync(
+        Duration::from_secs(10),
+        "the accepted upload is saved",
+        || !sim.scripts_named("acme", &name_of(0)).is_empty(),
+    );
+    let saved = sim.scripts_named("acme", &name_of(0));
     assert_eq!(saved.len(), 1, "the accepted upload was saved: {saved:?}");
     let orphan = saved[0]["id"].as_str().expect("id").to_string();
     assert!(state_ids(&wd).is_empty(), "the state cannot know the id");

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use sim_support::documents::doc;
+use sim_support::poll::eventually;
 use sim_support::{assert_error, Sim, CORRELATION, DEMO_ID, DEMO_SECRET};
 
 const OUTBOUND: &str = "476c2b71-7429-11e4-9a5b-3f91746bffa3";
@@ -764,17 +765,28 @@ async fn latency_is_added() {
 
 #[tokio::test]
 async fn index_lag_hides_new_and_renamed_from_name_filter() {
-    let sim = Sim::start(&["--index-lag-ms", "1200"]).await;
+    // The lag is long enough for the "still hidden" checks right after a write to hold on a
+    // loaded machine; the "now listed" checks poll rather than sleep past it (unthrottled).
+    let sim = Sim::start(&["--index-lag-ms", "4000", "--rate-limit", "0"]).await;
     let t = sim.token().await;
+    let listed = |name: &'static str| {
+        let (sim, t) = (&sim, &t);
+        async move {
+            sim.get_json(&format!("/api/v2/scripts?name={name}"), t)
+                .await["total"]
+                == 1
+        }
+    };
+    let started = Instant::now();
     let id = sim.create(&t, "demo", "Laggy", &doc("l")).await;
     let filtered = sim.get_json("/api/v2/scripts?name=Laggy", &t).await;
     assert_eq!(filtered["total"], 0);
     // GET by id works at once.
     sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await;
-    tokio::time::sleep(Duration::from_millis(1300)).await;
-    let filtered = sim.get_json("/api/v2/scripts?name=Laggy", &t).await;
-    assert_eq!(filtered["total"], 1);
+    eventually(LAG_LIMIT, "Laggy listed", || listed("Laggy")).await;
+    assert!(started.elapsed() >= Duration::from_millis(4000));
     // A rename lags again.
+    let renamed = Instant::now();
     let st = sim
         .upload_and_wait(&t, "Renamed", &doc("r"), Some(&id))
         .await;
@@ -783,25 +795,29 @@ async fn index_lag_hides_new_and_renamed_from_name_filter() {
         sim.get_json("/api/v2/scripts?name=Renamed", &t).await["total"],
         0
     );
-    tokio::time::sleep(Duration::from_millis(1300)).await;
-    assert_eq!(
-        sim.get_json("/api/v2/scripts?name=Renamed", &t).await["total"],
-        1
-    );
+    eventually(LAG_LIMIT, "Renamed listed", || listed("Renamed")).await;
+    assert!(renamed.elapsed() >= Duration::from_millis(4000));
 }
+
+/// How long a lagging view may take to catch up (the lag plus room for a loaded machine).
+const LAG_LIMIT: Duration = Duration::from_secs(15);
 
 #[tokio::test]
 async fn stale_reads_serve_previous_version() {
-    let sim = Sim::start(&["--stale-read-ms", "1500"]).await;
+    // Long enough for the "still stale" checks right after a write to hold on a loaded
+    // machine; the "now fresh" checks poll rather than sleep past it (unthrottled).
+    let sim = Sim::start(&["--stale-read-ms", "4000", "--rate-limit", "0"]).await;
     let t = sim.token().await;
+    let path = |id: &str| format!("/api/v2/scripts/{id}");
     let id = sim.create(&t, "demo", "Stale", &doc("one")).await;
     // A brand-new script briefly reads 404.
-    let r = sim
-        .call(Method::GET, &format!("/api/v2/scripts/{id}"), &t)
-        .await;
+    let r = sim.call(Method::GET, &path(&id), &t).await;
     assert_error(r, 404, "not.found").await;
-    tokio::time::sleep(Duration::from_millis(1600)).await;
-    let v1 = sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await["versionId"].clone();
+    eventually(LAG_LIMIT, "the new script reads 200", || async {
+        sim.call(Method::GET, &path(&id), &t).await.status() == StatusCode::OK
+    })
+    .await;
+    let v1 = sim.get_json(&path(&id), &t).await["versionId"].clone();
     let st = sim
         .upload_and_wait(&t, "Stale", &doc("two"), Some(&id))
         .await;
@@ -813,11 +829,10 @@ async fn stale_reads_serve_previous_version() {
     let d = sim.export_document(&t, &id).await;
     assert_eq!(d["versionId"], v1);
     assert_eq!(d["pages"][0]["rootContainer"]["children"][0]["text"], "one");
-    tokio::time::sleep(Duration::from_millis(1600)).await;
-    assert_ne!(
-        sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await["versionId"],
-        v1
-    );
+    eventually(LAG_LIMIT, "the new version is read", || async {
+        sim.get_json(&path(&id), &t).await["versionId"] != v1
+    })
+    .await;
 }
 
 #[tokio::test]
