@@ -5,6 +5,14 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 ./scripts/install-terraform.sh
+# Formatting and lints first, so a style slip fails in seconds rather than after the suite:
+# every target with the production feature set, then the fuzz entry points (`fuzzing`).
+cargo fmt --check
+cargo clippy --locked --all-targets -- -D warnings
+cargo clippy --locked --features fuzzing --lib --test fuzz_short_run -- -D warnings
 # One shared build: the acceptance tests use these binaries rather than building their own.
 cargo build --locked --bins
+# The short fuzz run needs the `fuzzing` feature (its entry points are not in the released
+# binaries); it runs before the rest so that the suite below tests the production build.
+cargo test --locked --features fuzzing --test fuzz_short_run
 cargo test --locked --lib --bins --tests "$@"

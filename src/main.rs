@@ -1,6 +1,8 @@
 //! terraform-provider-genesys: the binary Terraform launches. Thin: logging to stderr first,
 //! the magic-cookie check, then the plugin server around `tpg::provider::new_provider()`.
 
+#![forbid(unsafe_code)]
+
 use std::process::ExitCode;
 use tpg::plugin::{cookie, logging, serve, Mode};
 use tpg::provider::{new_provider, PROVIDER_SOURCE};

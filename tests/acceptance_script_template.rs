@@ -3,22 +3,23 @@
 //! as the user's story: config -> apply -> check the server -> the next plan is empty.
 
 mod common;
-mod genesys_support;
+mod sim_support;
 
 use common::{for_each_terraform, required_providers, TerraformBin, TfOutput, WorkDir};
-use genesys_support::{content_of, first_text, script_doc, Sim, ACME, GLOBEX};
 use serde_json::Value;
+use sim_support::blocking::{BlockingSim, ACME, GLOBEX};
+use sim_support::documents::{content_of, first_text, script_doc};
 
 const NAME: &str = "Standard Greeting";
 
 /// A working directory with the resource `genesys_script_template.greeting` reading `script.json`.
-fn greeting_dir(tf: &TerraformBin, sim: &Sim, text: &str, extra_args: &str) -> WorkDir {
+fn greeting_dir(tf: &TerraformBin, sim: &BlockingSim, text: &str, extra_args: &str) -> WorkDir {
     let wd = WorkDir::new(tf);
     write_greeting(&wd, sim, text, extra_args);
     wd
 }
 
-fn write_greeting(wd: &WorkDir, sim: &Sim, text: &str, extra_args: &str) {
+fn write_greeting(wd: &WorkDir, sim: &BlockingSim, text: &str, extra_args: &str) {
     std::fs::write(wd.path().join("script.json"), script_doc(text)).expect("write script");
     wd.write_main_tf(&format!(
         "{}\n{}\nresource \"genesys_script_template\" \"greeting\" {{\n  name    = \"{NAME}\"\n  content = file(\"${{path.module}}/script.json\")\n{extra_args}}}\n",
@@ -76,7 +77,7 @@ fn state_attr(wd: &WorkDir, attr: &str) -> Value {
     r["instances"][0]["attributes"][attr].clone()
 }
 
-fn the_script(sim: &Sim) -> Value {
+fn the_script(sim: &BlockingSim) -> Value {
     let found = sim.scripts_named("acme", NAME);
     assert_eq!(
         found.len(),
@@ -118,7 +119,7 @@ fn assert_create_costs_eight_requests(stats: &Value) {
 #[test]
 fn create_update_and_reformat() {
     for_each_terraform(|tf| {
-        let sim = Sim::start(&[]);
+        let sim = BlockingSim::start(&[]);
         let wd = greeting_dir(tf, &sim, "Hello", "");
         sim.reset_stats();
         apply(&wd);
@@ -179,7 +180,7 @@ fn create_update_and_reformat() {
 #[test]
 fn out_of_band_change_shows_as_drift_and_git_wins_on_apply() {
     for_each_terraform(|tf| {
-        let sim = Sim::start(&[]);
+        let sim = BlockingSim::start(&[]);
         let wd = greeting_dir(tf, &sim, "From git", "");
         apply(&wd);
         let id = state_attr(&wd, "id").as_str().unwrap().to_string();
@@ -216,7 +217,7 @@ fn out_of_band_change_shows_as_drift_and_git_wins_on_apply() {
 #[test]
 fn saved_plan_never_overwrites_a_later_change() {
     for_each_terraform(|tf| {
-        let sim = Sim::start(&[]);
+        let sim = BlockingSim::start(&[]);
         let wd = greeting_dir(tf, &sim, "v1", "");
         apply(&wd);
         let id = state_attr(&wd, "id").as_str().unwrap().to_string();
@@ -266,7 +267,7 @@ fn saved_plan_never_overwrites_a_later_change() {
 #[test]
 fn saved_plan_converges_when_the_org_already_holds_the_planned_content() {
     for_each_terraform(|tf| {
-        let sim = Sim::start(&[]);
+        let sim = BlockingSim::start(&[]);
         let wd = greeting_dir(tf, &sim, "v1", "");
         apply(&wd);
         let id = state_attr(&wd, "id").as_str().unwrap().to_string();
@@ -289,7 +290,7 @@ fn saved_plan_converges_when_the_org_already_holds_the_planned_content() {
 #[test]
 fn two_states_racing_on_one_script_lose_no_update() {
     for_each_terraform(|tf| {
-        let sim = Sim::start(&[]);
+        let sim = BlockingSim::start(&[]);
         let a = greeting_dir(tf, &sim, "base", "");
         apply(&a);
         let id = state_attr(&a, "id").as_str().unwrap().to_string();
@@ -348,7 +349,7 @@ fn two_states_racing_on_one_script_lose_no_update() {
 #[test]
 fn import_verifies_equal_to_the_managed_one() {
     for_each_terraform(|tf| {
-        let sim = Sim::start(&[]);
+        let sim = BlockingSim::start(&[]);
         let managed = greeting_dir(tf, &sim, "Imported greeting", "");
         apply(&managed);
         let id = state_attr(&managed, "id").as_str().unwrap().to_string();
@@ -399,7 +400,7 @@ fn import_verifies_equal_to_the_managed_one() {
 #[test]
 fn remote_delete_is_planned_as_create() {
     for_each_terraform(|tf| {
-        let sim = Sim::start(&[]);
+        let sim = BlockingSim::start(&[]);
         let wd = greeting_dir(tf, &sim, "Hello", "");
         apply(&wd);
         let id = state_attr(&wd, "id").as_str().unwrap().to_string();
@@ -417,7 +418,7 @@ fn remote_delete_is_planned_as_create() {
 #[test]
 fn substitutions_per_org_with_two_provider_aliases() {
     for_each_terraform(|tf| {
-        let sim = Sim::start(&[]);
+        let sim = BlockingSim::start(&[]);
         let wd = WorkDir::new(tf);
         std::fs::write(
             wd.path().join("script.json"),
@@ -450,7 +451,7 @@ fn substitutions_per_org_with_two_provider_aliases() {
 #[test]
 fn data_source_finds_scripts_by_exact_name() {
     for_each_terraform(|tf| {
-        let sim = Sim::start(&[]);
+        let sim = BlockingSim::start(&[]);
         let wd = greeting_dir(tf, &sim, "Hello", "");
         let main = std::fs::read_to_string(wd.path().join("main.tf")).unwrap();
         wd.write_main_tf(&format!(
@@ -476,7 +477,7 @@ fn data_source_finds_scripts_by_exact_name() {
 #[test]
 fn create_warns_about_existing_scripts_with_the_same_name() {
     for_each_terraform(|tf| {
-        let sim = Sim::start(&[]);
+        let sim = BlockingSim::start(&[]);
         sim.upload_as_admin(ACME, NAME, &script_doc("made by hand"), None);
         let existing = sim.scripts_named("acme", NAME)[0]["id"]
             .as_str()
@@ -522,7 +523,7 @@ fn create_warns_about_existing_scripts_with_the_same_name() {
 #[test]
 fn bad_content_is_rejected_at_plan_with_the_attribute() {
     for_each_terraform(|tf| {
-        let sim = Sim::start(&[]);
+        let sim = BlockingSim::start(&[]);
         let wd = greeting_dir(tf, &sim, "x", "");
         std::fs::write(wd.path().join("script.json"), "{\"pages\": [}").unwrap();
         let out = wd.run(&["plan"]);
@@ -544,7 +545,7 @@ fn bad_content_is_rejected_at_plan_with_the_attribute() {
 #[test]
 fn still_correct_with_429s_503s_stale_reads_and_index_lag() {
     for_each_terraform(|tf| {
-        let sim = Sim::start(&[
+        let sim = BlockingSim::start(&[
             "--rate-limit",
             "40",
             "--retry-after-s",
@@ -596,7 +597,7 @@ fn still_correct_with_429s_503s_stale_reads_and_index_lag() {
 #[test]
 fn a_stale_404_right_after_create_does_not_plan_a_duplicate() {
     for_each_terraform(|tf| {
-        let sim = Sim::start(&[]);
+        let sim = BlockingSim::start(&[]);
         let wd = greeting_dir(tf, &sim, "Hello", "");
         apply(&wd);
         // From now until ~2.5 s after the create's upload, reads by id come from a stale cache

@@ -2,15 +2,16 @@
 //! shipped examples are what `terraform fmt` and `terraform validate` accept.
 
 mod common;
-mod genesys_support;
+mod sim_support;
 
 use common::{for_each_terraform, required_providers, WorkDir};
-use genesys_support::{script_doc, Sim};
+use sim_support::blocking::BlockingSim;
+use sim_support::documents::script_doc;
 
 #[test]
 fn secrets_never_reach_logs_plans_or_state() {
     for_each_terraform(|tf| {
-        let sim = Sim::start(&["--org", "secretive:secret-client:Sup3r-S3cret-Value"]);
+        let sim = BlockingSim::start(&["--org", "secretive:secret-client:Sup3r-S3cret-Value"]);
         let mut wd = WorkDir::new(tf);
         wd.write_file("script.json", &script_doc("hello"));
         wd.write_main_tf(&format!(

@@ -3,8 +3,9 @@
 //! and over a few thousand deterministic pseudo-random mutations of it. Any panic fails the
 //! test and prints the input in hex, ready to be added to the corpus as a regression seed.
 //!
-//! `FUZZ_WRITE_CORPUS=1 cargo test --test fuzz_short_run -- --ignored write_seed_corpus`
-//! regenerates the generated part of the seed corpus.
+//! Needs the `fuzzing` cargo feature (`required-features` in Cargo.toml; scripts/test.sh
+//! enables it). `FUZZ_WRITE_CORPUS=1 cargo test --features fuzzing --test fuzz_short_run --
+//! --ignored write_seed_corpus` regenerates the generated part of the seed corpus.
 
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};

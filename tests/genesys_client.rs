@@ -3,6 +3,7 @@
 //! cancellation), then every operation against the real genesys-sim with its fault knobs.
 
 mod client_support;
+mod sim_support;
 
 use std::time::{Duration, Instant};
 
@@ -12,6 +13,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use client_support::*;
 use serde_json::json;
+use sim_support::poll::eventually;
+use sim_support::Sim;
 use tpg::genesys::{Credentials, GenesysError};
 
 #[tokio::test]
@@ -117,7 +120,14 @@ async fn mock_429_waits_retry_after_and_gates_other_callers() {
         tokio::spawn(async move { c.get_script("s").await })
     };
     // A second caller arriving while the gate is closed waits too, although it never saw a 429.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The 429 is counted and the gate closed with no await in between: once the count shows,
+    // the gate is closed.
+    eventually(
+        Duration::from_secs(5),
+        "the first caller saw its 429",
+        || async { c.stats().throttled == 1 },
+    )
+    .await;
     assert_eq!(hits.get(), 1);
     assert!(c.get_script("other").await.unwrap().is_some());
     assert!(
@@ -346,7 +356,11 @@ async fn mock_cancel_aborts_a_retry_after_wait() {
     let (_m, c) = mock_client(Hits::default(), routes).await;
     let c2 = c.clone();
     let task = tokio::spawn(async move { c2.get_script("s").await });
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Cancel once the call is waiting out the 4 s Retry-After.
+    eventually(Duration::from_secs(5), "the call saw its 429", || async {
+        c.stats().throttled == 1
+    })
+    .await;
     assert_cancel_stops(&c, task).await;
     assert!(matches!(
         c.get_script("s").await,
@@ -610,8 +624,12 @@ async fn mock_short_lived_token_is_refreshed_before_expiry() {
     assert!(c.get_script("s").await.unwrap().is_some());
     assert!(c.get_script("s").await.unwrap().is_some());
     assert_eq!(tokens.get(), 1);
-    tokio::time::sleep(Duration::from_millis(1000)).await;
-    assert!(c.get_script("s").await.unwrap().is_some());
+    // Calls keep succeeding, and one of them (at 90 % of the 1 s lifetime) fetches a new token.
+    eventually(Duration::from_secs(10), "a second token", || async {
+        assert!(c.get_script("s").await.unwrap().is_some());
+        tokens.get() == 2
+    })
+    .await;
     assert_eq!(tokens.get(), 2, "refreshed without a 401");
     assert_eq!(c.stats().reauths, 0);
 }
@@ -621,7 +639,7 @@ const DIVISION: &str = "5b2c6e0a-7c1d-4d3e-9f00-0123456789ab";
 // ---- against the real genesys-sim ---------------------------------------------------------------
 
 async fn sim_client(args: &[&str]) -> (Sim, tpg::genesys::Client) {
-    let sim = start_sim(args).await;
+    let sim = Sim::start(args).await;
     let c = client_for(&sim.url, demo_credentials());
     (sim, c)
 }
@@ -898,19 +916,20 @@ async fn sim_stale_reads_index_lag_and_slow_uploads() {
 async fn sim_short_token_lifetime_reauthenticates() {
     let (_sim, c) = sim_client(&["--token-lifetime-s", "1"]).await;
     let s = c.create_script("Tokens", &doc_bytes("t")).await.unwrap();
-    for _ in 0..3 {
+    // Reads keep succeeding past the 1 s lifetime: the client fetches a new token.
+    eventually(Duration::from_secs(10), "a second token fetch", || async {
         assert!(c.get_script(&s.id).await.unwrap().is_some());
-        tokio::time::sleep(Duration::from_millis(700)).await;
-    }
-    assert!(c.stats().token_fetches >= 2);
+        c.stats().token_fetches >= 2
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn sim_dead_server_fails_fast() {
     let (sim, c) = sim_client(&[]).await;
     assert!(c.list_scripts("").await.is_ok());
+    // Dropping kills and reaps the process: its port is closed from here on.
     drop(sim);
-    tokio::time::sleep(Duration::from_millis(200)).await;
     let started = Instant::now();
     let mut last = None;
     for _ in 0..20 {
@@ -940,7 +959,7 @@ async fn sim_rejected_upload_is_upload_failed_and_bad_json_is_refused_locally() 
         }
         other => panic!("expected Decode, got {other:?}"),
     }
-    let scripts = sim.sim_scripts("demo").await;
+    let scripts = sim.scripts("demo").await;
     assert!(scripts.is_empty(), "nothing was created: {scripts:?}");
     assert_eq!(
         c.stats().requests_by_kind.get("upload"),
@@ -984,10 +1003,17 @@ async fn sim_stop_after_the_upload_was_sent_lets_the_create_finish() {
 
 #[tokio::test]
 async fn sim_cancel_stops_a_create_waiting_for_the_index() {
-    let (_sim, c) = sim_client(&["--index-lag-ms", "10000"]).await;
+    let (sim, c) = sim_client(&["--index-lag-ms", "10000"]).await;
     let c2 = c.clone();
     let task = tokio::spawn(async move { c2.create_script("Slow index", &doc_bytes("x")).await });
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Cancel once the create is searching the (lagging) index for its new script: its second
+    // listing (the first one looks for same-named scripts before the upload).
+    eventually(
+        Duration::from_secs(10),
+        "the create searches the index",
+        || async { sim.stat("list_scripts").await >= 2 },
+    )
+    .await;
     assert_cancel_stops(&c, task).await;
 }
 
@@ -1012,7 +1038,7 @@ async fn sim_a_missing_permission_is_a_final_403_on_every_request_kind() {
         "upload",
         "upload_status",
     ] {
-        sim.knobs(json!({"denied": {kind: permission}})).await;
+        sim.set_knobs(json!({"denied": {kind: permission}})).await;
         sim.reset_stats().await;
         let err = match kind {
             "list_scripts" => c.list_scripts("Guarded").await.err(),

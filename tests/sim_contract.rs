@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use sim_support::{assert_error, doc, Sim, CORRELATION, DEMO_ID, DEMO_SECRET};
+use sim_support::documents::doc;
+use sim_support::poll::eventually;
+use sim_support::{assert_error, Sim, CORRELATION, DEMO_ID, DEMO_SECRET};
 
 const OUTBOUND: &str = "476c2b71-7429-11e4-9a5b-3f91746bffa3";
 const INBOUND: &str = "766f1221-047a-11e5-bba2-db8c0964d007";
@@ -142,7 +144,7 @@ async fn bearer_missing_unknown_and_expired() {
         .await
         .unwrap();
     assert_error(r, 401, "bad.credentials").await;
-    sim.knobs(json!({"token_lifetime_s": 0})).await;
+    sim.set_knobs(json!({"token_lifetime_s": 0})).await;
     let expired = sim.token().await;
     let r = sim.call(Method::GET, "/api/v2/scripts", &expired).await;
     assert_error(r, 401, "credentials.expired").await;
@@ -285,7 +287,7 @@ async fn upload_create_get_publish_replace_flow() {
         .await;
     assert_error(r, 404, "not.found").await;
     // Server state agrees.
-    let state = sim.sim_scripts("demo").await;
+    let state = sim.scripts("demo").await;
     assert_eq!(state.len(), 1);
     assert_eq!(state[0]["versions"], 2);
     assert_eq!(state[0]["publishedVersionId"], v2.as_str());
@@ -314,7 +316,7 @@ async fn failed_uploads_create_nothing() {
         let msg = st["message"].as_str().unwrap();
         assert!(!msg.is_empty() && msg != "processing", "{msg}");
     }
-    assert!(sim.sim_scripts("demo").await.is_empty());
+    assert!(sim.scripts("demo").await.is_empty());
     assert_eq!(sim.get_json("/api/v2/scripts", &t).await["total"], 0);
     let r = sim
         .call(Method::GET, "/api/v2/scripts/uploads/unknown-id/status", &t)
@@ -342,10 +344,10 @@ async fn upload_delay_reports_processing_first() {
         .await;
     assert_eq!(first["succeeded"], false);
     assert_eq!(first["message"], "processing");
-    assert!(sim.sim_scripts("demo").await.is_empty());
+    assert!(sim.scripts("demo").await.is_empty());
     let done = sim.wait_upload(&t, &up).await;
     assert_eq!(done["succeeded"], true);
-    assert_eq!(sim.sim_scripts("demo").await.len(), 1);
+    assert_eq!(sim.scripts("demo").await.len(), 1);
 }
 
 #[tokio::test]
@@ -531,7 +533,7 @@ async fn delete_then_404() {
         let r = sim.call(m, &p, &t).await;
         assert_error(r, 404, "not.found").await;
     }
-    assert!(sim.sim_scripts("demo").await.is_empty());
+    assert!(sim.scripts("demo").await.is_empty());
     assert_eq!(sim.get_json("/api/v2/scripts", &t).await["total"], 0);
 }
 
@@ -560,7 +562,7 @@ async fn division_assignment_and_filter() {
     assert_eq!(meta["division"]["id"], div);
     // A division move is not a new version.
     assert!(sim
-        .sim_scripts("demo")
+        .scripts("demo")
         .await
         .iter()
         .all(|s| s["versions"] == 1 && s["divisionName"].is_string()));
@@ -618,11 +620,11 @@ async fn orgs_are_isolated() {
         )
         .await;
     assert_error(r, 404, "not.found").await;
-    let id = sim.sim_scripts("alpha").await[0]["id"]
+    let id = sim.scripts("alpha").await[0]["id"]
         .as_str()
         .unwrap()
         .to_string();
-    assert!(sim.sim_scripts("beta").await.is_empty());
+    assert!(sim.scripts("beta").await.is_empty());
     assert_eq!(sim.get_json("/api/v2/scripts", &tb).await["total"], 0);
     assert_eq!(sim.get_json("/api/v2/scripts", &ta).await["total"], 1);
     for (m, p, body) in [
@@ -648,7 +650,7 @@ async fn orgs_are_isolated() {
     // Replacing another org's script fails and changes nothing.
     let st = sim.upload_and_wait(&tb, "x", &doc("b"), Some(&id)).await;
     assert_eq!(st["succeeded"], false, "{st}");
-    assert_eq!(sim.sim_scripts("alpha").await[0]["versions"], 1);
+    assert_eq!(sim.scripts("alpha").await[0]["versions"], 1);
     // Different org ids in exports.
     let a_doc = sim.export_document(&ta, &id).await;
     let b_home = sim.get_json("/api/v2/scripts/published", &tb).await["entities"][0]["division"]
@@ -697,7 +699,7 @@ async fn rate_limit_429_exact_shape() {
     let t2 = sim.token().await;
     sim.get_json("/api/v2/scripts", &t2).await;
     // Retry-After override at runtime; counted in stats.
-    sim.knobs(json!({"retry_after_s": 7})).await;
+    sim.set_knobs(json!({"retry_after_s": 7})).await;
     let r = sim.call(Method::GET, "/api/v2/scripts", &t).await;
     assert_eq!(r.headers()["retry-after"], "7");
     let body = assert_error(r, 429, "too.many.requests.retry.after").await;
@@ -705,7 +707,7 @@ async fn rate_limit_429_exact_shape() {
     let stats = sim.stats().await;
     assert_eq!(stats["429"], 2);
     // Unlimited.
-    sim.knobs(json!({"rate_limit": 0})).await;
+    sim.set_knobs(json!({"rate_limit": 0})).await;
     sim.get_json("/api/v2/scripts", &t).await;
 }
 
@@ -739,16 +741,16 @@ async fn faults_and_drops() {
         .await
         .unwrap();
     assert!(r.status().is_server_error());
-    assert!(sim.sim_scripts("demo").await.is_empty());
+    assert!(sim.scripts("demo").await.is_empty());
     // Drops: the connection closes without a response.
-    sim.knobs(json!({"fault_rate": 0.0, "drop_rate": 1.0}))
+    sim.set_knobs(json!({"fault_rate": 0.0, "drop_rate": 1.0}))
         .await;
     let r = sim.api(Method::GET, "/api/v2/scripts", &t).send().await;
     assert!(r.is_err(), "{r:?}");
     let stats = sim.stats().await;
     assert_eq!(stats["dropped"], 1);
     assert_eq!(stats["list_scripts"], 13);
-    sim.knobs(json!({"drop_rate": 0.0})).await;
+    sim.set_knobs(json!({"drop_rate": 0.0})).await;
     sim.get_json("/api/v2/scripts", &t).await;
 }
 
@@ -763,17 +765,28 @@ async fn latency_is_added() {
 
 #[tokio::test]
 async fn index_lag_hides_new_and_renamed_from_name_filter() {
-    let sim = Sim::start(&["--index-lag-ms", "1200"]).await;
+    // The lag is long enough for the "still hidden" checks right after a write to hold on a
+    // loaded machine; the "now listed" checks poll rather than sleep past it (unthrottled).
+    let sim = Sim::start(&["--index-lag-ms", "4000", "--rate-limit", "0"]).await;
     let t = sim.token().await;
+    let listed = |name: &'static str| {
+        let (sim, t) = (&sim, &t);
+        async move {
+            sim.get_json(&format!("/api/v2/scripts?name={name}"), t)
+                .await["total"]
+                == 1
+        }
+    };
+    let started = Instant::now();
     let id = sim.create(&t, "demo", "Laggy", &doc("l")).await;
     let filtered = sim.get_json("/api/v2/scripts?name=Laggy", &t).await;
     assert_eq!(filtered["total"], 0);
     // GET by id works at once.
     sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await;
-    tokio::time::sleep(Duration::from_millis(1300)).await;
-    let filtered = sim.get_json("/api/v2/scripts?name=Laggy", &t).await;
-    assert_eq!(filtered["total"], 1);
+    eventually(LAG_LIMIT, "Laggy listed", || listed("Laggy")).await;
+    assert!(started.elapsed() >= Duration::from_millis(4000));
     // A rename lags again.
+    let renamed = Instant::now();
     let st = sim
         .upload_and_wait(&t, "Renamed", &doc("r"), Some(&id))
         .await;
@@ -782,25 +795,29 @@ async fn index_lag_hides_new_and_renamed_from_name_filter() {
         sim.get_json("/api/v2/scripts?name=Renamed", &t).await["total"],
         0
     );
-    tokio::time::sleep(Duration::from_millis(1300)).await;
-    assert_eq!(
-        sim.get_json("/api/v2/scripts?name=Renamed", &t).await["total"],
-        1
-    );
+    eventually(LAG_LIMIT, "Renamed listed", || listed("Renamed")).await;
+    assert!(renamed.elapsed() >= Duration::from_millis(4000));
 }
+
+/// How long a lagging view may take to catch up (the lag plus room for a loaded machine).
+const LAG_LIMIT: Duration = Duration::from_secs(15);
 
 #[tokio::test]
 async fn stale_reads_serve_previous_version() {
-    let sim = Sim::start(&["--stale-read-ms", "1500"]).await;
+    // Long enough for the "still stale" checks right after a write to hold on a loaded
+    // machine; the "now fresh" checks poll rather than sleep past it (unthrottled).
+    let sim = Sim::start(&["--stale-read-ms", "4000", "--rate-limit", "0"]).await;
     let t = sim.token().await;
+    let path = |id: &str| format!("/api/v2/scripts/{id}");
     let id = sim.create(&t, "demo", "Stale", &doc("one")).await;
     // A brand-new script briefly reads 404.
-    let r = sim
-        .call(Method::GET, &format!("/api/v2/scripts/{id}"), &t)
-        .await;
+    let r = sim.call(Method::GET, &path(&id), &t).await;
     assert_error(r, 404, "not.found").await;
-    tokio::time::sleep(Duration::from_millis(1600)).await;
-    let v1 = sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await["versionId"].clone();
+    eventually(LAG_LIMIT, "the new script reads 200", || async {
+        sim.call(Method::GET, &path(&id), &t).await.status() == StatusCode::OK
+    })
+    .await;
+    let v1 = sim.get_json(&path(&id), &t).await["versionId"].clone();
     let st = sim
         .upload_and_wait(&t, "Stale", &doc("two"), Some(&id))
         .await;
@@ -812,11 +829,10 @@ async fn stale_reads_serve_previous_version() {
     let d = sim.export_document(&t, &id).await;
     assert_eq!(d["versionId"], v1);
     assert_eq!(d["pages"][0]["rootContainer"]["children"][0]["text"], "one");
-    tokio::time::sleep(Duration::from_millis(1600)).await;
-    assert_ne!(
-        sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await["versionId"],
-        v1
-    );
+    eventually(LAG_LIMIT, "the new version is read", || async {
+        sim.get_json(&path(&id), &t).await["versionId"] != v1
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -982,7 +998,7 @@ async fn denied_request_kinds_answer_403_missing_permission() {
         .unwrap();
     assert_error(r, 401, "bad.credentials").await;
     // No effect: still unpublished; the refusal is counted.
-    let state = sim.sim_scripts("demo").await;
+    let state = sim.scripts("demo").await;
     assert!(state[0]["publishedVersionId"].is_null(), "{}", state[0]);
     let s = sim.stats().await;
     assert_eq!(
@@ -992,7 +1008,7 @@ async fn denied_request_kinds_answer_403_missing_permission() {
     );
     // Denying another kind at runtime replaces the map: reads by id are refused, publish and
     // listings are allowed.
-    sim.knobs(json!({"denied": {"get_script": "scripter:script:view"}}))
+    sim.set_knobs(json!({"denied": {"get_script": "scripter:script:view"}}))
         .await;
     let r = sim
         .call(Method::GET, &format!("/api/v2/scripts/{id}"), &t)
@@ -1013,7 +1029,7 @@ async fn denied_request_kinds_answer_403_missing_permission() {
         .await;
     assert_eq!(r.status(), 200);
     // Cleared: every permission granted.
-    sim.knobs(json!({"denied": null})).await;
+    sim.set_knobs(json!({"denied": null})).await;
     let meta = sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await;
     assert_eq!(meta["id"], id.as_str());
     // An unknown kind is refused and changes nothing.
@@ -1069,12 +1085,9 @@ async fn in_process_start_serve_and_shutdown_on_drop() {
 #[tokio::test]
 async fn sigterm_stops_cleanly() {
     let mut sim = Sim::start(&[]).await;
-    let pid = i32::try_from(sim.child.id().unwrap()).unwrap();
+    let pid = i32::try_from(sim.pid()).unwrap();
     // SAFETY: sending a signal to our own child process.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
-    let status = tokio::time::timeout(Duration::from_secs(10), sim.child.wait())
-        .await
-        .unwrap()
-        .unwrap();
+    let status = sim.wait_exit(Duration::from_secs(10));
     assert!(status.success(), "{status:?}");
 }

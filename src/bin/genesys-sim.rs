@@ -2,6 +2,8 @@
 //! on one address). Thin wrapper: parses flags into a `SimConfig`, starts `tpg::sim`, prints the
 //! base URL as the only stdout line, and serves until interrupted. Logs go to stderr.
 
+#![forbid(unsafe_code)]
+
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;

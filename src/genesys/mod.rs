@@ -29,6 +29,7 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod pacing;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod parse_probe;
 pub mod regions;
@@ -40,6 +41,9 @@ pub mod stats;
 mod stop_shield;
 mod token;
 mod transport;
+// `upload::parse_upload` is a copy of the parsing in `upload`'s code path that only the fuzz
+// probes call; until that code path calls it, it is dead without the `fuzzing` feature.
+#[cfg_attr(not(feature = "fuzzing"), allow(dead_code))]
 mod upload;
 mod wait;
 

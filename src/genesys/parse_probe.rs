@@ -1,15 +1,32 @@
 //! Entry points for fuzzing the client's response parsing (error bodies, script metadata,
-//! listings, export answers, upload answers and statuses, token answers). Each runs exactly the
-//! parsing the client applies to a body and throws the result away; none may panic on any input.
-//! Not part of the client's API: used by `tpg::fuzzing` and the cargo-fuzz targets.
+//! listings, export answers, upload answers and statuses, token answers). Each calls the very
+//! parsing functions the client's code path calls on an answer (wrapping the bytes in the
+//! transport's `Reply` where that is what they take) and throws the result away; none may panic
+//! on any input. Only built with the `fuzzing` cargo feature (for `tpg::fuzzing`, the cargo-fuzz
+//! targets and tests/fuzz_short_run.rs); not part of the client's API.
 
 use std::time::Duration;
 
+use bytes::Bytes;
+use reqwest::Method;
 use tokio::time::Instant;
 use url::Url;
 
 use super::error::GenesysError;
-use super::scripts::meta_from_json;
+use super::script_reads::{parse_export, parse_listing, parse_script};
+use super::transport::Reply;
+
+/// A 200 answer to `method path` carrying `body`, as the transport hands it to the parsers.
+fn reply(method: Method, path: &str, body: &[u8]) -> Reply {
+    Reply {
+        status: 200,
+        correlation_id: None,
+        body: Bytes::copy_from_slice(body),
+        method,
+        path: path.to_string(),
+        ambiguous: false,
+    }
+}
 
 /// An error body, as `transport` turns a non-2xx answer into `GenesysError::Api`.
 pub fn error_body(status: u16, body: &[u8]) {
@@ -19,19 +36,20 @@ pub fn error_body(status: u16, body: &[u8]) {
 
 /// A `Script` object (get, publish) and a listing page.
 pub fn script_bodies(body: &[u8], page: u32) {
+    let _ = parse_script(&reply(Method::GET, "/api/v2/scripts/x", body));
     if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
-        let _ = meta_from_json(&v, "GET /api/v2/scripts/x");
         let mut stripped = v.clone();
         super::strip_server_fields(&mut stripped);
         let _ = super::documents_equal_ignoring_server_fields(&v, &stripped);
     }
-    let _ = super::script_reads::parse_listing(body, page);
+    let _ = parse_listing(&reply(Method::GET, "/api/v2/scripts", body), page);
 }
 
 /// An export answer (download url joined to the API base).
 pub fn export_body(body: &[u8]) {
     if let Ok(base) = Url::parse("https://api.mypurecloud.com/") {
-        let _ = super::script_reads::parse_export(body, &base);
+        let answer = reply(Method::POST, "/api/v2/scripts/x/export", body);
+        let _ = parse_export(&answer, &base);
     }
 }
 

@@ -10,7 +10,7 @@ use url::Url;
 use super::client::{Client, Inner};
 use super::error::GenesysError;
 use super::scripts::{meta_from_json, ScriptMeta, DEFAULT_SCRIPT_NAMES};
-use super::transport::Call;
+use super::transport::{Call, Reply};
 
 /// Page size used for listings (the API maximum commonly accepted is 100).
 const PAGE_SIZE: u32 = 100;
@@ -50,26 +50,29 @@ fn listing_page(
     Ok((metas, n == 0 || last || page >= MAX_PAGES))
 }
 
-/// Parses a listing body as `list_view` does (page number `page`); for the fuzz probes.
+/// The scripts of a listing answer (page number `page`) and whether it is the last page: the
+/// pure parsing step of `list_view` (also what the fuzz probes run).
 pub(crate) fn parse_listing(
-    body: &[u8],
+    reply: &Reply,
     page: u32,
 ) -> Result<(Vec<ScriptMeta>, bool), GenesysError> {
-    let listing: Listing = serde_json::from_slice(body).map_err(|e| GenesysError::Decode {
-        message: format!("listing: {e}"),
-    })?;
-    listing_page(&listing, page, "GET listing")
+    let listing: Listing = reply.json()?;
+    let what = format!("{} {}", reply.method, reply.path);
+    listing_page(&listing, page, &what)
 }
 
-/// Parses an export answer and resolves its download url against `base`, as `export_script`
-/// does; for the fuzz probes.
-pub(crate) fn parse_export(body: &[u8], base: &Url) -> Result<Url, GenesysError> {
-    let export: ExportResponse =
-        serde_json::from_slice(body).map_err(|e| GenesysError::Decode {
-            message: format!("export: {e}"),
-        })?;
+/// A `Script` object answer (get, publish): the pure parsing step of `get_script_at`.
+pub(crate) fn parse_script(reply: &Reply) -> Result<ScriptMeta, GenesysError> {
+    let v: Value = reply.json()?;
+    meta_from_json(&v, &format!("{} {}", reply.method, reply.path))
+}
+
+/// The download url of an export answer, resolved against `base`: the pure parsing step of
+/// `export_script`.
+pub(crate) fn parse_export(reply: &Reply, base: &Url) -> Result<Url, GenesysError> {
+    let export: ExportResponse = reply.json()?;
     base.join(&export.url).map_err(|e| GenesysError::Decode {
-        message: format!("invalid download url: {e}"),
+        message: format!("POST {} returned an invalid download url: {e}", reply.path),
     })
 }
 
@@ -93,11 +96,7 @@ impl Inner {
         kind: &'static str,
     ) -> Result<Option<ScriptMeta>, GenesysError> {
         match self.execute(Call::get(url, kind)).await {
-            Ok(reply) => {
-                let v: Value = reply.json()?;
-                let what = format!("{} {}", reply.method, reply.path);
-                meta_from_json(&v, &what).map(Some)
-            }
+            Ok(reply) => parse_script(&reply).map(Some),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
         }
@@ -123,9 +122,7 @@ impl Inner {
                 }
             }
             let reply = self.execute(Call::get(url, kind)).await?;
-            let listing: Listing = reply.json()?;
-            let what = format!("{} {}", reply.method, reply.path);
-            let (metas, last) = listing_page(&listing, page, &what)?;
+            let (metas, last) = parse_listing(&reply, page)?;
             out.extend(metas);
             if last {
                 return Ok(out);
@@ -183,14 +180,7 @@ impl Inner {
         };
         let url = self.api_url(&["api", "v2", "scripts", id, "export"]);
         let reply = self.execute(Call::post_json(url, "export", &body)).await?;
-        let export: ExportResponse = reply.json()?;
-        let download =
-            self.config
-                .api_base
-                .join(&export.url)
-                .map_err(|e| GenesysError::Decode {
-                    message: format!("POST {} returned an invalid download url: {e}", reply.path),
-                })?;
+        let download = parse_export(&reply, &self.config.api_base)?;
         let mut call = Call::get(download, "download");
         call.auth = false;
         let doc = self.execute(call).await?;
@@ -247,5 +237,57 @@ impl Client {
     /// view for the default scripts' names (the editable entry wins).
     pub async fn find_by_exact_name(&self, name: &str) -> Result<Vec<ScriptMeta>, GenesysError> {
         self.inner.find_by_exact_name(name).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use reqwest::Method;
+
+    fn answer(body: &str) -> Reply {
+        Reply {
+            status: 200,
+            correlation_id: None,
+            body: Bytes::from(body.to_string()),
+            method: Method::POST,
+            path: "/api/v2/scripts/s/export".into(),
+            ambiguous: false,
+        }
+    }
+
+    #[test]
+    fn export_url_is_resolved_against_the_base_and_bad_answers_are_decode_errors() {
+        let base = Url::parse("https://api.example.test/").unwrap();
+        let url = parse_export(&answer(r#"{"url":"/downloads/abc"}"#), &base).unwrap();
+        assert_eq!(url.as_str(), "https://api.example.test/downloads/abc");
+        let url = parse_export(&answer(r#"{"url":"https://cdn.test/x"}"#), &base).unwrap();
+        assert_eq!(url.as_str(), "https://cdn.test/x");
+        for bad in [r#"{"nourl":1}"#, "<html>", r#"{"url":"http://[::1"}"#] {
+            match parse_export(&answer(bad), &base) {
+                Err(GenesysError::Decode { message }) => {
+                    assert!(message.contains("/api/v2/scripts/s/export"), "{message}")
+                }
+                other => panic!("{bad}: expected Decode, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn listing_pages_end_at_the_page_count_or_a_short_page() {
+        let one = r#"{"entities":[{"id":"a","name":"A"}],"pageCount":2}"#;
+        let (metas, last) = parse_listing(&answer(one), 1).unwrap();
+        assert_eq!(metas.len(), 1);
+        assert!(!last);
+        assert!(parse_listing(&answer(one), 2).unwrap().1);
+        assert!(parse_listing(&answer(r#"{"entities":[]}"#), 1).unwrap().1);
+        assert!(parse_listing(&answer("<html>"), 1).is_err());
+        assert_eq!(
+            parse_script(&answer(r#"{"id":"a","name":"A"}"#))
+                .unwrap()
+                .id,
+            "a"
+        );
     }
 }

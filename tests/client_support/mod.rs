@@ -1,5 +1,6 @@
 //! Helpers for the Genesys client tests: a tiny programmable mock HTTP server (axum) for
-//! protocol edge cases, and the real genesys-sim binary (launched by `sim_support`).
+//! protocol edge cases, clients with fast retries, and script documents (the real genesys-sim
+//! is launched by `sim_support`).
 #![allow(dead_code)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -88,17 +89,6 @@ pub async fn assert_cancel_stops<T: std::fmt::Debug>(
         .unwrap();
     assert!(matches!(r, Err(GenesysError::Cancelled)), "{r:?}");
     assert!(started.elapsed() < Duration::from_secs(1));
-}
-
-// The simulator launcher and its control-API helpers (knobs, stats, scripts) are the contract
-// tests' own.
-#[path = "../sim_support/mod.rs"]
-mod sim_support;
-pub use sim_support::Sim;
-
-/// Start genesys-sim with extra flags; waits for the base URL it prints.
-pub async fn start_sim(args: &[&str]) -> Sim {
-    Sim::start(args).await
 }
 
 /// A small but realistic script document.

@@ -1,69 +1,134 @@
-//! Test support for genesys-sim contract tests: spawns the built `genesys-sim` binary, reads
-//! its base-URL line, and offers small HTTP helpers (tokens, uploads, ErrorBody checks).
+//! Test support for every test that runs genesys-sim: spawns the built binary (killed on drop,
+//! restartable on the same address), reads its base-URL line, and offers the public-API calls
+//! (tokens, uploads, exports) and the control-API calls (`/_sim/`: scripts, knobs, stats) as
+//! async helpers. [`blocking`] wraps them for the synchronous acceptance and fault tests,
+//! [`documents`] holds the script documents, [`poll`] the waits on a condition.
 #![allow(dead_code)]
 
-use std::process::Stdio;
+pub mod blocking;
+pub mod documents;
+pub mod poll;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
 
 pub const DEMO_ID: &str = "demo-client";
 pub const DEMO_SECRET: &str = "demo-secret";
 pub const CORRELATION: &str = "inin-correlation-id";
 
+/// How long genesys-sim may take to print its URL.
+const START_LIMIT: Duration = Duration::from_secs(20);
+
 /// A running simulator process; killed when dropped.
 pub struct Sim {
-    pub child: Child,
+    child: Child,
     pub url: String,
     pub http: reqwest::Client,
+    /// The flags it was started with (without `--listen`), for [`Sim::restart`].
+    args: Vec<String>,
 }
 
-/// A small valid script document.
-pub fn doc(marker: &str) -> Value {
-    json!({
-        "startPageId": "page-1",
-        "pages": [{"id": "page-1", "name": "Start", "rootContainer": {"type": "verticalStackContainer", "children": [{"text": marker}]}}],
-        "features": {},
-        "variables": [],
-        "customActions": [],
-        "dataVersion": 0
-    })
+fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client")
+}
+
+/// Starts genesys-sim on `listen` and reads the URL it prints; `Err` if it exits first (e.g.
+/// the address is still taken) or prints nothing in time.
+fn spawn_sim(listen: &str, args: &[String]) -> Result<(Child, String), String> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_genesys-sim"))
+        .args(["--listen", listen])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("spawn: {e}"))?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let read = BufReader::new(stdout).read_line(&mut line).map(|_| line);
+        let _ = tx.send(read);
+    });
+    let line = match rx.recv_timeout(START_LIMIT) {
+        Ok(Ok(line)) => line,
+        Ok(Err(e)) => format!("(unreadable: {e})"),
+        Err(_) => "(nothing in time)".to_string(),
+    };
+    let url = line.trim().to_string();
+    if !url.starts_with("http://") || url.ends_with(":0") {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(format!("genesys-sim printed {line:?}"));
+    }
+    Ok((child, url))
 }
 
 impl Sim {
     /// Spawns `genesys-sim --listen 127.0.0.1:0 <args>` and waits for its URL line.
     pub async fn start(args: &[&str]) -> Sim {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_genesys-sim"))
-            .args(["--listen", "127.0.0.1:0"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("spawn genesys-sim");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        tokio::time::timeout(
-            Duration::from_secs(20),
-            BufReader::new(stdout).read_line(&mut line),
-        )
-        .await
-        .expect("URL line in time")
-        .expect("read URL line");
-        let url = line.trim().to_string();
-        assert!(
-            url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"),
-            "{url:?}"
-        );
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .expect("client");
-        Sim { child, url, http }
+        Sim::spawn(args.iter().map(|s| s.to_string()).collect())
+    }
+
+    /// [`Sim::start`] for callers outside a runtime.
+    pub fn spawn(args: Vec<String>) -> Sim {
+        let (child, url) = spawn_sim("127.0.0.1:0", &args).expect("start genesys-sim");
+        assert!(url.starts_with("http://127.0.0.1:"), "{url:?}");
+        Sim {
+            child,
+            url,
+            http: http_client(),
+            args,
+        }
+    }
+
+    /// The simulator's process id, for signalling it.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits up to `limit` for the process to exit on its own; its exit status.
+    pub fn wait_exit(&mut self, limit: Duration) -> ExitStatus {
+        let child = &mut self.child;
+        poll::eventually_sync(limit, "genesys-sim exits", || {
+            child.try_wait().expect("try_wait").is_some()
+        });
+        self.child.wait().expect("wait")
+    }
+
+    /// Kills the simulator process (as a crash would: no graceful shutdown).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Kills the simulator (if running) and starts it again on the same address with the same
+    /// flags, so a `--state-file` is reloaded and clients keep their URL.
+    pub fn restart(&mut self) {
+        self.kill();
+        let addr = self.url.trim_start_matches("http://").to_string();
+        let mut last = String::new();
+        for _ in 0..50 {
+            match spawn_sim(&addr, &self.args) {
+                Ok((child, url)) => {
+                    assert_eq!(url, self.url, "restarted on another address");
+                    self.child = child;
+                    // Pooled connections died with the old process.
+                    self.http = http_client();
+                    return;
+                }
+                Err(e) => last = e,
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("genesys-sim did not restart on {addr}: {last}");
     }
 
     pub fn req(&self, method: Method, path: &str) -> RequestBuilder {
@@ -191,7 +256,7 @@ impl Sim {
 
     /// Polls the upload status until it is no longer processing.
     pub async fn wait_upload(&self, token: &str, upload_id: &str) -> Value {
-        for _ in 0..200 {
+        for _ in 0..400 {
             let v = self
                 .get_json(
                     &format!("/api/v2/scripts/uploads/{upload_id}/status"),
@@ -206,28 +271,17 @@ impl Sim {
         panic!("upload {upload_id} still processing");
     }
 
-    /// Server-side view of an org's scripts (control API).
-    pub async fn sim_scripts(&self, org: &str) -> Vec<Value> {
-        let r = self
-            .req(Method::GET, &format!("/_sim/orgs/{org}/scripts"))
-            .send()
-            .await
-            .expect("send");
-        assert_eq!(r.status(), StatusCode::OK);
-        r.json().await.expect("json")
-    }
-
     /// Uploads a new script and returns its id (found through the control API by name).
     pub async fn create(&self, token: &str, org: &str, name: &str, document: &Value) -> String {
         let before: Vec<String> = self
-            .sim_scripts(org)
+            .scripts(org)
             .await
             .iter()
             .map(|s| s["id"].as_str().unwrap_or_default().to_string())
             .collect();
         let st = self.upload_and_wait(token, name, document, None).await;
         assert_eq!(st["succeeded"], true, "{st}");
-        let after = self.sim_scripts(org).await;
+        let after = self.scripts(org).await;
         let new: Vec<&Value> = after
             .iter()
             .filter(|s| !before.iter().any(|b| s["id"] == b.as_str()))
@@ -236,16 +290,52 @@ impl Sim {
         new[0]["id"].as_str().expect("id").to_string()
     }
 
-    pub async fn stats(&self) -> Value {
-        self.req(Method::GET, "/_sim/stats")
-            .send()
-            .await
-            .expect("send")
-            .json()
-            .await
-            .expect("json")
+    /// Deletes a script through the public API; asserts a 2xx answer.
+    pub async fn delete(&self, token: &str, id: &str) {
+        let r = self
+            .call(Method::DELETE, &format!("/api/v2/scripts/{id}"), token)
+            .await;
+        assert!(
+            r.status().is_success(),
+            "DELETE {id} answered {}",
+            r.status()
+        );
     }
 
+    // ---- control API (`/_sim/`) ----
+
+    /// GET a control-API path: its JSON answer (asserting 200).
+    async fn control_get(&self, path: &str) -> Value {
+        let r = self.req(Method::GET, path).send().await.expect("send");
+        assert_eq!(r.status(), StatusCode::OK, "GET {path}");
+        r.json().await.expect("json")
+    }
+
+    /// Server-side view of an org's scripts (full state, content included).
+    pub async fn scripts(&self, org: &str) -> Vec<Value> {
+        match self.control_get(&format!("/_sim/orgs/{org}/scripts")).await {
+            Value::Array(a) => a,
+            other => panic!("unexpected control answer {other}"),
+        }
+    }
+
+    /// The org's scripts with this exact name (default scripts excluded).
+    pub async fn scripts_named(&self, org: &str, name: &str) -> Vec<Value> {
+        let mut all = self.scripts(org).await;
+        all.retain(|s| s["name"] == name);
+        all
+    }
+
+    pub async fn stats(&self) -> Value {
+        self.control_get("/_sim/stats").await
+    }
+
+    /// The counter `key` of the stats (0 when absent).
+    pub async fn stat(&self, key: &str) -> u64 {
+        self.stats().await[key].as_u64().unwrap_or(0)
+    }
+
+    /// `POST /_sim/stats/reset`: zeroes the counters and forgets the rate-limit windows.
     pub async fn reset_stats(&self) {
         let r = self
             .req(Method::POST, "/_sim/stats/reset")
@@ -255,14 +345,26 @@ impl Sim {
         assert!(r.status().is_success(), "{}", r.status());
     }
 
-    pub async fn knobs(&self, patch: Value) {
+    /// Changes knobs at runtime (`PUT /_sim/knobs`, a partial update).
+    pub async fn set_knobs(&self, patch: Value) {
         let r = self
             .req(Method::PUT, "/_sim/knobs")
             .json(&patch)
             .send()
             .await
             .expect("send");
-        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.status(), StatusCode::OK, "PUT /_sim/knobs {patch}");
+    }
+
+    /// The current knobs (`GET /_sim/knobs`), e.g. to restore them later with `set_knobs`.
+    pub async fn knobs(&self) -> Value {
+        self.control_get("/_sim/knobs").await
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        self.kill();
     }
 }
 

@@ -1,0 +1,127 @@
+//! genesys-sim for synchronous tests (the acceptance and fault tests drive the Terraform CLI
+//! from plain `#[test]`s): the async [`Sim`] helpers run on a runtime of their own, the
+//! simulator is started with two test orgs, and "someone else" edits scripts through the
+//! public API (plain HTTP here, never the provider's client).
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::poll::eventually_sync;
+use super::Sim;
+
+/// An org the tests use: (org, client_id, client_secret).
+pub type Org = (&'static str, &'static str, &'static str);
+
+pub const ACME: Org = ("acme", "acme-client", "acme-secret");
+pub const GLOBEX: Org = ("globex", "globex-client", "globex-secret");
+
+/// A running genesys-sim with the orgs [`ACME`] and [`GLOBEX`]; killed on drop.
+pub struct BlockingSim {
+    sim: Sim,
+    /// The base URL (it stays the same across [`BlockingSim::restart`]).
+    pub url: String,
+    rt: tokio::runtime::Runtime,
+}
+
+impl BlockingSim {
+    /// Starts genesys-sim with the two test orgs and extra flags (knobs).
+    pub fn start(extra: &[&str]) -> BlockingSim {
+        let mut args: Vec<String> = Vec::new();
+        for (org, id, secret) in [ACME, GLOBEX] {
+            args.push("--org".into());
+            args.push(format!("{org}:{id}:{secret}"));
+        }
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let sim = Sim::spawn(args);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        BlockingSim {
+            url: sim.url.clone(),
+            sim,
+            rt,
+        }
+    }
+
+    /// Kills the simulator process (as a crash would: no graceful shutdown).
+    pub fn kill(&mut self) {
+        self.sim.kill();
+    }
+
+    /// See [`Sim::restart`].
+    pub fn restart(&mut self) {
+        self.sim.restart();
+    }
+
+    /// The provider block for an org, against this simulator.
+    pub fn provider_block(&self, alias: Option<&str>, org: Org, extra: &str) -> String {
+        let alias = alias
+            .map(|a| format!("  alias = \"{a}\"\n"))
+            .unwrap_or_default();
+        format!(
+            "provider \"genesys\" {{\n{alias}  api_url            = \"{}\"\n  oauthclient_id     = \"{}\"\n  oauthclient_secret = \"{}\"\n{extra}}}\n",
+            self.url, org.1, org.2
+        )
+    }
+
+    /// See [`Sim::reset_stats`].
+    pub fn reset_stats(&self) {
+        self.rt.block_on(self.sim.reset_stats());
+    }
+
+    /// Every script of an org as the control API reports it (full state, content included).
+    pub fn scripts(&self, org: &str) -> Vec<Value> {
+        self.rt.block_on(self.sim.scripts(org))
+    }
+
+    /// The org's scripts with this exact name (default scripts excluded).
+    pub fn scripts_named(&self, org: &str, name: &str) -> Vec<Value> {
+        self.rt.block_on(self.sim.scripts_named(org, name))
+    }
+
+    /// See [`Sim::set_knobs`].
+    pub fn set_knobs(&self, knobs: Value) {
+        self.rt.block_on(self.sim.set_knobs(knobs));
+    }
+
+    /// See [`Sim::knobs`].
+    pub fn knobs(&self) -> Value {
+        self.rt.block_on(self.sim.knobs())
+    }
+
+    pub fn stats(&self) -> Value {
+        self.rt.block_on(self.sim.stats())
+    }
+
+    /// The counter `key` of the stats (0 when absent).
+    pub fn stat(&self, key: &str) -> u64 {
+        self.rt.block_on(self.sim.stat(key))
+    }
+
+    /// Waits until the simulator has counted at least `n` requests of `key`.
+    pub fn wait_for_stat(&self, key: &str, n: u64, limit: Duration) {
+        eventually_sync(limit, &format!("{key} reaches {n}"), || self.stat(key) >= n);
+    }
+
+    /// "Someone else" saves a script through the public upload API (as the Scripter UI does),
+    /// replacing `replace` or creating a new one; waits until the upload succeeded.
+    pub fn upload_as_admin(&self, org: Org, name: &str, document: &str, replace: Option<&str>) {
+        self.rt.block_on(async {
+            let token = self.sim.token_for(org.1, org.2).await;
+            let file = document.as_bytes().to_vec();
+            let upload = self.sim.upload_raw(&token, name, file, replace).await;
+            let status = self.sim.wait_upload(&token, &upload).await;
+            assert_eq!(status["succeeded"], true, "upload {upload}: {status}");
+        });
+    }
+
+    /// "Someone else" deletes a script through the public API.
+    pub fn delete_as_admin(&self, org: Org, id: &str) {
+        self.rt.block_on(async {
+            let token = self.sim.token_for(org.1, org.2).await;
+            self.sim.delete(&token, id).await;
+        });
+    }
+}
