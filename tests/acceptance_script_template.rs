@@ -619,7 +619,7 @@ fn a_stale_404_right_after_create_does_not_plan_a_duplicate() {
 #[test]
 fn the_update_timeout_bounds_the_whole_operation() {
     for_each_terraform(|tf| {
-        let sim = Sim::start(&[]);
+        let sim = BlockingSim::start(&[]);
         let wd = greeting_dir(tf, &sim, "Hello", "  publish = false\n");
         apply(&wd);
         assert!(state_attr(&wd, "published_version_id").is_null());
