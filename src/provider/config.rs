@@ -1,7 +1,8 @@
 //! The `provider "genesys"` block: schema, validation, environment fallbacks, and the
 //! configured state shared by resources.
 
-use super::data::ProviderData;
+use super::data::{OrgClient, ProviderData};
+use super::orgs;
 use super::settings::{self, Auth, Endpoint, ProcessEnv, Settings};
 use super::{data_source_script, resource_script_template, schema_script_template};
 use crate::cty::{Type, Value};
@@ -19,7 +20,7 @@ pub fn provider_schema() -> Schema {
     Schema {
         version: 0,
         block: Block {
-            description: "Genesys Cloud scripts as code. One provider configuration per org.".into(),
+            description: "Genesys Cloud scripts as code, in one org or many (`orgs`).".into(),
             description_kind: StringKind::Markdown,
             attributes: vec![
                 Attribute::optional(
@@ -47,8 +48,14 @@ pub fn provider_schema() -> Schema {
                 Attribute::optional(
                     "api_url",
                     Type::String,
-                    "One base URL serving the login, api and apps paths (genesys-sim or a gateway); overrides `aws_region`. Env: `GENESYSCLOUD_API_URL`.",
+                    "One base URL serving the login, api and apps paths (genesys-sim or a gateway); overrides `aws_region`. Plain `http://` is accepted only for a loopback host (127.0.0.0/8, ::1, localhost): credentials never travel unencrypted to another machine. Env: `GENESYSCLOUD_API_URL`.",
                 ),
+                Attribute::optional(
+                    orgs::ATTR_ORGS,
+                    Type::map(Type::map(Type::String)),
+                    "Per-org settings for deploying to many orgs from one configuration: a map from org name to a map with `oauthclient_id` and `oauthclient_secret` (or `access_token`), `aws_region` or `api_url`, and optionally `requests_per_minute`. Resources and data sources pick an org with their `org` argument; the settings above are the default org. Each org has its own token cache, pacing and retry budget. Env: `GENESYSCLOUD_ORGS_FILE` names a JSON file of the same shape (used when `orgs` is unset).",
+                )
+                .sensitive(),
                 Attribute::optional(
                     "max_retries",
                     Type::Number,
@@ -156,19 +163,31 @@ impl Provider for GenesysProvider {
             // Values from other resources: resources will report that the provider is not configured.
             return Diagnostics::new();
         }
-        let s = match settings::resolve(&req.config, &ProcessEnv, is_region_key) {
-            Ok(s) => s,
+        let orgs = match orgs::resolve(&req.config, &ProcessEnv, is_region_key) {
+            Ok(o) => o,
             Err(d) => return d,
         };
-        match client_config(&s, &req.terraform_version).and_then(Client::new) {
-            Ok(client) => {
-                self.data.set_client(client);
-                Diagnostics::new()
-            }
-            Err(e) => {
-                Diagnostics::from_error("Cannot configure the genesys provider", e.to_string())
-            }
-        }
+        let build = |s: Result<Settings, Diagnostics>| -> OrgClient {
+            let s = s?;
+            client_config(&s, &req.terraform_version)
+                .and_then(Client::new)
+                .map_err(|e| {
+                    Diagnostics::from_error("Cannot configure the genesys provider", e.to_string())
+                })
+        };
+        let default = settings::resolve(&req.config, &ProcessEnv, is_region_key);
+        let default = match default {
+            Ok(s) => Some(build(Ok(s))),
+            // Without orgs, the single-org settings are the whole configuration: fail now.
+            Err(d) if orgs.is_empty() => return d,
+            // With orgs and no single-org settings at all, there is simply no default org.
+            Err(_) if !settings::any_single_org_setting(&req.config, &ProcessEnv) => None,
+            // With orgs, broken single-org settings fail only the instances without `org`.
+            Err(d) => Some(Err(d)),
+        };
+        let orgs = orgs.into_iter().map(|(name, s)| (name, build(s))).collect();
+        self.data.set_clients(default, orgs);
+        Diagnostics::new()
     }
     fn stop(&self) {
         self.data.cancel();

@@ -2,7 +2,7 @@
 //! scripts included) so flows and queues can reference a real id.
 
 use super::data::ProviderData;
-use super::errors::api_error_at;
+use super::errors::{api_error_at, in_org};
 use crate::cty::{AttributePath, Type};
 use crate::framework::{tf_model, Attr, TypedDataSource};
 use crate::genesys::Backoff;
@@ -26,6 +26,7 @@ tf_model! {
         ID => id: String,
         VERSION_ID => version_id: String,
         PUBLISHED_VERSION_ID => published_version_id: String,
+        ORG => org: String,
     }
 }
 
@@ -49,6 +50,7 @@ pub fn schema() -> Schema {
                 Attribute::required(ScriptLookup::NAME, Type::String, "Exact name of the script."),
                 Attribute::computed(ScriptLookup::ID, Type::String, "The script's id."),
                 Attribute::computed(ScriptLookup::VERSION_ID, Type::String, "The `versionId` of the editable script (of the published one for scripts that are only published, such as the default scripts)."),
+                Attribute::optional(ScriptLookup::ORG, Type::String, "The org to look in: a key of the provider's `orgs` (default: the provider's default org)."),
                 Attribute::computed(ScriptLookup::PUBLISHED_VERSION_ID, Type::String, "The `versionId` of the published script, null if unpublished."),
             ],
             ..Block::default()
@@ -66,14 +68,30 @@ impl TypedDataSource for ScriptDataSource {
     }
 
     async fn read(&self, config: ScriptLookup) -> Result<(ScriptLookup, Diagnostics), Diagnostics> {
-        let client = self.data.client()?;
+        let org = config.org.known().cloned();
+        let client = self
+            .data
+            .client_for(org.as_deref(), &AttributePath::attr(ScriptLookup::ORG))?;
         let name = config.name.as_deref().unwrap_or_default().to_string();
+        self.look_up(&client, config, name)
+            .await
+            .map_err(|d| in_org(d, org.as_deref()))
+    }
+}
+
+impl ScriptDataSource {
+    async fn look_up(
+        &self,
+        client: &crate::genesys::Client,
+        config: ScriptLookup,
+        name: String,
+    ) -> Result<(ScriptLookup, Diagnostics), Diagnostics> {
         let at_name = || AttributePath::attr(ScriptLookup::NAME);
         let mut backoff = Backoff::new(INDEX_FIRST_PAUSE, INDEX_CAP, INDEX_WAIT);
         let matches = loop {
             match client.find_by_exact_name(&name).await {
                 // Not in the index yet: pause, then search again.
-                Ok(found) if found.is_empty() && backoff.pause(&client).await => {}
+                Ok(found) if found.is_empty() && backoff.pause(client).await => {}
                 Ok(found) => break found,
                 Err(e) => {
                     return Err(api_error_at(
@@ -114,6 +132,7 @@ impl TypedDataSource for ScriptDataSource {
                     id: Attr::string(&one.id),
                     version_id: Attr::string(&one.version_id),
                     published_version_id: Attr::from_option(published.map(|p| p.version_id)),
+                    org: config.org,
                 };
                 Ok((state, d))
             }

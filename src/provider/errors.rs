@@ -89,6 +89,17 @@ pub fn api_error_at(path: AttributePath, what: &str, e: &GenesysError) -> Diagno
     d
 }
 
+/// Names the org in every diagnostic of an instance that targets one (`org` set), so that in
+/// a fan-out over many orgs each failure says where it happened.
+pub fn in_org(mut d: Diagnostics, org: Option<&str>) -> Diagnostics {
+    if let Some(org) = org {
+        for diag in &mut d.0 {
+            diag.summary = format!("{} (org {org:?})", diag.summary);
+        }
+    }
+    d
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

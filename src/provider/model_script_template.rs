@@ -20,6 +20,7 @@ tf_model! {
         CONTENT_SHA256 => content_sha256: String,
         CREATED_DATE => created_date: String,
         MODIFIED_DATE => modified_date: String,
+        ORG => org: String,
         TIMEOUTS => timeouts: Timeouts,
     }
 }

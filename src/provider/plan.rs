@@ -210,6 +210,7 @@ pub(crate) mod tests {
             content_sha256: Attr::string("x"),
             created_date: Attr::string("2026-01-01T00:00:00.000Z"),
             modified_date: Attr::string("2026-01-01T00:00:00.000Z"),
+            org: Attr::Null,
             timeouts: Attr::Null,
         }
     }

@@ -157,6 +157,7 @@ pub fn state_from_remote(
         content_sha256: Attr::Known(document::sha256_hex(&remote_canonical)),
         created_date: Attr::from_option(meta.created_date.clone()),
         modified_date: Attr::from_option(meta.modified_date.clone()),
+        org: kept.org,
         timeouts: kept.timeouts,
     }
 }

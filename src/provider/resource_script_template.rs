@@ -4,7 +4,8 @@
 
 use super::data::ProviderData;
 use super::deadline::Deadline;
-use super::errors::api_error;
+use super::errors::{api_error, in_org};
+use super::import_id::{self, ImportTarget};
 use super::model_script_template::ScriptTemplate as M;
 use super::plan::{self, Work};
 use super::private::PlannedBase;
@@ -13,7 +14,7 @@ use super::schema_script_template;
 use super::script_template_writes as writes;
 use super::timeouts::{self, Operation};
 use crate::cty::AttributePath;
-use crate::framework::{Applied, ManagedResource, PlanChange, Planned};
+use crate::framework::{Applied, Attr, ManagedResource, PlanChange, Planned};
 use crate::genesys::{Client, GRACE_AFTER_STOP};
 use crate::tfplugin5::{Diagnostics, Schema};
 use async_trait::async_trait;
@@ -55,14 +56,27 @@ impl ManagedResource for ScriptTemplateResource {
     }
 
     async fn read(&self, state: M) -> Result<Option<M>, Diagnostics> {
-        let client = self.data.client()?;
+        let org = state.org.known().cloned();
+        let client = self.client(&state.org)?;
         let id = state.id.as_deref().unwrap_or_default().to_string();
-        remote::refresh(&client, &state)
-            .await
-            .map_err(|e| api_error(&format!("reading script {id}"), &e))
+        remote::refresh(&client, &state).await.map_err(|e| {
+            in_org(
+                api_error(&format!("reading script {id}"), &e),
+                org.as_deref(),
+            )
+        })
     }
 
     async fn modify_plan(&self, change: PlanChange<M>) -> Planned<M, PlannedBase> {
+        // An org that cannot be used fails its own instances at plan, and no others.
+        if change.proposed.org.is_known() {
+            if let Err(d) = self.client(&change.proposed.org) {
+                return Planned {
+                    diagnostics: d,
+                    ..Planned::unchanged(change.proposed)
+                };
+            }
+        }
         match change.prior {
             None => {
                 let state = plan::plan_create(&change.proposed);
@@ -81,6 +95,12 @@ impl ManagedResource for ScriptTemplateResource {
             }
             Some(prior) => {
                 let (state, work) = plan::plan_update(&prior, &change.proposed);
+                // Another org is another script: created there, deleted here.
+                let requires_replace = if change.proposed.org != prior.org {
+                    vec![AttributePath::attr(M::ORG)]
+                } else {
+                    vec![]
+                };
                 Planned {
                     state,
                     decision: PlannedBase {
@@ -88,7 +108,7 @@ impl ManagedResource for ScriptTemplateResource {
                         existing_same_name: None,
                         work: Some(work),
                     },
-                    requires_replace: vec![],
+                    requires_replace,
                     diagnostics: Diagnostics::new(),
                 }
             }
@@ -96,7 +116,8 @@ impl ManagedResource for ScriptTemplateResource {
     }
 
     async fn create(&self, planned: M, decision: PlannedBase) -> Applied<M> {
-        let client = match self.data.client() {
+        let org = planned.org.known().cloned();
+        let client = match self.client(&planned.org) {
             Ok(c) => c,
             Err(d) => return Applied::failed(None, d),
         };
@@ -106,11 +127,15 @@ impl ManagedResource for ScriptTemplateResource {
             timeouts::timeout_of(&planned.timeouts, Operation::Create),
         );
         let operation = writes::create(&client, planned, decision, deadline);
-        shielded(&client, None, &name, operation).await
+        named(
+            shielded(&client, None, &name, operation).await,
+            org.as_deref(),
+        )
     }
 
     async fn update(&self, prior: M, planned: M, decision: PlannedBase) -> Applied<M> {
-        let client = match self.data.client() {
+        let org = planned.org.known().cloned();
+        let client = match self.client(&planned.org) {
             Ok(c) => c,
             Err(d) => return Applied::failed(Some(prior), d),
         };
@@ -121,11 +146,15 @@ impl ManagedResource for ScriptTemplateResource {
         );
         let work = apply_decision(&prior, &planned, &decision);
         let operation = writes::update(&client, prior.clone(), planned, decision, work, deadline);
-        shielded(&client, Some(prior), &name, operation).await
+        named(
+            shielded(&client, Some(prior), &name, operation).await,
+            org.as_deref(),
+        )
     }
 
     async fn delete(&self, prior: M) -> Diagnostics {
-        let client = match self.data.client() {
+        let org = prior.org.known().cloned();
+        let client = match self.client(&prior.org) {
             Ok(c) => c,
             Err(d) => return d,
         };
@@ -139,20 +168,22 @@ impl ManagedResource for ScriptTemplateResource {
             .await
         {
             Ok(_) => Diagnostics::new(),
-            Err(e) => api_error(&format!("deleting script {id}"), &e),
+            Err(e) => in_org(
+                api_error(&format!("deleting script {id}"), &e),
+                org.as_deref(),
+            ),
         }
     }
 
     async fn import(&self, id: &str) -> Result<M, Diagnostics> {
-        let client = self.data.client()?;
-        match remote::import(&client, id).await {
-            Ok(Some(state)) => Ok(state),
-            Ok(None) => Err(Diagnostics::from_error(
-                "Cannot import non-existent script",
-                format!("No script with id {id:?} exists in this org (GET /api/v2/scripts/{id} answered 404). Check the id and the provider's org."),
-            )),
-            Err(e) => Err(api_error(&format!("importing script {id}"), &e)),
-        }
+        let parsed = import_id::parse(id)
+            .map_err(|why| Diagnostics::from_error("Invalid import id", why))?;
+        let org = parsed.org.clone();
+        let client = self.client(&Attr::from_option(org.clone()))?;
+        let imported = self.import_from(&client, &parsed.target).await;
+        let mut state = imported.map_err(|d| in_org(d, org.as_deref()))?;
+        state.org = Attr::from_option(org);
+        Ok(state)
     }
 }
 
@@ -187,13 +218,66 @@ async fn shielded(
     client.finish_sent_writes(operation, interrupted).await
 }
 
+/// Names the org in the diagnostics of an apply.
+fn named(mut applied: Applied<M>, org: Option<&str>) -> Applied<M> {
+    applied.diagnostics = in_org(applied.diagnostics, org);
+    applied
+}
+
 impl ScriptTemplateResource {
+    /// The client of the instance's org (`org` unset: the default org).
+    fn client(&self, org: &Attr<String>) -> Result<Client, Diagnostics> {
+        self.data
+            .client_for(org.as_deref(), &AttributePath::attr(M::ORG))
+    }
+
+    /// The state of the script an import id names.
+    async fn import_from(&self, client: &Client, target: &ImportTarget) -> Result<M, Diagnostics> {
+        let id = match target {
+            ImportTarget::Id(id) => id.clone(),
+            ImportTarget::Name(name) => {
+                let found = client
+                    .find_by_exact_name(name)
+                    .await
+                    .map_err(|e| api_error(&format!("looking up script {name:?} to import"), &e))?;
+                match found.as_slice() {
+                    [one] => one.id.clone(),
+                    [] => {
+                        return Err(Diagnostics::from_error(
+                            "Cannot import: no script has this name",
+                            format!("No script in this org is named exactly {name:?} (the API's name filter matches substrings; only exact matches count, case-sensitive). Check the name, or import by id."),
+                        ))
+                    }
+                    many => {
+                        let ids: Vec<String> = many
+                            .iter()
+                            .map(|m| format!("  {} (modified {})", m.id, m.modified_date.as_deref().unwrap_or("?")))
+                            .collect();
+                        return Err(Diagnostics::from_error(
+                            format!("Cannot import: {} scripts are named {name:?}", many.len()),
+                            format!("Genesys Cloud allows duplicate names, so the name does not say which one to import:\n{}\nImport one of them by id instead (ID or ORG/ID).", ids.join("\n")),
+                        ));
+                    }
+                }
+            }
+        };
+        match remote::import(client, &id).await {
+            Ok(Some(state)) => Ok(state),
+            Ok(None) => Err(Diagnostics::from_error(
+                "Cannot import non-existent script",
+                format!("No script with id {id:?} exists in this org (GET /api/v2/scripts/{id} answered 404). Check the id and the org (ORG/ID imports from an org of the provider's orgs)."),
+            )),
+            Err(e) => Err(api_error(&format!("importing script {id}"), &e)),
+        }
+    }
+
     /// Names are legal duplicates in Genesys: creating one more is allowed, but the plan says so.
     /// Also returns the ids found (`None` when the lookup could not be made), which the apply
     /// uses to tell its new script from the existing ones.
     async fn warn_on_same_name(&self, config: &M) -> (Diagnostics, Option<Vec<String>>) {
         let mut d = Diagnostics::new();
-        let (Some(client), Some(name)) = (self.data.try_client(), config.name.as_deref()) else {
+        let client = self.data.try_client_for(config.org.as_deref());
+        let (Some(client), Some(name)) = (client, config.name.as_deref()) else {
             return (d, None);
         };
         // Only a warning: never let a slow or unreachable API hold the plan up for long.

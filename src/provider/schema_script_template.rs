@@ -64,6 +64,11 @@ pub fn schema() -> Schema {
                     Type::String,
                     "SHA-256 of the normalized document after substitutions.",
                 ),
+                Attribute::optional(
+                    M::ORG,
+                    Type::String,
+                    "The org to manage the script in: a key of the provider's `orgs`. Unset: the provider's default org. Changing it replaces the script (it is created in the new org and deleted from the old one).",
+                ),
                 Attribute::computed(M::CREATED_DATE, Type::String, "When the script was created (ISO-8601)."),
                 Attribute::computed(M::MODIFIED_DATE, Type::String, "When the script was last modified (ISO-8601)."),
             ],

@@ -132,6 +132,18 @@ fn https_variant(url: &str) -> String {
     }
 }
 
+/// True when the provider block or the environment sets any of the default org's credentials
+/// or endpoint (so a failure to resolve them is a mistake, not "no default org").
+pub fn any_single_org_setting(config: &Value, env: &dyn Env) -> bool {
+    [
+        ("oauthclient_id", ENV_CLIENT_ID),
+        ("oauthclient_secret", ENV_CLIENT_SECRET),
+        ("access_token", ENV_ACCESS_TOKEN),
+    ]
+    .iter()
+    .any(|(attr, var)| config.get_str(attr).is_some() || env.var(var).is_some())
+}
+
 /// Resolves the final settings (config first, then environment). Every problem becomes one
 /// diagnostic on the attribute at fault.
 pub fn resolve(

@@ -1,0 +1,297 @@
+//! Per-org settings: the provider's `orgs` map (or the JSON file named by
+//! `GENESYSCLOUD_ORGS_FILE`), each entry resolved into its own `Settings`. A mistake in one
+//! org's entry is that org's error only: instances of the other orgs still plan and apply.
+
+use super::settings::{self, Env, Settings};
+use crate::cty::{AttributePath, Value};
+use crate::tfplugin5::Diagnostics;
+use std::collections::BTreeMap;
+
+pub const ATTR_ORGS: &str = "orgs";
+pub const ENV_ORGS_FILE: &str = "GENESYSCLOUD_ORGS_FILE";
+
+/// The keys an org entry may hold.
+pub const ORG_KEYS: &[&str] = &[
+    "oauthclient_id",
+    "oauthclient_secret",
+    "access_token",
+    "aws_region",
+    "api_url",
+    "requests_per_minute",
+];
+
+/// Each org's settings, or the diagnostics that say why that org cannot be used.
+pub type OrgSettings = BTreeMap<String, Result<Settings, Diagnostics>>;
+
+/// Where the org entries came from, for diagnostics.
+#[derive(Debug, Clone, PartialEq)]
+enum Source {
+    Block,
+    File(String),
+}
+
+/// Reads the org entries: the `orgs` attribute when set, else the file named by
+/// `GENESYSCLOUD_ORGS_FILE`, else none. Errors here (an unreadable file, a wrong shape) concern
+/// every org and fail the provider's configuration.
+pub fn resolve(
+    config: &Value,
+    env: &dyn Env,
+    is_region_key: impl Fn(&str) -> bool + Copy,
+) -> Result<OrgSettings, Diagnostics> {
+    let (entries, source) = match config.get(ATTR_ORGS) {
+        Some(Value::Map(m)) => (from_value(m)?, Source::Block),
+        _ => match env.var(ENV_ORGS_FILE) {
+            Some(path) => (from_file(&path)?, Source::File(path)),
+            None => return Ok(OrgSettings::new()),
+        },
+    };
+    Ok(entries
+        .into_iter()
+        .map(|(name, entry)| {
+            let settings = org_settings(&name, &entry, config, &source, is_region_key);
+            (name, settings)
+        })
+        .collect())
+}
+
+fn from_value(
+    m: &BTreeMap<String, Value>,
+) -> Result<BTreeMap<String, BTreeMap<String, String>>, Diagnostics> {
+    let mut out = BTreeMap::new();
+    for (org, entry) in m {
+        let Some(entry) = entry.as_map() else {
+            continue;
+        };
+        let strings = entry
+            .iter()
+            .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+            .collect();
+        out.insert(org.clone(), strings);
+    }
+    Ok(out)
+}
+
+fn from_file(path: &str) -> Result<BTreeMap<String, BTreeMap<String, String>>, Diagnostics> {
+    let fail = |why: String| {
+        Diagnostics::from_error(
+            format!("Cannot read {ENV_ORGS_FILE}"),
+            format!("{ENV_ORGS_FILE}={path:?}: {why}. It must name a JSON file mapping each org name to an object of strings, e.g. {{\"acme\": {{\"oauthclient_id\": \"...\", \"oauthclient_secret\": \"...\", \"aws_region\": \"eu-west-1\"}}}}."),
+        )
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    let parsed: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| fail(format!("not valid JSON ({e})")))?;
+    let Some(orgs) = parsed.as_object() else {
+        return Err(fail("the top level is not an object".to_string()));
+    };
+    let mut out = BTreeMap::new();
+    for (org, entry) in orgs {
+        let Some(entry) = entry.as_object() else {
+            return Err(fail(format!("the entry of org {org:?} is not an object")));
+        };
+        let mut strings = BTreeMap::new();
+        for (k, v) in entry {
+            let text = match v {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Number(n) => n.to_string(),
+                _ => {
+                    return Err(fail(format!(
+                        "{org:?}.{k} is not a string (every value of an org entry is a string)"
+                    )))
+                }
+            };
+            strings.insert(k.clone(), text);
+        }
+        out.insert(org.clone(), strings);
+    }
+    Ok(out)
+}
+
+/// No environment: an org entry says everything itself (the GENESYSCLOUD_* variables belong
+/// to the default org).
+struct NoEnv;
+impl Env for NoEnv {
+    fn var(&self, _name: &str) -> Option<String> {
+        None
+    }
+}
+
+/// One org's settings: its entry's keys, with the provider block's `max_retries` and
+/// `request_timeout_seconds`. Every diagnostic names the org, and the key at fault.
+fn org_settings(
+    org: &str,
+    entry: &BTreeMap<String, String>,
+    config: &Value,
+    source: &Source,
+    is_region_key: impl Fn(&str) -> bool,
+) -> Result<Settings, Diagnostics> {
+    let at = |key: &str| match source {
+        Source::Block => Some(AttributePath::attr(ATTR_ORGS).then_key(org).then_key(key)),
+        Source::File(_) => None,
+    };
+    let from = match source {
+        Source::Block => "in the provider's orgs".to_string(),
+        Source::File(path) => format!("in {ENV_ORGS_FILE} ({path})"),
+    };
+    let mut d = Diagnostics::new();
+    for key in entry.keys() {
+        if !ORG_KEYS.contains(&key.as_str()) {
+            push(
+                &mut d,
+                at(key),
+                format!("Unknown key {key:?} for org {org:?}"),
+                format!(
+                    "The entry of org {org:?} {from} has the key {key:?}, which is not one of: {}.",
+                    ORG_KEYS.join(", ")
+                ),
+            );
+        }
+    }
+    let mut obj = Value::object(
+        ORG_KEYS
+            .iter()
+            .map(|k| (k.to_string(), Value::opt_string(entry.get(*k).cloned()))),
+    );
+    if let Some(rpm) = entry.get("requests_per_minute") {
+        match rpm.trim().parse::<i64>() {
+            Ok(n) => obj.set("requests_per_minute", Value::number(n)),
+            Err(_) => push(
+                &mut d,
+                at("requests_per_minute"),
+                format!("Invalid requests_per_minute for org {org:?}"),
+                format!("requests_per_minute of org {org:?} {from} must be a whole number, got {rpm:?}."),
+            ),
+        }
+    }
+    for inherited in ["max_retries", "request_timeout_seconds"] {
+        if let Some(v) = config.get(inherited) {
+            obj.set(inherited, v.clone());
+        }
+    }
+    if d.has_errors() {
+        return Err(d);
+    }
+    settings::resolve(&obj, &NoEnv, is_region_key).map_err(|errors| {
+        let mut d = Diagnostics::new();
+        for e in errors.0 {
+            let key = e
+                .attribute
+                .as_ref()
+                .map(|p| p.to_string())
+                .unwrap_or_default();
+            push(
+                &mut d,
+                at(&key),
+                format!("org {org:?}: {}", e.summary),
+                format!("In the entry of org {org:?} {from}: {}", e.detail),
+            );
+        }
+        d
+    })
+}
+
+fn push(d: &mut Diagnostics, at: Option<AttributePath>, summary: String, detail: String) {
+    match at {
+        Some(path) => d.error_at(path, summary, detail),
+        None => d.error(summary, detail),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct FileEnv(Option<String>);
+    impl Env for FileEnv {
+        fn var(&self, name: &str) -> Option<String> {
+            (name == ENV_ORGS_FILE).then(|| self.0.clone()).flatten()
+        }
+    }
+
+    fn region_ok(k: &str) -> bool {
+        ["us-east-1", "eu-west-1"].contains(&k)
+    }
+
+    fn block(orgs: &[(&str, &[(&str, &str)])]) -> Value {
+        Value::object([(
+            ATTR_ORGS,
+            Value::Map(
+                orgs.iter()
+                    .map(|(org, kv)| {
+                        (
+                            org.to_string(),
+                            Value::Map(
+                                kv.iter()
+                                    .map(|(k, v)| (k.to_string(), Value::string(*v)))
+                                    .collect(),
+                            ),
+                        )
+                    })
+                    .collect(),
+            ),
+        )])
+    }
+
+    #[test]
+    fn each_org_resolves_on_its_own() {
+        let config = block(&[
+            (
+                "acme",
+                &[
+                    ("oauthclient_id", "a"),
+                    ("oauthclient_secret", "s"),
+                    ("aws_region", "eu-west-1"),
+                    ("requests_per_minute", "120"),
+                ],
+            ),
+            ("broken", &[("oauthclient_id", "b")]),
+            (
+                "typo",
+                &[("oauthclient_secrte", "x"), ("oauthclient_id", "c")],
+            ),
+        ]);
+        let orgs = resolve(&config, &FileEnv(None), region_ok).unwrap();
+        let acme = orgs["acme"].as_ref().unwrap();
+        assert_eq!(acme.requests_per_minute, 120);
+        let broken = orgs["broken"].as_ref().unwrap_err();
+        assert!(broken.0[0].summary.contains("org \"broken\""), "{broken:?}");
+        assert_eq!(
+            broken.0[0].attribute.as_ref().map(|p| p.to_string()),
+            Some(
+                AttributePath::attr("orgs")
+                    .then_key("broken")
+                    .then_key("oauthclient_secret")
+                    .to_string()
+            )
+        );
+        let typo = orgs["typo"].as_ref().unwrap_err();
+        assert!(typo.0[0].summary.contains("oauthclient_secrte"), "{typo:?}");
+    }
+
+    #[test]
+    fn the_file_is_read_when_the_block_has_no_orgs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("orgs.json");
+        std::fs::write(
+            &path,
+            r#"{"globex": {"access_token": "t", "api_url": "http://127.0.0.1:9", "requests_per_minute": 0}}"#,
+        )
+        .unwrap();
+        let env = FileEnv(Some(path.display().to_string()));
+        let orgs = resolve(&Value::object([(ATTR_ORGS, Value::Null)]), &env, region_ok).unwrap();
+        let globex = orgs["globex"].as_ref().unwrap();
+        assert_eq!(globex.requests_per_minute, 0);
+        // A secret never shows in a diagnostic about a broken file.
+        std::fs::write(&path, r#"{"x": {"oauthclient_secret": ["s3cret"]}}"#).unwrap();
+        let e = resolve(&Value::Null, &env, region_ok).unwrap_err();
+        assert!(!format!("{e:?}").contains("s3cret"), "{e:?}");
+        assert!(e.0[0].summary.contains(ENV_ORGS_FILE));
+    }
+
+    #[test]
+    fn no_orgs_anywhere_is_an_empty_map() {
+        assert!(resolve(&Value::Null, &FileEnv(None), region_ok)
+            .unwrap()
+            .is_empty());
+    }
+}
