@@ -151,6 +151,25 @@ impl<T: CtyField> CtyField for BTreeMap<String, Attr<T>> {
     }
 }
 
+/// A list attribute; each element may itself be unknown during plan.
+impl<T: CtyField> CtyField for Vec<Attr<T>> {
+    fn cty_type() -> Type {
+        Type::list(T::cty_type())
+    }
+    fn from_cty(v: &Value, at: &str) -> Result<Self, ModelError> {
+        match v {
+            Value::List(items) => items
+                .iter()
+                .map(|e| Attr::from_value(Some(e), at))
+                .collect(),
+            _ => Err(wrong(at, &Self::cty_type(), v)),
+        }
+    }
+    fn to_cty(&self) -> Value {
+        Value::List(self.iter().map(Attr::to_value).collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,6 +196,14 @@ mod tests {
         );
         let m = Attr::<BTreeMap<String, Attr<String>>>::from_value(Some(&v), "m").unwrap();
         assert_eq!(m.to_value(), v);
+    }
+
+    #[test]
+    fn a_list_round_trips() {
+        let v = Value::List(vec![Value::string("a"), Value::Unknown]);
+        let l = Attr::<Vec<Attr<String>>>::from_value(Some(&v), "l").unwrap();
+        assert_eq!(l.to_value(), v);
+        assert_eq!(<Vec<Attr<String>>>::cty_type(), Type::list(Type::String));
     }
 
     #[test]

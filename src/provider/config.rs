@@ -4,7 +4,9 @@
 use super::data::{OrgClient, ProviderData};
 use super::orgs;
 use super::settings::{self, Auth, Endpoint, ProcessEnv, Settings};
-use super::{data_source_script, resource_script_template, schema_script_template};
+use super::{
+    data_source_script, data_source_scripts, resource_script_template, schema_script_template,
+};
 use crate::cty::{Type, Value};
 use crate::framework::{Managed, Served};
 use crate::genesys::{self, Client, ClientConfig, Credentials};
@@ -82,6 +84,7 @@ pub struct GenesysProvider {
     data: Arc<ProviderData>,
     script_template: Arc<dyn Resource>,
     script: Arc<dyn DataSource>,
+    scripts: Arc<dyn DataSource>,
 }
 
 impl GenesysProvider {
@@ -92,6 +95,9 @@ impl GenesysProvider {
                 resource_script_template::ScriptTemplateResource::new(data.clone()),
             )),
             script: Arc::new(Served(data_source_script::ScriptDataSource::new(
+                data.clone(),
+            ))),
+            scripts: Arc::new(Served(data_source_scripts::ScriptsDataSource::new(
                 data.clone(),
             ))),
             data,
@@ -150,10 +156,16 @@ impl Provider for GenesysProvider {
         )]
     }
     fn data_sources(&self) -> Vec<(String, Arc<dyn DataSource>)> {
-        vec![(
-            data_source_script::TYPE_NAME.to_string(),
-            self.script.clone(),
-        )]
+        vec![
+            (
+                data_source_script::TYPE_NAME.to_string(),
+                self.script.clone(),
+            ),
+            (
+                data_source_scripts::TYPE_NAME.to_string(),
+                self.scripts.clone(),
+            ),
+        ]
     }
     async fn validate_config(&self, config: &Value) -> Diagnostics {
         settings::validate_known(config, is_region_key)

@@ -4,6 +4,7 @@
 pub mod config;
 pub mod data;
 pub mod data_source_script;
+pub mod data_source_scripts;
 pub mod deadline;
 pub mod document;
 pub mod errors;

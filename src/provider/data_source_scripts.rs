@@ -1,0 +1,154 @@
+//! Data source `genesys_scripts`: what an org holds, for discovery before adoption (import) and
+//! for fleet reports: every script the editable listing returns for a name filter (a
+//! substring match, as the API's), paged through completely, optionally only some divisions.
+
+use super::data::ProviderData;
+use super::errors::{api_error, in_org};
+use crate::cty::{AttributePath, Type};
+use crate::framework::{tf_model, Attr, TypedDataSource};
+use crate::genesys::Client;
+use crate::tfplugin5::{Attribute, Block, Diagnostics, Schema, StringKind};
+use async_trait::async_trait;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+pub const TYPE_NAME: &str = "genesys_scripts";
+
+tf_model! {
+    /// `genesys_scripts` as Terraform holds it.
+    pub struct ScriptListing {
+        ORG => org: String,
+        NAME_FILTER => name_filter: String,
+        DIVISION_IDS => division_ids: Vec<Attr<String>>,
+        SCRIPTS => scripts: Vec<Attr<ScriptSummary>>,
+    }
+}
+
+tf_model! {
+    /// One script of the listing.
+    pub struct ScriptSummary {
+        ID => id: String,
+        NAME => name: String,
+        VERSION_ID => version_id: String,
+        PUBLISHED_VERSION_ID => published_version_id: String,
+        DIVISION_ID => division_id: String,
+        MODIFIED_DATE => modified_date: String,
+    }
+}
+
+pub struct ScriptsDataSource {
+    data: Arc<ProviderData>,
+}
+
+impl ScriptsDataSource {
+    pub fn new(data: Arc<ProviderData>) -> Self {
+        ScriptsDataSource { data }
+    }
+}
+
+pub fn schema() -> Schema {
+    type S = ScriptSummary;
+    let summary = Type::object([
+        (S::ID, Type::String),
+        (S::NAME, Type::String),
+        (S::VERSION_ID, Type::String),
+        (S::PUBLISHED_VERSION_ID, Type::String),
+        (S::DIVISION_ID, Type::String),
+        (S::MODIFIED_DATE, Type::String),
+    ]);
+    Schema {
+        version: 0,
+        block: Block {
+            description: "Lists the scripts an org holds (every page), for discovery before adopting them with `import`, and for reports across a fleet of orgs.".into(),
+            description_kind: StringKind::Markdown,
+            attributes: vec![
+                Attribute::optional(ScriptListing::ORG, Type::String, "The org to list: a key of the provider's `orgs` (default: the provider's default org)."),
+                Attribute::optional(ScriptListing::NAME_FILTER, Type::String, "Only scripts whose name contains this text (the API's name filter: a substring match, not an exact one)."),
+                Attribute::optional(ScriptListing::DIVISION_IDS, Type::list(Type::String), "Only scripts in these divisions."),
+                Attribute::computed(ScriptListing::SCRIPTS, Type::list(summary), "The scripts found, each with `id`, `name`, `version_id`, `published_version_id` (null when unpublished), `division_id` and `modified_date`."),
+            ],
+            ..Block::default()
+        },
+    }
+}
+
+#[async_trait]
+impl TypedDataSource for ScriptsDataSource {
+    type Model = ScriptListing;
+    const TYPE_NAME: &'static str = TYPE_NAME;
+
+    fn schema(&self) -> Schema {
+        schema()
+    }
+
+    async fn read(
+        &self,
+        config: ScriptListing,
+    ) -> Result<(ScriptListing, Diagnostics), Diagnostics> {
+        let org = config.org.known().cloned();
+        let client = self
+            .data
+            .client_for(org.as_deref(), &AttributePath::attr(ScriptListing::ORG))?;
+        let scripts = list(&client, &config)
+            .await
+            .map_err(|d| in_org(d, org.as_deref()))?;
+        Ok((
+            ScriptListing {
+                scripts: Attr::Known(scripts),
+                ..config
+            },
+            Diagnostics::new(),
+        ))
+    }
+}
+
+async fn list(
+    client: &Client,
+    config: &ScriptListing,
+) -> Result<Vec<Attr<ScriptSummary>>, Diagnostics> {
+    let filter = config.name_filter.as_deref().unwrap_or_default();
+    let divisions: Option<BTreeSet<&str>> = config
+        .division_ids
+        .known()
+        .map(|ids| ids.iter().filter_map(Attr::as_deref).collect());
+    let editable = client
+        .list_scripts(filter)
+        .await
+        .map_err(|e| api_error("listing scripts", &e))?;
+    let published: BTreeMap<String, String> = client
+        .list_published_scripts(filter)
+        .await
+        .map_err(|e| api_error("listing published scripts", &e))?
+        .into_iter()
+        .map(|m| (m.id, m.version_id))
+        .collect();
+    Ok(editable
+        .into_iter()
+        .filter(|m| match (&divisions, m.division_id.as_deref()) {
+            (None, _) => true,
+            (Some(wanted), Some(d)) => wanted.contains(d),
+            (Some(_), None) => false,
+        })
+        .map(|m| {
+            Attr::Known(ScriptSummary {
+                published_version_id: Attr::from_option(published.get(&m.id).cloned()),
+                id: Attr::Known(m.id),
+                name: Attr::Known(m.name),
+                version_id: Attr::Known(m.version_id),
+                division_id: Attr::from_option(m.division_id),
+                modified_date: Attr::from_option(m.modified_date),
+            })
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::framework::model::assert_model_matches_schema;
+
+    #[test]
+    fn the_model_matches_the_schema() {
+        assert_model_matches_schema::<ScriptListing>(&schema());
+    }
+}
