@@ -41,9 +41,6 @@ pub mod stats;
 mod stop_shield;
 mod token;
 mod transport;
-// `upload::parse_upload` is a copy of the parsing in `upload`'s code path that only the fuzz
-// probes call; until that code path calls it, it is dead without the `fuzzing` feature.
-#[cfg_attr(not(feature = "fuzzing"), allow(dead_code))]
 mod upload;
 mod wait;
 

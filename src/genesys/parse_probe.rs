@@ -55,7 +55,9 @@ pub fn export_body(body: &[u8]) {
 
 /// An upload answer and an upload status answer.
 pub fn upload_bodies(body: &[u8]) {
-    let _ = super::upload::parse_upload(body);
+    let _ = super::upload::parse_ticket(&reply(Method::POST, "/uploads/v2/scripter", body));
+    let status = reply(Method::GET, "/api/v2/scripts/uploads/u/status", body);
+    let _ = super::upload::parse_status(&status);
 }
 
 /// A token answer (2xx) including the refresh deadline computed from it, and a refused token

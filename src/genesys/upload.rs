@@ -12,7 +12,7 @@ use tokio::time::Instant;
 use super::client::Inner;
 use super::config::join_path;
 use super::error::GenesysError;
-use super::transport::{Body, Call, Idempotency};
+use super::transport::{Body, Call, Idempotency, Reply};
 use super::wait::Backoff;
 
 /// First and largest pause between status polls.
@@ -62,21 +62,31 @@ fn status_failed(s: &UploadStatus) -> Option<String> {
     }
 }
 
-/// Parses an upload answer and a status answer as the client does: the correlation id, and
-/// `Some(Ok(()))` succeeded / `Some(Err(message))` failed / `None` still working; for the fuzz
-/// probes.
-pub(crate) fn parse_upload(body: &[u8]) -> (Option<String>, Option<Option<Result<(), String>>>) {
-    let ticket = serde_json::from_slice::<UploadResponse>(body)
-        .ok()
-        .map(|r| r.correlation_id);
-    let status = serde_json::from_slice::<UploadStatus>(body).ok().map(|s| {
-        if s.succeeded == Some(true) {
-            Some(Ok(()))
-        } else {
-            status_failed(&s).map(Err)
-        }
-    });
-    (ticket, status)
+/// What an upload status answer says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum UploadState {
+    Succeeded,
+    Failed(String),
+    /// Still being processed.
+    Working,
+}
+
+/// The upload id (`correlationId`) of an upload answer.
+pub(crate) fn parse_ticket(reply: &Reply) -> Result<String, GenesysError> {
+    let parsed: UploadResponse = reply.json()?;
+    Ok(parsed.correlation_id)
+}
+
+/// The state an upload status answer reports.
+pub(crate) fn parse_status(reply: &Reply) -> Result<UploadState, GenesysError> {
+    let status: UploadStatus = reply.json()?;
+    if status.succeeded == Some(true) {
+        return Ok(UploadState::Succeeded);
+    }
+    Ok(match status_failed(&status) {
+        Some(message) => UploadState::Failed(message),
+        None => UploadState::Working,
+    })
 }
 
 impl Inner {
@@ -106,9 +116,9 @@ impl Inner {
             },
         };
         let reply = self.execute(call).await?;
-        let parsed: UploadResponse = reply.json()?;
+        let correlation_id = parse_ticket(&reply)?;
         tracing::debug!(
-            upload_id = %parsed.correlation_id,
+            upload_id = %correlation_id,
             correlation_id = reply.correlation_id.as_deref().unwrap_or("-"),
             "script upload accepted"
         );
@@ -119,7 +129,7 @@ impl Inner {
             );
         }
         Ok(UploadTicket {
-            correlation_id: parsed.correlation_id,
+            correlation_id,
             ambiguous: reply.ambiguous,
         })
     }
@@ -155,12 +165,12 @@ impl Inner {
                 Ok(reply) => {
                     seen = true;
                     missing_since = None;
-                    let status: UploadStatus = reply.json()?;
-                    if status.succeeded == Some(true) {
-                        return Ok(());
-                    }
-                    if let Some(message) = status_failed(&status) {
-                        return Err(GenesysError::UploadFailed { message });
+                    match parse_status(&reply)? {
+                        UploadState::Succeeded => return Ok(()),
+                        UploadState::Failed(message) => {
+                            return Err(GenesysError::UploadFailed { message })
+                        }
+                        UploadState::Working => {}
                     }
                 }
                 // The status record may not exist yet right after the upload; one that existed
