@@ -477,24 +477,58 @@ async fn mock_create_finds_new_id_despite_index_lag_and_same_name_scripts() {
         &exported,
         &document("hello")
     ));
-    assert_eq!(st.lock().unwrap().uploads_received, 1);
+    // Uploaded under its claim name, then renamed.
+    assert_eq!(st.lock().unwrap().uploads_received, 2);
+}
+
+/// The scripts the mock holds: (name, id) pairs, sorted.
+fn held(st: &Shared) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = st
+        .lock()
+        .unwrap()
+        .scripts
+        .values()
+        .map(|x| (x.name.clone(), x.id.clone()))
+        .collect();
+    v.sort();
+    v
 }
 
 #[tokio::test]
-async fn mock_create_ignores_a_concurrent_same_name_script_with_other_content() {
+async fn mock_racing_creates_with_other_content_keep_the_older_and_leave_nothing_else() {
     let (_m, st, c) = scripts_mock().await;
     st.lock().unwrap().index_lag = Duration::from_millis(300);
-    // Someone else's script with our name appears (also lagging) while we create ours.
+    // Someone else's script with our name and other content is created at the same time.
     let other = c.clone();
     let h = tokio::spawn(async move { other.create_script("Twin", &doc_bytes("theirs")).await });
-    let ours = c.create_script("Twin", &doc_bytes("ours")).await.unwrap();
-    let theirs = h.await.unwrap().unwrap();
-    assert_ne!(ours.id, theirs.id);
-    let doc = c.export_script(&ours.id, None).await.unwrap();
-    assert!(tpg::genesys::documents_equal_ignoring_server_fields(
-        &doc,
-        &document("ours")
-    ));
+    let ours = c.create_script("Twin", &doc_bytes("ours")).await;
+    let theirs = h.await.unwrap();
+    let (kept, raced) = match (ours, theirs) {
+        (Ok(k), Err(e)) | (Err(e), Ok(k)) => (k, e),
+        other => panic!("exactly one create must win: {other:?}"),
+    };
+    assert!(matches!(raced, GenesysError::NameRaced { .. }), "{raced:?}");
+    assert!(raced.to_string().contains("left nothing behind"), "{raced}");
+    assert_eq!(held(&st), vec![("Twin".to_string(), kept.id.clone())]);
+}
+
+#[tokio::test]
+async fn mock_racing_creates_with_identical_content_converge_on_one_script() {
+    let (_m, st, c) = scripts_mock().await;
+    st.lock().unwrap().index_lag = Duration::from_millis(300);
+    let racers: Vec<_> = (0..4)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move { c.create_script("Same", &doc_bytes("same")).await })
+        })
+        .collect();
+    let mut ids = std::collections::BTreeSet::new();
+    for r in racers {
+        ids.insert(r.await.unwrap().unwrap().id);
+    }
+    assert_eq!(ids.len(), 1, "every racer records the same script: {ids:?}");
+    let id = ids.into_iter().next().unwrap();
+    assert_eq!(held(&st), vec![("Same".to_string(), id)]);
 }
 
 #[tokio::test]

@@ -52,6 +52,14 @@ pub enum GenesysError {
     /// The configuration is invalid.
     #[error("invalid configuration: {message}")]
     Config { message: String },
+    /// A create raced with another script of the same name and other content, created first
+    /// (by another deploy, or by hand, after the plan looked): our copy was deleted again.
+    #[error("another script named {name:?} (id {other_id}, created {other_created}) was created at the same time with other content; this create deleted its own copy and left nothing behind")]
+    NameRaced {
+        name: String,
+        other_id: String,
+        other_created: String,
+    },
     /// The client was cancelled (Terraform's Stop).
     #[error("cancelled")]
     Cancelled,

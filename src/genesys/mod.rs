@@ -34,6 +34,7 @@ pub mod pacing;
 pub mod parse_probe;
 pub mod regions;
 mod retry;
+mod script_create;
 mod script_reads;
 mod script_writes;
 pub mod scripts;
@@ -47,6 +48,7 @@ mod wait;
 pub use client::Client;
 pub use config::{region_domain, region_keys, ClientConfig, Credentials, RetryPolicy};
 pub use error::GenesysError;
+pub use script_create::Created;
 pub use scripts::{
     documents_equal_ignoring_server_fields, strip_server_fields, ScriptMeta, WriteOutcome,
 };

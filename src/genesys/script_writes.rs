@@ -1,8 +1,6 @@
-//! Write operations on scripts: create (upload, wait, find the new id by name and content),
-//! conditional replace (emulated If-Match on `versionId`; see docs/conditional-writes.md),
+//! Write operations on scripts: create (script_create.rs does the work), conditional replace (emulated If-Match on `versionId`; see docs/conditional-writes.md),
 //! publish, division assignment and delete.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -42,7 +40,11 @@ fn timeout(what: String) -> GenesysError {
 
 impl Inner {
     /// GET the script, retrying 404s (a read right after a create may not see it yet).
-    async fn read_created(&self, id: &str, deadline: Instant) -> Result<ScriptMeta, GenesysError> {
+    pub(crate) async fn read_created(
+        &self,
+        id: &str,
+        deadline: Instant,
+    ) -> Result<ScriptMeta, GenesysError> {
         let mut poll = pauses_until(deadline);
         loop {
             let url = self.api_url(&["api", "v2", "scripts", id]);
@@ -54,81 +56,6 @@ impl Inner {
             })
             .await?;
         }
-    }
-
-    async fn create_script(
-        &self,
-        name: &str,
-        document: &[u8],
-        existing: Option<&HashSet<String>>,
-    ) -> Result<ScriptMeta, GenesysError> {
-        let ours = parse_document(document)?;
-        let deadline = Instant::now() + self.config.upload_timeout;
-        let looked_up;
-        let before = match existing {
-            Some(ids) => ids,
-            None => {
-                looked_up = self
-                    .find_by_exact_name(name)
-                    .await?
-                    .into_iter()
-                    .map(|m| m.id)
-                    .collect::<HashSet<String>>();
-                &looked_up
-            }
-        };
-        let ticket = self.upload(name, Arc::new(document.to_vec()), None).await?;
-        self.wait_upload(&ticket.correlation_id, deadline).await?;
-        // From here on the server has accepted the upload: a failure to find the new script
-        // leaves a script the state cannot record, and the error must say so.
-        let found = async {
-            let mut poll = pauses_until(deadline);
-            loop {
-                // A new upload is unpublished, so the editable view alone lists it.
-                let candidates: Vec<ScriptMeta> = self
-                    .find_editable_by_exact_name(name)
-                    .await?
-                    .into_iter()
-                    .filter(|m| !before.contains(&m.id))
-                    .collect();
-                let mut matching = Vec::new();
-                for c in candidates {
-                    match self.export_script(&c.id, None).await {
-                        Ok(doc) if documents_equal_ignoring_server_fields(&doc, &ours) => {
-                            matching.push(c)
-                        }
-                        Ok(_) => {}
-                        Err(e) if e.is_not_found() => {}
-                        Err(e) => return Err(e),
-                    }
-                }
-                matching.sort_by(|a, b| a.created_date.cmp(&b.created_date).then(a.id.cmp(&b.id)));
-                if let Some(first) = matching.first() {
-                    if matching.len() > 1 {
-                        let others: Vec<&str> =
-                            matching[1..].iter().map(|m| m.id.as_str()).collect();
-                        tracing::warn!(
-                            script_name = name, chosen = %first.id, others = ?others,
-                            ambiguous_upload = ticket.ambiguous,
-                            "several new scripts with this name and identical content; choosing the oldest"
-                        );
-                    }
-                    // A brand-new script has one version, so the listing's entry is its metadata;
-                    // a view that omits the versionId costs one more read.
-                    if first.version_id.is_empty() {
-                        return self.read_created(&first.id, deadline).await;
-                    }
-                    return Ok(first.clone());
-                }
-                poll.pause_before_deadline(self, || {
-                    timeout(format!("script {name:?} was uploaded but no new script with that name and content appeared in the search"))
-                })
-                .await?;
-            }
-        };
-        found
-            .await
-            .map_err(|e| e.after_upload(&ticket.correlation_id))
     }
 
     async fn replace_script_if_version(
@@ -231,28 +158,37 @@ impl Inner {
     }
 }
 
+impl Inner {
+    /// DELETE a script; `false` when it was already gone (404).
+    pub(crate) async fn delete(&self, id: &str) -> Result<bool, GenesysError> {
+        let call = Call {
+            method: Method::DELETE,
+            url: self.api_url(&["api", "v2", "scripts", id]),
+            kind: "delete",
+            body: Body::Empty,
+            auth: true,
+            idempotency: Idempotency::Idempotent,
+        };
+        match self.execute(call).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.is_not_found() => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 impl Client {
-    /// Create a script: upload it, wait for processing, and find its id (a new exact-name match
-    /// whose exported content equals `document`, waiting while the search index lags).
+    /// Create a script (see script_create.rs: a claim name, then the rename; a racing
+    /// deploy's identical older copy is adopted) and return its metadata.
     pub async fn create_script(
         &self,
         name: &str,
         document: &[u8],
     ) -> Result<ScriptMeta, GenesysError> {
-        self.inner.create_script(name, document, None).await
-    }
-
-    /// `create_script` when the caller has just listed the scripts already named `name`
-    /// (`existing_ids`, e.g. from `find_by_exact_name`): saves that listing.
-    pub async fn create_script_among(
-        &self,
-        name: &str,
-        document: &[u8],
-        existing_ids: &HashSet<String>,
-    ) -> Result<ScriptMeta, GenesysError> {
         self.inner
-            .create_script(name, document, Some(existing_ids))
+            .create_script(name, document, None, Duration::MAX)
             .await
+            .map(|c| c.meta)
     }
 
     /// Replace script `id` only if its `versionId` is still `expected_version_id`. `Conflict`
@@ -310,18 +246,6 @@ impl Client {
     /// Delete a script; `false` when it was already gone (404). A retried delete whose first
     /// attempt went through also answers `false`.
     pub async fn delete_script(&self, id: &str) -> Result<bool, GenesysError> {
-        let call = Call {
-            method: Method::DELETE,
-            url: self.inner.api_url(&["api", "v2", "scripts", id]),
-            kind: "delete",
-            body: Body::Empty,
-            auth: true,
-            idempotency: Idempotency::Idempotent,
-        };
-        match self.inner.execute(call).await {
-            Ok(_) => Ok(true),
-            Err(e) if e.is_not_found() => Ok(false),
-            Err(e) => Err(e),
-        }
+        self.inner.delete(id).await
     }
 }

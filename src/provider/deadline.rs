@@ -25,6 +25,11 @@ impl Deadline {
         }
     }
 
+    /// The time left.
+    pub fn remaining(&self) -> Duration {
+        self.at.saturating_duration_since(Instant::now())
+    }
+
     /// Runs one step (`step` says which, e.g. "publishing") within the time left.
     pub async fn run<T>(
         &self,

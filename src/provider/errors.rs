@@ -32,6 +32,9 @@ pub fn api_error(what: &str, e: &GenesysError) -> Diagnostics {
         GenesysError::LostWrite { .. } => {
             format!("Another writer replaced the script while {what}")
         }
+        GenesysError::NameRaced { .. } => {
+            format!("Another script with this name and other content was created at the same time, while {what}")
+        }
         GenesysError::Cancelled => format!("Interrupted while {what}"),
         GenesysError::Timeout { .. } => format!("Timed out while {what}"),
         _ => format!("Genesys Cloud error while {what}"),
@@ -48,6 +51,12 @@ pub fn api_error(what: &str, e: &GenesysError) -> Diagnostics {
         }
         GenesysError::Auth { .. } => {
             " The login service (POST /oauth/token) failed on its side; it was retried with backoff. Check aws_region / api_url and try again later."
+        }
+        GenesysError::NameRaced { other_id, .. } => {
+            return Diagnostics::from_error(
+                summary,
+                format!("{e}. Two deploys (or a deploy and someone by hand) created a script of this name with different content at once; the older one stays. Decide which content the org should hold: to manage that script, import it (terraform import ADDRESS {other_id}); to keep both, give this one another name. Then apply again."),
+            );
         }
         GenesysError::LostWrite { .. } => {
             " Their version is kept. Run `terraform plan` to see it, then apply again if yours should win."

@@ -10,11 +10,17 @@ use super::plan::{self, Work};
 use super::private::PlannedBase;
 use crate::cty::AttributePath;
 use crate::framework::{Applied, Attr};
-use crate::genesys::{Client, GenesysError, ScriptMeta, WriteOutcome};
+use crate::genesys::{Backoff, Client, GenesysError, ScriptMeta, WriteOutcome};
 use crate::tfplugin5::Diagnostics;
 use std::collections::HashSet;
+use std::time::Duration;
 
-/// Creates the script the plan describes: upload, division, publish.
+/// Pauses while an adopted script's own deploy finishes: 0.2 s, doubling up to 2 s.
+const ADOPT_FIRST_PAUSE: Duration = Duration::from_millis(200);
+const ADOPT_CAP: Duration = Duration::from_secs(2);
+
+/// Creates the script the plan describes: upload, division, publish; or adopts the identical
+/// script a racing deploy created first (genesys/script_create.rs), once that deploy is done.
 pub async fn create(
     client: &Client,
     planned: M,
@@ -26,30 +32,90 @@ pub async fn create(
     let existing = decision
         .existing_same_name
         .map(|ids| ids.into_iter().collect::<HashSet<String>>());
-    let creating = async {
-        match &existing {
-            Some(ids) => {
-                client
-                    .create_script_among(&name, document.as_bytes(), ids)
-                    .await
-            }
-            None => client.create_script(&name, document.as_bytes()).await,
-        }
-    };
-    let meta = match deadline.run("creating the script", creating).await {
-        Ok(m) => m,
+    let creating = client.create_script_racing(
+        &name,
+        document.as_bytes(),
+        existing.as_ref(),
+        deadline.remaining(),
+    );
+    let created = match deadline.run("creating the script", creating).await {
+        Ok(c) => c,
         Err(e) => {
             return Applied::failed(None, api_error(&format!("creating script {name:?}"), &e))
         }
     };
     let mut state = planned.clone();
-    state.id = Attr::string(&meta.id);
-    state.created_date = Attr::from_option(meta.created_date.clone());
+    state.id = Attr::string(&created.meta.id);
+    state.created_date = Attr::from_option(created.meta.created_date.clone());
+    if created.adopted {
+        return adopt(client, state, created.meta, &planned, deadline).await;
+    }
     let work = decision.work.unwrap_or(Work::CREATE);
-    let (state, diagnostics) = finish_write(client, state, meta, &planned, work, deadline).await;
+    let (state, diagnostics) =
+        finish_write(client, state, created.meta, &planned, work, deadline).await;
     Applied {
         state: Some(state),
         diagnostics,
+    }
+}
+
+/// Records the script a racing deploy of the same content created first, once that deploy
+/// has done what this plan would have done (division, publish): nothing is written.
+async fn adopt(
+    client: &Client,
+    mut state: M,
+    meta: ScriptMeta,
+    planned: &M,
+    deadline: Deadline,
+) -> Applied<M> {
+    let id = meta.id.clone();
+    let wanted_division = planned.division_id.known().cloned();
+    let publish = planned.publish.known().copied().unwrap_or(true);
+    let finished = async {
+        let mut wait = Backoff::new(ADOPT_FIRST_PAUSE, ADOPT_CAP, deadline.remaining());
+        loop {
+            let current = client.get_script(&id).await?;
+            let published = if publish {
+                client.get_published_script(&id).await?
+            } else {
+                None
+            };
+            if let Some(current) = current {
+                let division_ok =
+                    wanted_division.is_none() || current.division_id == wanted_division;
+                if division_ok && (published.is_some() || !publish) {
+                    return Ok((current, published));
+                }
+            }
+            if !wait.pause(client).await {
+                return Err(GenesysError::Timeout {
+                    what: format!(
+                        "waiting for the racing deploy that created script {id} to publish it"
+                    ),
+                });
+            }
+        }
+    };
+    match deadline
+        .run("adopting the script a racing deploy created", finished)
+        .await
+    {
+        Ok((current, published)) => {
+            state.version_id = Attr::string(&current.version_id);
+            state.modified_date = Attr::from_option(current.modified_date.clone());
+            state.division_id = Attr::from_option(current.division_id.clone());
+            state.published_version_id = Attr::from_option(published.map(|p| p.version_id));
+            Applied::ok(state)
+        }
+        Err(e) => {
+            // Adopted but not finished: the script is recorded (with what is known), so
+            // that no copy is lost; Terraform taints it, the next apply replaces it.
+            state.version_id = Attr::string(&meta.version_id);
+            state.modified_date = Attr::from_option(meta.modified_date.clone());
+            state.division_id = Attr::from_option(meta.division_id.clone());
+            state.published_version_id = Attr::Null;
+            Applied::failed(Some(state), api_error(&format!("adopting script {id}"), &e))
+        }
     }
 }
 

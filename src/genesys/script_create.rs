@@ -1,0 +1,420 @@
+//! Creating a script so that first deploys racing on one org converge (docs/conditional-writes.md,
+//! "Racing creates"). The upload API does not say which script it made, and names may repeat,
+//! so a create:
+//! 1. uploads under a claim name, `NAME (terraform <nonce>)`, unique to this create: the one
+//!    script listed under it is provably ours;
+//! 2. looks at the other new scripts of that name or of a claim of it (not there when the plan
+//!    looked): if one is older than ours (created earlier; the id breaks ties), ours yields;
+//! 3. renames ours to `NAME`, waits until the listing shows the rename, and looks again (a
+//!    racer that renamed its claim in the meantime was hidden from the first look by the
+//!    index lag, but cannot be hidden from both);
+//! 4. stands when nothing older is there.
+//!
+//! Yielding to an older script with identical content: ours is deleted and the older one,
+//! once its own create has finished (named `NAME`, the only such copy left), is adopted. An
+//! older script with other content: ours is deleted and the create fails, leaving nothing
+//! behind. Only our own copy is ever deleted; a script that was there when the plan looked is
+//! never a candidate, and a script with content other than ours is never adopted.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::time::Instant;
+
+use super::client::{Client, Inner};
+use super::error::GenesysError;
+use super::scripts::{documents_equal_ignoring_server_fields, ScriptMeta};
+use super::wait::Backoff;
+
+/// Pauses while waiting for the search index or for a racing create to finish.
+const WAIT_START: Duration = Duration::from_millis(50);
+const WAIT_CAP: Duration = Duration::from_secs(1);
+/// Time kept back from the caller's limit to delete our copy when a create gives up.
+const CLEAN_UP_RESERVE: Duration = Duration::from_secs(3);
+
+const CLAIM_OPEN: &str = " (terraform ";
+const NONCE_LEN: usize = 12;
+
+/// What a create ended with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Created {
+    pub meta: ScriptMeta,
+    /// True when a racing deploy's identical script was adopted instead of ours.
+    pub adopted: bool,
+}
+
+/// The claim name of a create: `NAME (terraform <nonce>)`.
+fn claim_name(name: &str, nonce: &str) -> String {
+    format!("{name}{CLAIM_OPEN}{nonce})")
+}
+
+/// True when `candidate` is a claim name of `name` (some create's step 1).
+pub(crate) fn is_claim_of(candidate: &str, name: &str) -> bool {
+    candidate
+        .strip_prefix(name)
+        .and_then(|r| r.strip_prefix(CLAIM_OPEN))
+        .and_then(|r| r.strip_suffix(')'))
+        .is_some_and(|n| n.len() == NONCE_LEN && n.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// The order every racer agrees on: creation time, then id.
+fn order(m: &ScriptMeta) -> (Option<&str>, &str) {
+    (m.created_date.as_deref(), m.id.as_str())
+}
+
+/// `a` was created before `b` (the id breaks ties, so every racer orders alike).
+fn older(a: &ScriptMeta, b: &ScriptMeta) -> bool {
+    order(a) < order(b)
+}
+
+/// The outcome of one look at the racing copies.
+enum Verdict {
+    /// Nothing older: ours stands.
+    Stand,
+    /// An older copy with our content: yield to it.
+    YieldTo(ScriptMeta),
+    /// An older copy with other content: give up.
+    Conflict(ScriptMeta),
+}
+
+/// One create in progress.
+struct Create<'a> {
+    inner: &'a Inner,
+    name: &'a str,
+    ours: Value,
+    /// Ids of the scripts named `name` when the plan looked: never candidates.
+    before: HashSet<String>,
+    /// Whether a copy's content equals ours, by id (a copy's content does not change while
+    /// it races: each racer uploads once, then renames).
+    same_content: HashMap<String, bool>,
+    deadline: Instant,
+}
+
+impl Create<'_> {
+    async fn list(&self) -> Result<Vec<ScriptMeta>, GenesysError> {
+        self.inner
+            .list_view(&["api", "v2", "scripts"], self.name, "list_scripts")
+            .await
+    }
+
+    /// Lists until `found` picks something out of the listing (the index may lag).
+    async fn wait_listed(
+        &self,
+        what: &str,
+        found: impl Fn(&[ScriptMeta]) -> Option<ScriptMeta>,
+    ) -> Result<(ScriptMeta, Vec<ScriptMeta>), GenesysError> {
+        let mut poll = Backoff::until(WAIT_START, WAIT_CAP, self.deadline);
+        loop {
+            let listing = self.list().await?;
+            if let Some(m) = found(&listing) {
+                return Ok((m, listing));
+            }
+            poll.pause_before_deadline(self.inner, || GenesysError::Timeout {
+                what: format!("{what} did not appear in the script search"),
+            })
+            .await?;
+        }
+    }
+
+    /// New copies racing with ours: named `name` or a claim of it, not there at plan time.
+    fn racing<'l>(&self, listing: &'l [ScriptMeta], own_id: &str) -> Vec<&'l ScriptMeta> {
+        listing
+            .iter()
+            .filter(|m| m.id != own_id && !self.before.contains(&m.id))
+            .filter(|m| m.name == self.name || is_claim_of(&m.name, self.name))
+            .collect()
+    }
+
+    /// Whether copy `id` holds our content (`None` when it is gone).
+    async fn holds_ours(&mut self, id: &str) -> Result<Option<bool>, GenesysError> {
+        if let Some(known) = self.same_content.get(id) {
+            return Ok(Some(*known));
+        }
+        match self.inner.export_script(id, None).await {
+            Ok(doc) => {
+                let same = documents_equal_ignoring_server_fields(&doc, &self.ours);
+                self.same_content.insert(id.to_string(), same);
+                Ok(Some(same))
+            }
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn elect(
+        &mut self,
+        own: &ScriptMeta,
+        listing: &[ScriptMeta],
+    ) -> Result<Verdict, GenesysError> {
+        let mut elders: Vec<ScriptMeta> = self
+            .racing(listing, &own.id)
+            .into_iter()
+            .filter(|m| older(m, own))
+            .cloned()
+            .collect();
+        elders.sort_by(|a, b| order(a).cmp(&order(b)));
+        let mut conflict = None;
+        for elder in elders {
+            match self.holds_ours(&elder.id).await? {
+                Some(true) => return Ok(Verdict::YieldTo(elder)),
+                Some(false) if conflict.is_none() => conflict = Some(elder),
+                _ => {}
+            }
+        }
+        Ok(conflict.map_or(Verdict::Stand, Verdict::Conflict))
+    }
+
+    /// Ours yielded and is deleted: waits until exactly one identical racing copy is left,
+    /// under `name` (its create has finished), and adopts it.
+    async fn adopt_survivor(&mut self, own_id: &str) -> Result<ScriptMeta, GenesysError> {
+        let mut poll = Backoff::until(WAIT_START, WAIT_CAP, self.deadline);
+        loop {
+            let listing = self.list().await?;
+            let racing: Vec<ScriptMeta> =
+                self.racing(&listing, own_id).into_iter().cloned().collect();
+            let mut identical = Vec::new();
+            for m in racing {
+                if self.holds_ours(&m.id).await? == Some(true) {
+                    identical.push(m);
+                }
+            }
+            if let [survivor] = identical.as_slice() {
+                if survivor.name == self.name && !survivor.version_id.is_empty() {
+                    return Ok(survivor.clone());
+                }
+            }
+            poll.pause_before_deadline(self.inner, || GenesysError::Timeout {
+                what: format!(
+                    "a deploy racing with this one created script {:?} with the same content first; this apply deleted its own copy and waited for that deploy to finish, which it did not",
+                    self.name
+                ),
+            })
+            .await?;
+        }
+    }
+
+    /// Deletes our copy: the only script a create may delete.
+    async fn delete_own(&self, id: &str) -> Result<(), GenesysError> {
+        match self.inner.delete(id).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_not_found() => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Steps 1 to 4, once our copy was uploaded under `claim`.
+    async fn settle(
+        &mut self,
+        claim: &str,
+        document: Arc<Vec<u8>>,
+        own_id: &mut Option<String>,
+    ) -> Result<Created, GenesysError> {
+        let (own, listing) = self
+            .wait_listed(&format!("the uploaded script {claim:?}"), |l| {
+                l.iter()
+                    .filter(|m| m.name == claim)
+                    .min_by(|a, b| order(a).cmp(&order(b)))
+                    .cloned()
+            })
+            .await?;
+        *own_id = Some(own.id.clone());
+        // A retried upload that the server had processed made a second copy under our claim:
+        // provably ours too, so it goes.
+        for twin in listing.iter().filter(|m| m.name == claim && m.id != own.id) {
+            tracing::warn!(script_id = %twin.id, "deleting the duplicate of a retried upload");
+            self.delete_own(&twin.id).await?;
+        }
+        if let Some(outcome) = self.decide(&own, &listing).await? {
+            return outcome;
+        }
+        let ticket = self
+            .inner
+            .upload(self.name, document, Some(&own.id))
+            .await?;
+        self.inner
+            .wait_upload(&ticket.correlation_id, self.deadline)
+            .await?;
+        let name = self.name;
+        let (renamed, listing) = self
+            .wait_listed(&format!("script {} under the name {name:?}", own.id), |l| {
+                l.iter().find(|m| m.id == own.id && m.name == name).cloned()
+            })
+            .await?;
+        if let Some(outcome) = self.decide(&renamed, &listing).await? {
+            return outcome;
+        }
+        // A view that omits the versionId costs one more read.
+        let meta = if renamed.version_id.is_empty() {
+            self.inner.read_created(&renamed.id, self.deadline).await?
+        } else {
+            renamed
+        };
+        Ok(Created {
+            meta,
+            adopted: false,
+        })
+    }
+
+    /// One election: `None` when ours stands, else the create's outcome.
+    async fn decide(
+        &mut self,
+        own: &ScriptMeta,
+        listing: &[ScriptMeta],
+    ) -> Result<Option<Result<Created, GenesysError>>, GenesysError> {
+        match self.elect(own, listing).await? {
+            Verdict::Stand => Ok(None),
+            Verdict::YieldTo(elder) => {
+                tracing::info!(script_name = self.name, ours = %own.id, older = %elder.id,
+                    "a racing deploy created this script first; deleting ours and adopting it");
+                self.delete_own(&own.id).await?;
+                let survivor = self.adopt_survivor(&own.id).await;
+                Ok(Some(survivor.map(|meta| Created {
+                    meta,
+                    adopted: true,
+                })))
+            }
+            Verdict::Conflict(elder) => {
+                self.delete_own(&own.id).await?;
+                Ok(Some(Err(GenesysError::NameRaced {
+                    name: self.name.to_string(),
+                    other_id: elder.id,
+                    other_created: elder.created_date.unwrap_or_default(),
+                })))
+            }
+        }
+    }
+}
+
+impl Inner {
+    /// Creates script `name` (see the module doc). `existing`: the ids named `name` when the
+    /// plan looked (`None`: look now). `limit`: the time the caller allows.
+    pub(crate) async fn create_script(
+        &self,
+        name: &str,
+        document: &[u8],
+        existing: Option<&HashSet<String>>,
+        limit: Duration,
+    ) -> Result<Created, GenesysError> {
+        let ours: Value = serde_json::from_slice(document).map_err(|e| GenesysError::Decode {
+            message: format!("the script document to upload is not valid JSON: {e}"),
+        })?;
+        let allowed = self
+            .config
+            .upload_timeout
+            .min(limit.saturating_sub(CLEAN_UP_RESERVE));
+        let deadline = Instant::now() + allowed;
+        let before = match existing {
+            Some(ids) => ids.clone(),
+            None => self
+                .find_by_exact_name(name)
+                .await?
+                .into_iter()
+                .map(|m| m.id)
+                .collect(),
+        };
+        let nonce: String = uuid::Uuid::new_v4().simple().to_string()[..NONCE_LEN].to_string();
+        let claim = claim_name(name, &nonce);
+        let document = Arc::new(document.to_vec());
+        let ticket = self.upload(&claim, document.clone(), None).await?;
+        if ticket.ambiguous {
+            tracing::warn!(
+                script_name = name,
+                "a retried upload may have been processed twice; a second copy under our claim is deleted"
+            );
+        }
+        // From here on the server may hold our copy: every way out either records it, or
+        // deletes it, or says that it may be left (UploadOutcomeUnknown).
+        let mut create = Create {
+            inner: self,
+            name,
+            ours,
+            before,
+            same_content: HashMap::new(),
+            deadline,
+        };
+        let mut own_id = None;
+        let settled = async {
+            self.wait_upload(&ticket.correlation_id, deadline).await?;
+            create.settle(&claim, document, &mut own_id).await
+        }
+        .await;
+        match settled {
+            Ok(created) => Ok(created),
+            Err(e @ (GenesysError::NameRaced { .. } | GenesysError::UploadFailed { .. })) => Err(e),
+            Err(e) => {
+                // Gave up with our copy possibly on the server: delete it when we know it.
+                if let Some(id) = own_id {
+                    if create.delete_own(&id).await.is_ok() {
+                        tracing::info!(script_id = %id, "create gave up; deleted the copy it had uploaded");
+                        return Err(e);
+                    }
+                }
+                Err(e.after_upload(&ticket.correlation_id))
+            }
+        }
+    }
+}
+
+impl Client {
+    /// Creates a script so that racing first deploys converge (module doc of script_create.rs).
+    /// `existing_ids`: the scripts named `name` when the plan looked (`None`: list them now);
+    /// `limit`: how long the caller allows (some of it is kept to clean up on failure).
+    pub async fn create_script_racing(
+        &self,
+        name: &str,
+        document: &[u8],
+        existing_ids: Option<&HashSet<String>>,
+        limit: Duration,
+    ) -> Result<Created, GenesysError> {
+        self.inner
+            .create_script(name, document, existing_ids, limit)
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(id: &str, created: &str) -> ScriptMeta {
+        ScriptMeta {
+            id: id.into(),
+            name: "n".into(),
+            version_id: "v".into(),
+            division_id: None,
+            created_date: Some(created.into()),
+            modified_date: None,
+            published_date: None,
+            version_date: None,
+        }
+    }
+
+    #[test]
+    fn claims_are_recognised_exactly() {
+        let claim = claim_name("Standard Greeting", "0123456789ab");
+        assert_eq!(claim, "Standard Greeting (terraform 0123456789ab)");
+        assert!(is_claim_of(&claim, "Standard Greeting"));
+        assert!(!is_claim_of(&claim, "Standard"));
+        assert!(!is_claim_of(
+            "Standard Greeting (terraform xyz)",
+            "Standard Greeting"
+        ));
+        assert!(!is_claim_of(
+            "Standard Greeting (copy)",
+            "Standard Greeting"
+        ));
+        assert!(!is_claim_of("Standard Greeting", "Standard Greeting"));
+    }
+
+    #[test]
+    fn every_racer_orders_copies_alike() {
+        let a = meta("b-id", "2026-01-01T00:00:00.000Z");
+        let b = meta("a-id", "2026-01-01T00:00:00.001Z");
+        let c = meta("c-id", "2026-01-01T00:00:00.001Z");
+        assert!(older(&a, &b) && !older(&b, &a));
+        assert!(older(&b, &c) && !older(&c, &b), "same time: the id decides");
+        assert!(!older(&a, &a));
+    }
+}
