@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests, simulator contract tests, client tests, and the acceptance
-# tests that drive the real Terraform CLI (1.0.3, installed here, plus any other on PATH).
+# tests that drive the real Terraform CLI (1.0.3, installed here, plus any other on PATH), and
+# the contract suite that drives genesys-sim with the official Genesys Python SDK (installed here).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 ./scripts/install-terraform.sh
+./scripts/install-sdk.sh
 # Formatting and lints first, so a style slip fails in seconds rather than after the suite:
 # every target with the production feature set, then the fuzz entry points (`fuzzing`).
 cargo fmt --check

@@ -60,6 +60,10 @@ struct Args {
     /// OAuth client whose roles lack it (repeatable), e.g. publish=scripter:publishedScript:add.
     #[arg(long = "deny", value_name = "KIND=PERMISSION")]
     denied: Vec<String>,
+    /// Status of the Architect dependency build (GET /api/v2/architect/dependencytracking/build):
+    /// OPERATIONAL, OPERATIONALNEEDSREBUILD, BUILDINPROGRESS, NOTBUILT, ...
+    #[arg(long, default_value = "OPERATIONAL")]
+    dependency_status: String,
     /// State file: loaded at start if present, rewritten atomically after every change.
     #[arg(long)]
     state_file: Option<PathBuf>,
@@ -101,6 +105,7 @@ impl Args {
                 fault_status: None,
                 divisions: None,
                 denied,
+                dependency_status: self.dependency_status,
             },
             state_file: self.state_file,
             seed: self.seed,

@@ -20,6 +20,8 @@ use super::{lock, AppState};
 #[derive(Debug, Clone)]
 pub(crate) struct Caller {
     pub org: String,
+    /// The OAuth client id the token was issued to (audit entries name it).
+    pub client_id: String,
 }
 
 impl Caller {
@@ -146,7 +148,16 @@ pub(crate) async fn require_token(
     if let Err(secs) = lock(&state.limiter).check(&token, knobs.rate_limit, now) {
         return ApiError::too_many_requests(knobs.retry_after_s.unwrap_or(secs)).into_response();
     }
-    req.extensions_mut().insert(Caller { org: info.org });
+    let client_id = state
+        .orgs
+        .iter()
+        .find(|o| o.name == info.org)
+        .map(|o| o.client_id.clone())
+        .unwrap_or_default();
+    req.extensions_mut().insert(Caller {
+        org: info.org,
+        client_id,
+    });
     next.run(req).await
 }
 

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use super::dependencies::BUILD_STATUSES;
 use super::stats::DENIABLE_KINDS;
 use super::SimError;
 
@@ -94,6 +95,14 @@ pub struct Knobs {
     /// `missing.any.permissions` naming the permission, after authentication and rate limit.
     #[serde(default)]
     pub denied: BTreeMap<String, String>,
+    /// The status `GET /api/v2/architect/dependencytracking/build` reports (one of
+    /// `dependencies::BUILD_STATUSES`, e.g. `OPERATIONALNEEDSREBUILD`).
+    #[serde(default = "operational")]
+    pub dependency_status: String,
+}
+
+fn operational() -> String {
+    "OPERATIONAL".into()
 }
 
 impl Default for Knobs {
@@ -112,6 +121,7 @@ impl Default for Knobs {
             fault_status: None,
             divisions: None,
             denied: BTreeMap::new(),
+            dependency_status: operational(),
         }
     }
 }
@@ -141,6 +151,7 @@ pub struct KnobsPatch {
     /// Replaces the whole map; `{}` or `null` clears it (every permission granted again).
     #[serde(default, with = "double_option")]
     pub denied: Option<Option<BTreeMap<String, String>>>,
+    pub dependency_status: Option<String>,
 }
 
 mod double_option {
@@ -170,6 +181,13 @@ impl Knobs {
             return Err(SimError::Config(
                 "fault_status must be a 5xx status (500 to 599)".into(),
             ));
+        }
+        if !BUILD_STATUSES.contains(&self.dependency_status.as_str()) {
+            return Err(SimError::Config(format!(
+                "dependency_status: unknown status {:?} (one of {})",
+                self.dependency_status,
+                BUILD_STATUSES.join(", ")
+            )));
         }
         for (kind, permission) in &self.denied {
             if !DENIABLE_KINDS.contains(&kind.as_str()) {
@@ -228,6 +246,9 @@ impl Knobs {
         }
         if let Some(v) = &patch.denied {
             k.denied = v.clone().unwrap_or_default();
+        }
+        if let Some(v) = &patch.dependency_status {
+            k.dependency_status = v.clone();
         }
         k.validate()?;
         Ok(k)
@@ -301,6 +322,32 @@ mod tests {
         assert_eq!(k2.patched(&round).unwrap(), k);
         let bad: KnobsPatch = serde_json::from_str(r#"{"fault_status":404}"#).unwrap();
         assert!(k.patched(&bad).is_err());
+    }
+
+    #[test]
+    fn dependency_status_patches_and_is_validated() {
+        let k = Knobs::default();
+        assert_eq!(k.dependency_status, "OPERATIONAL");
+        let p: KnobsPatch =
+            serde_json::from_str(r#"{"dependency_status":"OPERATIONALNEEDSREBUILD"}"#).unwrap();
+        let k2 = k.patched(&p).unwrap();
+        assert_eq!(k2.dependency_status, "OPERATIONALNEEDSREBUILD");
+        let other: KnobsPatch = serde_json::from_str(r#"{"latency_ms":1}"#).unwrap();
+        assert_eq!(
+            k2.patched(&other).unwrap().dependency_status,
+            k2.dependency_status
+        );
+        let bad: KnobsPatch = serde_json::from_str(r#"{"dependency_status":"BROKEN"}"#).unwrap();
+        let e = k.patched(&bad).unwrap_err().to_string();
+        assert!(
+            e.contains("dependency_status") && e.contains("OPERATIONAL"),
+            "{e}"
+        );
+        // Old knob files without the field still load.
+        let mut v = serde_json::to_value(&k).unwrap();
+        v.as_object_mut().unwrap().remove("dependency_status");
+        let old: Knobs = serde_json::from_value(v).unwrap();
+        assert_eq!(old, k);
     }
 
     #[test]

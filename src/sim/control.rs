@@ -1,12 +1,13 @@
 //! The test-control API under `/_sim/` (no auth, no faults, not counted): inspect an org's
-//! scripts, change knobs at runtime, read and reset the stats.
+//! scripts, change knobs at runtime, read and reset the stats; the routes of `outside`
+//! (consumers, UI edits).
 
 use axum::body::Bytes;
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
@@ -14,12 +15,18 @@ use super::config::KnobsPatch;
 use super::errors::ApiError;
 use super::server::Peer;
 use super::views::iso;
-use super::{lock, AppState};
+use super::{lock, outside, AppState};
 
 /// Routes of `/_sim/`.
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/orgs/{org}/scripts", get(org_scripts))
+        .route("/orgs/{org}/consumers", post(outside::add_consumer))
+        .route(
+            "/orgs/{org}/consumers/{script_id}/{consumer_id}",
+            delete(outside::remove_consumer),
+        )
+        .route("/orgs/{org}/edits", post(outside::edit))
         .route("/knobs", put(set_knobs).get(get_knobs))
         .route("/stats", get(get_stats))
         .route("/stats/reset", post(reset_stats))

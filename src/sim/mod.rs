@@ -8,11 +8,15 @@ pub mod config;
 pub mod errors;
 pub mod store;
 
+mod audit;
 mod auth;
 mod control;
+mod dependencies;
 mod divisions;
 mod export;
 mod faults;
+mod outside;
+mod pages;
 mod permissions;
 mod persist;
 mod published;
@@ -93,6 +97,8 @@ pub(crate) struct Shared {
     stats: Mutex<stats::Stats>,
     persister: Option<persist::Persister>,
     base_url: String,
+    /// Time of the last dependency build (start-up, or the last `POST .../build`).
+    dependency_built_ms: Mutex<i64>,
 }
 
 pub(crate) type AppState = Arc<Shared>;
@@ -194,6 +200,7 @@ pub async fn serve(
         stats: Mutex::new(stats::Stats::default()),
         persister,
         base_url: base_url.clone(),
+        dependency_built_ms: Mutex::new(views::now_ms()),
     });
     shared.persist().await;
     let app = server::router(shared);

@@ -7,11 +7,12 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde_json::Value;
 
+use super::audit::{self, Actor};
 use super::auth::Caller;
 use super::errors::ApiError;
 use super::scripts::parse_list_params;
 use super::store::{OrgState, PublishError, DEFAULT_SCRIPT_MS};
-use super::views::{default_published, now_ms, published_meta};
+use super::views::{default_published, division_view_of, expanded, now_ms, published_meta};
 use super::AppState;
 
 /// `GET /api/v2/scripts/published`: default scripts first, then by name.
@@ -20,7 +21,38 @@ pub(crate) async fn list(
     Extension(caller): Extension<Caller>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let p = parse_list_params(query.as_deref())?;
+    list_published(
+        &state,
+        &caller,
+        query.as_deref(),
+        "/api/v2/scripts/published",
+        false,
+    )
+}
+
+/// `GET /api/v2/scripts/published/divisionviews`: the same listing with division-view entities.
+pub(crate) async fn list_divisionviews(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    list_published(
+        &state,
+        &caller,
+        query.as_deref(),
+        "/api/v2/scripts/published/divisionviews",
+        true,
+    )
+}
+
+fn list_published(
+    state: &AppState,
+    caller: &Caller,
+    query: Option<&str>,
+    path: &str,
+    division_view: bool,
+) -> Result<Response, ApiError> {
+    let p = parse_list_params(query)?;
     let now = now_ms();
     let all: Vec<Value> = {
         let store = state.store();
@@ -29,7 +61,13 @@ pub(crate) async fn list(
         let mut out: Vec<Value> = default_published(org)
             .into_iter()
             .filter(|(name, _)| p.admits(name, DEFAULT_SCRIPT_MS, home, now))
-            .map(|(_, m)| m)
+            .map(|(_, m)| {
+                if division_view {
+                    division_view_of(&m)
+                } else {
+                    m
+                }
+            })
             .collect();
         let mut mine: Vec<(String, String, Value)> = org
             .scripts
@@ -39,14 +77,20 @@ pub(crate) async fn list(
                 if !p.admits(&v.name, s.indexed_at_ms, &s.division_id, now) {
                     return None;
                 }
-                Some((v.name.to_lowercase(), s.id.clone(), published_meta(org, s)?))
+                let meta = published_meta(org, s)?;
+                let meta = if division_view {
+                    division_view_of(&meta)
+                } else {
+                    expanded(meta, s, v, &p.expand, "/api/v2/scripts/published")
+                };
+                Some((v.name.to_lowercase(), s.id.clone(), meta))
             })
             .collect();
         mine.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
         out.extend(mine.into_iter().map(|(_, _, m)| m));
         out
     };
-    Ok(p.page("/api/v2/scripts/published", all))
+    Ok(p.page(path, all))
 }
 
 /// `GET /api/v2/scripts/published/{id}`: 404 until the first publish.
@@ -107,8 +151,21 @@ pub(crate) async fn publish(
             ))
         }
     }
+    let meta = {
+        let store = state.store();
+        published_by_id(caller.org_in(&store)?, &script_id)?
+    };
+    let name = meta.get("name").and_then(Value::as_str).unwrap_or_default();
+    audit::record(
+        &state,
+        &caller.org,
+        "Publish",
+        &script_id,
+        name,
+        Actor::Client {
+            client_id: caller.client_id.clone(),
+        },
+    );
     state.persist().await;
-    let store = state.store();
-    let org = caller.org_in(&store)?;
-    Ok(Json(published_by_id(org, &script_id)?).into_response())
+    Ok(Json(meta).into_response())
 }

@@ -6,10 +6,11 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde_json::{json, Value};
 
+use super::audit::{self, Actor};
 use super::auth::Caller;
 use super::errors::ApiError;
 use super::store::DeleteError;
-use super::views::{editable_meta, listing, now_ms};
+use super::views::{division_view_of, editable_meta, expanded, listing, now_ms};
 use super::AppState;
 
 /// Listing parameters shared by the editable and published listings.
@@ -22,6 +23,8 @@ pub(crate) struct ListParams {
     pub descending: bool,
     /// `divisionIds` (repeated or comma-separated); empty = every division.
     pub division_ids: Vec<String>,
+    /// `expand` (repeated or comma-separated): document fields added to each entity.
+    pub expand: Vec<String>,
     /// Non-paging parameters, re-encoded for the paging URIs.
     pub passthrough: String,
 }
@@ -35,6 +38,7 @@ pub(crate) fn parse_list_params(raw: Option<&str>) -> Result<ListParams, ApiErro
         sort_by: "name".into(),
         descending: false,
         division_ids: Vec::new(),
+        expand: Vec::new(),
         passthrough: String::new(),
     };
     let mut pass = url::form_urlencoded::Serializer::new(String::new());
@@ -87,6 +91,15 @@ pub(crate) fn parse_list_params(raw: Option<&str>) -> Result<ListParams, ApiErro
                     v.split(',')
                         .map(str::trim)
                         .filter(|d| !d.is_empty())
+                        .map(str::to_string),
+                );
+            }
+            "expand" => {
+                pass.append_pair("expand", &v);
+                p.expand.extend(
+                    v.split(',')
+                        .map(str::trim)
+                        .filter(|f| !f.is_empty())
                         .map(str::to_string),
                 );
             }
@@ -147,26 +160,8 @@ fn sort_key(meta: &Value, field: &str) -> String {
     }
 }
 
-/// `GET /api/v2/scripts`.
-pub(crate) async fn list(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    RawQuery(query): RawQuery,
-) -> Result<Response, ApiError> {
-    let p = parse_list_params(query.as_deref())?;
-    let now = now_ms();
-    let mut all: Vec<Value> = {
-        let store = state.store();
-        let org = caller.org_in(&store)?;
-        org.scripts
-            .values()
-            .filter_map(|s| {
-                let v = s.current()?;
-                p.admits(&v.name, s.indexed_at_ms, &s.division_id, now)
-                    .then(|| editable_meta(org, s, v))
-            })
-            .collect()
-    };
+/// Sorts listing entities by `sortBy` (ties by id), in `sortOrder`.
+pub(crate) fn sort_entities(all: &mut [Value], p: &ListParams) {
     all.sort_by(|a, b| {
         let ka = (sort_key(a, &p.sort_by), sort_key(a, "id"));
         let kb = (sort_key(b, &p.sort_by), sort_key(b, "id"));
@@ -176,7 +171,62 @@ pub(crate) async fn list(
             ka.cmp(&kb)
         }
     });
-    Ok(p.page("/api/v2/scripts", all))
+}
+
+/// `GET /api/v2/scripts`.
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    list_editable(&state, &caller, query.as_deref(), "/api/v2/scripts", false)
+}
+
+/// `GET /api/v2/scripts/divisionviews`: the same listing with division-view entities.
+pub(crate) async fn list_divisionviews(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    list_editable(
+        &state,
+        &caller,
+        query.as_deref(),
+        "/api/v2/scripts/divisionviews",
+        true,
+    )
+}
+
+fn list_editable(
+    state: &AppState,
+    caller: &Caller,
+    query: Option<&str>,
+    path: &str,
+    division_view: bool,
+) -> Result<Response, ApiError> {
+    let p = parse_list_params(query)?;
+    let now = now_ms();
+    let mut all: Vec<Value> = {
+        let store = state.store();
+        let org = caller.org_in(&store)?;
+        org.scripts
+            .values()
+            .filter_map(|s| {
+                let v = s.current()?;
+                if !p.admits(&v.name, s.indexed_at_ms, &s.division_id, now) {
+                    return None;
+                }
+                let meta = editable_meta(org, s, v);
+                Some(if division_view {
+                    division_view_of(&meta)
+                } else {
+                    expanded(meta, s, v, &p.expand, "/api/v2/scripts")
+                })
+            })
+            .collect()
+    };
+    sort_entities(&mut all, &p);
+    Ok(p.page(path, all))
 }
 
 /// `GET /api/v2/scripts/{id}`: during the stale-read window, the previous version.
@@ -202,9 +252,29 @@ pub(crate) async fn delete(
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let result = state.store().delete(&caller.org, &id);
+    let (result, name) = {
+        let mut store = state.store();
+        let name = store
+            .orgs
+            .get(&caller.org)
+            .and_then(|o| o.scripts.get(&id))
+            .and_then(|s| s.current())
+            .map(|v| v.name.clone())
+            .unwrap_or_default();
+        (store.delete(&caller.org, &id), name)
+    };
     match result {
         Ok(()) => {
+            audit::record(
+                &state,
+                &caller.org,
+                "Delete",
+                &id,
+                &name,
+                Actor::Client {
+                    client_id: caller.client_id.clone(),
+                },
+            );
             state.persist().await;
             Ok(Json(json!({})).into_response())
         }
@@ -235,6 +305,9 @@ mod tests {
         assert_eq!(d.division_ids, ["a", "b", "c"]);
         assert!(d.division_matches("c") && !d.division_matches("z"));
         assert!(d.admits("x", 0, "c", 0) && !d.admits("x", 0, "z", 0));
+        let e = parse_list_params(Some("expand=pages,variables&expand=features")).unwrap();
+        assert_eq!(e.expand, ["pages", "variables", "features"]);
+        assert_eq!(e.passthrough, "expand=pages%2Cvariables&expand=features");
         let named = parse_list_params(Some("name=x&divisionIds=c")).unwrap();
         assert!(!named.admits("x", 5, "c", 1), "not indexed yet");
     }

@@ -18,7 +18,8 @@ use tower::ServiceExt;
 use super::errors::{correlation_layer, ApiError};
 use super::AppState;
 use super::{
-    auth, control, divisions, export, faults, permissions, published, scripts, stats, uploads,
+    audit, auth, control, dependencies, divisions, export, faults, pages, permissions, published,
+    scripts, stats, uploads,
 };
 
 /// Request extension: firing it closes the request's connection without a response.
@@ -36,6 +37,45 @@ const BODY_LIMIT: usize = 32 * 1024 * 1024;
 pub(crate) fn router(state: AppState) -> Router {
     let authed = Router::new()
         .route("/api/v2/scripts", get(scripts::list))
+        .route(
+            "/api/v2/scripts/divisionviews",
+            get(scripts::list_divisionviews),
+        )
+        .route(
+            "/api/v2/scripts/published/divisionviews",
+            get(published::list_divisionviews),
+        )
+        .route(
+            "/api/v2/scripts/published/divisionviews/{id}/variables",
+            get(pages::published_variables),
+        )
+        .route("/api/v2/scripts/{id}/pages", get(pages::list_pages))
+        .route("/api/v2/scripts/{id}/pages/{page}", get(pages::get_page))
+        .route(
+            "/api/v2/scripts/published/{id}/pages",
+            get(pages::list_published_pages),
+        )
+        .route(
+            "/api/v2/scripts/published/{id}/pages/{page}",
+            get(pages::get_published_page),
+        )
+        .route(
+            "/api/v2/scripts/published/{id}/variables",
+            get(pages::published_variables),
+        )
+        .route(
+            "/api/v2/architect/dependencytracking/consumingresources",
+            get(dependencies::consuming_resources),
+        )
+        .route(
+            "/api/v2/architect/dependencytracking/build",
+            get(dependencies::get_build).post(dependencies::post_build),
+        )
+        .route("/api/v2/audits/query/realtime", post(audit::query))
+        .route(
+            "/api/v2/audits/query/realtime/servicemapping",
+            get(audit::service_mapping),
+        )
         .route(
             "/api/v2/scripts/published",
             get(published::list).post(published::publish),

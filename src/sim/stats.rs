@@ -47,6 +47,16 @@ pub const DENIABLE_KINDS: &[&str] = &[
     "delete",
     "division",
     "upload",
+    "list_divisionviews",
+    "list_published_divisionviews",
+    "list_pages",
+    "get_page",
+    "list_published_pages",
+    "get_published_page",
+    "published_variables",
+    "divisionview_variables",
+    "dependency_tracking",
+    "audit",
 ];
 
 /// The kind of a request, from its method and path.
@@ -55,11 +65,29 @@ pub fn classify(method: &Method, path: &str) -> &'static str {
     let m = method.as_str();
     match (m, segs.as_slice()) {
         ("POST", ["oauth", "token"]) => "token",
+        ("GET", ["api", "v2", "scripts", "divisionviews"]) => "list_divisionviews",
+        ("GET", ["api", "v2", "scripts", "published", "divisionviews"]) => {
+            "list_published_divisionviews"
+        }
+        ("GET", ["api", "v2", "scripts", "published", "divisionviews", _, "variables"]) => {
+            "divisionview_variables"
+        }
+        ("GET", ["api", "v2", "scripts", "published", _, "pages"]) => "list_published_pages",
+        ("GET", ["api", "v2", "scripts", "published", _, "pages", _]) => "get_published_page",
+        ("GET", ["api", "v2", "scripts", "published", _, "variables"]) => "published_variables",
+        ("GET", ["api", "v2", "scripts", "uploads", _, "status"]) => "upload_status",
+        ("GET", ["api", "v2", "scripts", _, "pages"]) => "list_pages",
+        ("GET", ["api", "v2", "scripts", _, "pages", _]) => "get_page",
+        ("GET", ["api", "v2", "architect", "dependencytracking", "consumingresources"])
+        | ("GET" | "POST", ["api", "v2", "architect", "dependencytracking", "build"]) => {
+            "dependency_tracking"
+        }
+        ("POST", ["api", "v2", "audits", "query", "realtime"])
+        | ("GET", ["api", "v2", "audits", "query", "realtime", "servicemapping"]) => "audit",
         ("GET", ["api", "v2", "scripts"]) => "list_scripts",
         ("GET", ["api", "v2", "scripts", "published"]) => "list_published",
         ("POST", ["api", "v2", "scripts", "published"]) => "publish",
         ("GET", ["api", "v2", "scripts", "published", _]) => "get_published",
-        ("GET", ["api", "v2", "scripts", "uploads", _, "status"]) => "upload_status",
         ("POST", ["api", "v2", "scripts", _, "export"]) => "export",
         ("GET", ["api", "v2", "scripts", _]) => "get_script",
         ("DELETE", ["api", "v2", "scripts", _]) => "delete",
@@ -102,6 +130,39 @@ mod tests {
             "upload_status"
         );
         assert_eq!(classify(&Method::PUT, "/nope"), "other");
+        // The division views and the published pages are not scripts or published scripts.
+        assert_eq!(
+            classify(&Method::GET, "/api/v2/scripts/divisionviews"),
+            "list_divisionviews"
+        );
+        assert_eq!(
+            classify(&Method::GET, "/api/v2/scripts/published/divisionviews"),
+            "list_published_divisionviews"
+        );
+        assert_eq!(
+            classify(
+                &Method::GET,
+                "/api/v2/scripts/published/divisionviews/s/variables"
+            ),
+            "divisionview_variables"
+        );
+        for (m, p) in [
+            (Method::GET, "/api/v2/architect/dependencytracking/build"),
+            (Method::POST, "/api/v2/architect/dependencytracking/build"),
+        ] {
+            assert_eq!(classify(&m, p), "dependency_tracking", "{m} {p}");
+        }
+        assert_eq!(
+            classify(&Method::GET, "/api/v2/audits/query/realtime/servicemapping"),
+            "audit"
+        );
+        assert_eq!(
+            classify(
+                &Method::DELETE,
+                "/api/v2/architect/dependencytracking/build"
+            ),
+            "other"
+        );
     }
 
     #[test]
@@ -120,6 +181,22 @@ mod tests {
                 "/api/v2/authorization/divisions/d/objects/SCRIPT",
             ),
             (Method::POST, "/uploads/v2/scripter"),
+            (Method::GET, "/api/v2/scripts/divisionviews"),
+            (Method::GET, "/api/v2/scripts/published/divisionviews"),
+            (Method::GET, "/api/v2/scripts/s/pages"),
+            (Method::GET, "/api/v2/scripts/s/pages/p"),
+            (Method::GET, "/api/v2/scripts/published/s/pages"),
+            (Method::GET, "/api/v2/scripts/published/s/pages/p"),
+            (Method::GET, "/api/v2/scripts/published/s/variables"),
+            (
+                Method::GET,
+                "/api/v2/scripts/published/divisionviews/s/variables",
+            ),
+            (
+                Method::GET,
+                "/api/v2/architect/dependencytracking/consumingresources",
+            ),
+            (Method::POST, "/api/v2/audits/query/realtime"),
         ];
         let kinds: Vec<&str> = authed.iter().map(|(m, p)| classify(m, p)).collect();
         assert_eq!(kinds, DENIABLE_KINDS);

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use super::audit::{AuditEntry, AUDIT_CAPACITY};
 use super::config::OrgConfig;
+use super::dependencies::Consumer;
 
 /// The three default scripts of every org: published only, fixed ids.
 pub const DEFAULT_SCRIPTS: [(&str, &str); 3] = [
@@ -132,6 +134,12 @@ pub struct OrgState {
     pub organization_id: String,
     pub home_division_id: String,
     pub scripts: BTreeMap<String, Script>,
+    /// Declared consumers (flows) of each script id, in declaration order.
+    #[serde(default)]
+    pub consumers: BTreeMap<String, Vec<Consumer>>,
+    /// Audit entries, oldest first (bounded by [`AUDIT_CAPACITY`]).
+    #[serde(default)]
+    pub audit: Vec<AuditEntry>,
 }
 
 impl OrgState {
@@ -141,6 +149,17 @@ impl OrgState {
             organization_id: stable_uuid(&format!("org:{name}")),
             home_division_id: stable_uuid(&format!("division:{name}:Home")),
             scripts: BTreeMap::new(),
+            consumers: BTreeMap::new(),
+            audit: Vec::new(),
+        }
+    }
+
+    /// Appends an audit entry, forgetting the oldest beyond [`AUDIT_CAPACITY`].
+    pub fn record_audit(&mut self, entry: AuditEntry) {
+        self.audit.push(entry);
+        if self.audit.len() > AUDIT_CAPACITY {
+            let excess = self.audit.len() - AUDIT_CAPACITY;
+            self.audit.drain(..excess);
         }
     }
 

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde_json::json;
 
+use super::audit::{Actor, AuditEntry};
 use super::auth::Caller;
 use super::errors::ApiError;
 use super::store::{random_uuid, UploadJob, UploadRequest, UploadState};
@@ -54,12 +55,36 @@ async fn read_form(mut form: Multipart) -> Result<UploadRequest, ApiError> {
     Ok(req)
 }
 
-/// Applies the upload job `upload_id` and records its outcome.
-async fn process(state: &AppState, upload_id: &str, org: &str, req: &UploadRequest) {
+/// Applies the upload job `upload_id`, records its outcome and, on success, an audit entry
+/// (`Create` or `Update`) by `actor`.
+pub(crate) async fn process(
+    state: &AppState,
+    upload_id: &str,
+    org: &str,
+    req: &UploadRequest,
+    actor: Actor,
+) {
     let lag = state.knobs().index_lag_ms;
     let outcome = {
         let mut store = state.store();
-        let outcome = store.apply_upload(org, req, now_ms(), lag);
+        let now = now_ms();
+        let outcome = store.apply_upload(org, req, now, lag);
+        if let Ok(id) = &outcome {
+            let action = if req.script_id_to_replace.is_some() {
+                "Update"
+            } else {
+                "Create"
+            };
+            if let Some(o) = store.orgs.get_mut(org) {
+                let name = o
+                    .scripts
+                    .get(id)
+                    .and_then(|s| s.current())
+                    .map(|v| v.name.clone())
+                    .unwrap_or_default();
+                o.record_audit(AuditEntry::new(action, id, &name, actor, now));
+            }
+        }
         let st = match &outcome {
             Ok(_) => UploadState::Succeeded,
             Err(msg) => UploadState::Failed(msg.clone()),
@@ -96,14 +121,17 @@ pub(crate) async fn upload(
         },
     );
     let delay = state.knobs().upload_delay_ms;
+    let actor = Actor::Client {
+        client_id: caller.client_id.clone(),
+    };
     if delay == 0 {
-        process(&state, &upload_id, &caller.org, &req).await;
+        process(&state, &upload_id, &caller.org, &req, actor).await;
     } else {
         let state = state.clone();
         let id = upload_id.clone();
         tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(delay)).await;
-            process(&state, &id, &caller.org, &req).await;
+            process(&state, &id, &caller.org, &req, actor).await;
         });
     }
     Ok(Json(json!({ "correlationId": upload_id })).into_response())

@@ -72,6 +72,48 @@ pub fn editable_meta(org: &OrgState, script: &Script, version: &Version) -> Valu
     m
 }
 
+/// The division-view entity of a listing entity: `{id, name, division, selfUri}`.
+pub fn division_view_of(meta: &Value) -> Value {
+    let mut out = Map::new();
+    for key in ["id", "name", "division", "selfUri"] {
+        if let Some(v) = meta.get(key) {
+            out.insert(key.into(), v.clone());
+        }
+    }
+    Value::Object(out)
+}
+
+/// The document fields a listing's `expand` can add: `pages` (as `Page` models under `base`),
+/// `features`, `variables` and `customActions`. Other names are ignored.
+pub fn expanded(
+    mut meta: Value,
+    script: &Script,
+    version: &Version,
+    expand: &[String],
+    base: &str,
+) -> Value {
+    let Some(obj) = meta.as_object_mut() else {
+        return meta;
+    };
+    for field in expand {
+        match field.as_str() {
+            "pages" => {
+                obj.insert(
+                    "pages".into(),
+                    Value::Array(super::pages::pages_of(script, version, base)),
+                );
+            }
+            "features" | "variables" | "customActions" => {
+                if let Some(v) = version.document.get(field.as_str()) {
+                    obj.insert(field.clone(), v.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+    meta
+}
+
 /// Published metadata of `script`, if published.
 pub fn published_meta(org: &OrgState, script: &Script) -> Option<Value> {
     let p = script.published.as_ref()?;
@@ -223,6 +265,46 @@ mod tests {
     }
 
     #[test]
+    fn expand_adds_only_named_document_fields() {
+        use crate::sim::store::{Script, Version};
+        let v = Version {
+            version_id: "v1".into(),
+            name: "S".into(),
+            document: json!({"pages": [{"id": "p", "scriptId": "x"}],
+                "features": {"chat": {}}, "variables": [], "secret": 1}),
+            saved_ms: 2,
+        };
+        let script = Script {
+            id: "s1".into(),
+            division_id: "d".into(),
+            created_ms: 1,
+            modified_ms: 2,
+            versions: vec![v.clone()],
+            published: None,
+            indexed_at_ms: 0,
+            last_write_ms: 0,
+        };
+        let none = expanded(json!({"id": "s1"}), &script, &v, &[], "/api/v2/scripts");
+        assert_eq!(none, json!({"id": "s1"}));
+        let all: Vec<String> = ["pages", "features", "variables", "customActions", "secret"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let e = expanded(json!({"id": "s1"}), &script, &v, &all, "/api/v2/scripts");
+        assert_eq!(e["pages"][0]["selfUri"], "/api/v2/scripts/s1/pages/p");
+        assert!(e["pages"][0].get("scriptId").is_none());
+        assert_eq!(e["features"], json!({"chat": {}}));
+        assert_eq!(e["variables"], json!([]));
+        assert!(e.get("customActions").is_none() && e.get("secret").is_none());
+        let dv = division_view_of(&json!({"id": "i", "name": "n", "versionId": "v",
+            "division": {"id": "d"}, "selfUri": "/u"}));
+        assert_eq!(
+            dv,
+            json!({"id": "i", "name": "n", "division": {"id": "d"}, "selfUri": "/u"})
+        );
+    }
+
+    #[test]
     fn listing_pages() {
         let all: Vec<Value> = (0..5).map(|i| json!(i)).collect();
         let l = listing("/p", "name=a", all, 2, 2);
@@ -233,5 +315,19 @@ mod tests {
         let empty = listing("/p", "", vec![], 25, 1);
         assert_eq!(empty["pageCount"], 0);
         assert!(empty.get("nextUri").is_none());
+        // The last page has no next; an exact multiple has no extra page.
+        let all: Vec<Value> = (0..4).map(|i| json!(i)).collect();
+        let last = listing("/p", "", all.clone(), 2, 2);
+        assert_eq!(
+            (last["pageCount"].as_u64(), last["total"].as_u64()),
+            (Some(2), Some(4))
+        );
+        assert!(last.get("nextUri").is_none());
+        assert_eq!(last["lastUri"], "/p?pageSize=2&pageNumber=2");
+        // Beyond the end: no entities, a previous page, no next.
+        let beyond = listing("/p", "", all, 2, 5);
+        assert_eq!(beyond["entities"], json!([]));
+        assert!(beyond.get("nextUri").is_none());
+        assert_eq!(beyond["previousUri"], "/p?pageSize=2&pageNumber=4");
     }
 }

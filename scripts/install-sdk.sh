@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs Genesys Cloud's official Python SDK (PyPI purecloudplatformclientv2, pinned) into a
+# virtualenv at .tools/genesys-sdk-<version>/, for the SDK contract suite (tests/sdk_contract.rs).
+# Idempotent and offline-friendly: only the package registry is contacted, and only when the
+# pinned version is not installed yet.
+set -euo pipefail
+version="269.0.0"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+dest="$root/.tools/genesys-sdk-$version"
+py="$dest/bin/python"
+if [ -x "$py" ] && "$py" -c "import importlib.metadata as m, sys; sys.exit(m.version('purecloudplatformclientv2') != '$version')" 2>/dev/null; then
+  echo "purecloudplatformclientv2 $version already at $dest" >&2
+  exit 0
+fi
+rm -rf "$dest"
+python3 -m venv "$dest"
+"$py" -m pip install --quiet --disable-pip-version-check "purecloudplatformclientv2==$version" >&2
+"$py" -c "import PureCloudPlatformClientV2" >&2
+echo "installed purecloudplatformclientv2 $version at $dest" >&2

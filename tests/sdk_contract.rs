@@ -1,0 +1,90 @@
+//! The official-SDK contract suite: drives genesys-sim with Genesys Cloud's own Python SDK
+//! (purecloudplatformclientv2, the version pinned in scripts/install-sdk.sh, installed into
+//! `.tools/` by that script). The driver, tests/sdk_contract/driver.py, calls every public
+//! Scripts operation, the Architect dependency-tracking and realtime-audit operations, and
+//! fails on any response the SDK's models do not describe (see its docstring). This test runs
+//! it against a fresh simulator and fails with the driver's output.
+
+mod sim_support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sim_support::Sim;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// The SDK version pinned by scripts/install-sdk.sh (its `version="…"` line).
+fn pinned_version() -> String {
+    let script = std::fs::read_to_string(Path::new(ROOT).join("scripts/install-sdk.sh"))
+        .expect("read scripts/install-sdk.sh");
+    script
+        .lines()
+        .find_map(|l| l.strip_prefix("version=\""))
+        .and_then(|rest| rest.strip_suffix('"'))
+        .expect("scripts/install-sdk.sh pins version=\"…\"")
+        .to_string()
+}
+
+/// The venv's interpreter; panics with the fix when the SDK is not installed.
+fn sdk_python(version: &str) -> PathBuf {
+    let python = Path::new(ROOT)
+        .join(".tools")
+        .join(format!("genesys-sdk-{version}"))
+        .join("bin/python");
+    assert!(
+        python.exists(),
+        "the official Genesys SDK {version} is not installed at {}: run scripts/install-sdk.sh \
+         (scripts/test.sh does)",
+        python.display()
+    );
+    python
+}
+
+#[tokio::test]
+async fn the_official_sdk_accepts_every_response() {
+    let version = pinned_version();
+    let python = sdk_python(&version);
+    let sim = Sim::start(&[]).await;
+    let url = sim.url.clone();
+    let driver = Path::new(ROOT).join("tests/sdk_contract/driver.py");
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(python)
+            .arg(driver)
+            .arg(url)
+            .arg(version)
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .env("NO_PROXY", "127.0.0.1")
+            .output()
+            .expect("run the SDK driver")
+    })
+    .await
+    .expect("driver task");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stdout.trim_end().ends_with("ok"),
+        "the official SDK found mismatches ({}):\n{stdout}\n{stderr}",
+        out.status
+    );
+    // Every new request kind is counted like the existing ones.
+    let stats = sim.stats().await;
+    for kind in [
+        "list_divisionviews",
+        "list_published_divisionviews",
+        "list_pages",
+        "get_page",
+        "list_published_pages",
+        "get_published_page",
+        "published_variables",
+        "divisionview_variables",
+        "dependency_tracking",
+        "audit",
+    ] {
+        assert!(
+            stats.get(kind).and_then(|v| v.as_u64()).unwrap_or(0) > 0,
+            "{kind} not counted in {stats}"
+        );
+    }
+    assert_eq!(stats.get("other"), None, "no request fell through: {stats}");
+}
