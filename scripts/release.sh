@@ -43,6 +43,9 @@ dist="${DIST_DIR:-$root/dist}"
 mkdir -p "$dist"
 dist="$(cd "$dist" && pwd)"
 name=terraform-provider-genesys
+# python3 (Linux, macOS) or python (the Windows runners of the release workflow).
+python="$(command -v python3 || command -v python || true)"
+[ -n "$python" ] || { echo "release.sh: Python 3 is needed (scripts/release_dist.py)" >&2; exit 1; }
 
 # Terraform's OS_ARCH for a Rust target triple.
 platform_of() {
@@ -76,13 +79,13 @@ if [ "$mode" != checksums ]; then
     binary="$root/target/release/$name$exe"
   fi
   [ -f "$binary" ] || { echo "release.sh: no binary at $binary" >&2; exit 1; }
-  python3 "$root/scripts/release_dist.py" zip "$binary" "${name}_v${version}${exe}" \
+  "$python" "$root/scripts/release_dist.py" zip "$binary" "${name}_v${version}${exe}" \
     "$dist/${name}_${version}_${platform}.zip"
   echo "wrote $dist/${name}_${version}_${platform}.zip"
 fi
 
 if [ "$mode" != archive ]; then
-  python3 "$root/scripts/release_dist.py" checksums "$dist" "$version"
+  "$python" "$root/scripts/release_dist.py" checksums "$dist" "$version"
   sums="$dist/${name}_${version}_SHA256SUMS"
   rm -f "$sums.sig"
   if [ -n "${GPG_FINGERPRINT:-}" ]; then
