@@ -87,7 +87,10 @@ fn examples_are_formatted_and_valid() {
         let provider_tf =
             std::fs::read_to_string(root.join("provider/provider.tf")).expect("provider.tf");
         let mut validated = 0;
-        for (kind, file) in [("resources", "resource.tf"), ("data-sources", "data-source.tf")] {
+        for (kind, file) in [
+            ("resources", "resource.tf"),
+            ("data-sources", "data-source.tf"),
+        ] {
             for entry in std::fs::read_dir(root.join(kind)).expect("examples dir") {
                 let dir = entry.expect("entry").path();
                 let name = dir.file_name().and_then(|n| n.to_str()).expect("name");
@@ -97,7 +100,10 @@ fn examples_are_formatted_and_valid() {
                 );
                 if kind == "resources" {
                     let import = dir.join("import.sh");
-                    assert!(import.is_file(), "examples/{kind}/{name}/import.sh is missing");
+                    assert!(
+                        import.is_file(),
+                        "examples/{kind}/{name}/import.sh is missing"
+                    );
                     let sh = std::process::Command::new("bash")
                         .arg("-n")
                         .arg(&import)

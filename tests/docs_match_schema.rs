@@ -87,7 +87,10 @@ fn disagreements(what: &str, block: &Json, page: &str) -> Vec<String> {
     let docs = documented(page);
     let mut errors = Vec::new();
     let attrs = block["attributes"].as_object().cloned().unwrap_or_default();
-    let blocks = block["block_types"].as_object().cloned().unwrap_or_default();
+    let blocks = block["block_types"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
     for (name, a) in &attrs {
         let flag = |k: &str| a[k].as_bool().unwrap_or(false);
         let section = if flag("required") {
@@ -178,11 +181,7 @@ fn every_attribute_is_documented_with_its_kind() {
             Ok(page) => errors.extend(disagreements(what, block, &page)),
             Err(e) => errors.push(e),
         };
-        check(
-            "provider",
-            "index.md".into(),
-            &schema["provider"]["block"],
-        );
+        check("provider", "index.md".into(), &schema["provider"]["block"]);
         let mut counted = 0;
         for (dir, key) in [
             ("resources", "resource_schemas"),
@@ -195,7 +194,11 @@ fn every_attribute_is_documented_with_its_kind() {
             }
         }
         assert!(counted >= 2, "the schema lists resources and data sources");
-        assert!(errors.is_empty(), "docs/ and the schema disagree:\n{}", errors.join("\n"));
+        assert!(
+            errors.is_empty(),
+            "docs/ and the schema disagree:\n{}",
+            errors.join("\n")
+        );
     });
 }
 
@@ -213,12 +216,30 @@ fn the_comparison_catches_missing_wrong_and_stale_entries() {
     let good = "## Argument Reference\n\n### Required\n\n- `name` (String) N.\n\n### Optional\n\n- `secret` (String, Sensitive) S.\n- `tags` (Map of String) T.\n- `timeouts` (Block) `create`.\n\n### Read-Only\n\n- `id` (String) I.\n";
     assert_eq!(disagreements("t", &block, good), Vec::<String>::new());
     let cases = [
-        (good.replace("- `id` (String) I.\n", ""), "`id` is not documented"),
-        (good.replace("(String, Sensitive)", "(String)"), "`secret` sensitive"),
-        (good.replace("(Map of String)", "(String)"), "its type is Map of String"),
-        (good.replace("### Required\n\n- `name`", "### Required\n\n- `nam`"), "`nam` is documented"),
-        (good.replace("- `timeouts` (Block) `create`.", ""), "block `timeouts`"),
-        (good.replace("### Read-Only", "### Optional"), "`id` is listed under ### Optional"),
+        (
+            good.replace("- `id` (String) I.\n", ""),
+            "`id` is not documented",
+        ),
+        (
+            good.replace("(String, Sensitive)", "(String)"),
+            "`secret` sensitive",
+        ),
+        (
+            good.replace("(Map of String)", "(String)"),
+            "its type is Map of String",
+        ),
+        (
+            good.replace("### Required\n\n- `name`", "### Required\n\n- `nam`"),
+            "`nam` is documented",
+        ),
+        (
+            good.replace("- `timeouts` (Block) `create`.", ""),
+            "block `timeouts`",
+        ),
+        (
+            good.replace("### Read-Only", "### Optional"),
+            "`id` is listed under ### Optional",
+        ),
     ];
     for (page, expected) in cases {
         let errs = disagreements("t", &block, &page);

@@ -11,8 +11,8 @@ mod sim_support;
 use common::{for_each_terraform, required_providers, TerraformBin, TfOutput, WorkDir};
 use install_support::hashes::{h1, zh};
 use install_support::mirror::{
-    fill_filesystem_mirror, filesystem_mirror_config, network_mirror_config,
-    network_mirror_files, HttpsMirror, PROVIDER_PATH,
+    filesystem_mirror_config, fill_filesystem_mirror, network_mirror_config, network_mirror_files,
+    HttpsMirror, PROVIDER_PATH,
 };
 use install_support::release::{dist, provider_binary, run_release, Dist};
 use sim_support::blocking::{BlockingSim, ACME};
@@ -47,7 +47,10 @@ fn assert_failed_with(out: &TfOutput, needle: &str) {
     assert_ne!(out.code, 0, "terraform unexpectedly succeeded:\n{out}");
     let flat = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     let text = flat(&format!("{} {}", out.stdout, out.stderr));
-    assert!(text.contains(&flat(needle)), "expected {needle:?} in:\n{out}");
+    assert!(
+        text.contains(&flat(needle)),
+        "expected {needle:?} in:\n{out}"
+    );
 }
 
 fn lock_file(wd: &WorkDir) -> String {
@@ -102,7 +105,10 @@ fn release_zip_is_reproducible_and_in_the_registry_layout() {
     ] {
         let a = std::fs::read(d.dir.join(&name)).expect("first build");
         let b = std::fs::read(again.join(&name)).expect("second build");
-        assert!(a == b, "{name} differs between two builds of the same binary");
+        assert!(
+            a == b,
+            "{name} differs between two builds of the same binary"
+        );
     }
     // The layout: the executable inside, the manifest, the sums over zip and manifest.
     // Inspected with Python's zipfile (python3 is needed by scripts/release.sh anyway).
@@ -133,7 +139,10 @@ fn release_zip_is_reproducible_and_in_the_registry_layout() {
     assert!(d
         .listed_sha256("terraform-provider-genesys_0.1.0_manifest.json")
         .is_some());
-    assert!(!d.dir.join("terraform-provider-genesys_0.1.0_SHA256SUMS.sig").exists());
+    assert!(!d
+        .dir
+        .join("terraform-provider-genesys_0.1.0_SHA256SUMS.sig")
+        .exists());
 }
 
 #[test]
@@ -181,7 +190,11 @@ fn init_from_https_network_mirror_verifies_and_locks_the_hashes() {
         let lock = lock_file(&wd);
         assert!(lock.contains(&expected_h1(&d)), "h1 hash missing:\n{lock}");
         let requested = mirror.requested();
-        for path in ["index.json".to_string(), "0.1.0.json".to_string(), d.zip_name()] {
+        for path in [
+            "index.json".to_string(),
+            "0.1.0.json".to_string(),
+            d.zip_name(),
+        ] {
             assert!(
                 requested.contains(&format!("/{PROVIDER_PATH}/{path}")),
                 "{path} not requested: {requested:?}"
@@ -258,7 +271,10 @@ fn tampered_zip_fails_init_with_a_checksum_error() {
         wd.set_cli_config(&network_mirror_config(&mirror.url));
         write_config(&wd, &sim, "0.1.0");
         let init = wd.run(&["init"]);
-        assert_failed_with(&init, "provider package doesn't match the expected checksum");
+        assert_failed_with(
+            &init,
+            "provider package doesn't match the expected checksum",
+        );
         assert_failed_with(&init, &zh(&dist("0.1.0").zip()));
         assert!(!wd.path().join(".terraform.lock.hcl").exists());
 
@@ -306,10 +322,7 @@ fn init_upgrade_moves_to_the_next_release_and_keeps_the_state() {
         let plan = wd.plan_detailed_exitcode();
         assert_eq!(plan.code, 0, "state of 0.1.0 works with 0.2.0:\n{plan}");
         assert_no_dev_warning(&plan);
-        wd.write_file(
-            "script.json",
-            &script_doc("hello after the upgrade"),
-        );
+        wd.write_file("script.json", &script_doc("hello after the upgrade"));
         apply_and_plan_clean(&wd);
         assert_eq!(
             wd.state_json()["resources"][0]["instances"][0]["attributes"]["id"],

@@ -152,7 +152,10 @@ pub fn port_range(
             }),
         }
     };
-    let (lo, hi) = (parse("PLUGIN_MIN_PORT", min)?, parse("PLUGIN_MAX_PORT", max)?);
+    let (lo, hi) = (
+        parse("PLUGIN_MIN_PORT", min)?,
+        parse("PLUGIN_MAX_PORT", max)?,
+    );
     if lo > hi {
         return Err(PluginError::Setting {
             name: "PLUGIN_MIN_PORT",
@@ -186,10 +189,17 @@ mod tests {
             port_range(Some("10000"), Some("25000")).expect("ok"),
             10000..=25000
         );
-        let err = port_range(Some("9"), Some("8")).expect_err("min > max").to_string();
+        let err = port_range(Some("9"), Some("8"))
+            .expect_err("min > max")
+            .to_string();
         assert!(err.contains("PLUGIN_MIN_PORT"), "{err}");
-        let err = port_range(Some("1"), Some("70000")).expect_err("too big").to_string();
-        assert!(err.contains("PLUGIN_MAX_PORT") && err.contains("70000"), "{err}");
+        let err = port_range(Some("1"), Some("70000"))
+            .expect_err("too big")
+            .to_string();
+        assert!(
+            err.contains("PLUGIN_MAX_PORT") && err.contains("70000"),
+            "{err}"
+        );
     }
 
     #[tokio::test]

@@ -6,8 +6,8 @@ use super::conn::Conn;
 use super::debug::reattach_instructions;
 use super::error::PluginError;
 use super::handshake::{handshake_line, negotiate};
-use super::services::{Controller, Stdio};
 use super::listener::{Acceptor, PluginListener};
+use super::services::{Controller, Stdio};
 use super::tls;
 use crate::tfplugin5::proto::plugin as plugin_pb;
 use crate::tfplugin5::{Provider, ProviderService};
@@ -66,14 +66,12 @@ pub async fn serve(provider: Arc<dyn Provider>, mode: Mode) -> Result<(), Plugin
             let cert = acceptor.as_ref().map(|(_, c)| c.as_ref());
             handshake_line(version, socket.network(), &socket.address(), cert)
         }
-        Mode::Debug { provider_source } => {
-            reattach_instructions(
+        Mode::Debug { provider_source } => reattach_instructions(
             provider_source,
             std::process::id(),
             socket.network(),
             &socket.address(),
-        )
-        }
+        ),
     };
     spawn_signal_handler(&mode, shutdown.clone())?;
     write_stdout(&announce)?;
@@ -240,7 +238,9 @@ fn spawn_signal_handler(mode: &Mode, shutdown: CancellationToken) -> Result<(), 
                 shutdown.cancel();
                 return;
             }
-            tracing::info!("ignoring Ctrl-C: Terraform stops providers through the plugin protocol");
+            tracing::info!(
+                "ignoring Ctrl-C: Terraform stops providers through the plugin protocol"
+            );
         }
     });
     Ok(())

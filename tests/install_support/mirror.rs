@@ -109,7 +109,9 @@ impl HttpsMirror {
                     };
                     let svc = hyper::service::service_fn(move |req: hyper::Request<_>| {
                         let path = req.uri().path().to_string();
-                        seen.lock().unwrap_or_else(|p| p.into_inner()).push(path.clone());
+                        seen.lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .push(path.clone());
                         let resp = match files.get(&path) {
                             Some(body) => hyper::Response::builder()
                                 .header(
@@ -163,8 +165,7 @@ fn test_pki() -> (String, rustls::ServerConfig) {
     let ca = CertifiedIssuer::self_signed(ca_params, ca_key).expect("CA cert");
 
     let key = KeyPair::generate().expect("server key");
-    let mut params =
-        CertificateParams::new(vec!["localhost".to_string()]).expect("server params");
+    let mut params = CertificateParams::new(vec!["localhost".to_string()]).expect("server params");
     params
         .subject_alt_names
         .push(SanType::IpAddress(std::net::Ipv4Addr::LOCALHOST.into()));

@@ -28,7 +28,8 @@ impl Dist {
         self.dir.join(format!("{NAME}_{}_SHA256SUMS", self.version))
     }
     pub fn manifest(&self) -> PathBuf {
-        self.dir.join(format!("{NAME}_{}_manifest.json", self.version))
+        self.dir
+            .join(format!("{NAME}_{}_manifest.json", self.version))
     }
     /// The executable's name inside the zip.
     pub fn entry_name(&self) -> String {
