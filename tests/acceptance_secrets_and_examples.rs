@@ -1,5 +1,8 @@
 //! Secrets never leave the provider (not in TF_LOG=trace output, plans or state), and the
-//! shipped examples are what `terraform fmt` and `terraform validate` accept.
+//! shipped examples are what `terraform fmt` and `terraform validate` accept: the quickstart,
+//! and the registry layout (`examples/provider/provider.tf`,
+//! `examples/resources/<type>/resource.tf` + `import.sh`,
+//! `examples/data-sources/<type>/data-source.tf`), each validated with the provider example.
 
 mod common;
 mod sim_support;
@@ -79,5 +82,49 @@ fn examples_are_formatted_and_valid() {
         }
         let out = wd.run(&["validate"]);
         assert_eq!(out.code, 0, "{out:?}");
+
+        // Registry layout: every example directory validates together with provider.tf.
+        let provider_tf =
+            std::fs::read_to_string(root.join("provider/provider.tf")).expect("provider.tf");
+        let mut validated = 0;
+        for (kind, file) in [
+            ("resources", "resource.tf"),
+            ("data-sources", "data-source.tf"),
+        ] {
+            for entry in std::fs::read_dir(root.join(kind)).expect("examples dir") {
+                let dir = entry.expect("entry").path();
+                let name = dir.file_name().and_then(|n| n.to_str()).expect("name");
+                assert!(
+                    dir.join(file).is_file(),
+                    "examples/{kind}/{name}/{file} is missing"
+                );
+                if kind == "resources" {
+                    let import = dir.join("import.sh");
+                    assert!(
+                        import.is_file(),
+                        "examples/{kind}/{name}/import.sh is missing"
+                    );
+                    let sh = std::process::Command::new("bash")
+                        .arg("-n")
+                        .arg(&import)
+                        .status()
+                        .expect("bash -n");
+                    assert!(sh.success(), "{} is not valid shell", import.display());
+                }
+                let wd = WorkDir::new(tf);
+                wd.write_file("provider.tf", &provider_tf);
+                for f in std::fs::read_dir(&dir).expect("example files") {
+                    let f = f.expect("file").path();
+                    let fname = f.file_name().and_then(|n| n.to_str()).expect("file name");
+                    if fname != "import.sh" {
+                        wd.write_file(fname, &std::fs::read_to_string(&f).expect("read"));
+                    }
+                }
+                let out = wd.run(&["validate"]);
+                assert_eq!(out.code, 0, "examples/{kind}/{name}: {out}");
+                validated += 1;
+            }
+        }
+        assert!(validated >= 2, "resource and data-source examples found");
     });
 }

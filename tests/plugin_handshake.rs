@@ -73,7 +73,18 @@ impl Drop for Plugin {
 }
 
 fn launch(client_cert_pem: Option<&str>) -> Plugin {
+    launch_on("unix", client_cert_pem)
+}
+
+/// Launches the provider expecting `network` (`unix`, or `tcp` through the
+/// `TF_PROVIDER_GENESYS_TCP` switch) in its handshake line.
+fn launch_on(network: &str, client_cert_pem: Option<&str>) -> Plugin {
     let mut cmd = Command::new(BIN);
+    if network == "tcp" {
+        cmd.env("TF_PROVIDER_GENESYS_TCP", "1");
+    } else {
+        cmd.env_remove("TF_PROVIDER_GENESYS_TCP");
+    }
     cmd.env("TF_PLUGIN_MAGIC_COOKIE", COOKIE)
         .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
         .env("PLUGIN_MIN_PORT", "10000")
@@ -97,7 +108,7 @@ fn launch(client_cert_pem: Option<&str>) -> Plugin {
         6,
         "handshake line {line:?} must have 6 fields"
     );
-    assert_eq!(&fields[..3], &["1", "5", "unix"], "line {line:?}");
+    assert_eq!(&fields[..3], &["1", "5", network], "line {line:?}");
     assert_eq!(fields[4], "grpc");
     let server_cert = if fields[5].is_empty() {
         None
@@ -134,28 +145,54 @@ async fn channel(
         let tls = tls.clone();
         async move {
             let stream = tokio::net::UnixStream::connect(&socket).await?;
-            let io: Box<dyn IoStream> = match tls {
-                None => Box::new(stream),
-                Some(config) => {
-                    let name = rustls::pki_types::ServerName::try_from("localhost").expect("name");
-                    let tls = tokio_rustls::TlsConnector::from(config)
-                        .connect(name, stream)
-                        .await?;
-                    assert_eq!(
-                        tls.get_ref().1.alpn_protocol(),
-                        Some(&b"h2"[..]),
-                        "server must negotiate ALPN h2"
-                    );
-                    Box::new(tls)
-                }
-            };
-            Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(io))
+            wrap(stream, tls).await
         }
     });
     tonic::transport::Endpoint::from_static("http://localhost")
         .connect_with_connector(connector)
         .await
         .map_err(|e| format!("{e:?}"))
+}
+
+/// A gRPC channel over TCP (`127.0.0.1:PORT`), through TLS when `tls` is given.
+async fn tcp_channel(
+    addr: String,
+    tls: Option<Arc<rustls::ClientConfig>>,
+) -> Result<tonic::transport::Channel, String> {
+    let connector = tower::service_fn(move |_: tonic::codegen::http::Uri| {
+        let addr = addr.clone();
+        let tls = tls.clone();
+        async move {
+            let stream = tokio::net::TcpStream::connect(&addr).await?;
+            wrap(stream, tls).await
+        }
+    });
+    tonic::transport::Endpoint::from_static("http://localhost")
+        .connect_with_connector(connector)
+        .await
+        .map_err(|e| format!("{e:?}"))
+}
+
+async fn wrap<S: IoStream + 'static>(
+    stream: S,
+    tls: Option<Arc<rustls::ClientConfig>>,
+) -> std::io::Result<hyper_util::rt::TokioIo<Box<dyn IoStream>>> {
+    let io: Box<dyn IoStream> = match tls {
+        None => Box::new(stream),
+        Some(config) => {
+            let name = rustls::pki_types::ServerName::try_from("localhost").expect("name");
+            let tls = tokio_rustls::TlsConnector::from(config)
+                .connect(name, stream)
+                .await?;
+            assert_eq!(
+                tls.get_ref().1.alpn_protocol(),
+                Some(&b"h2"[..]),
+                "server must negotiate ALPN h2"
+            );
+            Box::new(tls)
+        }
+    };
+    Ok(hyper_util::rt::TokioIo::new(io))
 }
 
 trait IoStream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
@@ -363,6 +400,52 @@ fn automtls_handshake_get_schema_health_and_shutdown() {
     assert!(status.success(), "exit status {status:?}");
     assert!(took < Duration::from_secs(1), "took {took:?}");
     assert!(!plugin.socket.exists(), "socket file removed on exit");
+}
+
+#[test]
+fn tcp_switch_serves_on_loopback_within_the_port_range_with_mandatory_mtls() {
+    let id = go_plugin_client_identity();
+    let mut plugin = launch_on("tcp", Some(&id.pem));
+    let addr: std::net::SocketAddr = plugin
+        .socket
+        .to_str()
+        .expect("utf-8")
+        .parse()
+        .expect("handshake address is host:port");
+    assert!(addr.ip().is_loopback(), "{addr}");
+    assert!((10000..=25000).contains(&addr.port()), "{addr}");
+    let server_cert = plugin.server_cert.clone().expect("AutoMTLS over TCP too");
+    let rt = rt();
+    let ch = rt
+        .block_on(tcp_channel(
+            addr.to_string(),
+            Some(tls_config(
+                &server_cert,
+                Some(&id),
+                &[&rustls::version::TLS13],
+            )),
+        ))
+        .expect("mTLS connect over TCP");
+    assert_schema(&rt.block_on(get_schema(ch.clone())).expect("GetSchema"));
+    // Without a client certificate, or in plaintext, nothing is served.
+    let no_client = rt.block_on(async {
+        let ch = tcp_channel(
+            addr.to_string(),
+            Some(tls_config(&server_cert, None, &[&rustls::version::TLS13])),
+        )
+        .await?;
+        get_schema(ch).await.map_err(|e| e.to_string())
+    });
+    assert!(no_client.is_err(), "served a client without certificate");
+    let plain = rt.block_on(async {
+        let ch = tcp_channel(addr.to_string(), None).await?;
+        get_schema(ch).await.map_err(|e| e.to_string())
+    });
+    assert!(plain.is_err(), "served plaintext over TCP");
+    rt.block_on(shutdown(ch)).expect("Shutdown");
+    let (status, _) =
+        wait_exit(&mut plugin.child, Duration::from_secs(2)).expect("exits after Shutdown");
+    assert!(status.success(), "exit status {status:?}");
 }
 
 #[test]

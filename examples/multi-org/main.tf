@@ -5,7 +5,7 @@
 terraform {
   required_providers {
     genesys = {
-      source = "local/genesys"
+      source = "registry.terraform.io/local/genesys"
     }
   }
 }

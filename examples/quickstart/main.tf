@@ -4,7 +4,7 @@
 terraform {
   required_providers {
     genesys = {
-      source = "local/genesys"
+      source = "registry.terraform.io/local/genesys"
     }
   }
 }

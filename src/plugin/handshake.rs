@@ -22,12 +22,18 @@ pub fn negotiate(client_versions: Option<&str>) -> (u32, bool) {
     (APP_PROTOCOL_VERSION, offered)
 }
 
-/// The handshake line (with its newline) for a unix socket; `cert_der` is `None` without TLS.
-pub fn handshake_line(protocol: u32, socket_path: &str, cert_der: Option<&[u8]>) -> String {
+/// The handshake line (with its newline); `network` is `unix` (address = socket path) or `tcp`
+/// (address = `127.0.0.1:PORT`); `cert_der` is `None` without TLS.
+pub fn handshake_line(
+    protocol: u32,
+    network: &str,
+    address: &str,
+    cert_der: Option<&[u8]>,
+) -> String {
     let cert = cert_der
         .map(|d| STANDARD_NO_PAD.encode(d))
         .unwrap_or_default();
-    format!("{CORE_PROTOCOL_VERSION}|{protocol}|unix|{socket_path}|grpc|{cert}\n")
+    format!("{CORE_PROTOCOL_VERSION}|{protocol}|{network}|{address}|grpc|{cert}\n")
 }
 
 #[cfg(test)]
@@ -46,8 +52,15 @@ mod tests {
     #[test]
     fn line_has_six_fields_and_unpadded_cert() {
         // 4 bytes encode to 6 chars + "==" with padding.
-        let line = handshake_line(5, "/tmp/plugin1", Some(&[1, 2, 3, 4]));
+        let line = handshake_line(5, "unix", "/tmp/plugin1", Some(&[1, 2, 3, 4]));
         assert_eq!(line, "1|5|unix|/tmp/plugin1|grpc|AQIDBA\n");
-        assert_eq!(handshake_line(5, "/tmp/p", None), "1|5|unix|/tmp/p|grpc|\n");
+        assert_eq!(
+            handshake_line(5, "unix", "/tmp/p", None),
+            "1|5|unix|/tmp/p|grpc|\n"
+        );
+        assert_eq!(
+            handshake_line(5, "tcp", "127.0.0.1:10001", Some(&[1, 2, 3, 4])),
+            "1|5|tcp|127.0.0.1:10001|grpc|AQIDBA\n"
+        );
     }
 }

@@ -1,12 +1,13 @@
 //! Runs the plugin server: bind, (AutoMTLS), print the handshake, serve tfplugin5 + health +
 //! controller + stdio until Shutdown (managed) or Ctrl-C (debug), then remove the socket.
+//! The listener (unix socket or TCP) comes from [`super::listener`].
 
 use super::conn::Conn;
 use super::debug::reattach_instructions;
 use super::error::PluginError;
 use super::handshake::{handshake_line, negotiate};
+use super::listener::{Acceptor, PluginListener};
 use super::services::{Controller, Stdio};
-use super::socket::PluginSocket;
 use super::tls;
 use crate::tfplugin5::proto::plugin as plugin_pb;
 use crate::tfplugin5::{Provider, ProviderService};
@@ -35,7 +36,7 @@ const DRAIN_TIMEOUT: Duration = Duration::from_millis(300);
 
 /// Serves `provider` until told to stop.
 pub async fn serve(provider: Arc<dyn Provider>, mode: Mode) -> Result<(), PluginError> {
-    let socket = PluginSocket::bind_default()?;
+    let socket = PluginListener::bind_default().await?;
     let client_cert = std::env::var("PLUGIN_CLIENT_CERT")
         .ok()
         .filter(|c| !c.trim().is_empty());
@@ -50,7 +51,7 @@ pub async fn serve(provider: Arc<dyn Provider>, mode: Mode) -> Result<(), Plugin
     let shutdown = CancellationToken::new();
     let router = build_router(provider, shutdown.clone()).await;
     let incoming = accept_loop(
-        socket.listener_handle(),
+        socket.acceptor(),
         acceptor.as_ref().map(|(a, _)| a.clone()),
         shutdown.clone(),
     );
@@ -63,15 +64,18 @@ pub async fn serve(provider: Arc<dyn Provider>, mode: Mode) -> Result<(), Plugin
                 tracing::warn!("the plugin client did not offer protocol 5; Terraform will report the mismatch");
             }
             let cert = acceptor.as_ref().map(|(_, c)| c.as_ref());
-            handshake_line(version, &socket.path().to_string_lossy(), cert)
+            handshake_line(version, socket.network(), &socket.address(), cert)
         }
-        Mode::Debug { provider_source } => {
-            reattach_instructions(provider_source, std::process::id(), socket.path())
-        }
+        Mode::Debug { provider_source } => reattach_instructions(
+            provider_source,
+            std::process::id(),
+            socket.network(),
+            &socket.address(),
+        ),
     };
     spawn_signal_handler(&mode, shutdown.clone())?;
     write_stdout(&announce)?;
-    tracing::debug!(socket = %socket.path().display(), tls = acceptor.is_some(), "plugin server ready");
+    tracing::debug!(network = socket.network(), address = %socket.address(), tls = acceptor.is_some(), "plugin server ready");
 
     run_until_shutdown(router, incoming, shutdown).await?;
     drop(socket);
@@ -79,7 +83,7 @@ pub async fn serve(provider: Arc<dyn Provider>, mode: Mode) -> Result<(), Plugin
 }
 
 /// Serves `provider` inside the calling process (tests, tools), like debug mode but without
-/// printing or signal handling: plaintext on a fresh unix socket; `ready` receives the
+/// printing or signal handling: plaintext on a fresh listener (as [`PluginListener`] picks); `ready` receives the
 /// `TF_REATTACH_PROVIDERS` JSON (for `provider_source`); cancelling `stop` ends it.
 pub async fn serve_in_process(
     provider: Arc<dyn Provider>,
@@ -87,13 +91,14 @@ pub async fn serve_in_process(
     ready: tokio::sync::oneshot::Sender<String>,
     stop: CancellationToken,
 ) -> Result<(), PluginError> {
-    let socket = PluginSocket::bind_default()?;
+    let socket = PluginListener::bind_default().await?;
     let router = build_router(provider, stop.clone()).await;
-    let incoming = accept_loop(socket.listener_handle(), None, stop.clone());
+    let incoming = accept_loop(socket.acceptor(), None, stop.clone());
     let _ = ready.send(super::debug::reattach_json(
         provider_source,
         std::process::id(),
-        socket.path(),
+        socket.network(),
+        &socket.address(),
     ));
     run_until_shutdown(router, incoming, stop).await?;
     drop(socket);
@@ -142,7 +147,7 @@ async fn build_router(
 /// Accepts connections (TLS handshakes run concurrently, failures are logged and dropped) and
 /// hands the ready ones to tonic.
 fn accept_loop(
-    listener: Arc<tokio::net::UnixListener>,
+    listener: Acceptor,
     acceptor: Option<TlsAcceptor>,
     shutdown: CancellationToken,
 ) -> ReceiverStream<std::io::Result<Conn>> {
@@ -152,7 +157,7 @@ fn accept_loop(
             let stream = tokio::select! {
                 () = shutdown.cancelled() => break,
                 accepted = listener.accept() => match accepted {
-                    Ok((stream, _)) => stream,
+                    Ok(stream) => stream,
                     Err(e) => {
                         tracing::warn!(error = %e, "accept failed");
                         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -192,6 +197,7 @@ fn accept_loop(
 /// Managed: SIGINT is ignored (Terraform sends Stop, then Shutdown). Debug: Ctrl-C stops.
 /// SIGTERM stops in both modes (and the socket file is removed). The handlers are registered
 /// before returning, so they are in place before the handshake line.
+#[cfg(unix)]
 fn spawn_signal_handler(mode: &Mode, shutdown: CancellationToken) -> Result<(), PluginError> {
     use tokio::signal::unix::{signal, SignalKind};
     let debug = matches!(mode, Mode::Debug { .. });
@@ -213,6 +219,27 @@ fn spawn_signal_handler(mode: &Mode, shutdown: CancellationToken) -> Result<(), 
             }
             tracing::info!(
                 "ignoring SIGINT: Terraform stops providers through the plugin protocol"
+            );
+        }
+    });
+    Ok(())
+}
+
+/// Windows: Ctrl-C reaches the whole console group, Terraform included. Managed: ignored
+/// (Terraform stops providers through the plugin protocol). Debug: stops the server.
+#[cfg(windows)]
+fn spawn_signal_handler(mode: &Mode, shutdown: CancellationToken) -> Result<(), PluginError> {
+    let debug = matches!(mode, Mode::Debug { .. });
+    let mut ctrl_c = tokio::signal::windows::ctrl_c().map_err(PluginError::Signal)?;
+    tokio::spawn(async move {
+        while ctrl_c.recv().await.is_some() {
+            if debug {
+                tracing::info!("interrupted: stopping the debug server");
+                shutdown.cancel();
+                return;
+            }
+            tracing::info!(
+                "ignoring Ctrl-C: Terraform stops providers through the plugin protocol"
             );
         }
     });

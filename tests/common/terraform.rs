@@ -4,7 +4,8 @@
 //! - `terraform_binaries()`: `.tools/terraform-1.0.3/terraform` (always) plus `terraform` on
 //!   PATH when its version differs; `TPG_TERRAFORM_PATHS` (colon-separated) overrides both.
 //! - `WorkDir::new(&tf)`: a temp dir with `dev.tfrc` (`dev_overrides` for [`PROVIDER_SOURCE`]
-//!   pointing at the directory of the built provider); commands run with `TF_CLI_CONFIG_FILE`,
+//!   pointing at the directory of the built provider; `set_cli_config` replaces it, e.g. with a
+//!   mirror for `terraform init`); commands run with `TF_CLI_CONFIG_FILE`,
 //!   `CHECKPOINT_DISABLE=1`, `TF_IN_AUTOMATION=1`, `-input=false` / `-no-color` where accepted.
 
 use serde_json::Value as Json;
@@ -175,6 +176,12 @@ impl WorkDir {
         self.env.push((key.to_string(), value.to_string()));
     }
 
+    /// Replaces the CLI configuration (the dev_overrides) with `text`, e.g. a
+    /// `provider_installation` block with a mirror, for tests of `terraform init`.
+    pub fn set_cli_config(&self, text: &str) {
+        self.write_file("dev.tfrc", text);
+    }
+
     /// Attaches Terraform to an already running provider (see `InProcessProvider`) instead of
     /// launching the built binary: drops the dev_overrides and sets `TF_REATTACH_PROVIDERS`.
     pub fn use_reattach(&mut self, reattach: &str) {
@@ -211,6 +218,7 @@ impl WorkDir {
             .env("CHECKPOINT_DISABLE", "1")
             .env("TF_IN_AUTOMATION", "1")
             .env_remove("TF_CLI_ARGS")
+            .env_remove("TF_PLUGIN_CACHE_DIR")
             .env_remove("TF_WORKSPACE");
         for (k, v) in &self.env {
             cmd.env(k, v);

@@ -1,7 +1,7 @@
 terraform {
   required_providers {
     genesys = {
-      source = "local/genesys"
+      source = "registry.terraform.io/local/genesys"
     }
   }
 }
