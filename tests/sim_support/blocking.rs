@@ -117,6 +117,23 @@ impl BlockingSim {
         });
     }
 
+    /// "Someone else" publishes a script through the public API.
+    pub fn publish_as_admin(&self, org: Org, id: &str) {
+        self.rt.block_on(async {
+            let token = self.sim.token_for(org.1, org.2).await;
+            let r = self
+                .sim
+                .call_json(
+                    reqwest::Method::POST,
+                    "/api/v2/scripts/published?scriptDataVersion=0",
+                    &token,
+                    &serde_json::json!({ "scriptId": id }),
+                )
+                .await;
+            assert!(r.status().is_success(), "publish {id}: {}", r.status());
+        });
+    }
+
     /// "Someone else" deletes a script through the public API.
     pub fn delete_as_admin(&self, org: Org, id: &str) {
         self.rt.block_on(async {
