@@ -99,6 +99,12 @@ pub trait ManagedResource: Send + Sync + 'static {
         Planned::unchanged(change.proposed)
     }
 
+    /// A plan to destroy (Terraform >= 1.3 asks, with the plan-destroy capability): errors
+    /// stop the plan before any apply. The default has nothing to say.
+    async fn plan_destroy(&self, _prior: Self::Model) -> Diagnostics {
+        Diagnostics::new()
+    }
+
     async fn create(&self, planned: Self::Model, decision: Self::Decision) -> Applied<Self::Model>;
 
     async fn update(
@@ -175,13 +181,21 @@ impl<R: ManagedResource> Resource for Managed<R> {
             planned_private: vec![],
             diagnostics,
         };
-        // Destroy: nothing to plan (Terraform plans the null itself).
+        // Destroy: the planned state is null; the resource may object (plan_destroy).
         if req.proposed_new_state.is_null() {
+            let diagnostics = if req.prior_state.is_null() {
+                Diagnostics::new()
+            } else {
+                match self.decode(&req.prior_state) {
+                    Ok(prior) => self.0.plan_destroy(prior).await,
+                    Err(d) => d,
+                }
+            };
             return PlanResponse {
                 planned_state: Value::Null,
                 requires_replace: vec![],
                 planned_private: req.prior_private,
-                diagnostics: Diagnostics::new(),
+                diagnostics,
             };
         }
         let prior = if req.prior_state.is_null() {

@@ -13,6 +13,7 @@
 /// tf_model! {
 ///     pub struct Timeouts {
 ///         CREATE => create: String,
+///         KIND => kind as "type": String,
 ///     }
 /// }
 /// ```
@@ -20,7 +21,7 @@ macro_rules! tf_model {
     (
         $(#[$meta:meta])*
         $vis:vis struct $name:ident {
-            $( $(#[$fmeta:meta])* $konst:ident => $field:ident : $ty:ty ),* $(,)?
+            $( $(#[$fmeta:meta])* $konst:ident => $field:ident $(as $attr:literal)? : $ty:ty ),* $(,)?
         }
     ) => {
         $(#[$meta])*
@@ -30,15 +31,16 @@ macro_rules! tf_model {
         }
 
         impl $name {
-            $( pub const $konst: &'static str = stringify!($field); )*
+            $( pub const $konst: &'static str = $crate::framework::model::attribute_name!($field $(, $attr)?); )*
             /// Every attribute name, in declaration order.
-            pub const ATTRIBUTES: &'static [&'static str] = &[$( stringify!($field) ),*];
+            pub const ATTRIBUTES: &'static [&'static str] =
+                &[$( $crate::framework::model::attribute_name!($field $(, $attr)?) ),*];
         }
 
         impl $crate::framework::CtyField for $name {
             fn cty_type() -> $crate::cty::Type {
                 $crate::cty::Type::object([
-                    $( (stringify!($field), <$ty as $crate::framework::CtyField>::cty_type()) ),*
+                    $( (Self::$konst, <$ty as $crate::framework::CtyField>::cty_type()) ),*
                 ])
             }
             fn from_cty(
@@ -53,20 +55,32 @@ macro_rules! tf_model {
                 }
                 Ok($name {
                     $( $field: $crate::framework::Attr::<$ty>::from_value(
-                        v.get(stringify!($field)),
-                        stringify!($field),
+                        v.get(Self::$konst),
+                        Self::$konst,
                     )?, )*
                 })
             }
             fn to_cty(&self) -> $crate::cty::Value {
                 $crate::cty::Value::object([
-                    $( (stringify!($field), self.$field.to_value()) ),*
+                    $( (Self::$konst, self.$field.to_value()) ),*
                 ])
             }
         }
     };
 }
 pub(crate) use tf_model;
+
+/// An attribute's name: the field's, or the literal given with `as` (for names that are Rust
+/// keywords, such as `type`).
+macro_rules! attribute_name {
+    ($field:ident) => {
+        stringify!($field)
+    };
+    ($field:ident, $name:literal) => {
+        $name
+    };
+}
+pub(crate) use attribute_name;
 
 use super::attr::CtyField;
 use super::model_error::ModelError;
@@ -102,18 +116,27 @@ mod tests {
         struct Probe {
             NAME => name: String,
             COUNT => count: i64,
+            KIND => kind as "type": String,
         }
     }
 
     #[test]
     fn converts_both_ways_and_names_each_attribute_once() {
-        let v = Value::object([("name", Value::string("a")), ("count", Value::Unknown)]);
+        let v = Value::object([
+            ("name", Value::string("a")),
+            ("count", Value::Unknown),
+            ("type", Value::string("flow")),
+        ]);
         let p: Probe = from_object(&v, "probe").unwrap();
         assert_eq!(p.name, Attr::Known("a".to_string()));
         assert_eq!(p.count, Attr::Unknown);
         assert_eq!(p.to_cty(), v);
-        assert_eq!((Probe::NAME, Probe::COUNT), ("name", "count"));
-        assert_eq!(Probe::ATTRIBUTES, &["name", "count"]);
+        assert_eq!(p.kind, Attr::Known("flow".to_string()));
+        assert_eq!(
+            (Probe::NAME, Probe::COUNT, Probe::KIND),
+            ("name", "count", "type")
+        );
+        assert_eq!(Probe::ATTRIBUTES, &["name", "count", "type"]);
         assert!(from_object::<Probe>(&Value::Null, "probe").is_err());
     }
 
@@ -125,6 +148,7 @@ mod tests {
                 attributes: vec![
                     Attribute::required("name", Type::String, ""),
                     Attribute::computed("count", ty, ""),
+                    Attribute::computed("type", Type::String, ""),
                 ],
                 ..Block::default()
             },

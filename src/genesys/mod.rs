@@ -27,6 +27,7 @@ pub mod backoff;
 pub mod budget;
 pub mod client;
 pub mod config;
+pub mod downstream;
 pub mod error;
 pub mod pacing;
 #[cfg(feature = "fuzzing")]

@@ -5,7 +5,8 @@ use super::data::{OrgClient, ProviderData};
 use super::orgs;
 use super::settings::{self, Auth, Endpoint, ProcessEnv, Settings};
 use super::{
-    data_source_script, data_source_scripts, resource_script_template, schema_script_template,
+    data_source_script, data_source_script_consumers, data_source_scripts,
+    resource_script_template, schema_script_template,
 };
 use crate::cty::{Type, Value};
 use crate::framework::{Managed, Served};
@@ -85,6 +86,7 @@ pub struct GenesysProvider {
     script_template: Arc<dyn Resource>,
     script: Arc<dyn DataSource>,
     scripts: Arc<dyn DataSource>,
+    consumers: Arc<dyn DataSource>,
 }
 
 impl GenesysProvider {
@@ -100,6 +102,9 @@ impl GenesysProvider {
             scripts: Arc::new(Served(data_source_scripts::ScriptsDataSource::new(
                 data.clone(),
             ))),
+            consumers: Arc::new(Served(
+                data_source_script_consumers::ScriptConsumersDataSource::new(data.clone()),
+            )),
             data,
         }
     }
@@ -164,6 +169,10 @@ impl Provider for GenesysProvider {
             (
                 data_source_scripts::TYPE_NAME.to_string(),
                 self.scripts.clone(),
+            ),
+            (
+                data_source_script_consumers::TYPE_NAME.to_string(),
+                self.consumers.clone(),
             ),
         ]
     }

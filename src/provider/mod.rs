@@ -2,8 +2,10 @@
 //! `genesys_script` data source. Maps Terraform's lifecycle onto the Genesys client.
 
 pub mod config;
+pub mod consumers;
 pub mod data;
 pub mod data_source_script;
+pub mod data_source_script_consumers;
 pub mod data_source_scripts;
 pub mod deadline;
 pub mod document;

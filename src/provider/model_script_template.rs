@@ -21,6 +21,7 @@ tf_model! {
         CREATED_DATE => created_date: String,
         MODIFIED_DATE => modified_date: String,
         ORG => org: String,
+        FORCE_DESTROY => force_destroy: bool,
         TIMEOUTS => timeouts: Timeouts,
     }
 }

@@ -211,6 +211,7 @@ pub(crate) mod tests {
             created_date: Attr::string("2026-01-01T00:00:00.000Z"),
             modified_date: Attr::string("2026-01-01T00:00:00.000Z"),
             org: Attr::Null,
+            force_destroy: Attr::Null,
             timeouts: Attr::Null,
         }
     }

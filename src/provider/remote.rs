@@ -158,6 +158,7 @@ pub fn state_from_remote(
         created_date: Attr::from_option(meta.created_date.clone()),
         modified_date: Attr::from_option(meta.modified_date.clone()),
         org: kept.org,
+        force_destroy: kept.force_destroy,
         timeouts: kept.timeouts,
     }
 }

@@ -2,6 +2,7 @@
 //! `versionId`, plans that show drift and carry their decision to the apply, import by id,
 //! delete. The writes themselves (create, update, convergence) are in script_template_writes.rs.
 
+use super::consumers;
 use super::data::ProviderData;
 use super::deadline::Deadline;
 use super::errors::{api_error, in_org};
@@ -101,6 +102,9 @@ impl ManagedResource for ScriptTemplateResource {
                 } else {
                     vec![]
                 };
+                let diagnostics = self
+                    .downstream_at_plan(&prior, &change.proposed, !requires_replace.is_empty())
+                    .await;
                 Planned {
                     state,
                     decision: PlannedBase {
@@ -109,7 +113,7 @@ impl ManagedResource for ScriptTemplateResource {
                         work: Some(work),
                     },
                     requires_replace,
-                    diagnostics: Diagnostics::new(),
+                    diagnostics,
                 }
             }
         }
@@ -152,13 +156,39 @@ impl ManagedResource for ScriptTemplateResource {
         )
     }
 
+    async fn plan_destroy(&self, prior: M) -> Diagnostics {
+        let org = prior.org.known().cloned();
+        let client = match self.client(&prior.org) {
+            Ok(c) => c,
+            Err(d) => return d,
+        };
+        let (id, name) = id_and_name(&prior);
+        let known = consumers::check(&client, &id).await;
+        let force = prior.force_destroy == Attr::Known(true);
+        in_org(
+            consumers::on_destroy(&known, &name, &id, force, false),
+            org.as_deref(),
+        )
+    }
+
     async fn delete(&self, prior: M) -> Diagnostics {
         let org = prior.org.known().cloned();
         let client = match self.client(&prior.org) {
             Ok(c) => c,
             Err(d) => return d,
         };
-        let id = prior.id.as_deref().unwrap_or_default().to_string();
+        let (id, name) = id_and_name(&prior);
+        // Never break the flows that use it (unless force_destroy): checked again right
+        // before the delete, also where the plan could not (Terraform < 1.3).
+        let known = consumers::check(&client, &id).await;
+        let force = prior.force_destroy == Attr::Known(true);
+        let mut d = in_org(
+            consumers::on_destroy(&known, &name, &id, force, false),
+            org.as_deref(),
+        );
+        if d.has_errors() {
+            return d;
+        }
         let deadline = Deadline::start(
             Operation::Delete,
             timeouts::timeout_of(&prior.timeouts, Operation::Delete),
@@ -167,12 +197,13 @@ impl ManagedResource for ScriptTemplateResource {
             .run("deleting the script", client.delete_script(&id))
             .await
         {
-            Ok(_) => Diagnostics::new(),
-            Err(e) => in_org(
+            Ok(_) => {}
+            Err(e) => d.extend(in_org(
                 api_error(&format!("deleting script {id}"), &e),
                 org.as_deref(),
-            ),
+            )),
         }
+        d
     }
 
     async fn import(&self, id: &str) -> Result<M, Diagnostics> {
@@ -218,6 +249,14 @@ async fn shielded(
     client.finish_sent_writes(operation, interrupted).await
 }
 
+/// The script's id and name as recorded.
+fn id_and_name(m: &M) -> (String, String) {
+    (
+        m.id.as_deref().unwrap_or_default().to_string(),
+        m.name.as_deref().unwrap_or_default().to_string(),
+    )
+}
+
 /// Names the org in the diagnostics of an apply.
 fn named(mut applied: Applied<M>, org: Option<&str>) -> Applied<M> {
     applied.diagnostics = in_org(applied.diagnostics, org);
@@ -225,6 +264,29 @@ fn named(mut applied: Applied<M>, org: Option<&str>) -> Applied<M> {
 }
 
 impl ScriptTemplateResource {
+    /// What the flows using the script mean for an update plan: a replace deletes it (refused
+    /// unless force_destroy), a rename may break flows that refer to it by name (a warning).
+    async fn downstream_at_plan(&self, prior: &M, proposed: &M, replacing: bool) -> Diagnostics {
+        let renaming = proposed.name.is_known() && proposed.name != prior.name;
+        if !replacing && !renaming {
+            return Diagnostics::new();
+        }
+        let Ok(client) = self.client(&prior.org) else {
+            return Diagnostics::new();
+        };
+        let (id, name) = id_and_name(prior);
+        let known = consumers::check(&client, &id).await;
+        let d = if replacing {
+            let force = prior.force_destroy == Attr::Known(true)
+                || proposed.force_destroy == Attr::Known(true);
+            consumers::on_destroy(&known, &name, &id, force, true)
+        } else {
+            let to = proposed.name.as_deref().unwrap_or_default();
+            consumers::on_rename(&known, &name, to, &id)
+        };
+        in_org(d, prior.org.as_deref())
+    }
+
     /// The client of the instance's org (`org` unset: the default org).
     fn client(&self, org: &Attr<String>) -> Result<Client, Diagnostics> {
         self.data

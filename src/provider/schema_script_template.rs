@@ -69,6 +69,11 @@ pub fn schema() -> Schema {
                     Type::String,
                     "The org to manage the script in: a key of the provider's `orgs`. Unset: the provider's default org. Changing it replaces the script (it is created in the new org and deleted from the old one).",
                 ),
+                Attribute::optional(
+                    M::FORCE_DESTROY,
+                    Type::Bool,
+                    "Delete the script even when Architect flows (or other objects) use it, with a warning listing them (default `false`: such a destroy or replace is refused, at plan on Terraform >= 1.3). Set it and apply before destroying.",
+                ),
                 Attribute::computed(M::CREATED_DATE, Type::String, "When the script was created (ISO-8601)."),
                 Attribute::computed(M::MODIFIED_DATE, Type::String, "When the script was last modified (ISO-8601)."),
             ],

@@ -283,7 +283,20 @@ async fn finish_write(
             )
             .await
         {
-            Ok(published) => state.published_version_id = Attr::Known(published.version_id),
+            Ok(published) => {
+                // Agents and flows read the published script: the apply ends only once that
+                // read serves what was just published (a stale cache would hide it).
+                if let Err(e) = deadline
+                    .run(
+                        "waiting for the published script to be served",
+                        published_visible(client, &id, &published.version_id),
+                    )
+                    .await
+                {
+                    d.extend(api_error(&format!("publishing script {id}"), &e));
+                }
+                state.published_version_id = Attr::Known(published.version_id);
+            }
             // 409: the editable version is no longer ours; someone replaced it after our
             // upload was verified.
             Err(GenesysError::Api {
@@ -335,6 +348,41 @@ async fn finish_write(
     }
     (state, d)
 }
+
+/// Reads the published script until it serves `version_id` (pauses of 0.1 s doubling to 2 s,
+/// for at most `PUBLISHED_VISIBLE_WAIT`).
+async fn published_visible(
+    client: &Client,
+    id: &str,
+    version_id: &str,
+) -> Result<(), GenesysError> {
+    let mut wait = Backoff::new(
+        Duration::from_millis(100),
+        Duration::from_secs(2),
+        PUBLISHED_VISIBLE_WAIT,
+    );
+    loop {
+        let served = client.get_published_script(id).await?;
+        if served.as_ref().map(|p| p.version_id.as_str()) == Some(version_id) {
+            return Ok(());
+        }
+        if !wait.pause(client).await {
+            if client.is_cancelled() {
+                return Err(GenesysError::Cancelled);
+            }
+            return Err(GenesysError::Timeout {
+                what: format!(
+                    "the published script still serves {} instead of the version {version_id} just published, after {}s",
+                    served.map_or_else(|| "nothing (404)".to_string(), |p| p.version_id),
+                    PUBLISHED_VISIBLE_WAIT.as_secs()
+                ),
+            });
+        }
+    }
+}
+
+/// How long an apply waits for its publish to be served.
+const PUBLISHED_VISIBLE_WAIT: Duration = Duration::from_secs(60);
 
 /// The step of a publish that failed after the upload, and what the next apply does about it.
 /// After an update the state keeps the script, unpublished, and the next apply publishes it.

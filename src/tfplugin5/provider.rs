@@ -28,7 +28,7 @@ pub struct ReadResponse {
 }
 
 /// PlanResourceChange. `prior_state` is null on create; `proposed_new_state` is null on destroy
-/// (only with plan_destroy, which this server does not advertise).
+/// (Terraform >= 1.3 asks so, because this server advertises plan_destroy; config is null too).
 pub struct PlanRequest {
     pub prior_state: Value,
     pub proposed_new_state: Value,

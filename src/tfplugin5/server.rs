@@ -119,11 +119,12 @@ impl ProviderService {
     }
 }
 
-/// What this server can do: no destroy planning (Terraform fabricates the null plan), and the
-/// schema may be cached across processes (Terraform >= 1.6).
+/// What this server can do: destroy planning (Terraform >= 1.3 asks PlanResourceChange about
+/// a destroy, so a resource can object at plan), and the schema may be cached across processes
+/// (Terraform >= 1.6).
 fn server_capabilities() -> pb::ServerCapabilities {
     pb::ServerCapabilities {
-        plan_destroy: false,
+        plan_destroy: true,
         get_provider_schema_optional: true,
     }
 }

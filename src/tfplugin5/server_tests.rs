@@ -163,7 +163,7 @@ async fn schema_lists_types_with_capabilities() {
         "timeouts"
     );
     let caps = r.server_capabilities.expect("caps");
-    assert!(caps.get_provider_schema_optional && !caps.plan_destroy);
+    assert!(caps.get_provider_schema_optional && caps.plan_destroy);
     let m = s
         .get_metadata(Request::new(pb::get_metadata::Request {}))
         .await
