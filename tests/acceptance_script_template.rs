@@ -93,8 +93,9 @@ fn the_script(sim: &BlockingSim) -> Value {
 /// content is ours, publish.
 /// A create in one `terraform apply`: the two plans' name lookups, the upload under a claim
 /// name and its status, the listing that finds it, the rename and its status, the listing
-/// that shows the rename (and no older racing copy), the publish: 9 requests, no export.
-fn assert_create_costs_nine_requests(stats: &Value) {
+/// that shows the rename (and no older racing copy), the publish and the read that sees it
+/// served: 10 requests, no export.
+fn assert_create_costs_ten_requests(stats: &Value) {
     let count = |kind: &str| stats[kind].as_u64().unwrap_or(0);
     let api: u64 = stats
         .as_object()
@@ -113,6 +114,11 @@ fn assert_create_costs_nine_requests(stats: &Value) {
     );
     assert_eq!(count("list_published"), 0, "{stats}");
     assert_eq!(count("get_script"), 0, "{stats}");
+    assert_eq!(
+        count("get_published"),
+        1,
+        "the publish is seen served: {stats}"
+    );
     for (kind, n) in [
         ("upload", 2),
         ("upload_status", 2),
@@ -122,7 +128,7 @@ fn assert_create_costs_nine_requests(stats: &Value) {
     ] {
         assert_eq!(count(kind), n, "{kind}: {stats}");
     }
-    assert_eq!(api, 9, "requests other than tokens: {stats}");
+    assert_eq!(api, 10, "requests other than tokens: {stats}");
 }
 
 #[test]
@@ -132,7 +138,7 @@ fn create_update_and_reformat() {
         let wd = greeting_dir(tf, &sim, "Hello", "");
         sim.reset_stats();
         apply(&wd);
-        assert_create_costs_nine_requests(&sim.stats());
+        assert_create_costs_ten_requests(&sim.stats());
         let server = the_script(&sim);
         assert_eq!(first_text(&content_of(&server)), "Hello");
         assert_eq!(state_attr(&wd, "version"), 1);

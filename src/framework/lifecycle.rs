@@ -69,6 +69,21 @@ impl<M> Applied<M> {
     }
 }
 
+/// What a refresh found: the state (`None`: the object is gone) and warnings about it.
+pub struct Refreshed<M> {
+    pub state: Option<M>,
+    pub diagnostics: Diagnostics,
+}
+
+impl<M> Refreshed<M> {
+    pub fn quiet(state: Option<M>) -> Self {
+        Refreshed {
+            state,
+            diagnostics: Diagnostics::new(),
+        }
+    }
+}
+
 /// A managed resource type written on typed models.
 #[async_trait]
 pub trait ManagedResource: Send + Sync + 'static {
@@ -87,9 +102,9 @@ pub trait ManagedResource: Send + Sync + 'static {
         Diagnostics::new()
     }
 
-    /// Refresh: the instance as the remote system holds it, `Ok(None)` when it is gone.
-    /// On `Err` the current state is kept.
-    async fn read(&self, state: Self::Model) -> Result<Option<Self::Model>, Diagnostics>;
+    /// Refresh: the instance as the remote system holds it (`None` when it is gone), with
+    /// warnings. On `Err` the current state is kept.
+    async fn read(&self, state: Self::Model) -> Result<Refreshed<Self::Model>, Diagnostics>;
 
     /// The plan modifier: the default plans Terraform's proposed new state as it is.
     async fn modify_plan(
@@ -165,10 +180,10 @@ impl<R: ManagedResource> Resource for Managed<R> {
             Err(d) => return keep(d),
         };
         match self.0.read(state).await {
-            Ok(new_state) => ReadResponse {
-                new_state: Self::encode(new_state),
+            Ok(refreshed) => ReadResponse {
+                new_state: Self::encode(refreshed.state),
                 private: req.private,
-                diagnostics: Diagnostics::new(),
+                diagnostics: refreshed.diagnostics,
             },
             Err(d) => keep(d),
         }

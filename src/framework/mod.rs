@@ -13,6 +13,6 @@ pub mod private;
 
 pub use attr::{Attr, CtyField};
 pub use data_source::{Served, TypedDataSource};
-pub use lifecycle::{Applied, Managed, ManagedResource, PlanChange, Planned};
+pub use lifecycle::{Applied, Managed, ManagedResource, PlanChange, Planned, Refreshed};
 pub(crate) use model::tf_model;
 pub use model_error::ModelError;

@@ -21,6 +21,7 @@ pub mod schema_script_template;
 pub mod script_template_writes;
 pub mod settings;
 pub mod timeouts;
+pub mod who_changed;
 
 use crate::tfplugin5::Provider;
 use std::sync::Arc;

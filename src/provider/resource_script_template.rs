@@ -14,8 +14,9 @@ use super::remote;
 use super::schema_script_template;
 use super::script_template_writes as writes;
 use super::timeouts::{self, Operation};
+use super::who_changed;
 use crate::cty::AttributePath;
-use crate::framework::{Applied, Attr, ManagedResource, PlanChange, Planned};
+use crate::framework::{Applied, Attr, ManagedResource, PlanChange, Planned, Refreshed};
 use crate::genesys::{Client, GRACE_AFTER_STOP};
 use crate::tfplugin5::{Diagnostics, Schema};
 use async_trait::async_trait;
@@ -56,15 +57,26 @@ impl ManagedResource for ScriptTemplateResource {
         d
     }
 
-    async fn read(&self, state: M) -> Result<Option<M>, Diagnostics> {
+    async fn read(&self, state: M) -> Result<Refreshed<M>, Diagnostics> {
         let org = state.org.known().cloned();
         let client = self.client(&state.org)?;
         let id = state.id.as_deref().unwrap_or_default().to_string();
-        remote::refresh(&client, &state).await.map_err(|e| {
+        let refreshed = remote::refresh(&client, &state).await.map_err(|e| {
             in_org(
                 api_error(&format!("reading script {id}"), &e),
                 org.as_deref(),
             )
+        })?;
+        // Changed outside Terraform: say who did it, when the audit log can tell.
+        let diagnostics = match &refreshed {
+            Some(now) if now.version_id != state.version_id => {
+                who_changed::warning(&client, &state, now).await
+            }
+            _ => Diagnostics::new(),
+        };
+        Ok(Refreshed {
+            state: refreshed,
+            diagnostics: in_org(diagnostics, org.as_deref()),
         })
     }
 

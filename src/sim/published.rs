@@ -11,7 +11,7 @@ use super::audit::{self, Actor};
 use super::auth::Caller;
 use super::errors::ApiError;
 use super::scripts::parse_list_params;
-use super::store::{OrgState, PublishError, DEFAULT_SCRIPT_MS};
+use super::store::{OrgState, PublishError, Published, Script, DEFAULT_SCRIPT_MS};
 use super::views::{default_published, division_view_of, expanded, now_ms, published_meta};
 use super::AppState;
 
@@ -93,15 +93,47 @@ fn list_published(
     Ok(p.page(path, all))
 }
 
-/// `GET /api/v2/scripts/published/{id}`: 404 until the first publish.
+/// `GET /api/v2/scripts/published/{id}`: 404 until the first publish. During the stale-read
+/// window after a publish (`stale_read_ms`), the version published before (404 if none), as
+/// a cache that has not caught up would serve it.
 pub(crate) async fn get(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    let stale_ms = state.knobs().stale_read_ms;
     let store = state.store();
     let org = caller.org_in(&store)?;
+    if let Some(stale) = org
+        .scripts
+        .get(&id)
+        .and_then(|s| stale_published(s, now_ms(), stale_ms))
+    {
+        let Some(previous) = stale.published.as_ref().map(|p| &p.version_id) else {
+            return Err(ApiError::not_found());
+        };
+        tracing::debug!(script_id = %id, %previous, "stale read of the published view");
+        return published_meta(org, &stale)
+            .map(|m| Json(m).into_response())
+            .ok_or_else(ApiError::not_found);
+    }
     Ok(Json(published_by_id(org, &id)?).into_response())
+}
+
+/// The script as a stale read of its published view sees it, while within `stale_ms` of its
+/// last publish: published at the previous version (or not at all). `None` when not stale.
+fn stale_published(script: &Script, now: i64, stale_ms: u64) -> Option<Script> {
+    let p = script.published.as_ref()?;
+    if stale_ms == 0 || now >= p.published_ms.saturating_add(stale_ms as i64) {
+        return None;
+    }
+    let mut seen = script.clone();
+    seen.published = p.previous.clone().map(|version_id| Published {
+        version_id,
+        published_ms: p.published_ms,
+        previous: None,
+    });
+    Some(seen)
 }
 
 /// The published metadata of a default script or of a script published at least once.
@@ -168,4 +200,40 @@ pub(crate) async fn publish(
     );
     state.persist().await;
     Ok(Json(meta).into_response())
+}
+
+#[cfg(test)]
+mod stale_tests {
+    use super::*;
+
+    fn script(published: Option<Published>) -> Script {
+        Script {
+            id: "s".into(),
+            division_id: "d".into(),
+            created_ms: 0,
+            modified_ms: 0,
+            versions: vec![],
+            published,
+            indexed_at_ms: 0,
+            last_write_ms: 0,
+        }
+    }
+
+    #[test]
+    fn a_stale_read_serves_the_version_published_before() {
+        let p = |previous: Option<&str>| Published {
+            version_id: "v2".into(),
+            published_ms: 1000,
+            previous: previous.map(str::to_string),
+        };
+        let seen = stale_published(&script(Some(p(Some("v1")))), 1500, 1000).unwrap();
+        assert_eq!(seen.published.unwrap().version_id, "v1");
+        let first = stale_published(&script(Some(p(None))), 1500, 1000).unwrap();
+        assert!(
+            first.published.is_none(),
+            "a first publish is not served yet"
+        );
+        assert!(stale_published(&script(Some(p(Some("v1")))), 2000, 1000).is_none());
+        assert!(stale_published(&script(Some(p(Some("v1")))), 1500, 0).is_none());
+    }
 }

@@ -73,6 +73,10 @@ pub struct Version {
 pub struct Published {
     pub version_id: String,
     pub published_ms: i64,
+    /// The version published before this one (what a stale read of the published view
+    /// serves right after this publish).
+    #[serde(default)]
+    pub previous: Option<String>,
 }
 
 /// An editable script with its history.
@@ -387,9 +391,11 @@ impl Store {
                 return Err(PublishError::VersionMismatch { current });
             }
         }
+        let previous = s.published.as_ref().map(|p| p.version_id.clone());
         s.published = Some(Published {
             version_id: current,
             published_ms: t,
+            previous,
         });
         Ok(())
     }

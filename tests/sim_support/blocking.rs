@@ -117,6 +117,51 @@ impl BlockingSim {
         });
     }
 
+    /// Declares that `consumer` (`{"id", "name", "type", "version"}`, e.g. a flow) uses
+    /// script `script_id` (`POST /_sim/orgs/{org}/consumers`).
+    pub fn declare_consumer(&self, org: &str, script_id: &str, consumer: Value) {
+        let body = serde_json::json!({"script_id": script_id, "consumer": consumer});
+        self.rt.block_on(
+            self.sim
+                .control_post(&format!("/_sim/orgs/{org}/consumers"), &body),
+        );
+    }
+
+    /// A named user edits a script as the Genesys UI would (`POST /_sim/orgs/{org}/edits`).
+    pub fn edit_as(&self, org: &str, script_id: &str, document: &str, user: (&str, &str)) {
+        let document: Value = serde_json::from_str(document).expect("document");
+        let body = serde_json::json!({"script_id": script_id, "document": document,
+                                      "user": {"id": user.0, "name": user.1}});
+        self.rt.block_on(
+            self.sim
+                .control_post(&format!("/_sim/orgs/{org}/edits"), &body),
+        );
+    }
+
+    /// The published script as the public API serves it (`None`: 404).
+    pub fn published(&self, org: Org, id: &str) -> Option<Value> {
+        self.rt.block_on(async {
+            let token = self.sim.token_for(org.1, org.2).await;
+            let r = self
+                .sim
+                .call(
+                    reqwest::Method::GET,
+                    &format!("/api/v2/scripts/published/{id}"),
+                    &token,
+                )
+                .await;
+            if r.status() == reqwest::StatusCode::NOT_FOUND {
+                return None;
+            }
+            assert!(
+                r.status().is_success(),
+                "GET published {id}: {}",
+                r.status()
+            );
+            Some(r.json().await.expect("json"))
+        })
+    }
+
     /// "Someone else" publishes a script through the public API.
     pub fn publish_as_admin(&self, org: Org, id: &str) {
         self.rt.block_on(async {

@@ -311,6 +311,18 @@ impl Sim {
         r.json().await.expect("json")
     }
 
+    /// POST a control-API path with a JSON body: its JSON answer (asserting 2xx).
+    pub async fn control_post(&self, path: &str, body: &Value) -> Value {
+        let r = self
+            .req(Method::POST, path)
+            .json(body)
+            .send()
+            .await
+            .expect("send");
+        assert!(r.status().is_success(), "POST {path}: {}", r.status());
+        r.json().await.unwrap_or(Value::Null)
+    }
+
     /// Server-side view of an org's scripts (full state, content included).
     pub async fn scripts(&self, org: &str) -> Vec<Value> {
         match self.control_get(&format!("/_sim/orgs/{org}/scripts")).await {
