@@ -204,3 +204,40 @@ fn an_apply_ends_once_the_publish_is_served_despite_stale_reads() {
         assert_eq!(served["versionId"], recorded, "{served}");
     });
 }
+
+#[test]
+fn a_replace_of_a_used_script_is_refused_at_plan() {
+    for_each_terraform(|tf| {
+        let sim = BlockingSim::start(&[]);
+        let wd = WorkDir::new(tf);
+        wd.write_file("script.json", &script_doc("Hello"));
+        let config = |org: &str| {
+            format!(
+                "{}provider \"genesys\" {{\n  orgs = {{\n    acme   = {{ oauthclient_id = \"acme-client\", oauthclient_secret = \"acme-secret\", api_url = \"{url}\" }}\n    globex = {{ oauthclient_id = \"globex-client\", oauthclient_secret = \"globex-secret\", api_url = \"{url}\" }}\n  }}\n}}\n\nresource \"genesys_script_template\" \"greeting\" {{\n  org     = \"{org}\"\n  name    = \"{NAME}\"\n  content = file(\"${{path.module}}/script.json\")\n}}\n",
+                required_providers("genesys"),
+                url = sim.url
+            )
+        };
+        wd.write_main_tf(&config("acme"));
+        ok(wd.run(&["apply", "-auto-approve"]), "create in acme");
+        let id = script_id(&wd);
+        sim.declare_consumer(
+            "acme",
+            &id,
+            json!({"id": "flow-9", "name": "Wrap-up flow", "type": "INBOUNDCALLFLOW", "version": "1.0"}),
+        );
+        // Moving it to another org replaces it: refused at plan, naming the flow.
+        wd.write_main_tf(&config("globex"));
+        let plan = wd.plan_detailed_exitcode();
+        assert_eq!(plan.code, 1, "{plan}");
+        let text = flat(&plan);
+        assert!(text.contains("Replacing script"), "{text}");
+        assert!(
+            text.contains("Wrap-up flow (INBOUNDCALLFLOW, id flow-9)"),
+            "{text}"
+        );
+        assert!(text.contains("(org \"acme\")"), "{text}");
+        assert_eq!(sim.scripts_named("acme", NAME).len(), 1);
+        assert!(sim.scripts_named("globex", NAME).is_empty());
+    });
+}
