@@ -6,7 +6,7 @@
 mod common;
 mod sim_support;
 
-use common::{for_each_terraform, required_providers, TerraformBin, TfOutput, WorkDir};
+use common::{flat, for_each_terraform, ok, required_providers, TerraformBin, WorkDir};
 use serde_json::json;
 use sim_support::blocking::{BlockingSim, ACME};
 use sim_support::documents::script_doc;
@@ -20,18 +20,6 @@ fn write(wd: &WorkDir, sim: &BlockingSim, name: &str, extra: &str) {
         required_providers("genesys"),
         sim.provider_block(None, ACME, "")
     ));
-}
-
-fn ok(out: TfOutput, what: &str) -> TfOutput {
-    assert_eq!(out.code, 0, "{what} failed\n{out}");
-    out
-}
-
-fn flat(out: &TfOutput) -> String {
-    format!("{}{}", out.stdout, out.stderr)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 fn script_id(wd: &WorkDir) -> String {

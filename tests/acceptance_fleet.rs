@@ -5,7 +5,7 @@
 mod common;
 mod sim_support;
 
-use common::{for_each_terraform, required_providers, TerraformBin, TfOutput, WorkDir};
+use common::{flat, for_each_terraform, ok, required_providers, TerraformBin, WorkDir};
 use serde_json::Value;
 use sim_support::blocking::{BlockingSim, Org};
 use sim_support::documents::{content_of, first_text, script_doc};
@@ -67,18 +67,6 @@ fn write_fleet(wd: &WorkDir, sim: &BlockingSim, wrong_secret: Option<&str>, extr
         provider(sim, wrong_secret),
         orgs.concat()
     ));
-}
-
-fn ok(out: TfOutput, what: &str) -> TfOutput {
-    assert_eq!(out.code, 0, "{what} failed\n{out}");
-    out
-}
-
-fn flat(out: &TfOutput) -> String {
-    format!("{}{}", out.stdout, out.stderr)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// The instance ids of the state: org -> script id.

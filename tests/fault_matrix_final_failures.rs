@@ -290,23 +290,35 @@ fn a_503_after_the_upload_was_accepted_points_at_the_unrecorded_script_with(tf: 
         1,
     );
     sim.set_knobs(json!({"fault_rate": 0.0, "fault_status": null}));
-    // The server applies the accepted upload after its delay.
+    // The server applies the accepted upload after its delay, under the create's claim name
+    // (the create uploads under a temporary name and renames the script when it is done).
+    let claimed = || -> Vec<serde_json::Value> {
+        sim.scripts("acme")
+            .into_iter()
+            .filter(|s| {
+                s["name"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with("Fault 0 (terraform "))
+            })
+            .collect()
+    };
     eventually_sync(
         Duration::from_secs(10),
         "the accepted upload is saved",
-        || !sim.scripts_named("acme", &name_of(0)).is_empty(),
+        || !claimed().is_empty(),
     );
-    let saved = sim.scripts_named("acme", &name_of(0));
+    let saved = claimed();
     assert_eq!(saved.len(), 1, "the accepted upload was saved: {saved:?}");
+    assert!(sim.scripts_named("acme", &name_of(0)).is_empty(), "no script took the name");
     let orphan = saved[0]["id"].as_str().expect("id").to_string();
     assert!(state_ids(&wd).is_empty(), "the state cannot know the id");
 
     // The next plan: the create is what Terraform has left, with a warning naming the script.
     let plan = wd.run(&["plan"]);
     ok(plan.clone(), "plan after the failure");
-    let plan_text = format!("{}{}", plan.stdout, plan.stderr);
+    let plan_text = flat(&plan) + &plan.stdout;
     assert!(
-        plan_text.contains("1 script(s) named \"Fault 0\" already exist")
+        plan_text.contains("1 create(s) of a script named \"Fault 0\" did not finish")
             && plan_text.contains(&orphan),
         "the plan must point at the unrecorded script {orphan}\n{plan}"
     );
@@ -320,7 +332,8 @@ fn a_503_after_the_upload_was_accepted_points_at_the_unrecorded_script_with(tf: 
         "import",
     );
     // The script is not published yet and the config leaves `publish` at its default (true):
-    // the plan after the import publishes it (it used to say "No changes", bug fixed).
+    // the plan after the import publishes it (it used to say "No changes", bug fixed), and
+    // gives it its name.
     let actions = planned_actions(&wd);
     assert_eq!(actions.len(), 1, "{actions:?}");
     let s0 = &actions["genesys_script_template.s0"];
@@ -399,7 +412,11 @@ fn a_client_without_the_publish_permission_gets_a_permission_diagnostic_with(tf:
     let stats = sim.stats();
     assert_eq!(sim.stat("publish"), 2, "one publish per script: {stats}");
     assert_eq!(sim.stat("403"), 2, "both refused: {stats}");
-    assert_eq!(sim.stat("upload"), 2, "one upload per script: {stats}");
+    assert_eq!(
+        sim.stat("upload"),
+        4,
+        "two uploads per script (claim name, then the rename): {stats}"
+    );
 
     // Each script was uploaded once and is not published.
     assert_server_holds(&sim, &v);

@@ -21,11 +21,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
 use tokio::time::Instant;
 
 use super::client::{Client, Inner};
 use super::error::GenesysError;
-use super::scripts::{documents_equal_ignoring_server_fields, ScriptMeta};
+use super::scripts::{documents_equal_ignoring_server_fields, ScriptMeta, DEFAULT_SCRIPT_NAMES};
 use super::wait::Backoff;
 
 /// Pauses while waiting for the search index or for a racing create to finish.
@@ -62,6 +64,23 @@ pub(crate) fn is_claim_of(candidate: &str, name: &str) -> bool {
 /// The order every racer agrees on: creation time, then id.
 fn order(m: &ScriptMeta) -> (Option<&str>, &str) {
     (m.created_date.as_deref(), m.id.as_str())
+}
+
+/// How much older than our own copy a claim must be to count as left by a create that died: far
+/// beyond the time any live create keeps its claim (its upload wait and the index lag).
+const ABANDONED_AFTER: Duration = Duration::from_secs(600);
+
+/// True when claim `m` was created more than `ABANDONED_AFTER` before `own` (both times are the
+/// server's, so no clock of ours is involved).
+fn abandoned(m: &ScriptMeta, own: &ScriptMeta) -> bool {
+    let at = |s: &Option<String>| {
+        s.as_deref()
+            .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
+    };
+    match (at(&m.created_date), at(&own.created_date)) {
+        (Some(claim), Some(ours)) => ours - claim > ABANDONED_AFTER,
+        _ => false,
+    }
 }
 
 /// `a` was created before `b` (the id breaks ties, so every racer orders alike).
@@ -118,12 +137,16 @@ impl Create<'_> {
         }
     }
 
-    /// New copies racing with ours: named `name` or a claim of it, not there at plan time.
-    fn racing<'l>(&self, listing: &'l [ScriptMeta], own_id: &str) -> Vec<&'l ScriptMeta> {
+    /// New copies racing with ours: named `name` or a claim of it, not there at plan time. A
+    /// claim created long before ours is not a racer but what a create that died left behind
+    /// (the plan warns about it): it takes no part.
+    fn racing<'l>(&self, listing: &'l [ScriptMeta], own: &ScriptMeta) -> Vec<&'l ScriptMeta> {
         listing
             .iter()
-            .filter(|m| m.id != own_id && !self.before.contains(&m.id))
-            .filter(|m| m.name == self.name || is_claim_of(&m.name, self.name))
+            .filter(|m| m.id != own.id && !self.before.contains(&m.id))
+            .filter(|m| {
+                m.name == self.name || (is_claim_of(&m.name, self.name) && !abandoned(m, own))
+            })
             .collect()
     }
 
@@ -149,7 +172,7 @@ impl Create<'_> {
         listing: &[ScriptMeta],
     ) -> Result<Verdict, GenesysError> {
         let mut elders: Vec<ScriptMeta> = self
-            .racing(listing, &own.id)
+            .racing(listing, own)
             .into_iter()
             .filter(|m| older(m, own))
             .cloned()
@@ -168,12 +191,13 @@ impl Create<'_> {
 
     /// Ours yielded and is deleted: waits until exactly one identical racing copy is left,
     /// under `name` (its create has finished), and adopts it.
-    async fn adopt_survivor(&mut self, own_id: &str) -> Result<ScriptMeta, GenesysError> {
+    async fn adopt_survivor(&mut self, own: &ScriptMeta) -> Result<ScriptMeta, GenesysError> {
         let mut poll = Backoff::until(WAIT_START, WAIT_CAP, self.deadline);
+        let mut waiting_for = String::new();
         loop {
             let listing = self.list().await?;
             let racing: Vec<ScriptMeta> =
-                self.racing(&listing, own_id).into_iter().cloned().collect();
+                self.racing(&listing, own).into_iter().cloned().collect();
             let mut identical = Vec::new();
             for m in racing {
                 if self.holds_ours(&m.id).await? == Some(true) {
@@ -185,9 +209,12 @@ impl Create<'_> {
                     return Ok(survivor.clone());
                 }
             }
+            if let Some(first) = identical.first() {
+                waiting_for = format!(" (script {}, named {:?})", first.id, first.name);
+            }
             poll.pause_before_deadline(self.inner, || GenesysError::Timeout {
                 what: format!(
-                    "a deploy racing with this one created script {:?} with the same content first; this apply deleted its own copy and waited for that deploy to finish, which it did not",
+                    "a deploy racing with this one created script {:?} with the same content first{waiting_for}; this apply deleted its own copy and waited for that deploy to finish, which it did not. If that deploy failed, import its script or delete it, then apply again",
                     self.name
                 ),
             })
@@ -269,7 +296,7 @@ impl Create<'_> {
                 tracing::info!(script_name = self.name, ours = %own.id, older = %elder.id,
                     "a racing deploy created this script first; deleting ours and adopting it");
                 self.delete_own(&own.id).await?;
-                let survivor = self.adopt_survivor(&own.id).await;
+                let survivor = self.adopt_survivor(own).await;
                 Ok(Some(survivor.map(|meta| Created {
                     meta,
                     adopted: true,
@@ -358,6 +385,28 @@ impl Inner {
 }
 
 impl Client {
+    /// The scripts named exactly `name`, and those still under a claim name of it (a create in
+    /// progress, or one that died after its upload was accepted): one listing.
+    pub async fn find_by_name_with_claims(
+        &self,
+        name: &str,
+    ) -> Result<(Vec<ScriptMeta>, Vec<ScriptMeta>), GenesysError> {
+        if DEFAULT_SCRIPT_NAMES.contains(&name) {
+            return Ok((self.inner.find_by_exact_name(name).await?, vec![]));
+        }
+        let listed = self
+            .inner
+            .list_view(&["api", "v2", "scripts"], name, "list_scripts")
+            .await?;
+        let claims = listed
+            .iter()
+            .filter(|m| is_claim_of(&m.name, name))
+            .cloned()
+            .collect();
+        let exact = listed.into_iter().filter(|m| m.name == name).collect();
+        Ok((exact, claims))
+    }
+
     /// Creates a script so that racing first deploys converge (module doc of script_create.rs).
     /// `existing_ids`: the scripts named `name` when the plan looked (`None`: list them now);
     /// `limit`: how long the caller allows (some of it is kept to clean up on failure).
@@ -406,6 +455,14 @@ mod tests {
             "Standard Greeting"
         ));
         assert!(!is_claim_of("Standard Greeting", "Standard Greeting"));
+    }
+
+    #[test]
+    fn a_claim_far_older_than_ours_was_abandoned() {
+        let ours = meta("o", "2026-01-01T01:00:00.000Z");
+        assert!(abandoned(&meta("c", "2026-01-01T00:49:59.000Z"), &ours));
+        assert!(!abandoned(&meta("c", "2026-01-01T00:55:00.000Z"), &ours));
+        assert!(!abandoned(&meta("c", "not a date"), &ours));
     }
 
     #[test]

@@ -169,18 +169,10 @@ impl ManagedResource for ScriptTemplateResource {
     }
 
     async fn plan_destroy(&self, prior: M) -> Diagnostics {
-        let org = prior.org.known().cloned();
-        let client = match self.client(&prior.org) {
-            Ok(c) => c,
-            Err(d) => return d,
-        };
-        let (id, name) = id_and_name(&prior);
-        let known = consumers::check(&client, &id).await;
-        let force = prior.force_destroy == Attr::Known(true);
-        in_org(
-            consumers::on_destroy(&known, &name, &id, force, false),
-            org.as_deref(),
-        )
+        match self.client(&prior.org) {
+            Ok(client) => destroy_check(&client, &prior).await,
+            Err(d) => d,
+        }
     }
 
     async fn delete(&self, prior: M) -> Diagnostics {
@@ -189,15 +181,10 @@ impl ManagedResource for ScriptTemplateResource {
             Ok(c) => c,
             Err(d) => return d,
         };
-        let (id, name) = id_and_name(&prior);
+        let (id, _) = id_and_name(&prior);
         // Never break the flows that use it (unless force_destroy): checked again right
         // before the delete, also where the plan could not (Terraform < 1.3).
-        let known = consumers::check(&client, &id).await;
-        let force = prior.force_destroy == Attr::Known(true);
-        let mut d = in_org(
-            consumers::on_destroy(&known, &name, &id, force, false),
-            org.as_deref(),
-        );
+        let mut d = destroy_check(&client, &prior).await;
         if d.has_errors() {
             return d;
         }
@@ -259,6 +246,17 @@ async fn shielded(
         )
     };
     client.finish_sent_writes(operation, interrupted).await
+}
+
+/// What the flows using the script say about destroying it (refused unless force_destroy).
+async fn destroy_check(client: &Client, prior: &M) -> Diagnostics {
+    let (id, name) = id_and_name(prior);
+    let known = consumers::check(client, &id).await;
+    let force = prior.force_destroy == Attr::Known(true);
+    in_org(
+        consumers::on_destroy(&known, &name, &id, force, false),
+        prior.org.as_deref(),
+    )
 }
 
 /// The script's id and name as recorded.
@@ -355,11 +353,36 @@ impl ScriptTemplateResource {
             return (d, None);
         };
         // Only a warning: never let a slow or unreachable API hold the plan up for long.
-        let lookup =
-            tokio::time::timeout(Duration::from_secs(5), client.find_by_exact_name(name)).await;
-        let Ok(Ok(existing)) = lookup else {
+        let lookup = tokio::time::timeout(
+            Duration::from_secs(5),
+            client.find_by_name_with_claims(name),
+        )
+        .await;
+        let Ok(Ok((existing, claims))) = lookup else {
             return (d, None);
         };
+        if !claims.is_empty() {
+            let ids: Vec<String> = claims
+                .iter()
+                .map(|m| {
+                    format!(
+                        "  {} (named {:?}, created {})",
+                        m.id,
+                        m.name,
+                        m.created_date.as_deref().unwrap_or("?")
+                    )
+                })
+                .collect();
+            d.warning_at(
+                AttributePath::attr(M::NAME),
+                format!("{} create(s) of a script named {name:?} did not finish (or are in progress)", claims.len()),
+                format!(
+                    "A create uploads under a temporary name and renames the script when it is done. These still have it:\n{}\nIf no other apply is running, a create failed after its upload was accepted, and the script holds that upload. To manage it, import it (the next apply gives it its name):\n  terraform import genesys_script_template.<NAME> {}\nor delete it in Genesys Cloud.",
+                    ids.join("\n"),
+                    claims[0].id
+                ),
+            );
+        }
         if !existing.is_empty() {
             let ids: Vec<String> = existing
                 .iter()

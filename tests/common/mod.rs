@@ -8,6 +8,6 @@ pub mod terraform;
 pub use in_process::InProcessProvider;
 
 pub use terraform::{
-    for_each_terraform, provider_dir, required_providers, terraform_binaries, TerraformBin,
-    TfOutput, WorkDir, PROVIDER_SOURCE,
+    flat, flatten, for_each_terraform, ok, provider_dir, required_providers, terraform_binaries,
+    TerraformBin, TfOutput, WorkDir, PROVIDER_SOURCE,
 };

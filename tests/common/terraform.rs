@@ -306,3 +306,24 @@ pub fn for_each_terraform(f: impl Fn(&TerraformBin) + Sync) {
         }
     });
 }
+
+/// `out`, asserting that it exited 0 (`what` names the command in the failure).
+pub fn ok(out: TfOutput, what: &str) -> TfOutput {
+    assert_eq!(out.code, 0, "{what} failed\n{out}");
+    out
+}
+
+/// stdout and stderr of `out` as one line, see [`flatten`].
+pub fn flat(out: &TfOutput) -> String {
+    flatten(&format!("{}\n{}", out.stdout, out.stderr))
+}
+
+/// Terraform's output as one line: the diagnostic box (`│`) and the word wrapping of
+/// Terraform 1.0 (78 columns) removed, so a phrase is found whatever the width.
+pub fn flatten(text: &str) -> String {
+    text.lines()
+        .map(|l| l.trim().trim_start_matches(['│', '╷', '╵']).trim())
+        .flat_map(str::split_whitespace)
+        .collect::<Vec<_>>()
+        .join(" ")
+}

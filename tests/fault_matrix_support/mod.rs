@@ -49,10 +49,7 @@ pub fn texts(prefix: &str, n: usize) -> Vec<String> {
     (0..n).map(|i| format!("{prefix} {i}")).collect()
 }
 
-pub fn ok(out: TfOutput, what: &str) -> TfOutput {
-    assert_eq!(out.code, 0, "{what} failed\n{out}");
-    out
-}
+pub use crate::common::ok;
 
 /// Every script `Fault {i}` exists exactly once with text `texts[i]`.
 pub fn assert_server_holds(sim: &BlockingSim, texts: &[String]) {
@@ -169,15 +166,9 @@ pub fn spawn_apply(wd: &WorkDir, extra: &[&str]) -> std::process::Child {
         .expect("spawn terraform apply")
 }
 
-/// Terraform's stderr as one line: the diagnostic box (`│`) and the word wrapping of
-/// Terraform 1.0 (78 columns) removed, so a phrase is found whatever the width.
+/// Terraform's stderr as one line (`common::flatten`).
 pub fn flat(out: &TfOutput) -> String {
-    out.stderr
-        .lines()
-        .map(|l| l.trim().trim_start_matches(['│', '╷', '╵']).trim())
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+    crate::common::flatten(&out.stderr)
 }
 
 /// The correlation ids named in `text` ("correlation id <id>") that have the shape genesys-sim
