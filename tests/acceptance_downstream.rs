@@ -229,3 +229,34 @@ fn a_replace_of_a_used_script_is_refused_at_plan() {
         assert!(sim.scripts_named("globex", NAME).is_empty());
     });
 }
+
+/// Found while onboarding the fleet example: someone saves the template itself, placeholders
+/// and all. The state's text then equals the configuration's; the plan must still see that the
+/// org holds `{{company}}` literally.
+#[test]
+fn an_edit_back_to_the_raw_template_shows_as_drift() {
+    for_each_terraform(|tf| {
+        let sim = BlockingSim::start(&[]);
+        let wd = WorkDir::new(tf);
+        let template = script_doc("Hello from {{company}}");
+        wd.write_file("script.json", &template);
+        wd.write_main_tf(&format!(
+            "{}{}resource \"genesys_script_template\" \"greeting\" {{\n  name          = \"{NAME}\"\n  content       = file(\"${{path.module}}/script.json\")\n  substitutions = {{ company = \"Acme Corp\" }}\n}}\n",
+            required_providers("genesys"),
+            sim.provider_block(None, ACME, "")
+        ));
+        ok(wd.run(&["apply", "-auto-approve"]), "create");
+        let id = script_id(&wd);
+        sim.edit_as("acme", &id, &template, ("jane-1", "Jane Admin"));
+        let plan = wd.plan_detailed_exitcode();
+        assert_eq!(plan.code, 2, "the raw template in the org is drift\n{plan}");
+        ok(
+            wd.run(&["apply", "-auto-approve"]),
+            "apply puts the substituted text back",
+        );
+        let text = sim.scripts_named("acme", NAME)[0].to_string();
+        assert!(text.contains("Hello from Acme Corp"), "{text}");
+        let plan = wd.plan_detailed_exitcode();
+        assert_eq!(plan.code, 0, "{plan}");
+    });
+}

@@ -309,7 +309,10 @@ fn a_503_after_the_upload_was_accepted_points_at_the_unrecorded_script_with(tf: 
     );
     let saved = claimed();
     assert_eq!(saved.len(), 1, "the accepted upload was saved: {saved:?}");
-    assert!(sim.scripts_named("acme", &name_of(0)).is_empty(), "no script took the name");
+    assert!(
+        sim.scripts_named("acme", &name_of(0)).is_empty(),
+        "no script took the name"
+    );
     let orphan = saved[0]["id"].as_str().expect("id").to_string();
     assert!(state_ids(&wd).is_empty(), "the state cannot know the id");
 

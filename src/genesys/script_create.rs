@@ -196,8 +196,7 @@ impl Create<'_> {
         let mut waiting_for = String::new();
         loop {
             let listing = self.list().await?;
-            let racing: Vec<ScriptMeta> =
-                self.racing(&listing, own).into_iter().cloned().collect();
+            let racing: Vec<ScriptMeta> = self.racing(&listing, own).into_iter().cloned().collect();
             let mut identical = Vec::new();
             for m in racing {
                 if self.holds_ours(&m.id).await? == Some(true) {

@@ -147,8 +147,14 @@ fn sha_of(canonical: Option<&str>) -> Attr<String> {
 pub fn plan_update(prior: &M, proposed: &M) -> (M, Work) {
     let mut p = proposed.clone();
     let desired = canonical_of(proposed);
-    let current = canonical_of(prior);
-    let content_same = desired.is_some() && desired == current;
+    // What the org holds: the state's content_sha256 is the hash of the document the org
+    // serves (refresh and import record it so). The state's text alone can mislead: a remote
+    // document that holds a literal `{{key}}` reads back as the very template of the config.
+    let content_same = match (&desired, prior.content_sha256.as_deref()) {
+        (Some(d), Some(held)) => document::sha256_hex(d) == held,
+        (Some(d), None) => canonical_of(prior).as_deref() == Some(d.as_str()),
+        (None, _) => false,
+    };
     if content_same {
         // Same script in another form (whitespace, key order, a remote export): keep the
         // prior text so that no diff appears (Terraform accepts a planned value equal to prior).
@@ -216,9 +222,28 @@ pub(crate) mod tests {
         }
     }
 
+    /// A prior state as refresh records it: content_sha256 is the hash of what the org holds.
+    pub(crate) fn held(content: &str) -> M {
+        let mut s = state(content);
+        s.content_sha256 = sha_of(canonical_of(&s).as_deref());
+        s
+    }
+
+    #[test]
+    fn an_edit_back_to_the_raw_template_is_a_change() {
+        // Someone saved the template itself, placeholders and all: the state's text equals the
+        // config's, but the org holds `{{who}}` literally, not "Acme".
+        let mut prior = held(DOC);
+        let literal: serde_json::Value = serde_json::from_str(DOC).unwrap();
+        prior.content_sha256 = Attr::Known(document::sha256_hex(&document::canonical(&literal)));
+        let (planned, work) = plan_update(&prior, &prior.clone());
+        assert!(work.upload, "{work:?}");
+        assert_eq!(planned.version, Attr::Known(4));
+    }
+
     #[test]
     fn reformatted_content_plans_nothing() {
-        let prior = state(DOC);
+        let prior = held(DOC);
         let mut proposed = prior.clone();
         proposed.content =
             Attr::string("{ \"pages\" : [ { \"name\": \"Hello {{who}}\", \"id\": \"p1\" } ] }");
@@ -265,7 +290,7 @@ pub(crate) mod tests {
 
     #[test]
     fn deploy_id_alone_writes_nothing() {
-        let prior = state(DOC);
+        let prior = held(DOC);
         let mut proposed = prior.clone();
         proposed.deploy_id = Attr::string("abc123");
         let (planned, work) = plan_update(&prior, &proposed);

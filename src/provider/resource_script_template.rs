@@ -406,7 +406,7 @@ impl ScriptTemplateResource {
 mod tests {
     use super::*;
     use crate::framework::Attr;
-    use crate::provider::plan::tests::{state, subs};
+    use crate::provider::plan::tests::{held, subs};
 
     const DOC: &str = r#"{"pages":[{"id":"p1","name":"Hello {{who}}"}]}"#;
 
@@ -449,7 +449,7 @@ mod tests {
     }
 
     fn priors() -> Vec<M> {
-        let base = state(DOC);
+        let base = held(DOC);
         vec![
             base.clone(),
             M {
@@ -507,7 +507,7 @@ mod tests {
 
     #[test]
     fn a_decision_in_private_state_wins_over_working_it_out_again() {
-        let prior = state(DOC);
+        let prior = held(DOC);
         let only_publish = Work {
             upload: false,
             set_division: false,
