@@ -2,7 +2,8 @@
 //! shipped examples are what `terraform fmt` and `terraform validate` accept: the quickstart,
 //! and the registry layout (`examples/provider/provider.tf`,
 //! `examples/resources/<type>/resource.tf` + `import.sh`,
-//! `examples/data-sources/<type>/data-source.tf`), each validated with the provider example.
+//! `examples/data-sources/<type>/data-source.tf`), each validated with the provider example,
+//! and the fleet example (`examples/fleet`, whose import blocks need Terraform 1.7).
 
 mod common;
 mod sim_support;
@@ -126,5 +127,79 @@ fn examples_are_formatted_and_valid() {
             }
         }
         assert!(validated >= 2, "resource and data-source examples found");
+    });
+}
+
+/// Copies the files (not the folders) of `examples/<rel>` into a fresh working directory,
+/// except those `skip` names.
+fn example_dir(tf: &common::TerraformBin, rel: &str, skip: &[&str]) -> WorkDir {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(rel);
+    let wd = WorkDir::new(tf);
+    for f in std::fs::read_dir(&dir).expect("example dir") {
+        let f = f.expect("entry").path();
+        let name = f.file_name().and_then(|n| n.to_str()).expect("file name");
+        if f.is_file() && !skip.contains(&name) {
+            wd.write_file(name, &std::fs::read_to_string(&f).expect("read"));
+        }
+    }
+    wd
+}
+
+#[test]
+fn the_fleet_example_is_valid_and_only_its_import_blocks_need_1_7() {
+    for_each_terraform(|tf| {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/fleet");
+        let imports = std::fs::read_to_string(root.join("imports.tf")).expect("imports.tf");
+        assert!(
+            imports.contains("\nimport {") && imports.contains("required_version = \">= 1.7\""),
+            "examples/fleet/imports.tf holds the import block and asks for Terraform 1.7"
+        );
+        let wd = example_dir(tf, "fleet", &[]);
+        let out = wd.run(&["validate"]);
+        if tf.minor() >= (1, 7) {
+            assert_eq!(out.code, 0, "examples/fleet: {out}");
+        } else {
+            // Older Terraform stops at imports.tf (whose header says what to do), nowhere else.
+            assert_ne!(out.code, 0, "{out}");
+            let text = format!("{out}");
+            assert!(
+                text.contains("on imports.tf line") && !text.contains("on main.tf line"),
+                "examples/fleet on {}: {out}",
+                tf.version
+            );
+            // Without imports.tf (as its README says) the rest is valid.
+            let wd = example_dir(tf, "fleet", &["imports.tf"]);
+            let out = wd.run(&["validate"]);
+            assert_eq!(out.code, 0, "examples/fleet without imports.tf: {out}");
+        }
+        let out = example_dir(tf, "fleet/discover", &[]).run(&["validate"]);
+        assert_eq!(out.code, 0, "examples/fleet/discover: {out}");
+
+        // The orgs file example names exactly the orgs of customers.auto.tfvars.
+        let orgs: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(root.join("orgs.example.json")).expect("orgs.example.json"),
+        )
+        .expect("orgs.example.json is JSON");
+        let orgs = orgs.as_object().expect("an object of orgs");
+        let tfvars = std::fs::read_to_string(root.join("customers.auto.tfvars")).expect("tfvars");
+        let customers: Vec<&str> = tfvars
+            .lines()
+            .filter_map(|l| l.strip_prefix("  ")?.strip_suffix(" = {"))
+            .collect();
+        assert_eq!(
+            orgs.keys().map(String::as_str).collect::<Vec<_>>(),
+            customers,
+            "orgs.example.json and customers.auto.tfvars name the same orgs"
+        );
+        for (org, entry) in orgs {
+            for key in ["oauthclient_id", "oauthclient_secret", "api_url"] {
+                assert!(
+                    entry.get(key).is_some(),
+                    "orgs.example.json: {org} lacks {key}"
+                );
+            }
+        }
     });
 }
