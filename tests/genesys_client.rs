@@ -1139,9 +1139,20 @@ async fn sim_listing_snapshot_is_shared_by_concurrent_reads_and_only_when_worth_
             .unwrap()
             .to_string()
     };
-    let ids: Vec<String> = scripts
+    // In listing order (by name): the first five are on page 1, the last five on page 2.
+    let mut by_name: Vec<(String, String)> = scripts
         .iter()
-        .map(|s| s["id"].as_str().unwrap().to_string())
+        .map(|s| {
+            let name = s["name"].as_str().unwrap().to_lowercase();
+            (name, s["id"].as_str().unwrap().to_string())
+        })
+        .collect();
+    by_name.sort();
+    let ids: Vec<String> = by_name[..5]
+        .iter()
+        .chain(&by_name[115..])
+        .chain(&by_name[5..115])
+        .map(|(_, id)| id.clone())
         .collect();
     let read_all = |c: tpg::genesys::Client, ids: Vec<String>| async move {
         let reads = ids.iter().map(|id| c.listed_script(id));
@@ -1154,7 +1165,8 @@ async fn sim_listing_snapshot_is_shared_by_concurrent_reads_and_only_when_worth_
     assert!(got.iter().all(Option::is_none), "{got:?}");
     assert_eq!(sent(&few, "list_scripts"), 0);
 
-    // Ten reads together: one complete listing (2 pages), fetched once for all of them.
+    // Ten reads together, some not on the first page: one complete listing (2 pages), fetched
+    // once for all of them.
     let many = client_for(&sim.url, demo_credentials());
     let got = read_all(many.clone(), ids[..10].to_vec()).await;
     for (id, listed) in ids[..10].iter().zip(&got) {

@@ -818,6 +818,8 @@ async fn unfiltered_index_lag_delays_the_whole_listing_and_is_patchable() {
     let v1 = sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await["versionId"].clone();
     assert_eq!(entry(&sim.get_json(all, &t).await, &id).unwrap()["versionId"], v1);
     // Patched at runtime: an update shows in GET by id at once, in the listing only later.
+    // (The script is older than the lag, so the listing shows its first version meanwhile.)
+    tokio::time::sleep(Duration::from_millis(4500)).await;
     sim.set_knobs(json!({"unfiltered_index_lag_ms": 4000})).await;
     let updated = Instant::now();
     let st = sim
