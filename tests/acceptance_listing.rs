@@ -77,7 +77,12 @@ fn id_of(wd: &WorkDir, i: usize) -> String {
     r["instances"]
         .as_array()
         .and_then(|is| is.iter().find(|x| x["index_key"] == json!(i)))
-        .map(|x| x["attributes"]["id"].as_str().unwrap_or_default().to_string())
+        .map(|x| {
+            x["attributes"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
         .unwrap_or_else(|| panic!("no s[{i}] in state"))
 }
 
@@ -105,7 +110,10 @@ fn many_scripts_refresh_from_a_few_listing_pages() {
         let out = plan(&wd);
         assert_eq!(out.code, 0, "plan not empty\n{out}");
         let stats = sim.stats();
-        eprintln!("Terraform {}: plan of {MANY} unchanged scripts: {stats}", tf.version);
+        eprintln!(
+            "Terraform {}: plan of {MANY} unchanged scripts: {stats}",
+            tf.version
+        );
         assert_eq!(count(&stats, "list_scripts"), 2, "{stats}");
         assert!(count(&stats, "get_script") < PROBE_AT_READS, "{stats}");
         for kind in ["export", "download", "get_published", "list_published"] {
@@ -126,7 +134,10 @@ fn many_scripts_refresh_from_a_few_listing_pages() {
             "{out}"
         );
         let stats = sim.stats();
-        eprintln!("Terraform {}: plan with one drift among {MANY}: {stats}", tf.version);
+        eprintln!(
+            "Terraform {}: plan with one drift among {MANY}: {stats}",
+            tf.version
+        );
         assert_eq!(count(&stats, "list_scripts"), 2, "{stats}");
         assert!(count(&stats, "get_script") >= 1, "{stats}");
         assert!(count(&stats, "get_script") <= PROBE_AT_READS, "{stats}");

@@ -1114,11 +1114,7 @@ async fn sim_a_missing_permission_is_a_final_403_on_every_request_kind() {
 
 /// Requests of one kind a client sent.
 fn sent(c: &tpg::genesys::Client, kind: &str) -> u64 {
-    c.stats()
-        .requests_by_kind
-        .get(kind)
-        .copied()
-        .unwrap_or(0)
+    c.stats().requests_by_kind.get(kind).copied().unwrap_or(0)
 }
 
 #[tokio::test]
@@ -1185,7 +1181,10 @@ async fn sim_listing_snapshot_is_shared_by_concurrent_reads_and_only_when_worth_
         .replace_script_if_version(&ids[0], "Listed 0", &doc_bytes("new"), &v)
         .await
         .unwrap();
-    assert!(matches!(out, tpg::genesys::WriteOutcome::Written(_)), "{out:?}");
+    assert!(
+        matches!(out, tpg::genesys::WriteOutcome::Written(_)),
+        "{out:?}"
+    );
     assert!(many.listed_script(&ids[0]).await.is_none());
     assert!(many.listed_script(&ids[1]).await.is_some());
     assert_eq!(sent(&many, "list_scripts"), 2);

@@ -816,11 +816,15 @@ async fn unfiltered_index_lag_delays_the_whole_listing_and_is_patchable() {
     // Off by default: the unfiltered listing shows a new script at once.
     let id = sim.create(&t, "demo", "Lister", &doc("one")).await;
     let v1 = sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await["versionId"].clone();
-    assert_eq!(entry(&sim.get_json(all, &t).await, &id).unwrap()["versionId"], v1);
+    assert_eq!(
+        entry(&sim.get_json(all, &t).await, &id).unwrap()["versionId"],
+        v1
+    );
     // Patched at runtime: an update shows in GET by id at once, in the listing only later.
     // (The script is older than the lag, so the listing shows its first version meanwhile.)
     tokio::time::sleep(Duration::from_millis(4500)).await;
-    sim.set_knobs(json!({"unfiltered_index_lag_ms": 4000})).await;
+    sim.set_knobs(json!({"unfiltered_index_lag_ms": 4000}))
+        .await;
     let updated = Instant::now();
     let st = sim
         .upload_and_wait(&t, "Lister", &doc("two"), Some(&id))
@@ -829,7 +833,10 @@ async fn unfiltered_index_lag_delays_the_whole_listing_and_is_patchable() {
     let v2 = sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await["versionId"].clone();
     assert_ne!(v2, v1);
     let listed = entry(&sim.get_json(all, &t).await, &id).unwrap();
-    assert_eq!(listed["versionId"], v1, "the listing still shows the old version");
+    assert_eq!(
+        listed["versionId"], v1,
+        "the listing still shows the old version"
+    );
     // A script created within the lag is absent, from `total` too.
     let fresh = sim.create(&t, "demo", "Fresh", &doc("f")).await;
     let listing = sim.get_json(all, &t).await;

@@ -251,7 +251,11 @@ mod tests {
     async fn reads_arriving_together_form_one_batch() {
         let snap = ListingSnapshot::default();
         let t0 = Instant::now();
-        assert_eq!(snap.gather_wait(t0), None, "no read yet: nothing to wait for");
+        assert_eq!(
+            snap.gather_wait(t0),
+            None,
+            "no read yet: nothing to wait for"
+        );
         snap.arrive(t0);
         assert_eq!(snap.gather_wait(t0), Some(GATHER_QUIET));
         // Each new read keeps the batch open a little longer...
@@ -290,7 +294,9 @@ mod tests {
             last,
             page_count,
         };
-        assert!(matches!(first_stage(page(true, Some(1))), Stage::Complete(m) if m.contains_key("a")));
+        assert!(
+            matches!(first_stage(page(true, Some(1))), Stage::Complete(m) if m.contains_key("a"))
+        );
         assert!(matches!(
             first_stage(page(false, Some(3))),
             Stage::FirstPage { pages: 3, .. }

@@ -309,7 +309,11 @@ mod tests {
         assert_eq!(first.metas.len(), 1);
         assert!(!first.last);
         assert!(parse_listing_page(&answer(one), 2).unwrap().last);
-        assert!(parse_listing_page(&answer(r#"{"entities":[]}"#), 1).unwrap().last);
+        assert!(
+            parse_listing_page(&answer(r#"{"entities":[]}"#), 1)
+                .unwrap()
+                .last
+        );
         // The page count, else worked out from `total`.
         let counted = parse_listing_page(&answer(one), 1).unwrap();
         assert_eq!(counted.page_count, Some(2));

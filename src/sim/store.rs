@@ -122,7 +122,10 @@ impl Script {
             return self.current();
         }
         let seen_until = now_ms.saturating_sub(lag_ms as i64);
-        self.versions.iter().rev().find(|v| v.saved_ms <= seen_until)
+        self.versions
+            .iter()
+            .rev()
+            .find(|v| v.saved_ms <= seen_until)
     }
 
     /// A saved version by id.
@@ -554,7 +557,11 @@ mod tests {
         let id = s
             .apply_upload("demo", &upload("A", None), 1_000, 0)
             .unwrap();
-        let v1 = s.orgs["demo"].scripts[&id].current().unwrap().version_id.clone();
+        let v1 = s.orgs["demo"].scripts[&id]
+            .current()
+            .unwrap()
+            .version_id
+            .clone();
         s.apply_upload("demo", &upload("A2", Some(&id)), 2_000, 0)
             .unwrap();
         let sc = &s.orgs["demo"].scripts[&id];
@@ -565,7 +572,10 @@ mod tests {
         assert!(sc.listed_version(1_400, 500).is_none());
         // After the create's lag, within the update's: the previous version and its name.
         let old = sc.listed_version(2_400, 500).unwrap();
-        assert_eq!((old.version_id.as_str(), old.name.as_str()), (v1.as_str(), "A"));
+        assert_eq!(
+            (old.version_id.as_str(), old.name.as_str()),
+            (v1.as_str(), "A")
+        );
         // Once the update's lag is over: the current version.
         assert_eq!(sc.listed_version(2_500, 500).unwrap().version_id, v2);
     }
