@@ -10,8 +10,13 @@ and 429s from GET /_sim/stats (reset before each phase), and the API floor
 max(rate-limited requests / rate, requests x latency / parallelism, one script's chain of
 dependent requests x latency).
 
+A "plan, one drifted" phase follows the unchanged plan: one script is edited out of band
+(through the simulator's control API, not counted) and the plan must show it (exit 2).
+
 Usage: bench_scale.py PROVIDER_DIR SIM_BIN TERRAFORM  (env: BENCH_NS="10 100 500",
-BENCH_MAX_N, BENCH_RATES="300 0", BENCH_LATENCY_MS=50, BENCH_OUT=results.json)
+BENCH_MAX_N, BENCH_RATES="300 0", BENCH_LATENCY_MS=50, BENCH_OUT=results.json,
+BENCH_FAST_CREATE=1 to create at unlimited rate, BENCH_PLANS_ONLY=1 to skip the applies
+after the create: the plans of a large N at 300 rpm without a 13-minute update)
 """
 import json
 import os
@@ -30,6 +35,9 @@ if MAX_N:
 RATES = [int(r) for r in os.environ.get("BENCH_RATES", "300 0").split()]
 PARALLELISM = 10
 FAST_CREATE = os.environ.get("BENCH_FAST_CREATE") == "1"
+PLANS_ONLY = os.environ.get("BENCH_PLANS_ONLY") == "1"
+PAGE_SIZE = 100
+DRIFT = "plan, one drifted"
 SOURCE = "registry.terraform.io/local/genesys"
 OWN_PLAN = "plan -refresh=false"
 OWN_APPLY = "apply -refresh=false, deploy_id only"
@@ -112,6 +120,16 @@ def floor_of(stats, rate, n):
     return kinds, total, max(by_rate, by_latency, by_chain)
 
 
+def edit_one(url, n):
+    """Someone edits script bench-0 in the Genesys UI (the simulator's control API)."""
+    scripts = sim_request(f"{url}/_sim/orgs/demo/scripts")
+    script_id = next(s["id"] for s in scripts if s["name"] == "bench-0")
+    doc = json.loads(script_doc(0, "edited out of band"))
+    doc["name"] = "bench-0"  # the edit keeps the script's name
+    sim_request(f"{url}/_sim/orgs/demo/edits", "POST",
+                {"script_id": script_id, "document": doc, "user": {"id": "u1", "name": "Bench"}})
+
+
 def run_case(rate, n):
     sim = subprocess.Popen([SIM_BIN, "--listen", "127.0.0.1:0", "--latency-ms", str(LATENCY_MS),
                             "--rate-limit", str(rate)],
@@ -127,6 +145,7 @@ def run_case(rate, n):
             phases = [
                 ("create", 0, "a", apply, {0}),
                 ("plan unchanged", 0, "a", ["plan", "-input=false", "-no-color", "-detailed-exitcode"], {0}),
+                (DRIFT, 0, "a", ["plan", "-input=false", "-no-color", "-detailed-exitcode"], {2}),
                 # No API request at all: Terraform's and the provider processes' own time for a
                 # plan of N, then for an apply of N updates (deploy_id is Terraform-side only).
                 (OWN_PLAN, 0, "a", ["plan", "-input=false", "-no-color", "-detailed-exitcode",
@@ -134,6 +153,8 @@ def run_case(rate, n):
                 (OWN_APPLY, 0, "b", apply + ["-refresh=false"], {0}),
                 ("update content", 1, "b", apply, {0}),
             ]
+            if PLANS_ONLY:
+                phases = [p for p in phases if p[0] == "create" or p[3][0] == "plan"]
             own = {}
             for name, revision, deploy, args, ok_codes in phases:
                 # BENCH_FAST_CREATE=1: create at unlimited rate (not measured against the floor),
@@ -142,6 +163,8 @@ def run_case(rate, n):
                 if fast:
                     sim_request(f"{url}/_sim/knobs", "PUT", {"rate_limit": 0})
                 write_config(wd, url, n, revision, 0 if fast else rate, deploy)
+                if name == DRIFT:
+                    edit_one(url, n)
                 sim_request(f"{url}/_sim/stats/reset", "POST")
                 wall, p = terraform(wd, *args)
                 stats = sim_request(f"{url}/_sim/stats")
@@ -158,6 +181,7 @@ def run_case(rate, n):
                 # runs first, so it borrows the later no-op apply's figure, filled in below).
                 own_time = own.get(OWN_PLAN if args[0] == "plan" else OWN_APPLY)
                 row = {"rate": 0 if fast else rate, "n": n, "phase": name, "wall": wall, "exit": p.returncode,
+                       "exit_ok": p.returncode in ok_codes,
                        "kinds": kinds, "requests": total, "429": stats.get("429", 0),
                        "floor": floor, "ratio": wall / floor if floor else None,
                        "own": own_time, "apply": args[0] == "apply"}
@@ -206,15 +230,27 @@ def check(rows):
     misses = []
     for r in rows:
         tag = f"rate={r['rate'] or 'unlimited'} N={r['n']} {r['phase']}"
-        if r["exit"] != 0:
+        if not r.get("exit_ok", r["exit"] == 0):
             misses.append(f"{tag}: terraform exited {r['exit']}")
+        pages = -(-r["n"] // PAGE_SIZE)
+        # Fewer than 4 scripts are read by id (one GET each); more share the listing.
+        listed = r["n"] >= 4
         if r["phase"] == "plan unchanged":
             if r["429"]:
                 misses.append(f"{tag}: {r['429']} 429s (target 0)")
             gets = r["kinds"].get("get_script", 0)
+            lists = r["kinds"].get("list_scripts", 0)
             api = sum(v for k, v in r["kinds"].items() if k not in ("token",))
-            if gets != r["n"] or api != r["n"]:
-                misses.append(f"{tag}: {api} api requests ({gets} GET by id) for {r['n']} scripts (target exactly {r['n']} GETs)")
+            want = (pages, 0) if listed else (0, r["n"])
+            if (lists, gets) != want or api != sum(want):
+                misses.append(f"{tag}: {api} api requests ({lists} listing pages, {gets} GETs by id) "
+                              f"for {r['n']} scripts (target {want[0]} listing pages, {want[1]} GETs)")
+        if r["phase"] == DRIFT and listed:
+            k = r["kinds"]
+            got = tuple(k.get(x, 0) for x in ("list_scripts", "get_script", "export", "download"))
+            if got != (pages, 1, 1, 1):
+                misses.append(f"{tag}: (listing pages, GETs, exports, downloads) = {got} "
+                              f"(target ({pages}, 1, 1, 1))")
         if r["phase"] in (OWN_PLAN, OWN_APPLY) and r["requests"]:
             misses.append(f"{tag}: {r['requests']} requests (target 0: Terraform-side only)")
         # The API floor cannot include Terraform's own time for N resources, measured in the
@@ -239,8 +275,9 @@ def main():
     misses = check(rows)
     print()
     for r in rows:
-        if r["phase"] == "plan unchanged":
-            print(f"plan unchanged, rate={r['rate'] or 'unlimited'} N={r['n']}: "
+        if r["phase"] in ("plan unchanged", DRIFT):
+            print(f"{r['phase']}, rate={r['rate'] or 'unlimited'} N={r['n']}: "
+                  f"{r['kinds'].get('list_scripts', 0)} listing pages, "
                   f"{r['kinds'].get('get_script', 0)} GETs by id, {r['429']} 429s")
     print("targets: " + ("all met" if not misses else "MISSED:\n  " + "\n  ".join(misses)))
     return 1 if misses else 0

@@ -1111,3 +1111,81 @@ async fn sim_a_missing_permission_is_a_final_403_on_every_request_kind() {
         assert_eq!(stats["403"], 1, "{kind}: a 403 is not retried: {stats}");
     }
 }
+
+/// Requests of one kind a client sent.
+fn sent(c: &tpg::genesys::Client, kind: &str) -> u64 {
+    c.stats().requests_by_kind.get(kind).copied().unwrap_or(0)
+}
+
+#[tokio::test]
+async fn sim_listing_snapshot_is_shared_by_concurrent_reads_and_only_when_worth_it() {
+    let sim = Sim::start(&["--rate-limit", "0"]).await;
+    let t = sim.token().await;
+    // 120 scripts: a listing of two pages.
+    for i in 0..120 {
+        let st = sim
+            .upload_and_wait(&t, &format!("Listed {i}"), &document(&i.to_string()), None)
+            .await;
+        assert_eq!(st["succeeded"], true, "{st}");
+    }
+    let scripts = sim.scripts("demo").await;
+    let version_of = |id: &str| {
+        scripts.iter().find(|s| s["id"] == id).unwrap()["versionId"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // In listing order (by name): the first five are on page 1, the last five on page 2.
+    let mut by_name: Vec<(String, String)> = scripts
+        .iter()
+        .map(|s| {
+            let name = s["name"].as_str().unwrap().to_lowercase();
+            (name, s["id"].as_str().unwrap().to_string())
+        })
+        .collect();
+    by_name.sort();
+    let ids: Vec<String> = by_name[..5]
+        .iter()
+        .chain(&by_name[115..])
+        .chain(&by_name[5..115])
+        .map(|(_, id)| id.clone())
+        .collect();
+    let read_all = |c: tpg::genesys::Client, ids: Vec<String>| async move {
+        let reads = ids.iter().map(|id| c.listed_script(id));
+        futures::future::join_all(reads).await
+    };
+
+    // Three reads together: no listing at all (they go by id).
+    let few = client_for(&sim.url, demo_credentials());
+    let got = read_all(few.clone(), ids[..3].to_vec()).await;
+    assert!(got.iter().all(Option::is_none), "{got:?}");
+    assert_eq!(sent(&few, "list_scripts"), 0);
+
+    // Ten reads together, some not on the first page: one complete listing (2 pages), fetched
+    // once for all of them.
+    let many = client_for(&sim.url, demo_credentials());
+    let got = read_all(many.clone(), ids[..10].to_vec()).await;
+    for (id, listed) in ids[..10].iter().zip(&got) {
+        let listed = listed.as_ref().expect("listed");
+        assert_eq!(listed.version_id, version_of(id));
+    }
+    assert_eq!(sent(&many, "list_scripts"), 2, "{:?}", many.stats());
+    assert_eq!(sent(&many, "get_script"), 0);
+    // Later reads use the same snapshot; an id it does not list answers None.
+    assert!(many.listed_script(&ids[50]).await.is_some());
+    assert!(many.listed_script("no-such-script").await.is_none());
+    assert_eq!(sent(&many, "list_scripts"), 2);
+    // A script this client writes is read by id from then on.
+    let v = version_of(&ids[0]);
+    let out = many
+        .replace_script_if_version(&ids[0], "Listed 0", &doc_bytes("new"), &v)
+        .await
+        .unwrap();
+    assert!(
+        matches!(out, tpg::genesys::WriteOutcome::Written(_)),
+        "{out:?}"
+    );
+    assert!(many.listed_script(&ids[0]).await.is_none());
+    assert!(many.listed_script(&ids[1]).await.is_some());
+    assert_eq!(sent(&many, "list_scripts"), 2);
+}

@@ -37,6 +37,7 @@ async fn help_documents_every_knob() {
         "--rate-limit",
         "--upload-delay-ms",
         "--index-lag-ms",
+        "--unfiltered-index-lag-ms",
         "--stale-read-ms",
         "--fault-rate",
         "--drop-rate",
@@ -797,6 +798,60 @@ async fn index_lag_hides_new_and_renamed_from_name_filter() {
     );
     eventually(LAG_LIMIT, "Renamed listed", || listed("Renamed")).await;
     assert!(renamed.elapsed() >= Duration::from_millis(4000));
+}
+
+#[tokio::test]
+async fn unfiltered_index_lag_delays_the_whole_listing_and_is_patchable() {
+    let sim = Sim::start(&["--rate-limit", "0"]).await;
+    let t = sim.token().await;
+    let entry = |listing: &Value, id: &str| {
+        listing["entities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"] == id)
+            .cloned()
+    };
+    let all = "/api/v2/scripts?pageSize=100";
+    // Off by default: the unfiltered listing shows a new script at once.
+    let id = sim.create(&t, "demo", "Lister", &doc("one")).await;
+    let v1 = sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await["versionId"].clone();
+    assert_eq!(
+        entry(&sim.get_json(all, &t).await, &id).unwrap()["versionId"],
+        v1
+    );
+    // Patched at runtime: an update shows in GET by id at once, in the listing only later.
+    // (The script is older than the lag, so the listing shows its first version meanwhile.)
+    tokio::time::sleep(Duration::from_millis(4500)).await;
+    sim.set_knobs(json!({"unfiltered_index_lag_ms": 4000}))
+        .await;
+    let updated = Instant::now();
+    let st = sim
+        .upload_and_wait(&t, "Lister", &doc("two"), Some(&id))
+        .await;
+    assert_eq!(st["succeeded"], true, "{st}");
+    let v2 = sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await["versionId"].clone();
+    assert_ne!(v2, v1);
+    let listed = entry(&sim.get_json(all, &t).await, &id).unwrap();
+    assert_eq!(
+        listed["versionId"], v1,
+        "the listing still shows the old version"
+    );
+    // A script created within the lag is absent, from `total` too.
+    let fresh = sim.create(&t, "demo", "Fresh", &doc("f")).await;
+    let listing = sim.get_json(all, &t).await;
+    assert!(entry(&listing, &fresh).is_none());
+    assert_eq!(listing["total"], 1);
+    // The name-filtered listing keeps its own knob (index_lag_ms, 0 here): current at once.
+    let named = sim.get_json("/api/v2/scripts?name=Lister", &t).await;
+    assert_eq!(entry(&named, &id).unwrap()["versionId"], v2);
+    eventually(LAG_LIMIT, "the listing catches up", || async {
+        let l = sim.get_json(all, &t).await;
+        entry(&l, &id).is_some_and(|e| e["versionId"] == v2) && entry(&l, &fresh).is_some()
+    })
+    .await;
+    assert!(updated.elapsed() >= Duration::from_millis(4000));
+    assert_eq!(sim.knobs().await["unfiltered_index_lag_ms"], 4000);
 }
 
 /// How long a lagging view may take to catch up (the lag plus room for a loaded machine).

@@ -37,6 +37,10 @@ struct Args {
     /// Time a new or renamed script stays absent from name-filtered listings, in milliseconds.
     #[arg(long, default_value_t = 0)]
     index_lag_ms: u64,
+    /// Time unfiltered listings (no name filter) lag behind writes, in milliseconds: a script
+    /// created within it is absent, one updated within it shows its previous version.
+    #[arg(long, default_value_t = 0)]
+    unfiltered_index_lag_ms: u64,
     /// Time after an upload during which GET by id and exports without versionId serve the
     /// previous version (404 for a new script), in milliseconds.
     #[arg(long, default_value_t = 0)]
@@ -96,6 +100,7 @@ impl Args {
                 rate_limit: self.rate_limit,
                 upload_delay_ms: self.upload_delay_ms,
                 index_lag_ms: self.index_lag_ms,
+                unfiltered_index_lag_ms: self.unfiltered_index_lag_ms,
                 stale_read_ms: self.stale_read_ms,
                 fault_rate: self.fault_rate,
                 drop_rate: self.drop_rate,

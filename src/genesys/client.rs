@@ -10,7 +10,9 @@ use tokio_util::sync::CancellationToken;
 use super::budget::RetryBudget;
 use super::config::ClientConfig;
 use super::error::GenesysError;
+use super::listing::ListingSnapshot;
 use super::pacing::Pacer;
+use super::scripts::ScriptMeta;
 use super::stats::{ClientStats, Counters};
 use super::token::TokenCache;
 
@@ -28,6 +30,8 @@ pub(crate) struct Inner {
     pub budget: RetryBudget,
     pub counters: Counters,
     pub cancel: CancellationToken,
+    /// The org's listing snapshot, shared by the reads of this process (`listing.rs`).
+    pub listing: ListingSnapshot,
 }
 
 impl std::fmt::Debug for Client {
@@ -74,6 +78,7 @@ impl Client {
                 tokens: TokenCache::new(),
                 counters: Counters::default(),
                 cancel: CancellationToken::new(),
+                listing: ListingSnapshot::default(),
             }),
         })
     }
@@ -97,6 +102,13 @@ impl Client {
     /// The configuration the client was built with.
     pub fn config(&self) -> &ClientConfig {
         &self.inner.config
+    }
+
+    /// Script `id` as the org's listing snapshot shows it, when this process serves reads from
+    /// a listing (enough reads for the org's size; see `listing.rs`) and the listing has it.
+    /// `None`: read the script by id. For reads only: never a write's precondition.
+    pub async fn listed_script(&self, id: &str) -> Option<ScriptMeta> {
+        self.inner.listed(id).await
     }
 
     /// Tokens left in the retry budget.

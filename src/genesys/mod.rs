@@ -8,6 +8,7 @@
 //! - `transport`: one call with pacing, auth, retries; `token`: the token cache; `retry`: the
 //!   one "retry or fail" decision both use; [`backoff`], [`budget`], [`pacing`]: the retry and
 //!   pacing arithmetic.
+//! - `listing`: the org's listing snapshot, which lets many reads share a few listing pages.
 //! - [`scripts`]: `ScriptMeta`, `WriteOutcome`, document normalisation;
 //!   `script_reads` / `script_writes` / `upload`: the operations.
 //! - [`Backoff`] (`wait`): doubling pauses until a deadline, ended by Stop; the client's polls
@@ -29,6 +30,7 @@ pub mod client;
 pub mod config;
 pub mod downstream;
 pub mod error;
+mod listing;
 pub mod pacing;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]

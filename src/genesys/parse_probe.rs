@@ -13,7 +13,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::error::GenesysError;
-use super::script_reads::{parse_export, parse_listing, parse_script};
+use super::script_reads::{parse_export, parse_listing_page, parse_script};
 use super::transport::Reply;
 
 /// A 200 answer to `method path` carrying `body`, as the transport hands it to the parsers.
@@ -42,7 +42,7 @@ pub fn script_bodies(body: &[u8], page: u32) {
         super::strip_server_fields(&mut stripped);
         let _ = super::documents_equal_ignoring_server_fields(&v, &stripped);
     }
-    let _ = parse_listing(&reply(Method::GET, "/api/v2/scripts", body), page);
+    let _ = parse_listing_page(&reply(Method::GET, "/api/v2/scripts", body), page);
 }
 
 /// An export answer (download url joined to the API base).

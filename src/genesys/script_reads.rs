@@ -13,7 +13,7 @@ use super::scripts::{meta_from_json, ScriptMeta, DEFAULT_SCRIPT_NAMES};
 use super::transport::{Call, Reply};
 
 /// Page size used for listings (the API maximum commonly accepted is 100).
-const PAGE_SIZE: u32 = 100;
+pub(crate) const PAGE_SIZE: u32 = 100;
 /// Safety bound on the number of pages of one listing.
 const MAX_PAGES: u32 = 1000;
 
@@ -24,6 +24,16 @@ struct Listing {
     entities: Vec<Value>,
     #[serde(default)]
     page_count: Option<u32>,
+    #[serde(default)]
+    total: Option<u64>,
+}
+
+/// One page of a listing: its scripts, whether it is the last page to fetch, and the pages
+/// the listing says it has (from `pageCount`, else `total`; `None` when it says neither).
+pub(crate) struct ListingPage {
+    pub metas: Vec<ScriptMeta>,
+    pub last: bool,
+    pub page_count: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -50,15 +60,22 @@ fn listing_page(
     Ok((metas, n == 0 || last || page >= MAX_PAGES))
 }
 
-/// The scripts of a listing answer (page number `page`) and whether it is the last page: the
-/// pure parsing step of `list_view` (also what the fuzz probes run).
-pub(crate) fn parse_listing(
-    reply: &Reply,
-    page: u32,
-) -> Result<(Vec<ScriptMeta>, bool), GenesysError> {
+/// The scripts of a listing answer (page number `page`), whether it is the last page, and the
+/// pages the listing has: the pure parsing step of `list_page` (also what the fuzz probes run).
+pub(crate) fn parse_listing_page(reply: &Reply, page: u32) -> Result<ListingPage, GenesysError> {
     let listing: Listing = reply.json()?;
     let what = format!("{} {}", reply.method, reply.path);
-    listing_page(&listing, page, &what)
+    let (metas, last) = listing_page(&listing, page, &what)?;
+    let page_count = listing.page_count.or_else(|| {
+        listing
+            .total
+            .map(|t| u32::try_from(t.div_ceil(u64::from(PAGE_SIZE))).unwrap_or(u32::MAX))
+    });
+    Ok(ListingPage {
+        metas,
+        last,
+        page_count,
+    })
 }
 
 /// A `Script` object answer (get, publish): the pure parsing step of `get_script_at`.
@@ -112,23 +129,34 @@ impl Inner {
         let mut out = Vec::new();
         let mut page: u32 = 1;
         loop {
-            let mut url = self.api_url(segments);
-            {
-                let mut q = url.query_pairs_mut();
-                q.append_pair("pageSize", &PAGE_SIZE.to_string());
-                q.append_pair("pageNumber", &page.to_string());
-                if !name_filter.is_empty() {
-                    q.append_pair("name", name_filter);
-                }
-            }
-            let reply = self.execute(Call::get(url, kind)).await?;
-            let (metas, last) = parse_listing(&reply, page)?;
-            out.extend(metas);
-            if last {
+            let p = self.list_page(segments, name_filter, kind, page).await?;
+            out.extend(p.metas);
+            if p.last {
                 return Ok(out);
             }
             page += 1;
         }
+    }
+
+    /// Page `page` of a listing (`pageSize` [`PAGE_SIZE`]).
+    pub(crate) async fn list_page(
+        &self,
+        segments: &[&str],
+        name_filter: &str,
+        kind: &'static str,
+        page: u32,
+    ) -> Result<ListingPage, GenesysError> {
+        let mut url = self.api_url(segments);
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("pageSize", &PAGE_SIZE.to_string());
+            q.append_pair("pageNumber", &page.to_string());
+            if !name_filter.is_empty() {
+                q.append_pair("name", name_filter);
+            }
+        }
+        let reply = self.execute(Call::get(url, kind)).await?;
+        parse_listing_page(&reply, page)
     }
 
     /// Scripts named exactly `name`. One listing of the editable view finds every script but
@@ -277,12 +305,26 @@ mod tests {
     #[test]
     fn listing_pages_end_at_the_page_count_or_a_short_page() {
         let one = r#"{"entities":[{"id":"a","name":"A"}],"pageCount":2}"#;
-        let (metas, last) = parse_listing(&answer(one), 1).unwrap();
-        assert_eq!(metas.len(), 1);
-        assert!(!last);
-        assert!(parse_listing(&answer(one), 2).unwrap().1);
-        assert!(parse_listing(&answer(r#"{"entities":[]}"#), 1).unwrap().1);
-        assert!(parse_listing(&answer("<html>"), 1).is_err());
+        let first = parse_listing_page(&answer(one), 1).unwrap();
+        assert_eq!(first.metas.len(), 1);
+        assert!(!first.last);
+        assert!(parse_listing_page(&answer(one), 2).unwrap().last);
+        assert!(
+            parse_listing_page(&answer(r#"{"entities":[]}"#), 1)
+                .unwrap()
+                .last
+        );
+        // The page count, else worked out from `total`.
+        let counted = parse_listing_page(&answer(one), 1).unwrap();
+        assert_eq!(counted.page_count, Some(2));
+        let totalled = r#"{"entities":[{"id":"a","name":"A"}],"total":201}"#;
+        assert_eq!(
+            parse_listing_page(&answer(totalled), 1).unwrap().page_count,
+            Some(3)
+        );
+        let neither = parse_listing_page(&answer(r#"{"entities":[]}"#), 1).unwrap();
+        assert_eq!(neither.page_count, None);
+        assert!(parse_listing_page(&answer("<html>"), 1).is_err());
         assert_eq!(
             parse_script(&answer(r#"{"id":"a","name":"A"}"#))
                 .unwrap()

@@ -161,6 +161,7 @@ impl Inner {
 impl Inner {
     /// DELETE a script; `false` when it was already gone (404).
     pub(crate) async fn delete(&self, id: &str) -> Result<bool, GenesysError> {
+        self.listing.forget(id);
         let call = Call {
             method: Method::DELETE,
             url: self.api_url(&["api", "v2", "scripts", id]),

@@ -99,6 +99,9 @@ impl Inner {
         document: Arc<Vec<u8>>,
         replace_id: Option<&str>,
     ) -> Result<UploadTicket, GenesysError> {
+        if let Some(id) = replace_id {
+            self.listing.forget(id);
+        }
         let call = Call {
             method: Method::POST,
             url: join_path(&self.config.apps_base, "/uploads/v2/scripter"),

@@ -1,5 +1,6 @@
-//! Reading a script from the org into Terraform state: the `versionId` shortcut (one small GET
-//! when nothing changed), stale-read protection, and the full state for refresh and import.
+//! Reading a script from the org into Terraform state: the `versionId` shortcut (no request
+//! when the org's listing snapshot shows the state's version, else one small GET when nothing
+//! changed), stale-read protection, and the full state for refresh and import.
 
 use super::document;
 use super::model_script_template::ScriptTemplate;
@@ -24,6 +25,16 @@ pub async fn refresh(
     state: &ScriptTemplate,
 ) -> Result<Option<ScriptTemplate>, GenesysError> {
     let id = state.id.as_deref().unwrap_or_default();
+    // Many reads of one org share a listing snapshot: a script it lists at the state's
+    // versionId needs no request of its own. Anything else is read by id, as below.
+    if let Some(listed) = client.listed_script(id).await {
+        if !listed.version_id.is_empty() && state.version_id.as_deref() == Some(&listed.version_id)
+        {
+            let mut s = state.clone();
+            s.name = Attr::Known(listed.name);
+            return Ok(Some(s));
+        }
+    }
     let Some(mut meta) = get_confirming_absence(client, id).await? else {
         return Ok(None);
     };

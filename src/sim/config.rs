@@ -71,6 +71,10 @@ pub struct Knobs {
     pub upload_delay_ms: u64,
     /// Time a new or renamed script stays absent from name-filtered listings.
     pub index_lag_ms: u64,
+    /// Time unfiltered listings (no `name`) lag behind writes: a script created within it is
+    /// absent, one updated within it shows its previous version. 0 = no lag.
+    #[serde(default)]
+    pub unfiltered_index_lag_ms: u64,
     /// Time after an upload during which GET by id and exports serve the previous version.
     pub stale_read_ms: u64,
     /// Fraction (0..=1) of api/apps/download requests answered 500 or 503 without effect.
@@ -112,6 +116,7 @@ impl Default for Knobs {
             rate_limit: 300,
             upload_delay_ms: 0,
             index_lag_ms: 0,
+            unfiltered_index_lag_ms: 0,
             stale_read_ms: 0,
             fault_rate: 0.0,
             drop_rate: 0.0,
@@ -135,6 +140,7 @@ pub struct KnobsPatch {
     pub rate_limit: Option<u32>,
     pub upload_delay_ms: Option<u64>,
     pub index_lag_ms: Option<u64>,
+    pub unfiltered_index_lag_ms: Option<u64>,
     pub stale_read_ms: Option<u64>,
     pub fault_rate: Option<f64>,
     pub drop_rate: Option<f64>,
@@ -219,6 +225,9 @@ impl Knobs {
         }
         if let Some(v) = patch.index_lag_ms {
             k.index_lag_ms = v;
+        }
+        if let Some(v) = patch.unfiltered_index_lag_ms {
+            k.unfiltered_index_lag_ms = v;
         }
         if let Some(v) = patch.stale_read_ms {
             k.stale_read_ms = v;
@@ -307,6 +316,18 @@ mod tests {
         let bad: KnobsPatch = serde_json::from_str(r#"{"fault_rate":2.0}"#).unwrap();
         assert!(k.patched(&bad).is_err());
         assert!(serde_json::from_str::<KnobsPatch>(r#"{"nope":1}"#).is_err());
+    }
+
+    #[test]
+    fn unfiltered_index_lag_patches_and_old_knob_files_load() {
+        let k = Knobs::default();
+        assert_eq!(k.unfiltered_index_lag_ms, 0);
+        let p: KnobsPatch = serde_json::from_str(r#"{"unfiltered_index_lag_ms":1500}"#).unwrap();
+        let k2 = k.patched(&p).unwrap();
+        assert_eq!((k2.unfiltered_index_lag_ms, k2.index_lag_ms), (1500, 0));
+        let mut v = serde_json::to_value(&k).unwrap();
+        v.as_object_mut().unwrap().remove("unfiltered_index_lag_ms");
+        assert_eq!(serde_json::from_value::<Knobs>(v).unwrap(), k);
     }
 
     #[test]

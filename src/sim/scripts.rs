@@ -206,13 +206,20 @@ fn list_editable(
 ) -> Result<Response, ApiError> {
     let p = parse_list_params(query)?;
     let now = now_ms();
+    // The name filter's lag (index_lag_ms) is applied by `admits`; without a name filter,
+    // the listing may lag behind writes as a whole (unfiltered_index_lag_ms).
+    let lag = if p.name.is_none() {
+        state.knobs().unfiltered_index_lag_ms
+    } else {
+        0
+    };
     let mut all: Vec<Value> = {
         let store = state.store();
         let org = caller.org_in(&store)?;
         org.scripts
             .values()
             .filter_map(|s| {
-                let v = s.current()?;
+                let v = s.listed_version(now, lag)?;
                 if !p.admits(&v.name, s.indexed_at_ms, &s.division_id, now) {
                     return None;
                 }

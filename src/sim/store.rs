@@ -118,6 +118,20 @@ impl Script {
         }
     }
 
+    /// The version an unfiltered listing shows at `now_ms` when it lags `lag_ms` behind the
+    /// writes: the newest version saved at least `lag_ms` ago (`None`: the script was created
+    /// within the lag, so the listing omits it). With no lag, the current version.
+    pub fn listed_version(&self, now_ms: i64, lag_ms: u64) -> Option<&Version> {
+        if lag_ms == 0 {
+            return self.current();
+        }
+        let seen_until = now_ms.saturating_sub(lag_ms as i64);
+        self.versions
+            .iter()
+            .rev()
+            .find(|v| v.saved_ms <= seen_until)
+    }
+
     /// A saved version by id.
     pub fn version(&self, version_id: &str) -> Option<&Version> {
         self.versions.iter().find(|v| v.version_id == version_id)
@@ -541,6 +555,35 @@ mod tests {
         s.apply_upload("demo", &upload("A2", Some(&id)), 6_000, 500)
             .unwrap();
         assert_eq!(s.orgs["demo"].scripts[&id].indexed_at_ms, 6_500);
+    }
+
+    #[test]
+    fn unfiltered_listings_lag_behind_creates_and_updates() {
+        let mut s = store();
+        let id = s
+            .apply_upload("demo", &upload("A", None), 1_000, 0)
+            .unwrap();
+        let v1 = s.orgs["demo"].scripts[&id]
+            .current()
+            .unwrap()
+            .version_id
+            .clone();
+        s.apply_upload("demo", &upload("A2", Some(&id)), 2_000, 0)
+            .unwrap();
+        let sc = &s.orgs["demo"].scripts[&id];
+        let v2 = sc.current().unwrap().version_id.clone();
+        // No lag: the current version, at once.
+        assert_eq!(sc.listed_version(2_000, 0).unwrap().version_id, v2);
+        // Within the lag of the create: not listed at all.
+        assert!(sc.listed_version(1_400, 500).is_none());
+        // After the create's lag, within the update's: the previous version and its name.
+        let old = sc.listed_version(2_400, 500).unwrap();
+        assert_eq!(
+            (old.version_id.as_str(), old.name.as_str()),
+            (v1.as_str(), "A")
+        );
+        // Once the update's lag is over: the current version.
+        assert_eq!(sc.listed_version(2_500, 500).unwrap().version_id, v2);
     }
 
     #[test]

@@ -162,6 +162,24 @@ impl BlockingSim {
         })
     }
 
+    /// "Someone else" saves `n` new scripts named `{prefix} {i}` (one login, every upload sent,
+    /// then each waited for): an org that holds many scripts Terraform does not manage.
+    pub fn upload_many_as_admin(&self, org: Org, prefix: &str, n: usize, document: &str) {
+        self.rt.block_on(async {
+            let token = self.sim.token_for(org.1, org.2).await;
+            let mut uploads = Vec::with_capacity(n);
+            for i in 0..n {
+                let file = document.as_bytes().to_vec();
+                let name = format!("{prefix} {i}");
+                uploads.push(self.sim.upload_raw(&token, &name, file, None).await);
+            }
+            for upload in uploads {
+                let status = self.sim.wait_upload(&token, &upload).await;
+                assert_eq!(status["succeeded"], true, "upload {upload}: {status}");
+            }
+        });
+    }
+
     /// "Someone else" publishes a script through the public API.
     pub fn publish_as_admin(&self, org: Org, id: &str) {
         self.rt.block_on(async {
