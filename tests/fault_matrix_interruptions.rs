@@ -11,7 +11,6 @@ use common::{for_each_terraform, TerraformBin, TfOutput, WorkDir};
 use fault_matrix_support::*;
 use serde_json::json;
 use sim_support::blocking::BlockingSim;
-use sim_support::documents::{content_of, first_text};
 use sim_support::poll::eventually_sync;
 use std::collections::BTreeSet;
 use std::process::Command;
