@@ -135,6 +135,15 @@ pub(crate) mod tests {
     use super::*;
     use crate::genesys::config::Credentials;
 
+    /// A client of an address nothing listens on, with a ready token: for tests that never
+    /// reach the network (waits, cancellation, org bookkeeping).
+    pub(crate) fn offline_client() -> Client {
+        let cfg =
+            ClientConfig::for_base_url("http://127.0.0.1:1", Credentials::AccessToken("t".into()))
+                .unwrap();
+        Client::new(cfg).unwrap()
+    }
+
     /// Starts `op`, calls `c.cancel()` (Terraform's Stop) 20 ms later, and returns what `op`
     /// ended with (within 2 s).
     pub(crate) async fn stop_while_running<T: Send + 'static>(

@@ -93,15 +93,7 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::genesys::client::tests::stop_while_running;
-    use crate::genesys::{ClientConfig, Credentials};
-
-    fn client() -> Client {
-        let cfg =
-            ClientConfig::for_base_url("http://127.0.0.1:1", Credentials::AccessToken("t".into()))
-                .unwrap();
-        Client::new(cfg).unwrap()
-    }
+    use crate::genesys::client::tests::{offline_client as client, stop_while_running};
 
     #[tokio::test]
     async fn stop_ends_an_operation_that_sent_no_upload() {

@@ -71,16 +71,8 @@ impl Backoff {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::genesys::client::tests::stop_while_running;
+    use crate::genesys::client::tests::{offline_client as client, stop_while_running};
     use crate::genesys::stop_shield::mark_upload_sent;
-    use crate::genesys::{ClientConfig, Credentials};
-
-    fn client() -> Client {
-        let cfg =
-            ClientConfig::for_base_url("http://127.0.0.1:1", Credentials::AccessToken("t".into()))
-                .unwrap();
-        Client::new(cfg).unwrap()
-    }
 
     /// The pauses a backoff takes when every read answers at once.
     async fn pauses(mut backoff: Backoff) -> Vec<Duration> {

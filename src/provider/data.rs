@@ -106,14 +106,7 @@ fn no_default_org<'a>(orgs: impl Iterator<Item = &'a String>) -> Diagnostics {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::genesys::{ClientConfig, Credentials};
-
-    fn client() -> Client {
-        let cfg =
-            ClientConfig::for_base_url("http://127.0.0.1:1", Credentials::AccessToken("t".into()))
-                .unwrap();
-        Client::new(cfg).unwrap()
-    }
+    use crate::genesys::client::tests::offline_client as client;
 
     #[test]
     fn each_org_has_its_own_client_and_its_own_errors() {
