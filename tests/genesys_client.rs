@@ -709,7 +709,14 @@ async fn full_lifecycle(c: &tpg::genesys::Client, name: &str) {
         .await
         .unwrap();
     assert_eq!(published.id, created.id);
-    assert!(c.get_published_script(&created.id).await.unwrap().is_some());
+    // The published view may lag behind the publish (the sim's stale reads apply to it).
+    eventually(Duration::from_secs(10), "the publish is served", || async {
+        c.get_published_script(&created.id)
+            .await
+            .unwrap()
+            .is_some_and(|p| p.version_id == published.version_id)
+    })
+    .await;
     assert!(c.delete_script(&created.id).await.unwrap());
 }
 
