@@ -343,7 +343,7 @@ fn assert_schema(resp: &pb::get_provider_schema::Response) {
         .server_capabilities
         .as_ref()
         .expect("server capabilities");
-    assert!(!caps.plan_destroy && caps.get_provider_schema_optional);
+    assert!(caps.plan_destroy && caps.get_provider_schema_optional);
 }
 
 #[test]
