@@ -16,48 +16,63 @@ use sim_support::documents::script_doc;
 fn secrets_never_reach_logs_plans_or_state() {
     for_each_terraform(|tf| {
         let sim = BlockingSim::start(&["--org", "secretive:secret-client:Sup3r-S3cret-Value"]);
-        let mut wd = WorkDir::new(tf);
-        wd.write_file("script.json", &script_doc("hello"));
-        wd.write_main_tf(&format!(
-            "{}\nprovider \"genesys\" {{\n  api_url            = \"{}\"\n  oauthclient_id     = \"secret-client\"\n  oauthclient_secret = \"Sup3r-S3cret-Value\"\n}}\n\nresource \"genesys_script_template\" \"s\" {{\n  name    = \"S\"\n  content = file(\"${{path.module}}/script.json\")\n}}\n",
-            required_providers("genesys"),
+        // The single-org settings, and the same org as an entry of `orgs`.
+        let single = format!(
+            "provider \"genesys\" {{\n  api_url            = \"{}\"\n  oauthclient_id     = \"secret-client\"\n  oauthclient_secret = \"Sup3r-S3cret-Value\"\n}}\n",
             sim.url
-        ));
-        let log = wd.path().join("trace.log");
-        wd.set_env("TF_LOG", "trace");
-        wd.set_env("TF_LOG_PATH", log.to_str().expect("utf-8 path"));
-        let apply = wd.run(&["apply", "-auto-approve"]);
-        assert_eq!(apply.code, 0, "{apply:?}");
-        let plan = wd.run(&["plan"]);
-        let trace = std::fs::read_to_string(&log).expect("trace log");
-        assert!(
-            trace.contains("provider.terraform-provider-genesys"),
-            "the provider's own log lines reach Terraform"
         );
-        let state = std::fs::read_to_string(wd.path().join("terraform.tfstate")).expect("state");
-        for (what, text) in [
-            ("apply output", &apply.stdout),
-            ("apply errors", &apply.stderr),
-            ("plan", &plan.stdout),
-            ("trace log", &trace),
-            ("state", &state),
-        ] {
-            assert!(
-                !text.contains("Sup3r-S3cret-Value"),
-                "client secret leaked into the {what}"
-            );
-            // Authorization headers (Basic or Bearer) never show.
-            assert!(
-                !text.contains("Basic c2VjcmV0"),
-                "basic credentials leaked into the {what}"
-            );
-            assert!(
-                !text.to_ascii_lowercase().contains("bearer ey")
-                    && !text.contains("access_token\":\""),
-                "token leaked into the {what}"
-            );
+        let fleet = format!(
+            "provider \"genesys\" {{\n  orgs = {{\n    secretive = {{ oauthclient_id = \"secret-client\", oauthclient_secret = \"Sup3r-S3cret-Value\", api_url = \"{}\" }}\n  }}\n}}\n",
+            sim.url
+        );
+        for (provider, org) in [(single, ""), (fleet, "  org     = \"secretive\"\n")] {
+            assert_no_secret_leaks(tf, &provider, org);
         }
     });
+}
+
+/// Applies and plans one script with `provider` (`org`: the resource's org line) under
+/// TF_LOG=trace, and checks outputs, the trace log and the state for the secret.
+fn assert_no_secret_leaks(tf: &common::TerraformBin, provider: &str, org: &str) {
+    let mut wd = WorkDir::new(tf);
+    wd.write_file("script.json", &script_doc("hello"));
+    wd.write_main_tf(&format!(
+        "{}\n{provider}\nresource \"genesys_script_template\" \"s\" {{\n  name    = \"S\"\n  content = file(\"${{path.module}}/script.json\")\n{org}}}\n",
+        required_providers("genesys"),
+    ));
+    let log = wd.path().join("trace.log");
+    wd.set_env("TF_LOG", "trace");
+    wd.set_env("TF_LOG_PATH", log.to_str().expect("utf-8 path"));
+    let apply = wd.run(&["apply", "-auto-approve"]);
+    assert_eq!(apply.code, 0, "{apply:?}");
+    let plan = wd.run(&["plan"]);
+    let trace = std::fs::read_to_string(&log).expect("trace log");
+    assert!(
+        trace.contains("provider.terraform-provider-genesys"),
+        "the provider's own log lines reach Terraform"
+    );
+    let state = std::fs::read_to_string(wd.path().join("terraform.tfstate")).expect("state");
+    for (what, text) in [
+        ("apply output", &apply.stdout),
+        ("apply errors", &apply.stderr),
+        ("plan", &plan.stdout),
+        ("trace log", &trace),
+        ("state", &state),
+    ] {
+        assert!(
+            !text.contains("Sup3r-S3cret-Value"),
+            "client secret leaked into the {what} ({provider})"
+        );
+        // Authorization headers (Basic or Bearer) never show.
+        assert!(
+            !text.contains("Basic c2VjcmV0"),
+            "basic credentials leaked into the {what}"
+        );
+        assert!(
+            !text.to_ascii_lowercase().contains("bearer ey") && !text.contains("access_token\":\""),
+            "token leaked into the {what}"
+        );
+    }
 }
 
 #[test]
