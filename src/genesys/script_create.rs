@@ -27,12 +27,9 @@ use tokio::time::Instant;
 
 use super::client::{Client, Inner};
 use super::error::GenesysError;
+use super::script_writes::{parse_document, pauses_until};
 use super::scripts::{documents_equal_ignoring_server_fields, ScriptMeta, DEFAULT_SCRIPT_NAMES};
-use super::wait::Backoff;
 
-/// Pauses while waiting for the search index or for a racing create to finish.
-const WAIT_START: Duration = Duration::from_millis(50);
-const WAIT_CAP: Duration = Duration::from_secs(1);
 /// Time kept back from the caller's limit to delete our copy when a create gives up.
 const CLEAN_UP_RESERVE: Duration = Duration::from_secs(3);
 
@@ -124,7 +121,7 @@ impl Create<'_> {
         what: &str,
         found: impl Fn(&[ScriptMeta]) -> Option<ScriptMeta>,
     ) -> Result<(ScriptMeta, Vec<ScriptMeta>), GenesysError> {
-        let mut poll = Backoff::until(WAIT_START, WAIT_CAP, self.deadline);
+        let mut poll = pauses_until(self.deadline);
         loop {
             let listing = self.list().await?;
             if let Some(m) = found(&listing) {
@@ -192,7 +189,7 @@ impl Create<'_> {
     /// Ours yielded and is deleted: waits until exactly one identical racing copy is left,
     /// under `name` (its create has finished), and adopts it.
     async fn adopt_survivor(&mut self, own: &ScriptMeta) -> Result<ScriptMeta, GenesysError> {
-        let mut poll = Backoff::until(WAIT_START, WAIT_CAP, self.deadline);
+        let mut poll = pauses_until(self.deadline);
         let mut waiting_for = String::new();
         loop {
             let listing = self.list().await?;
@@ -323,9 +320,7 @@ impl Inner {
         existing: Option<&HashSet<String>>,
         limit: Duration,
     ) -> Result<Created, GenesysError> {
-        let ours: Value = serde_json::from_slice(document).map_err(|e| GenesysError::Decode {
-            message: format!("the script document to upload is not valid JSON: {e}"),
-        })?;
+        let ours = parse_document(document)?;
         let allowed = self
             .config
             .upload_timeout

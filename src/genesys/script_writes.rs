@@ -1,5 +1,6 @@
-//! Write operations on scripts: create (script_create.rs does the work), conditional replace (emulated If-Match on `versionId`; see docs/conditional-writes.md),
-//! publish, division assignment and delete.
+//! Write operations on scripts: create (script_create.rs does the work), conditional replace
+//! (emulated If-Match on `versionId`; see docs/conditional-writes.md), publish, division
+//! assignment and delete.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,20 +17,21 @@ use super::scripts::{
 use super::transport::{Body, Call, Idempotency};
 use super::wait::Backoff;
 
-/// Pauses while waiting for the search index or a fresh read.
+/// Pauses while waiting for the search index, a fresh read or a racing create.
 const WAIT_START: Duration = Duration::from_millis(50);
 const WAIT_CAP: Duration = Duration::from_secs(1);
 /// How long a differing export of our own version is blamed on a stale read.
 const STALE_EXPORT_GRACE: Duration = Duration::from_secs(5);
 
-fn parse_document(document: &[u8]) -> Result<Value, GenesysError> {
+pub(super) fn parse_document(document: &[u8]) -> Result<Value, GenesysError> {
     serde_json::from_slice(document).map_err(|e| GenesysError::Decode {
         message: format!("the script document to upload is not valid JSON: {e}"),
     })
 }
 
-/// The pauses of one wait: doubling from `WAIT_START` to `WAIT_CAP` until `deadline`.
-fn pauses_until(deadline: Instant) -> Backoff {
+/// The pauses of one wait: doubling from `WAIT_START` to `WAIT_CAP` until `deadline` (the
+/// waits of a create, the replace and the read of a new script).
+pub(super) fn pauses_until(deadline: Instant) -> Backoff {
     Backoff::until(WAIT_START, WAIT_CAP, deadline)
 }
 
