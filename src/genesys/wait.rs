@@ -38,14 +38,15 @@ impl Backoff {
         }
     }
 
-    /// Sleeps the next pause and answers `true` (read again), or answers `false` at once when
-    /// the deadline has passed or Terraform's Stop applies (stop waiting). A pause that begins
+    /// Sleeps the next pause and answers `Ok(true)` (read again), or answers at once
+    /// `Ok(false)` when the deadline has passed (stop waiting) or `Err(Cancelled)` when
+    /// Terraform's Stop applies (a wait ended by Stop proves nothing). A pause that begins
     /// before the deadline is taken whole.
-    pub async fn pause(&mut self, client: &Client) -> bool {
+    pub async fn pause(&mut self, client: &Client) -> Result<bool, GenesysError> {
         if Instant::now() >= self.deadline {
-            return false;
+            return Ok(false);
         }
-        self.sleep(&client.inner).await.is_ok()
+        self.sleep(&client.inner).await.map(|()| true)
     }
 
     /// The client's variant: a pause that would end after the deadline is not taken (the
@@ -79,7 +80,7 @@ mod tests {
         let c = client();
         let mut taken = vec![];
         let mut last = Instant::now();
-        while backoff.pause(&c).await {
+        while backoff.pause(&c).await.unwrap() {
             taken.push(last.elapsed());
             last = Instant::now();
         }
@@ -119,9 +120,9 @@ mod tests {
             Duration::from_secs(1),
             Duration::from_secs(1),
         );
-        assert!(b.pause(&c).await);
+        assert!(b.pause(&c).await.unwrap());
         tokio::time::sleep(Duration::from_secs(1)).await; // a read that took a second
-        assert!(!b.pause(&c).await);
+        assert!(!b.pause(&c).await.unwrap());
     }
 
     #[tokio::test(start_paused = true)]
@@ -171,8 +172,9 @@ mod tests {
         })
         .await;
         assert!(
-            !first && !second,
-            "Stop must end the pause and every later one"
+            matches!(first, Err(GenesysError::Cancelled))
+                && matches!(second, Err(GenesysError::Cancelled)),
+            "Stop must end the pause and every later one: {first:?} {second:?}"
         );
         assert!(started.elapsed() < Duration::from_secs(2));
     }
@@ -207,7 +209,7 @@ mod tests {
                         Duration::from_secs(1),
                         Duration::from_secs(10),
                     );
-                    b.pause(&c2).await
+                    b.pause(&c2).await.unwrap_or(false)
                 },
                 || false,
             )

@@ -88,28 +88,19 @@ impl ScriptDataSource {
     ) -> Result<(ScriptLookup, Diagnostics), Diagnostics> {
         let at_name = || AttributePath::attr(ScriptLookup::NAME);
         let mut backoff = Backoff::new(INDEX_FIRST_PAUSE, INDEX_CAP, INDEX_WAIT);
-        let matches = loop {
-            match client.find_by_exact_name(&name).await {
-                // Not in the index yet: pause, then search again.
-                Ok(found) if found.is_empty() && backoff.pause(client).await => {}
-                Ok(found) => break found,
-                Err(e) => {
-                    return Err(api_error_at(
-                        at_name(),
-                        &format!("looking up script {name:?}"),
-                        &e,
-                    ))
+        let searched = async {
+            loop {
+                let found = client.find_by_exact_name(&name).await?;
+                // Not in the index yet: pause, then search again. A wait ended by Terraform's
+                // Stop is `Cancelled`, not "no such script".
+                if !found.is_empty() || !backoff.pause(client).await? {
+                    return Ok(found);
                 }
             }
         };
-        if matches.is_empty() && client.is_cancelled() {
-            // The wait was ended by Terraform's Stop: say so, not "no such script".
-            return Err(api_error_at(
-                at_name(),
-                &format!("looking up script {name:?}"),
-                &crate::genesys::GenesysError::Cancelled,
-            ));
-        }
+        let matches = searched
+            .await
+            .map_err(|e| api_error_at(at_name(), &format!("looking up script {name:?}"), &e))?;
         let mut d = Diagnostics::new();
         match matches.as_slice() {
             [] => {

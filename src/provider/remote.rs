@@ -48,7 +48,8 @@ pub async fn refresh(
     // wait for the cache to catch up rather than report phantom drift.
     let mut backoff = Backoff::new(STALE_READ_FIRST_PAUSE, STALE_READ_CAP, STALE_READ_WAIT);
     while is_older(&meta, state) {
-        if !backoff.pause(client).await {
+        // At the deadline, or on Stop, the recorded state stands (no phantom drift either way).
+        if !backoff.pause(client).await.unwrap_or(false) {
             tracing::warn!(
                 script_id = id,
                 "reads keep returning an older version than the state; keeping the state"
@@ -84,14 +85,11 @@ async fn get_confirming_absence(
         return Ok(Some(meta));
     }
     let mut backoff = Backoff::new(ABSENCE_FIRST_PAUSE, ABSENCE_CAP, ABSENCE_WAIT);
-    while backoff.pause(client).await {
+    // A wait ended by Terraform's Stop proves nothing: `?` never reports the script gone then.
+    while backoff.pause(client).await? {
         if let Some(meta) = client.get_script(id).await? {
             return Ok(Some(meta));
         }
-    }
-    // A wait ended by Terraform's Stop proves nothing: never report the script gone then.
-    if client.is_cancelled() {
-        return Err(GenesysError::Cancelled);
     }
     Ok(None)
 }

@@ -87,7 +87,7 @@ async fn adopt(
                     return Ok((current, published));
                 }
             }
-            if !wait.pause(client).await {
+            if !wait.pause(client).await? {
                 return Err(GenesysError::Timeout {
                     what: format!(
                         "waiting for the racing deploy that created script {id} to publish it"
@@ -366,10 +366,7 @@ async fn published_visible(
         if served.as_ref().map(|p| p.version_id.as_str()) == Some(version_id) {
             return Ok(());
         }
-        if !wait.pause(client).await {
-            if client.is_cancelled() {
-                return Err(GenesysError::Cancelled);
-            }
+        if !wait.pause(client).await? {
             return Err(GenesysError::Timeout {
                 what: format!(
                     "the published script still serves {} instead of the version {version_id} just published, after {}s",
