@@ -39,7 +39,7 @@ pub fn resolve(
     is_region_key: impl Fn(&str) -> bool + Copy,
 ) -> Result<OrgSettings, Diagnostics> {
     let (entries, source) = match config.get(ATTR_ORGS) {
-        Some(Value::Map(m)) => (from_value(m)?, Source::Block),
+        Some(Value::Map(m)) => (from_value(m), Source::Block),
         _ => match env.var(ENV_ORGS_FILE) {
             Some(path) => (from_file(&path)?, Source::File(path)),
             None => return Ok(OrgSettings::new()),
@@ -54,21 +54,19 @@ pub fn resolve(
         .collect())
 }
 
-fn from_value(
-    m: &BTreeMap<String, Value>,
-) -> Result<BTreeMap<String, BTreeMap<String, String>>, Diagnostics> {
-    let mut out = BTreeMap::new();
-    for (org, entry) in m {
-        let Some(entry) = entry.as_map() else {
-            continue;
-        };
-        let strings = entry
-            .iter()
-            .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-            .collect();
-        out.insert(org.clone(), strings);
-    }
-    Ok(out)
+/// The `orgs` attribute's entries (the schema makes it a map of maps of strings; null entries
+/// and values are left out).
+fn from_value(m: &BTreeMap<String, Value>) -> BTreeMap<String, BTreeMap<String, String>> {
+    m.iter()
+        .filter_map(|(org, entry)| {
+            let strings = entry
+                .as_map()?
+                .iter()
+                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                .collect();
+            Some((org.clone(), strings))
+        })
+        .collect()
 }
 
 fn from_file(path: &str) -> Result<BTreeMap<String, BTreeMap<String, String>>, Diagnostics> {
