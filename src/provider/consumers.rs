@@ -30,12 +30,21 @@ pub async fn check(client: &Client, id: &str) -> Consumers {
         return Consumers::Some(found);
     }
     // None listed: trust it only when the dependency build is complete.
+    match incomplete(client).await {
+        Some(why) => Consumers::Unknown(why),
+        None => Consumers::None,
+    }
+}
+
+/// Why an empty list of consumers may be incomplete (the org's dependency build is not
+/// `OPERATIONAL`, or its status cannot be read); `None` when it is complete.
+pub async fn incomplete(client: &Client) -> Option<String> {
     match client.dependency_build_status().await {
-        Ok(status) if status == BUILD_OPERATIONAL => Consumers::None,
-        Ok(status) => Consumers::Unknown(format!(
+        Ok(status) if status == BUILD_OPERATIONAL => None,
+        Ok(status) => Some(format!(
             "the org's Architect dependency build is {status}, not {BUILD_OPERATIONAL}, so the list of objects using the script may be incomplete. Rebuild the dependencies (Architect > Dependency Tracking, or POST /api/v2/architect/dependencytracking/build) to make the check reliable"
         )),
-        Err(e) => Consumers::Unknown(why_unknown(&e)),
+        Err(e) => Some(why_unknown(&e)),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Data source `genesys_script_consumers`: the objects (Architect flows, mostly) that use a
 //! script, from Genesys's dependency tracking, so a pipeline can see what a change touches.
 
-use super::consumers::{self, Consumers};
+use super::consumers;
 use super::data::ProviderData;
 use super::errors::{api_error_at, in_org};
 use crate::cty::{AttributePath, Type};
@@ -96,7 +96,7 @@ impl TypedDataSource for ScriptConsumersDataSource {
         let mut d = Diagnostics::new();
         if found.is_empty() {
             // An empty answer is only as complete as the org's dependency build.
-            if let Consumers::Unknown(why) = consumers::check(&client, &id).await {
+            if let Some(why) = consumers::incomplete(&client).await {
                 d.warning_at(
                     at(),
                     "The list of objects using the script may be incomplete",
