@@ -260,3 +260,32 @@ fn an_edit_back_to_the_raw_template_shows_as_drift() {
         assert_eq!(plan.code, 0, "{plan}");
     });
 }
+
+#[test]
+fn genesys_script_consumers_lists_the_flows_that_use_a_script() {
+    for_each_terraform(|tf| {
+        let sim = BlockingSim::start(&[]);
+        let (wd, id) = used_script(tf, &sim);
+        wd.write_main_tf(&format!(
+            "{}{}data \"genesys_script_consumers\" \"c\" {{\n  script_id = \"{id}\"\n}}\n\noutput \"consumers\" {{\n  value = data.genesys_script_consumers.c.consumers\n}}\n",
+            required_providers("genesys"),
+            sim.provider_block(None, ACME, "")
+        ));
+        // The script left the configuration but not the state (a destroy would be refused:
+        // a flow uses it), so only the data source is applied.
+        ok(
+            wd.run(&[
+                "apply",
+                "-auto-approve",
+                "-target=data.genesys_script_consumers.c",
+            ]),
+            "read the consumers",
+        );
+        let out = ok(wd.run(&["output", "-json", "consumers"]), "output");
+        let consumers: serde_json::Value = serde_json::from_str(out.stdout.trim()).expect("json");
+        assert_eq!(
+            consumers,
+            json!([{"id": "flow-1", "name": "Main IVR", "type": "INBOUNDCALLFLOW", "version": "3.0"}])
+        );
+    });
+}
