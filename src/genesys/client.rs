@@ -1,44 +1,48 @@
-//! The `Client` handle: cheap to clone, `Send + Sync`, holding the shared HTTP connection pool,
-//! token cache, pacer, retry budget, counters and the cancellation token (Terraform's Stop).
-//! The script operations live in `script_reads.rs` and `script_writes.rs`.
+//! The `Client` facade: cheap to clone, `Send + Sync`, holding the shared [`Transport`] (HTTP
+//! connection pool, token cache, pacer, retry budget, counters, Stop) and the org's listing
+//! snapshot. Its one impl block is the public API; each method hands the call to the API
+//! operation over `&Transport` (`script_reads`, `script_writes`, `upload`, `script_create`,
+//! `downstream`) or to the listing cache. No logic of its own lives here.
 
+use std::collections::HashSet;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio_util::sync::CancellationToken;
+use serde_json::Value;
 
-use super::budget::RetryBudget;
-use super::config::ClientConfig;
+use super::config::{ClientConfig, Credentials};
+use super::downstream::{self, AuditChange, Consumer};
 use super::error::GenesysError;
 use super::listing::ListingSnapshot;
-use super::pacing::Pacer;
-use super::scripts::ScriptMeta;
-use super::stats::{ClientStats, Counters};
-use super::token::TokenCache;
+use super::script_create::{self, Created};
+use super::script_reads;
+use super::script_writes;
+use super::scripts::{ScriptMeta, WriteOutcome};
+use super::stats::ClientStats;
+use super::stop::{Stop, GRACE_AFTER_STOP};
+use super::transport::Transport;
 
 /// A Genesys Cloud API client. Clones share everything (tokens, pacing, budget, counters).
 #[derive(Clone)]
 pub struct Client {
-    pub(crate) inner: Arc<Inner>,
-}
-
-pub(crate) struct Inner {
-    pub config: ClientConfig,
-    pub http: reqwest::Client,
-    pub tokens: TokenCache,
-    pub pacer: Pacer,
-    pub budget: RetryBudget,
-    pub counters: Counters,
-    pub cancel: CancellationToken,
+    transport: Arc<Transport>,
     /// The org's listing snapshot, shared by the reads of this process (`listing.rs`).
-    pub listing: ListingSnapshot,
+    listing: Arc<ListingSnapshot>,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("api_base", &self.inner.config.api_base.as_str())
+            .field("api_base", &self.transport.config.api_base.as_str())
             .finish_non_exhaustive()
+    }
+}
+
+/// A client's waits end on its Stop (`Backoff::pause(&client)`).
+impl AsRef<Stop> for Client {
+    fn as_ref(&self) -> &Stop {
+        &self.transport.stop
     }
 }
 
@@ -49,7 +53,7 @@ impl Client {
     pub fn new(mut config: ClientConfig) -> Result<Client, GenesysError> {
         config.retry.max_attempts = config.retry.max_attempts.max(1);
         config.check_bases()?;
-        if let super::config::Credentials::ClientCredentials {
+        if let Credentials::ClientCredentials {
             client_id,
             client_secret,
         } = &config.credentials
@@ -60,80 +64,217 @@ impl Client {
                 });
             }
         }
-        let http = reqwest::Client::builder()
-            .user_agent(config.user_agent.clone())
-            .timeout(config.request_timeout)
-            .connect_timeout(config.request_timeout.min(Duration::from_secs(10)))
-            .redirect(reqwest::redirect::Policy::limited(5))
-            .build()
-            .map_err(|e| GenesysError::Config {
-                message: format!("cannot build the HTTP client: {e}"),
-            })?;
         Ok(Client {
-            inner: Arc::new(Inner {
-                pacer: Pacer::new(config.requests_per_minute),
-                budget: RetryBudget::new(config.retry.budget),
-                config,
-                http,
-                tokens: TokenCache::new(),
-                counters: Counters::default(),
-                cancel: CancellationToken::new(),
-                listing: ListingSnapshot::default(),
-            }),
+            transport: Arc::new(Transport::new(config)?),
+            listing: Arc::new(ListingSnapshot::default()),
         })
     }
 
     /// Terraform's Stop: every wait, retry and request in flight (and every later call) of this
     /// client and its clones ends with `GenesysError::Cancelled`.
     pub fn cancel(&self) {
-        self.inner.cancel.cancel();
+        self.transport.stop.cancel();
     }
 
     /// True once `cancel` was called.
     pub fn is_cancelled(&self) -> bool {
-        self.inner.cancel.is_cancelled()
+        self.transport.stop.is_cancelled()
     }
 
     /// Counters of requests sent, retries and 429s.
     pub fn stats(&self) -> ClientStats {
-        self.inner.counters.snapshot()
+        self.transport.counters.snapshot()
     }
 
     /// The configuration the client was built with.
     pub fn config(&self) -> &ClientConfig {
-        &self.inner.config
+        &self.transport.config
     }
 
     /// Script `id` as the org's listing snapshot shows it, when this process serves reads from
     /// a listing (enough reads for the org's size; see `listing.rs`) and the listing has it.
     /// `None`: read the script by id. For reads only: never a write's precondition.
     pub async fn listed_script(&self, id: &str) -> Option<ScriptMeta> {
-        self.inner.listed(id).await
+        self.listing.listed(&self.transport, id).await
     }
 
     /// Tokens left in the retry budget.
     pub fn retry_budget_available(&self) -> u32 {
-        self.inner.budget.available()
+        self.transport.budget.available()
     }
-}
 
-impl Inner {
-    /// Sleep unless Stop applies first (see `stop_shield`).
-    pub async fn sleep(&self, d: Duration) -> Result<(), GenesysError> {
-        if d.is_zero() {
-            return self.check_cancelled();
-        }
-        tokio::select! {
-            _ = self.stop_requested() => Err(GenesysError::Cancelled),
-            _ = tokio::time::sleep(d) => Ok(()),
-        }
+    /// Run one resource operation so that, once it has sent an upload, Stop lets it finish
+    /// (for at most [`GRACE_AFTER_STOP`] after Stop); `grace_expired` gives its result when it
+    /// did not finish in time.
+    pub async fn finish_sent_writes<T>(
+        &self,
+        operation: impl Future<Output = T>,
+        grace_expired: impl FnOnce() -> T,
+    ) -> T {
+        self.finish_sent_writes_within(GRACE_AFTER_STOP, operation, grace_expired)
+            .await
+    }
+
+    /// `finish_sent_writes` with another grace period.
+    pub(crate) async fn finish_sent_writes_within<T>(
+        &self,
+        grace: Duration,
+        operation: impl Future<Output = T>,
+        grace_expired: impl FnOnce() -> T,
+    ) -> T {
+        self.transport
+            .stop
+            .finish_sent_writes_within(grace, operation, grace_expired)
+            .await
+    }
+
+    /// The editable script; `None` when it does not exist (404).
+    pub async fn get_script(&self, id: &str) -> Result<Option<ScriptMeta>, GenesysError> {
+        script_reads::get_script(&self.transport, id).await
+    }
+
+    /// The published script; `None` when it was never published or does not exist (404).
+    pub async fn get_published_script(&self, id: &str) -> Result<Option<ScriptMeta>, GenesysError> {
+        script_reads::get_published_script(&self.transport, id).await
+    }
+
+    /// Export a script (the editable version, or `version_id`) and download its document.
+    pub async fn export_script(
+        &self,
+        id: &str,
+        version_id: Option<&str>,
+    ) -> Result<Value, GenesysError> {
+        script_reads::export_script(&self.transport, id, version_id).await
+    }
+
+    /// All editable scripts whose name contains `name_filter` (substring, server-side).
+    pub async fn list_scripts(&self, name_filter: &str) -> Result<Vec<ScriptMeta>, GenesysError> {
+        script_reads::list_scripts(&self.transport, name_filter).await
+    }
+
+    /// All published scripts whose name contains `name_filter`.
+    pub async fn list_published_scripts(
+        &self,
+        name_filter: &str,
+    ) -> Result<Vec<ScriptMeta>, GenesysError> {
+        script_reads::list_published_scripts(&self.transport, name_filter).await
+    }
+
+    /// Scripts named exactly `name`, deduplicated by id: the editable view, plus the published
+    /// view for the default scripts' names (the editable entry wins).
+    pub async fn find_by_exact_name(&self, name: &str) -> Result<Vec<ScriptMeta>, GenesysError> {
+        script_reads::find_by_exact_name(&self.transport, name).await
+    }
+
+    /// The scripts named exactly `name`, and those still under a claim name of it (a create in
+    /// progress, or one that died after its upload was accepted): one listing.
+    pub async fn find_by_name_with_claims(
+        &self,
+        name: &str,
+    ) -> Result<(Vec<ScriptMeta>, Vec<ScriptMeta>), GenesysError> {
+        script_create::find_by_name_with_claims(&self.transport, name).await
+    }
+
+    /// Create a script (see script_create.rs: a claim name, then the rename; a racing
+    /// deploy's identical older copy is adopted) and return its metadata.
+    pub async fn create_script(
+        &self,
+        name: &str,
+        document: &[u8],
+    ) -> Result<ScriptMeta, GenesysError> {
+        self.create_script_racing(name, document, None, Duration::MAX)
+            .await
+            .map(|c| c.meta)
+    }
+
+    /// Creates a script so that racing first deploys converge (module doc of script_create.rs).
+    /// `existing_ids`: the scripts named `name` when the plan looked (`None`: list them now);
+    /// `limit`: how long the caller allows (some of it is kept to clean up on failure).
+    pub async fn create_script_racing(
+        &self,
+        name: &str,
+        document: &[u8],
+        existing_ids: Option<&HashSet<String>>,
+        limit: Duration,
+    ) -> Result<Created, GenesysError> {
+        script_create::create_script(
+            &self.transport,
+            &self.listing,
+            name,
+            document,
+            existing_ids,
+            limit,
+        )
+        .await
+    }
+
+    /// Replace script `id` only if its `versionId` is still `expected_version_id`. `Conflict`
+    /// means nothing was written; `Written` carries the new `versionId`; `LostWrite` means our
+    /// write landed but another writer replaced it afterwards.
+    pub async fn replace_script_if_version(
+        &self,
+        id: &str,
+        name: &str,
+        document: &[u8],
+        expected_version_id: &str,
+    ) -> Result<WriteOutcome, GenesysError> {
+        script_writes::replace_script_if_version(
+            &self.transport,
+            &self.listing,
+            id,
+            name,
+            document,
+            expected_version_id,
+        )
+        .await
+    }
+
+    /// Publish the editable version (or `version_id`) of a script.
+    pub async fn publish_script(
+        &self,
+        id: &str,
+        version_id: Option<&str>,
+    ) -> Result<ScriptMeta, GenesysError> {
+        script_writes::publish_script(&self.transport, id, version_id).await
+    }
+
+    /// Move a script into a division.
+    pub async fn set_division(&self, id: &str, division_id: &str) -> Result<(), GenesysError> {
+        script_writes::set_division(&self.transport, id, division_id).await
+    }
+
+    /// Delete a script; `false` when it was already gone (404). A retried delete whose first
+    /// attempt went through also answers `false`.
+    pub async fn delete_script(&self, id: &str) -> Result<bool, GenesysError> {
+        script_writes::delete(&self.transport, &self.listing, id).await
+    }
+
+    /// The objects consuming script `id`, every page
+    /// (`GET /api/v2/architect/dependencytracking/consumingresources`).
+    pub async fn script_consumers(&self, id: &str) -> Result<Vec<Consumer>, GenesysError> {
+        downstream::script_consumers(&self.transport, id).await
+    }
+
+    /// The status of the org's dependency build (`OPERATIONAL` when consumers are complete).
+    pub async fn dependency_build_status(&self) -> Result<String, GenesysError> {
+        downstream::dependency_build_status(&self.transport).await
+    }
+
+    /// The audit log's changes of script `id` since `since` (ISO-8601), newest first: one
+    /// realtime query of the `Scripter` service with the user expanded.
+    pub async fn script_changes(
+        &self,
+        id: &str,
+        since: &str,
+        until: &str,
+    ) -> Result<Vec<AuditChange>, GenesysError> {
+        downstream::script_changes(&self.transport, id, since, until).await
     }
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::genesys::config::Credentials;
 
     /// A client of an address nothing listens on, with a ready token: for tests that never
     /// reach the network (waits, cancellation, org bookkeeping).
@@ -142,21 +283,6 @@ pub(crate) mod tests {
             ClientConfig::for_base_url("http://127.0.0.1:1", Credentials::AccessToken("t".into()))
                 .unwrap();
         Client::new(cfg).unwrap()
-    }
-
-    /// Starts `op`, calls `c.cancel()` (Terraform's Stop) 20 ms later, and returns what `op`
-    /// ended with (within 2 s).
-    pub(crate) async fn stop_while_running<T: Send + 'static>(
-        c: &Client,
-        op: impl std::future::Future<Output = T> + Send + 'static,
-    ) -> T {
-        let h = tokio::spawn(op);
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        c.cancel();
-        tokio::time::timeout(Duration::from_secs(2), h)
-            .await
-            .unwrap()
-            .unwrap()
     }
 
     fn assert_send_sync<T: Send + Sync + Clone>() {}
@@ -180,16 +306,12 @@ pub(crate) mod tests {
     }
 
     #[tokio::test]
-    async fn cancel_interrupts_sleep() {
-        let cfg =
-            ClientConfig::for_base_url("http://127.0.0.1:1", Credentials::AccessToken("t".into()))
-                .unwrap();
-        let c = Client::new(cfg).unwrap();
+    async fn cancel_reaches_the_clients_stop_and_its_clones() {
+        let c = offline_client();
         let c2 = c.clone();
-        let r = stop_while_running(
-            &c,
-            async move { c2.inner.sleep(Duration::from_secs(60)).await },
-        )
+        let r = crate::genesys::stop::tests::stop_while_running(c.as_ref(), async move {
+            c2.as_ref().sleep(Duration::from_secs(60)).await
+        })
         .await;
         assert!(matches!(r, Err(GenesysError::Cancelled)));
         assert!(c.is_cancelled());

@@ -1,13 +1,13 @@
 //! What depends on a script and who changed it: Architect's dependency tracking (the objects
 //! consuming a script, object type `COMPOSERSCRIPT`, and the status of the dependency build
-//! that answers it) and the realtime audit query of the `Scripter` service. Read-only calls.
+//! that answers it) and the realtime audit query of the `Scripter` service. Read-only calls,
+//! as functions over `&Transport`.
 
 use serde::Deserialize;
 use serde_json::json;
 
-use super::client::Client;
 use super::error::GenesysError;
-use super::transport::Call;
+use super::transport::{Call, Transport};
 
 /// The dependency-tracking object type of a script.
 const SCRIPT_OBJECT_TYPE: &str = "COMPOSERSCRIPT";
@@ -89,92 +89,83 @@ struct Reference {
     name: Option<String>,
 }
 
-impl Client {
-    /// The objects consuming script `id`, every page
-    /// (`GET /api/v2/architect/dependencytracking/consumingresources`).
-    pub async fn script_consumers(&self, id: &str) -> Result<Vec<Consumer>, GenesysError> {
-        let mut out = Vec::new();
-        let mut page = 1u32;
-        loop {
-            let mut url = self.inner.api_url(&[
-                "api",
-                "v2",
-                "architect",
-                "dependencytracking",
-                "consumingresources",
-            ]);
-            url.query_pairs_mut()
-                .append_pair("id", id)
-                .append_pair("objectType", SCRIPT_OBJECT_TYPE)
-                .append_pair("pageSize", &PAGE_SIZE.to_string())
-                .append_pair("pageNumber", &page.to_string());
-            let reply = self.inner.execute(Call::get(url, "consumers")).await?;
-            let parsed: DependencyPage = reply.json()?;
-            let empty = parsed.entities.is_empty();
-            out.extend(parsed.entities.into_iter().map(|d| Consumer {
-                id: d.id,
-                name: d.name,
-                kind: d.kind,
-                version: d.version,
-            }));
-            match parsed.page_count {
-                Some(n) if page < n && !empty => page += 1,
-                _ => return Ok(out),
-            }
+/// The objects consuming script `id`, every page
+/// (`GET /api/v2/architect/dependencytracking/consumingresources`).
+pub(crate) async fn script_consumers(
+    t: &Transport,
+    id: &str,
+) -> Result<Vec<Consumer>, GenesysError> {
+    let mut out = Vec::new();
+    let mut page = 1u32;
+    loop {
+        let mut url = t.api_url(&[
+            "api",
+            "v2",
+            "architect",
+            "dependencytracking",
+            "consumingresources",
+        ]);
+        url.query_pairs_mut()
+            .append_pair("id", id)
+            .append_pair("objectType", SCRIPT_OBJECT_TYPE)
+            .append_pair("pageSize", &PAGE_SIZE.to_string())
+            .append_pair("pageNumber", &page.to_string());
+        let reply = t.execute(Call::get(url, "consumers")).await?;
+        let parsed: DependencyPage = reply.json()?;
+        let empty = parsed.entities.is_empty();
+        out.extend(parsed.entities.into_iter().map(|d| Consumer {
+            id: d.id,
+            name: d.name,
+            kind: d.kind,
+            version: d.version,
+        }));
+        match parsed.page_count {
+            Some(n) if page < n && !empty => page += 1,
+            _ => return Ok(out),
         }
     }
+}
 
-    /// The status of the org's dependency build (`OPERATIONAL` when consumers are complete).
-    pub async fn dependency_build_status(&self) -> Result<String, GenesysError> {
-        let url = self
-            .inner
-            .api_url(&["api", "v2", "architect", "dependencytracking", "build"]);
-        let reply = self
-            .inner
-            .execute(Call::get(url, "dependency_build"))
-            .await?;
-        let parsed: BuildStatus = reply.json()?;
-        Ok(parsed.status)
-    }
+/// The status of the org's dependency build (`OPERATIONAL` when consumers are complete).
+pub(crate) async fn dependency_build_status(t: &Transport) -> Result<String, GenesysError> {
+    let url = t.api_url(&["api", "v2", "architect", "dependencytracking", "build"]);
+    let reply = t.execute(Call::get(url, "dependency_build")).await?;
+    let parsed: BuildStatus = reply.json()?;
+    Ok(parsed.status)
+}
 
-    /// The audit log's changes of script `id` since `since` (ISO-8601), newest first: one
-    /// realtime query of the `Scripter` service with the user expanded.
-    pub async fn script_changes(
-        &self,
-        id: &str,
-        since: &str,
-        until: &str,
-    ) -> Result<Vec<AuditChange>, GenesysError> {
-        let mut url = self
-            .inner
-            .api_url(&["api", "v2", "audits", "query", "realtime"]);
-        url.query_pairs_mut().append_pair("expand", "user");
-        let body = json!({
-            "interval": format!("{since}/{until}"),
-            "serviceName": "Scripter",
-            "filters": [
-                {"property": "EntityId", "value": id},
-                {"property": "EntityType", "value": "ComposerScript"},
-            ],
-            "sort": [{"name": "Timestamp", "sortOrder": "descending"}],
-            "pageNumber": 1,
-            "pageSize": 25,
-        });
-        let reply = self
-            .inner
-            .execute(Call::post_json(url, "audit", &body))
-            .await?;
-        let parsed: AuditPage = reply.json()?;
-        Ok(parsed
-            .entities
-            .into_iter()
-            .map(|m| AuditChange {
-                action: m.action,
-                event_date: m.event_date,
-                user_id: m.user.as_ref().and_then(|u| u.id.clone()),
-                user_name: m.user.and_then(|u| u.name),
-                client_id: m.client.and_then(|c| c.id),
-            })
-            .collect())
-    }
+/// The audit log's changes of script `id` since `since` (ISO-8601), newest first: one
+/// realtime query of the `Scripter` service with the user expanded.
+pub(crate) async fn script_changes(
+    t: &Transport,
+    id: &str,
+    since: &str,
+    until: &str,
+) -> Result<Vec<AuditChange>, GenesysError> {
+    let mut url = t.api_url(&["api", "v2", "audits", "query", "realtime"]);
+    url.query_pairs_mut().append_pair("expand", "user");
+    let body = json!({
+        "interval": format!("{since}/{until}"),
+        "serviceName": "Scripter",
+        "filters": [
+            {"property": "EntityId", "value": id},
+            {"property": "EntityType", "value": "ComposerScript"},
+        ],
+        "sort": [{"name": "Timestamp", "sortOrder": "descending"}],
+        "pageNumber": 1,
+        "pageSize": 25,
+    });
+    let reply = t.execute(Call::post_json(url, "audit", &body)).await?;
+    let parsed: AuditPage = reply.json()?;
+    Ok(parsed
+        .entities
+        .into_iter()
+        .map(|m| AuditChange {
+            action: m.action,
+            event_date: m.event_date,
+            user_id: m.user.as_ref().and_then(|u| u.id.clone()),
+            user_name: m.user.and_then(|u| u.name),
+            client_id: m.client.and_then(|c| c.id),
+        })
+        .collect())
 }

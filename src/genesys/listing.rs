@@ -10,6 +10,9 @@
 //!
 //! The snapshot only ever answers reads, never the precondition of a write
 //! (docs/conditional-writes.md). A script this client replaces or deletes is dropped from it.
+//!
+//! A cache above the API operations: it lists through `script_reads` over the `Transport` it
+//! is handed, and is no part of the transport.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
@@ -18,10 +21,10 @@ use std::time::Duration;
 use futures::stream::{self, StreamExt};
 use tokio::time::Instant;
 
-use super::client::Inner;
 use super::error::GenesysError;
-use super::script_reads::ListingPage;
+use super::script_reads::{list_page, ListingPage};
 use super::scripts::ScriptMeta;
+use super::transport::Transport;
 
 /// Reads arriving within this long of the previous one join its batch.
 const GATHER_QUIET: Duration = Duration::from_millis(50);
@@ -130,16 +133,14 @@ impl ListingSnapshot {
     pub(crate) fn forget(&self, id: &str) {
         self.gate().forgotten.insert(id.to_string());
     }
-}
 
-impl Inner {
     /// The listing's entry of script `id`, when reads are served from a listing and it lists
-    /// the script; `None` otherwise (the caller then reads by id).
-    pub(crate) async fn listed(&self, id: &str) -> Option<ScriptMeta> {
-        let snap = &self.listing;
+    /// the script; `None` otherwise (the caller then reads by id). Lists through `t`.
+    pub(crate) async fn listed(&self, t: &Transport, id: &str) -> Option<ScriptMeta> {
+        let snap = self;
         snap.arrive(Instant::now());
         while let Some(wait) = snap.gather_wait(Instant::now()) {
-            self.sleep(wait).await.ok()?;
+            t.stop.sleep(wait).await.ok()?;
         }
         let mut stage = snap.stage.lock().await;
         let found = loop {
@@ -147,7 +148,7 @@ impl Inner {
                 Stage::Complete(all) => break all.get(id).cloned(),
                 Stage::Failed => break None,
                 Stage::Unprobed if !worth_probing(snap.reads()) => break None,
-                Stage::Unprobed => match self.list_page(EDITABLE, "", KIND, 1).await {
+                Stage::Unprobed => match list_page(t, EDITABLE, "", KIND, 1).await {
                     Ok(first) => first_stage(first),
                     Err(e) => failed(&e),
                 },
@@ -164,7 +165,7 @@ impl Inner {
                     if !worth_listing(*pages, unanswered) {
                         break None;
                     }
-                    match self.rest_of_listing(*pages).await {
+                    match self.rest_of_listing(t, *pages).await {
                         Ok(rest) => {
                             let mut all = std::mem::take(entries);
                             all.extend(by_id(rest));
@@ -183,9 +184,13 @@ impl Inner {
 
     /// Pages 2..=`pages` of the editable listing (a few at a time), then any page the listing
     /// grew by meanwhile.
-    async fn rest_of_listing(&self, pages: u32) -> Result<Vec<ScriptMeta>, GenesysError> {
+    async fn rest_of_listing(
+        &self,
+        t: &Transport,
+        pages: u32,
+    ) -> Result<Vec<ScriptMeta>, GenesysError> {
         let fetched: Vec<(u32, Result<ListingPage, GenesysError>)> = stream::iter(2..=pages)
-            .map(|n| async move { (n, self.list_page(EDITABLE, "", KIND, n).await) })
+            .map(|n| async move { (n, list_page(t, EDITABLE, "", KIND, n).await) })
             .buffer_unordered(FETCH_CONCURRENCY)
             .collect()
             .await;
@@ -201,7 +206,7 @@ impl Inner {
         let mut n = pages;
         while more {
             n += 1;
-            let page = self.list_page(EDITABLE, "", KIND, n).await?;
+            let page = list_page(t, EDITABLE, "", KIND, n).await?;
             more = !page.last;
             out.extend(page.metas);
         }

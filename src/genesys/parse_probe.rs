@@ -63,10 +63,10 @@ pub fn upload_bodies(body: &[u8]) {
 /// A token answer (2xx) including the refresh deadline computed from it, and a refused token
 /// answer.
 pub fn token_bodies(status: u16, body: &[u8]) {
-    if let Ok((_token, lifetime)) = super::token::parse_token_response(200, body) {
-        let _ = super::token::refresh_at(Instant::now(), lifetime);
+    if let Ok((_token, lifetime)) = super::auth::parse_token_response(200, body) {
+        let _ = super::auth::refresh_at(Instant::now(), lifetime);
     }
-    let _ = super::token::parse_auth_error(status, body);
+    let _ = super::auth::parse_auth_error(status, body);
 }
 
 /// A `Retry-After` header value.

@@ -1,5 +1,6 @@
 //! The client's one "retry or fail" decision, used by every API call (`transport`) and by the
-//! token fetch (`token`).
+//! token fetch (`auth`). [`Retries`] holds narrow handles (the policy, the retry budget, the
+//! pacer of a paced endpoint, the counters and the [`Stop`]), never the client.
 //!
 //! Rules: a throttled answer (429; for the login also HTTP 400 "rate limit exceeded") is
 //! retried after at least its Retry-After, and fails at once when Retry-After is above
@@ -7,9 +8,10 @@
 //! other status is final. Each retry costs retry-budget tokens ([`RetryCost`]); an empty budget
 //! ends the call with `RetryBudgetExhausted`, and `max_attempts` failures in a row end it with
 //! the last error. The wait is full-jitter backoff (at least the failure's minimum wait) and
-//! Stop ends it (`Inner::sleep`). A success refunds the cost of the last retry.
+//! Stop ends it (`Stop::sleep`). A success refunds the cost of the last retry.
 //!
-//! Two endpoints differ where the pacer is concerned: API calls are paced per token, so a 429
+//! Two endpoints differ where the pacer is concerned (a `Retries` built with a pacer is the
+//! API's, one without it the login's): API calls are paced per token, so a 429
 //! slows the pacer, and a 429 carrying Retry-After (the server said when to come back) costs no
 //! budget and starts the attempt count again (at most [`MAX_THROTTLED_WAITS`] times). The
 //! login endpoint is not paced: its throttling is an ordinary retry.
@@ -19,22 +21,16 @@ use std::time::Duration;
 use reqwest::header::HeaderMap;
 
 use super::backoff::{full_jitter, parse_retry_after};
-use super::budget::RetryCost;
-use super::client::Inner;
+use super::budget::{RetryBudget, RetryCost};
+use super::config::RetryPolicy;
 use super::error::GenesysError;
+use super::pacing::Pacer;
+use super::stats::Counters;
+use super::stop::Stop;
 
 /// Upper bound on Retry-After waits for one API call, so a server that throttles forever still
 /// ends the call (the resource's timeout usually ends it first).
 pub(crate) const MAX_THROTTLED_WAITS: u32 = 100;
-
-/// Which endpoint the attempts go to (see the module comment for how they differ).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Endpoint {
-    /// The paced API (`{api}` and `{apps}`).
-    Api,
-    /// `POST {login}/oauth/token`.
-    Login,
-}
 
 /// Whether a call may be repeated without effect (see `transport`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,8 +62,12 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 
 /// The attempts of one call (or one token fetch) and their retries.
 pub(crate) struct Retries<'a> {
-    inner: &'a Inner,
-    endpoint: Endpoint,
+    policy: &'a RetryPolicy,
+    budget: &'a RetryBudget,
+    /// The pacer of the paced API; `None` for the login endpoint.
+    pacer: Option<&'a Pacer>,
+    counters: &'a Counters,
+    stop: &'a Stop,
     idempotency: Idempotency,
     /// `METHOD path`, for the debug log.
     what: String,
@@ -78,16 +78,23 @@ pub(crate) struct Retries<'a> {
 }
 
 impl<'a> Retries<'a> {
+    /// The attempts of an idempotent call described by `what` (`METHOD path`); `pacer`: the
+    /// pacer of a paced endpoint (the API), `None` for the login.
     pub fn new(
-        inner: &'a Inner,
-        endpoint: Endpoint,
-        idempotency: Idempotency,
+        policy: &'a RetryPolicy,
+        budget: &'a RetryBudget,
+        pacer: Option<&'a Pacer>,
+        counters: &'a Counters,
+        stop: &'a Stop,
         what: String,
     ) -> Self {
         Retries {
-            inner,
-            endpoint,
-            idempotency,
+            policy,
+            budget,
+            pacer,
+            counters,
+            stop,
+            idempotency: Idempotency::Idempotent,
             what,
             attempt: 0,
             last_cost: None,
@@ -96,9 +103,15 @@ impl<'a> Retries<'a> {
         }
     }
 
+    /// The same attempts, for a call that is `idempotency`.
+    pub fn with_idempotency(mut self, idempotency: Idempotency) -> Self {
+        self.idempotency = idempotency;
+        self
+    }
+
     /// Start the next attempt: `Err(Cancelled)` once Stop applies, else its number (from 1).
     pub fn begin(&mut self) -> Result<u32, GenesysError> {
-        self.inner.check_cancelled()?;
+        self.stop.check()?;
         self.attempt += 1;
         Ok(self.attempt)
     }
@@ -110,8 +123,7 @@ impl<'a> Retries<'a> {
 
     /// The attempt succeeded: refund the cost of the last retry (1 when there was none).
     pub fn succeeded(&self) {
-        self.inner
-            .budget
+        self.budget
             .refund(self.last_cost.map_or(1, RetryCost::tokens));
     }
 
@@ -126,21 +138,21 @@ impl<'a> Retries<'a> {
         error: GenesysError,
     ) -> Result<Failure, GenesysError> {
         if throttled {
-            self.inner.counters.throttled();
-            let policy = &self.inner.config.retry;
+            self.counters.throttled();
+            let policy = self.policy;
             let retry_after = retry_after(headers);
             if retry_after.is_some_and(|ra| ra > policy.max_retry_after) {
                 return Err(error);
             }
-            let (min_wait, told_when) = match self.endpoint {
-                Endpoint::Api => {
+            let (min_wait, told_when) = match self.pacer {
+                Some(pacer) => {
                     let wait = retry_after.unwrap_or_else(|| {
                         full_jitter(policy.base_delay, policy.max_delay, self.attempt)
                     });
-                    self.inner.pacer.on_throttle(wait);
+                    pacer.on_throttle(wait);
                     (wait, retry_after.is_some())
                 }
-                Endpoint::Login => (retry_after.unwrap_or(Duration::ZERO), false),
+                None => (retry_after.unwrap_or(Duration::ZERO), false),
             };
             return Ok(Failure {
                 error,
@@ -165,7 +177,7 @@ impl<'a> Retries<'a> {
     /// An attempt that got no (complete) answer: timeout, refused, dropped, cut short.
     /// `maybe_processed` is false when the request cannot have reached the server.
     pub fn no_answer(&self, error: GenesysError, maybe_processed: bool) -> Failure {
-        self.inner.counters.transport_error();
+        self.counters.transport_error();
         Failure {
             error,
             cost: RetryCost::Transport,
@@ -179,17 +191,17 @@ impl<'a> Retries<'a> {
     /// the failure's error (`max_attempts` reached), `RetryBudgetExhausted`, or `Cancelled`
     /// when Stop ends the wait.
     pub async fn retry_or_fail(&mut self, failure: Failure) -> Result<(), GenesysError> {
-        let policy = &self.inner.config.retry;
+        let policy = self.policy;
         if failure.told_when && self.throttled_waits < MAX_THROTTLED_WAITS {
             self.throttled_waits += 1;
             self.attempt = 0;
-            self.inner.counters.retry();
-            return self.inner.sleep(failure.min_wait).await;
+            self.counters.retry();
+            return self.stop.sleep(failure.min_wait).await;
         }
         if self.attempt >= policy.max_attempts {
             return Err(failure.error);
         }
-        if !self.inner.budget.try_withdraw(failure.cost) {
+        if !self.budget.try_withdraw(failure.cost) {
             return Err(GenesysError::RetryBudgetExhausted {
                 last: Box::new(failure.error),
             });
@@ -197,9 +209,9 @@ impl<'a> Retries<'a> {
         self.last_cost = Some(failure.cost);
         if self.idempotency == Idempotency::NotIdempotent && failure.maybe_processed {
             self.ambiguous = true;
-            self.inner.counters.ambiguous_upload();
+            self.counters.ambiguous_upload();
         }
-        self.inner.counters.retry();
+        self.counters.retry();
         let delay = full_jitter(
             policy.base_delay,
             policy.max_delay,
@@ -211,27 +223,48 @@ impl<'a> Retries<'a> {
             delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
             error = %failure.error, "retrying genesys request"
         );
-        self.inner.sleep(delay).await
+        self.stop.sleep(delay).await
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::genesys::client::tests::stop_while_running;
-    use crate::genesys::{Client, ClientConfig, Credentials};
+    use crate::genesys::stop::tests::stop_while_running;
     use reqwest::header::HeaderValue;
+    use std::sync::Arc;
 
-    fn client(max_attempts: u32, budget: u32) -> Client {
-        let mut cfg =
-            ClientConfig::for_base_url("http://127.0.0.1:1", Credentials::AccessToken("t".into()))
-                .unwrap();
-        cfg.retry.max_attempts = max_attempts;
-        cfg.retry.budget = budget;
-        cfg.retry.base_delay = Duration::from_millis(1);
-        cfg.retry.max_delay = Duration::from_millis(2);
-        cfg.retry.max_retry_after = Duration::from_secs(5);
-        Client::new(cfg).unwrap()
+    /// What a `Retries` is built from: no HTTP client, no `Client`.
+    struct Layers {
+        policy: RetryPolicy,
+        budget: RetryBudget,
+        pacer: Pacer,
+        counters: Counters,
+        stop: Stop,
+    }
+
+    /// Which endpoint a test's attempts go to: the paced API, or the login.
+    #[derive(Clone, Copy)]
+    enum Endpoint {
+        Api,
+        Login,
+    }
+
+    fn layers(max_attempts: u32, budget: u32) -> Layers {
+        let policy = RetryPolicy {
+            max_attempts,
+            budget,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(2),
+            max_retry_after: Duration::from_secs(5),
+        };
+        Layers {
+            budget: RetryBudget::new(policy.budget),
+            policy,
+            pacer: Pacer::new(300),
+            counters: Counters::default(),
+            stop: Stop::new(),
+        }
     }
 
     fn err() -> GenesysError {
@@ -249,13 +282,24 @@ mod tests {
         h
     }
 
-    fn retries(c: &Client, endpoint: Endpoint) -> Retries<'_> {
-        Retries::new(&c.inner, endpoint, Idempotency::Idempotent, "GET /x".into())
+    fn retries(l: &Layers, endpoint: Endpoint) -> Retries<'_> {
+        let pacer = match endpoint {
+            Endpoint::Api => Some(&l.pacer),
+            Endpoint::Login => None,
+        };
+        Retries::new(
+            &l.policy,
+            &l.budget,
+            pacer,
+            &l.counters,
+            &l.stop,
+            "GET /x".into(),
+        )
     }
 
     #[test]
     fn which_statuses_are_retried() {
-        let c = client(3, 100);
+        let c = layers(3, 100);
         let r = retries(&c, Endpoint::Api);
         let none = HeaderMap::new();
         for status in [500, 502, 503, 504] {
@@ -265,15 +309,15 @@ mod tests {
             assert!(r.answer(status, &none, false, err()).is_err(), "{status}");
         }
         assert!(r.answer(429, &none, true, err()).is_ok());
-        // A Retry-After above max_retry_after (5 s by default) is final.
+        // A Retry-After above max_retry_after (5 s here) is final.
         assert!(r.answer(429, &with_retry_after("6"), true, err()).is_err());
         assert!(r.answer(429, &with_retry_after("5"), true, err()).is_ok());
-        assert_eq!(c.stats().throttled, 3);
+        assert_eq!(c.counters.snapshot().throttled, 3);
     }
 
     #[tokio::test]
     async fn max_attempts_ends_the_retries_with_the_last_error() {
-        let c = client(3, 100);
+        let c = layers(3, 100);
         let mut r = retries(&c, Endpoint::Login);
         for _ in 0..2 {
             r.begin().unwrap();
@@ -282,13 +326,13 @@ mod tests {
         r.begin().unwrap();
         let e = r.retry_or_fail(r.no_answer(err(), true)).await.unwrap_err();
         assert!(matches!(e, GenesysError::Transport { .. }), "{e:?}");
-        assert_eq!(c.stats().retries, 2);
-        assert_eq!(c.retry_budget_available(), 80);
+        assert_eq!(c.counters.snapshot().retries, 2);
+        assert_eq!(c.budget.available(), 80);
     }
 
     #[tokio::test]
     async fn an_empty_budget_ends_the_retries() {
-        let c = client(10, 15);
+        let c = layers(10, 15);
         let mut r = retries(&c, Endpoint::Api);
         r.begin().unwrap();
         r.retry_or_fail(r.no_answer(err(), true)).await.unwrap();
@@ -298,15 +342,15 @@ mod tests {
             matches!(e, GenesysError::RetryBudgetExhausted { .. }),
             "{e:?}"
         );
-        assert_eq!(c.retry_budget_available(), 5);
+        assert_eq!(c.budget.available(), 5);
         // A later success refunds the cost of its last retry.
         r.succeeded();
-        assert_eq!(c.retry_budget_available(), 15);
+        assert_eq!(c.budget.available(), 15);
     }
 
     #[tokio::test(start_paused = true)]
     async fn an_api_retry_after_is_free_and_restarts_the_count_but_a_login_one_is_not() {
-        let c = client(1, 100);
+        let c = layers(1, 100);
         let mut api = retries(&c, Endpoint::Api);
         for _ in 0..3 {
             api.begin().unwrap();
@@ -317,7 +361,7 @@ mod tests {
             api.retry_or_fail(f).await.unwrap();
             assert_eq!(started.elapsed(), Duration::from_secs(2));
         }
-        assert_eq!(c.retry_budget_available(), 100);
+        assert_eq!(c.budget.available(), 100);
 
         let mut login = retries(&c, Endpoint::Login);
         login.begin().unwrap();
@@ -330,13 +374,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_non_idempotent_retry_after_a_maybe_processed_failure_is_ambiguous() {
-        let c = client(5, 100);
-        let mut r = Retries::new(
-            &c.inner,
-            Endpoint::Api,
-            Idempotency::NotIdempotent,
-            "POST /u".into(),
-        );
+        let c = layers(5, 100);
+        let mut r = retries(&c, Endpoint::Api).with_idempotency(Idempotency::NotIdempotent);
         r.begin().unwrap();
         r.retry_or_fail(r.no_answer(err(), false)).await.unwrap();
         assert!(!r.ambiguous(), "a refused connection reached no server");
@@ -348,14 +387,14 @@ mod tests {
         let f = r.answer(500, &HeaderMap::new(), false, err()).unwrap();
         r.retry_or_fail(f).await.unwrap();
         assert!(r.ambiguous());
-        assert_eq!(c.stats().ambiguous_uploads, 1);
+        assert_eq!(c.counters.snapshot().ambiguous_uploads, 1);
     }
 
     #[tokio::test]
     async fn stop_ends_the_wait_before_a_retry() {
-        let c = client(5, 100);
-        let c2 = c.clone();
-        let r = stop_while_running(&c, async move {
+        let c = Arc::new(layers(5, 100));
+        let c2 = Arc::clone(&c);
+        let r = stop_while_running(&c.stop, async move {
             let mut r = retries(&c2, Endpoint::Api);
             r.begin()?;
             let f = r.answer(429, &with_retry_after("4"), true, err())?;

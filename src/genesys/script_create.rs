@@ -25,10 +25,13 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use tokio::time::Instant;
 
-use super::client::{Client, Inner};
 use super::error::GenesysError;
-use super::script_writes::{parse_document, pauses_until};
+use super::listing::ListingSnapshot;
+use super::script_reads::{export_script, find_by_exact_name, list_view};
+use super::script_writes::{delete, parse_document, pauses_until, read_created};
 use super::scripts::{documents_equal_ignoring_server_fields, ScriptMeta, DEFAULT_SCRIPT_NAMES};
+use super::transport::Transport;
+use super::upload::{upload, wait_upload};
 
 /// Time kept back from the caller's limit to delete our copy when a create gives up.
 const CLEAN_UP_RESERVE: Duration = Duration::from_secs(3);
@@ -97,7 +100,9 @@ enum Verdict {
 
 /// One create in progress.
 struct Create<'a> {
-    inner: &'a Inner,
+    t: &'a Transport,
+    /// The listing snapshot our writes drop scripts from.
+    snapshot: &'a ListingSnapshot,
     name: &'a str,
     ours: Value,
     /// Ids of the scripts named `name` when the plan looked: never candidates.
@@ -110,9 +115,7 @@ struct Create<'a> {
 
 impl Create<'_> {
     async fn list(&self) -> Result<Vec<ScriptMeta>, GenesysError> {
-        self.inner
-            .list_view(&["api", "v2", "scripts"], self.name, "list_scripts")
-            .await
+        list_view(self.t, &["api", "v2", "scripts"], self.name, "list_scripts").await
     }
 
     /// Lists until `found` picks something out of the listing (the index may lag).
@@ -127,7 +130,7 @@ impl Create<'_> {
             if let Some(m) = found(&listing) {
                 return Ok((m, listing));
             }
-            poll.pause_before_deadline(self.inner, || GenesysError::Timeout {
+            poll.pause_before_deadline(&self.t.stop, || GenesysError::Timeout {
                 what: format!("{what} did not appear in the script search"),
             })
             .await?;
@@ -152,7 +155,7 @@ impl Create<'_> {
         if let Some(known) = self.same_content.get(id) {
             return Ok(Some(*known));
         }
-        match self.inner.export_script(id, None).await {
+        match export_script(self.t, id, None).await {
             Ok(doc) => {
                 let same = documents_equal_ignoring_server_fields(&doc, &self.ours);
                 self.same_content.insert(id.to_string(), same);
@@ -208,7 +211,7 @@ impl Create<'_> {
             if let Some(first) = identical.first() {
                 waiting_for = format!(" (script {}, named {:?})", first.id, first.name);
             }
-            poll.pause_before_deadline(self.inner, || GenesysError::Timeout {
+            poll.pause_before_deadline(&self.t.stop, || GenesysError::Timeout {
                 what: format!(
                     "a deploy racing with this one created script {:?} with the same content first{waiting_for}; this apply deleted its own copy and waited for that deploy to finish, which it did not. If that deploy failed, import its script or delete it, then apply again",
                     self.name
@@ -220,7 +223,7 @@ impl Create<'_> {
 
     /// Deletes our copy: the only script a create may delete.
     async fn delete_own(&self, id: &str) -> Result<(), GenesysError> {
-        match self.inner.delete(id).await {
+        match delete(self.t, self.snapshot, id).await {
             Ok(_) => Ok(()),
             Err(e) if e.is_not_found() => Ok(()),
             Err(e) => Err(e),
@@ -252,13 +255,8 @@ impl Create<'_> {
         if let Some(outcome) = self.decide(&own, &listing).await? {
             return outcome;
         }
-        let ticket = self
-            .inner
-            .upload(self.name, document, Some(&own.id))
-            .await?;
-        self.inner
-            .wait_upload(&ticket.correlation_id, self.deadline)
-            .await?;
+        let ticket = upload(self.t, self.snapshot, self.name, document, Some(&own.id)).await?;
+        wait_upload(self.t, &ticket.correlation_id, self.deadline).await?;
         let name = self.name;
         let (renamed, listing) = self
             .wait_listed(&format!("script {} under the name {name:?}", own.id), |l| {
@@ -270,7 +268,7 @@ impl Create<'_> {
         }
         // A view that omits the versionId costs one more read.
         let meta = if renamed.version_id.is_empty() {
-            self.inner.read_created(&renamed.id, self.deadline).await?
+            read_created(self.t, &renamed.id, self.deadline).await?
         } else {
             renamed
         };
@@ -310,111 +308,90 @@ impl Create<'_> {
     }
 }
 
-impl Inner {
-    /// Creates script `name` (see the module doc). `existing`: the ids named `name` when the
-    /// plan looked (`None`: look now). `limit`: the time the caller allows.
-    pub(crate) async fn create_script(
-        &self,
-        name: &str,
-        document: &[u8],
-        existing: Option<&HashSet<String>>,
-        limit: Duration,
-    ) -> Result<Created, GenesysError> {
-        let ours = parse_document(document)?;
-        let allowed = self
-            .config
-            .upload_timeout
-            .min(limit.saturating_sub(CLEAN_UP_RESERVE));
-        let deadline = Instant::now() + allowed;
-        let before = match existing {
-            Some(ids) => ids.clone(),
-            None => self
-                .find_by_exact_name(name)
-                .await?
-                .into_iter()
-                .map(|m| m.id)
-                .collect(),
-        };
-        let nonce: String = uuid::Uuid::new_v4().simple().to_string()[..NONCE_LEN].to_string();
-        let claim = claim_name(name, &nonce);
-        let document = Arc::new(document.to_vec());
-        let ticket = self.upload(&claim, document.clone(), None).await?;
-        if ticket.ambiguous {
-            tracing::warn!(
-                script_name = name,
-                "a retried upload may have been processed twice; a second copy under our claim is deleted"
-            );
-        }
-        // From here on the server may hold our copy: every way out either records it, or
-        // deletes it, or says that it may be left (UploadOutcomeUnknown).
-        let mut create = Create {
-            inner: self,
-            name,
-            ours,
-            before,
-            same_content: HashMap::new(),
-            deadline,
-        };
-        let mut own_id = None;
-        let settled = async {
-            self.wait_upload(&ticket.correlation_id, deadline).await?;
-            create.settle(&claim, document, &mut own_id).await
-        }
-        .await;
-        match settled {
-            Ok(created) => Ok(created),
-            Err(e @ (GenesysError::NameRaced { .. } | GenesysError::UploadFailed { .. })) => Err(e),
-            Err(e) => {
-                // Gave up with our copy possibly on the server: delete it when we know it.
-                if let Some(id) = own_id {
-                    if create.delete_own(&id).await.is_ok() {
-                        tracing::info!(script_id = %id, "create gave up; deleted the copy it had uploaded");
-                        return Err(e);
-                    }
+/// Creates script `name` (see the module doc). `existing`: the ids named `name` when the
+/// plan looked (`None`: look now). `limit`: the time the caller allows.
+pub(crate) async fn create_script(
+    t: &Transport,
+    snapshot: &ListingSnapshot,
+    name: &str,
+    document: &[u8],
+    existing: Option<&HashSet<String>>,
+    limit: Duration,
+) -> Result<Created, GenesysError> {
+    let ours = parse_document(document)?;
+    let allowed = t
+        .config
+        .upload_timeout
+        .min(limit.saturating_sub(CLEAN_UP_RESERVE));
+    let deadline = Instant::now() + allowed;
+    let before = match existing {
+        Some(ids) => ids.clone(),
+        None => find_by_exact_name(t, name)
+            .await?
+            .into_iter()
+            .map(|m| m.id)
+            .collect(),
+    };
+    let nonce: String = uuid::Uuid::new_v4().simple().to_string()[..NONCE_LEN].to_string();
+    let claim = claim_name(name, &nonce);
+    let document = Arc::new(document.to_vec());
+    let ticket = upload(t, snapshot, &claim, document.clone(), None).await?;
+    if ticket.ambiguous {
+        tracing::warn!(
+            script_name = name,
+            "a retried upload may have been processed twice; a second copy under our claim is deleted"
+        );
+    }
+    // From here on the server may hold our copy: every way out either records it, or
+    // deletes it, or says that it may be left (UploadOutcomeUnknown).
+    let mut create = Create {
+        t,
+        snapshot,
+        name,
+        ours,
+        before,
+        same_content: HashMap::new(),
+        deadline,
+    };
+    let mut own_id = None;
+    let settled = async {
+        wait_upload(t, &ticket.correlation_id, deadline).await?;
+        create.settle(&claim, document, &mut own_id).await
+    }
+    .await;
+    match settled {
+        Ok(created) => Ok(created),
+        Err(e @ (GenesysError::NameRaced { .. } | GenesysError::UploadFailed { .. })) => Err(e),
+        Err(e) => {
+            // Gave up with our copy possibly on the server: delete it when we know it.
+            if let Some(id) = own_id {
+                if create.delete_own(&id).await.is_ok() {
+                    tracing::info!(script_id = %id, "create gave up; deleted the copy it had uploaded");
+                    return Err(e);
                 }
-                Err(e.after_upload(&ticket.correlation_id))
             }
+            Err(e.after_upload(&ticket.correlation_id))
         }
     }
 }
 
-impl Client {
-    /// The scripts named exactly `name`, and those still under a claim name of it (a create in
-    /// progress, or one that died after its upload was accepted): one listing.
-    pub async fn find_by_name_with_claims(
-        &self,
-        name: &str,
-    ) -> Result<(Vec<ScriptMeta>, Vec<ScriptMeta>), GenesysError> {
-        if DEFAULT_SCRIPT_NAMES.contains(&name) {
-            return Ok((self.inner.find_by_exact_name(name).await?, vec![]));
-        }
-        let listed = self
-            .inner
-            .list_view(&["api", "v2", "scripts"], name, "list_scripts")
-            .await?;
-        let claims = listed
-            .iter()
-            .filter(|m| is_claim_of(&m.name, name))
-            .cloned()
-            .collect();
-        let exact = listed.into_iter().filter(|m| m.name == name).collect();
-        Ok((exact, claims))
+/// The scripts named exactly `name`, and those still under a claim name of it (a create in
+/// progress, or one that died after its upload was accepted): one listing.
+pub(crate) async fn find_by_name_with_claims(
+    t: &Transport,
+    name: &str,
+) -> Result<(Vec<ScriptMeta>, Vec<ScriptMeta>), GenesysError> {
+    if DEFAULT_SCRIPT_NAMES.contains(&name) {
+        return Ok((find_by_exact_name(t, name).await?, vec![]));
     }
-
-    /// Creates a script so that racing first deploys converge (module doc of script_create.rs).
-    /// `existing_ids`: the scripts named `name` when the plan looked (`None`: list them now);
-    /// `limit`: how long the caller allows (some of it is kept to clean up on failure).
-    pub async fn create_script_racing(
-        &self,
-        name: &str,
-        document: &[u8],
-        existing_ids: Option<&HashSet<String>>,
-        limit: Duration,
-    ) -> Result<Created, GenesysError> {
-        self.inner
-            .create_script(name, document, existing_ids, limit)
-            .await
-    }
+    let listed = list_view(t, &["api", "v2", "scripts"], name, "list_scripts").await?;
+    let claims = listed
+        .iter()
+        .filter(|m| is_claim_of(&m.name, name))
+        .cloned()
+        .collect();
+    let exact = listed.into_iter().filter(|m| m.name == name).collect();
+    Ok((exact, claims))
 }
 
 #[cfg(test)]

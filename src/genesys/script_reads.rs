@@ -1,5 +1,6 @@
-//! Read operations on scripts: get (editable and published views), list with paging, exact-name
-//! search over both views, and export + download of a script document.
+//! Read operations on scripts, as functions over `&Transport`: get (editable and published
+//! views), list with paging, exact-name search over both views, and export + download of a
+//! script document.
 
 use std::collections::HashSet;
 
@@ -7,10 +8,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use url::Url;
 
-use super::client::{Client, Inner};
 use super::error::GenesysError;
 use super::scripts::{meta_from_json, ScriptMeta, DEFAULT_SCRIPT_NAMES};
-use super::transport::{Call, Reply};
+use super::transport::{Call, Reply, Transport};
 
 /// Page size used for listings (the API maximum commonly accepted is 100).
 pub(crate) const PAGE_SIZE: u32 = 100;
@@ -93,179 +93,150 @@ pub(crate) fn parse_export(reply: &Reply, base: &Url) -> Result<Url, GenesysErro
     })
 }
 
-impl Inner {
-    /// `{api_base}` + the given path segments (each percent-encoded).
-    pub(crate) fn api_url(&self, segments: &[&str]) -> Url {
-        let mut url = self.config.api_base.clone();
-        url.set_query(None);
-        url.set_fragment(None);
-        if let Ok(mut s) = url.path_segments_mut() {
-            s.pop_if_empty();
-            s.extend(segments);
-        }
-        url
-    }
-
-    /// GET a script object; `None` on 404.
-    pub(crate) async fn get_script_at(
-        &self,
-        url: Url,
-        kind: &'static str,
-    ) -> Result<Option<ScriptMeta>, GenesysError> {
-        match self.execute(Call::get(url, kind)).await {
-            Ok(reply) => parse_script(&reply).map(Some),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Every page of a listing (`/api/v2/scripts` or `/api/v2/scripts/published`).
-    pub(crate) async fn list_view(
-        &self,
-        segments: &[&str],
-        name_filter: &str,
-        kind: &'static str,
-    ) -> Result<Vec<ScriptMeta>, GenesysError> {
-        let mut out = Vec::new();
-        let mut page: u32 = 1;
-        loop {
-            let p = self.list_page(segments, name_filter, kind, page).await?;
-            out.extend(p.metas);
-            if p.last {
-                return Ok(out);
-            }
-            page += 1;
-        }
-    }
-
-    /// Page `page` of a listing (`pageSize` [`PAGE_SIZE`]).
-    pub(crate) async fn list_page(
-        &self,
-        segments: &[&str],
-        name_filter: &str,
-        kind: &'static str,
-        page: u32,
-    ) -> Result<ListingPage, GenesysError> {
-        let mut url = self.api_url(segments);
-        {
-            let mut q = url.query_pairs_mut();
-            q.append_pair("pageSize", &PAGE_SIZE.to_string());
-            q.append_pair("pageNumber", &page.to_string());
-            if !name_filter.is_empty() {
-                q.append_pair("name", name_filter);
-            }
-        }
-        let reply = self.execute(Call::get(url, kind)).await?;
-        parse_listing_page(&reply, page)
-    }
-
-    /// Scripts named exactly `name`. One listing of the editable view finds every script but
-    /// the default ones; the published view is listed too only for a default script's name.
-    pub(crate) async fn find_by_exact_name(
-        &self,
-        name: &str,
-    ) -> Result<Vec<ScriptMeta>, GenesysError> {
-        let editable = self.find_editable_by_exact_name(name).await?;
-        if !DEFAULT_SCRIPT_NAMES.contains(&name) {
-            return Ok(editable);
-        }
-        let published = self
-            .list_view(
-                &["api", "v2", "scripts", "published"],
-                name,
-                "list_published_scripts",
-            )
-            .await?;
-        let mut seen = HashSet::new();
-        Ok(editable
-            .into_iter()
-            .chain(published)
-            .filter(|m| m.name == name)
-            .filter(|m| seen.insert(m.id.clone()))
-            .collect())
-    }
-
-    /// Editable scripts named exactly `name` (the name filter itself is a substring match).
-    pub(crate) async fn find_editable_by_exact_name(
-        &self,
-        name: &str,
-    ) -> Result<Vec<ScriptMeta>, GenesysError> {
-        let mut found = self
-            .list_view(&["api", "v2", "scripts"], name, "list_scripts")
-            .await?;
-        found.retain(|m| m.name == name);
-        Ok(found)
-    }
-
-    pub(crate) async fn export_script(
-        &self,
-        id: &str,
-        version_id: Option<&str>,
-    ) -> Result<Value, GenesysError> {
-        let body = match version_id {
-            Some(v) => json!({ "versionId": v }),
-            None => json!({}),
-        };
-        let url = self.api_url(&["api", "v2", "scripts", id, "export"]);
-        let reply = self.execute(Call::post_json(url, "export", &body)).await?;
-        let download = parse_export(&reply, &self.config.api_base)?;
-        let mut call = Call::get(download, "download");
-        call.auth = false;
-        let doc = self.execute(call).await?;
-        doc.json()
+/// GET a script object; `None` on 404.
+pub(crate) async fn get_script_at(
+    t: &Transport,
+    url: Url,
+    kind: &'static str,
+) -> Result<Option<ScriptMeta>, GenesysError> {
+    match t.execute(Call::get(url, kind)).await {
+        Ok(reply) => parse_script(&reply).map(Some),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
     }
 }
 
-impl Client {
-    /// The editable script; `None` when it does not exist (404).
-    pub async fn get_script(&self, id: &str) -> Result<Option<ScriptMeta>, GenesysError> {
-        let url = self.inner.api_url(&["api", "v2", "scripts", id]);
-        self.inner.get_script_at(url, "get_script").await
+/// Every page of a listing (`/api/v2/scripts` or `/api/v2/scripts/published`).
+pub(crate) async fn list_view(
+    t: &Transport,
+    segments: &[&str],
+    name_filter: &str,
+    kind: &'static str,
+) -> Result<Vec<ScriptMeta>, GenesysError> {
+    let mut out = Vec::new();
+    let mut page: u32 = 1;
+    loop {
+        let p = list_page(t, segments, name_filter, kind, page).await?;
+        out.extend(p.metas);
+        if p.last {
+            return Ok(out);
+        }
+        page += 1;
     }
+}
 
-    /// The published script; `None` when it was never published or does not exist (404).
-    pub async fn get_published_script(&self, id: &str) -> Result<Option<ScriptMeta>, GenesysError> {
-        let url = self
-            .inner
-            .api_url(&["api", "v2", "scripts", "published", id]);
-        self.inner.get_script_at(url, "get_published_script").await
+/// Page `page` of a listing (`pageSize` [`PAGE_SIZE`]).
+pub(crate) async fn list_page(
+    t: &Transport,
+    segments: &[&str],
+    name_filter: &str,
+    kind: &'static str,
+    page: u32,
+) -> Result<ListingPage, GenesysError> {
+    let mut url = t.api_url(segments);
+    {
+        let mut q = url.query_pairs_mut();
+        q.append_pair("pageSize", &PAGE_SIZE.to_string());
+        q.append_pair("pageNumber", &page.to_string());
+        if !name_filter.is_empty() {
+            q.append_pair("name", name_filter);
+        }
     }
+    let reply = t.execute(Call::get(url, kind)).await?;
+    parse_listing_page(&reply, page)
+}
 
-    /// Export a script (the editable version, or `version_id`) and download its document.
-    pub async fn export_script(
-        &self,
-        id: &str,
-        version_id: Option<&str>,
-    ) -> Result<Value, GenesysError> {
-        self.inner.export_script(id, version_id).await
+/// Scripts named exactly `name`. One listing of the editable view finds every script but
+/// the default ones; the published view is listed too only for a default script's name.
+pub(crate) async fn find_by_exact_name(
+    t: &Transport,
+    name: &str,
+) -> Result<Vec<ScriptMeta>, GenesysError> {
+    let editable = find_editable_by_exact_name(t, name).await?;
+    if !DEFAULT_SCRIPT_NAMES.contains(&name) {
+        return Ok(editable);
     }
+    let published = list_view(
+        t,
+        &["api", "v2", "scripts", "published"],
+        name,
+        "list_published_scripts",
+    )
+    .await?;
+    let mut seen = HashSet::new();
+    Ok(editable
+        .into_iter()
+        .chain(published)
+        .filter(|m| m.name == name)
+        .filter(|m| seen.insert(m.id.clone()))
+        .collect())
+}
 
-    /// All editable scripts whose name contains `name_filter` (substring, server-side).
-    pub async fn list_scripts(&self, name_filter: &str) -> Result<Vec<ScriptMeta>, GenesysError> {
-        self.inner
-            .list_view(&["api", "v2", "scripts"], name_filter, "list_scripts")
-            .await
-    }
+/// Editable scripts named exactly `name` (the name filter itself is a substring match).
+pub(crate) async fn find_editable_by_exact_name(
+    t: &Transport,
+    name: &str,
+) -> Result<Vec<ScriptMeta>, GenesysError> {
+    let mut found = list_view(t, &["api", "v2", "scripts"], name, "list_scripts").await?;
+    found.retain(|m| m.name == name);
+    Ok(found)
+}
 
-    /// All published scripts whose name contains `name_filter`.
-    pub async fn list_published_scripts(
-        &self,
-        name_filter: &str,
-    ) -> Result<Vec<ScriptMeta>, GenesysError> {
-        self.inner
-            .list_view(
-                &["api", "v2", "scripts", "published"],
-                name_filter,
-                "list_published_scripts",
-            )
-            .await
-    }
+pub(crate) async fn export_script(
+    t: &Transport,
+    id: &str,
+    version_id: Option<&str>,
+) -> Result<Value, GenesysError> {
+    let body = match version_id {
+        Some(v) => json!({ "versionId": v }),
+        None => json!({}),
+    };
+    let url = t.api_url(&["api", "v2", "scripts", id, "export"]);
+    let reply = t.execute(Call::post_json(url, "export", &body)).await?;
+    let download = parse_export(&reply, &t.config.api_base)?;
+    let mut call = Call::get(download, "download");
+    call.auth = false;
+    let doc = t.execute(call).await?;
+    doc.json()
+}
 
-    /// Scripts named exactly `name`, deduplicated by id: the editable view, plus the published
-    /// view for the default scripts' names (the editable entry wins).
-    pub async fn find_by_exact_name(&self, name: &str) -> Result<Vec<ScriptMeta>, GenesysError> {
-        self.inner.find_by_exact_name(name).await
-    }
+/// The editable script; `None` when it does not exist (404).
+pub(crate) async fn get_script(
+    t: &Transport,
+    id: &str,
+) -> Result<Option<ScriptMeta>, GenesysError> {
+    get_script_at(t, t.api_url(&["api", "v2", "scripts", id]), "get_script").await
+}
+
+/// The published script; `None` when it was never published or does not exist (404).
+pub(crate) async fn get_published_script(
+    t: &Transport,
+    id: &str,
+) -> Result<Option<ScriptMeta>, GenesysError> {
+    let url = t.api_url(&["api", "v2", "scripts", "published", id]);
+    get_script_at(t, url, "get_published_script").await
+}
+
+/// All editable scripts whose name contains `name_filter` (substring, server-side).
+pub(crate) async fn list_scripts(
+    t: &Transport,
+    name_filter: &str,
+) -> Result<Vec<ScriptMeta>, GenesysError> {
+    list_view(t, &["api", "v2", "scripts"], name_filter, "list_scripts").await
+}
+
+/// All published scripts whose name contains `name_filter`.
+pub(crate) async fn list_published_scripts(
+    t: &Transport,
+    name_filter: &str,
+) -> Result<Vec<ScriptMeta>, GenesysError> {
+    list_view(
+        t,
+        &["api", "v2", "scripts", "published"],
+        name_filter,
+        "list_published_scripts",
+    )
+    .await
 }
 
 #[cfg(test)]

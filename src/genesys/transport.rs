@@ -1,6 +1,9 @@
-//! One API call with pacing, bearer auth (one re-auth on 401), retries, the shared 429 gate,
-//! cancellation, and a debug tracing event per attempt (method, path, status, correlation id,
-//! attempt; never headers or bodies).
+//! [`Transport`]: the layers one API call goes through, each a narrow handle it owns (the
+//! HTTP connection pool, the pacer, the retry budget, the counters, the [`Stop`], the token
+//! cache and the configuration), and [`Transport::execute`]: one call with pacing, bearer auth
+//! (one re-auth on 401), retries, the shared 429 gate, cancellation, and a debug tracing event
+//! per attempt (method, path, status, correlation id, attempt; never headers or bodies). Knows
+//! nothing about scripts: the API operations are functions over `&Transport`.
 //!
 //! The retry rules (which failures, how long to wait, the budget, `max_attempts`) live in
 //! `retry`, shared with the token fetch. Calls marked `NotIdempotent` (the create upload) are
@@ -9,20 +12,34 @@
 //! for a duplicate.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use super::client::Inner;
+use super::auth::{Login, TokenCache};
+use super::budget::RetryBudget;
+use super::config::ClientConfig;
 use super::error::{snippet, GenesysError};
+use super::pacing::Pacer;
 pub(crate) use super::retry::Idempotency;
-use super::retry::{Endpoint, Retries};
-use super::token::describe;
+use super::retry::Retries;
+use super::stats::Counters;
+use super::stop::{mark_upload_sent, Stop};
+use super::wire::{correlation_id, describe};
 
-/// Header carrying Genesys's correlation id.
-pub(crate) const CORRELATION_HEADER: &str = "inin-correlation-id";
+/// The layers below the API operations, shared by a client and its clones.
+pub(crate) struct Transport {
+    pub config: ClientConfig,
+    pub http: reqwest::Client,
+    pub pacer: Pacer,
+    pub budget: RetryBudget,
+    pub counters: Counters,
+    pub stop: Stop,
+    pub tokens: TokenCache,
+}
 
 /// The body of a call; rebuilt for every attempt.
 pub(crate) enum Body {
@@ -98,23 +115,73 @@ impl Call {
     }
 }
 
-impl Inner {
+impl Transport {
+    /// The layers of a client of `config` (already checked); no network traffic happens here.
+    pub fn new(config: ClientConfig) -> Result<Transport, GenesysError> {
+        let http = reqwest::Client::builder()
+            .user_agent(config.user_agent.clone())
+            .timeout(config.request_timeout)
+            .connect_timeout(config.request_timeout.min(Duration::from_secs(10)))
+            .redirect(reqwest::redirect::Policy::limited(5))
+            .build()
+            .map_err(|e| GenesysError::Config {
+                message: format!("cannot build the HTTP client: {e}"),
+            })?;
+        Ok(Transport {
+            pacer: Pacer::new(config.requests_per_minute),
+            budget: RetryBudget::new(config.retry.budget),
+            config,
+            http,
+            counters: Counters::default(),
+            stop: Stop::new(),
+            tokens: TokenCache::new(),
+        })
+    }
+
+    /// `{api_base}` + the given path segments (each percent-encoded).
+    pub fn api_url(&self, segments: &[&str]) -> Url {
+        let mut url = self.config.api_base.clone();
+        url.set_query(None);
+        url.set_fragment(None);
+        if let Ok(mut s) = url.path_segments_mut() {
+            s.pop_if_empty();
+            s.extend(segments);
+        }
+        url
+    }
+
+    /// The handles of a token fetch.
+    fn login(&self) -> Login<'_> {
+        Login {
+            http: &self.http,
+            login_base: &self.config.login_base,
+            credentials: &self.config.credentials,
+            policy: &self.config.retry,
+            budget: &self.budget,
+            counters: &self.counters,
+            stop: &self.stop,
+        }
+    }
+
     /// Run a call to completion: a 2xx `Reply`, or the error that ended it. Whether and when a
     /// failed attempt is retried is decided by `retry::Retries`.
-    pub(crate) async fn execute(&self, call: Call) -> Result<Reply, GenesysError> {
+    pub async fn execute(&self, call: Call) -> Result<Reply, GenesysError> {
         let path = call.url.path().to_string();
         let mut retries = Retries::new(
-            self,
-            Endpoint::Api,
-            call.idempotency,
+            &self.config.retry,
+            &self.budget,
+            Some(&self.pacer),
+            &self.counters,
+            &self.stop,
             format!("{} {path}", call.method),
-        );
+        )
+        .with_idempotency(call.idempotency);
         let mut reauthed = false;
         loop {
             let attempt = retries.begin()?;
-            self.sleep(self.pacer.reserve()).await?;
+            self.stop.sleep(self.pacer.reserve()).await?;
             let bearer = if call.auth {
-                Some(self.tokens.bearer(self).await?)
+                Some(self.tokens.bearer(&self.login()).await?)
             } else {
                 None
             };
@@ -135,13 +202,13 @@ impl Inner {
                 } => {
                     let form = upload_form(script_name, document, replace_id.as_deref())?;
                     // From here the server may take the upload whatever happens to this
-                    // call: Stop lets the operation finish (see `stop_shield`).
-                    super::stop_shield::mark_upload_sent();
+                    // call: Stop lets the operation finish (see `stop`).
+                    mark_upload_sent();
                     req.multipart(form)
                 }
             };
             let sent = tokio::select! {
-                _ = self.stop_requested() => return Err(GenesysError::Cancelled),
+                _ = self.stop.requested() => return Err(GenesysError::Cancelled),
                 r = send_and_read(req) => r,
             };
             let failure = match sent {
@@ -202,14 +269,6 @@ impl Inner {
             retries.retry_or_fail(failure).await?;
         }
     }
-}
-
-/// The correlation id Genesys put on an answer.
-pub(crate) fn correlation_id(headers: &reqwest::header::HeaderMap) -> Option<String> {
-    headers
-        .get(CORRELATION_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
 }
 
 /// Send and read the whole body; a body cut short counts as a transport error.

@@ -1,20 +1,24 @@
-//! The OAuth token cache: client-credentials grant against `{login}/oauth/token`, lazy fetch,
-//! refresh before expiry, single-flight refresh (callers queue on one async mutex), and
-//! invalidation after a 401. Login throttling (HTTP 400 `invalid_request` "rate limit
-//! exceeded", or 429), 5xx and transport errors are retried by the client's one retry
-//! mechanism (`retry`). Token values never reach logs or errors.
+//! Authentication: the OAuth token cache ([`TokenCache`]) and the login ([`Login`]: the
+//! client-credentials grant against `{login}/oauth/token`). Lazy fetch, refresh before expiry,
+//! single-flight refresh (callers queue on one async mutex), and invalidation after a 401.
+//! Login throttling (HTTP 400 `invalid_request` "rate limit exceeded", or 429), 5xx and
+//! transport errors are retried by the client's one retry mechanism (`retry`); the login is
+//! not paced. Token values never reach logs or errors. Knows nothing about the API calls.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde::Deserialize;
 use tokio::time::Instant;
+use url::Url;
 
-use super::client::Inner;
-use super::config::{join_path, Credentials};
+use super::budget::RetryBudget;
+use super::config::{join_path, Credentials, RetryPolicy};
 use super::error::{snippet, GenesysError};
-use super::retry::{Endpoint, Idempotency, Retries};
-use super::transport::correlation_id;
+use super::retry::Retries;
+use super::stats::Counters;
+use super::stop::Stop;
+use super::wire::{correlation_id, describe};
 
 /// A bearer token and the cache generation it came from.
 pub(crate) struct Bearer {
@@ -26,6 +30,18 @@ struct Cached {
     value: String,
     refresh_at: Instant,
     generation: u64,
+}
+
+/// What a token fetch needs: the HTTP client, the login endpoint, the credentials, and the
+/// handles of its retries (the login is not paced).
+pub(crate) struct Login<'a> {
+    pub http: &'a reqwest::Client,
+    pub login_base: &'a Url,
+    pub credentials: &'a Credentials,
+    pub policy: &'a RetryPolicy,
+    pub budget: &'a RetryBudget,
+    pub counters: &'a Counters,
+    pub stop: &'a Stop,
 }
 
 /// Shared token cache of one client.
@@ -99,8 +115,8 @@ impl TokenCache {
     }
 
     /// A valid bearer token, fetching one if none is cached or the cached one is due.
-    pub async fn bearer(&self, inner: &Inner) -> Result<Bearer, GenesysError> {
-        let (client_id, client_secret) = match &inner.config.credentials {
+    pub async fn bearer(&self, login: &Login<'_>) -> Result<Bearer, GenesysError> {
+        let (client_id, client_secret) = match login.credentials {
             Credentials::AccessToken(t) => {
                 return Ok(Bearer {
                     value: t.clone(),
@@ -113,7 +129,7 @@ impl TokenCache {
             } => (client_id, client_secret),
         };
         let mut slot = tokio::select! {
-            _ = inner.stop_requested() => return Err(GenesysError::Cancelled),
+            _ = login.stop.requested() => return Err(GenesysError::Cancelled),
             s = self.slot.lock() => s,
         };
         if let Some(c) = slot.as_ref() {
@@ -124,7 +140,7 @@ impl TokenCache {
                 });
             }
         }
-        let (value, lifetime) = fetch_token(inner, client_id, client_secret).await?;
+        let (value, lifetime) = login.fetch_token(client_id, client_secret).await?;
         let generation = self.next_generation.fetch_add(1, Ordering::Relaxed);
         let refresh_at = refresh_at(Instant::now(), lifetime);
         *slot = Some(Cached {
@@ -144,100 +160,87 @@ impl TokenCache {
     }
 }
 
-/// One client-credentials grant, retried (by `retry::Retries`) on throttling, 5xx and
-/// transport errors.
-async fn fetch_token(
-    inner: &Inner,
-    client_id: &str,
-    client_secret: &str,
-) -> Result<(String, Duration), GenesysError> {
-    let url = join_path(&inner.config.login_base, "/oauth/token");
-    let mut retries = Retries::new(
-        inner,
-        Endpoint::Login,
-        Idempotency::Idempotent,
-        "POST /oauth/token".to_string(),
-    );
-    loop {
-        let attempt = retries.begin()?;
-        inner.counters.request("token");
-        inner.counters.token_fetch();
-        let send = inner
-            .http
-            .post(url.clone())
-            .basic_auth(client_id, Some(client_secret))
-            .form(&[("grant_type", "client_credentials")])
-            .send();
-        let result = tokio::select! {
-            _ = inner.stop_requested() => return Err(GenesysError::Cancelled),
-            r = send => r,
-        };
-        let failure = match result {
-            Ok(resp) => {
-                let status = resp.status().as_u16();
-                let headers = resp.headers().clone();
-                let body = match resp.bytes().await {
-                    Ok(b) => b,
-                    Err(e) => {
-                        let err = GenesysError::Transport {
-                            message: format!("reading token response: {}", describe(&e)),
-                        };
-                        retries.retry_or_fail(retries.no_answer(err, true)).await?;
-                        continue;
+impl Login<'_> {
+    /// One client-credentials grant, retried (by `retry::Retries`) on throttling, 5xx and
+    /// transport errors.
+    async fn fetch_token(
+        &self,
+        client_id: &str,
+        client_secret: &str,
+    ) -> Result<(String, Duration), GenesysError> {
+        let url = join_path(self.login_base, "/oauth/token");
+        let mut retries = Retries::new(
+            self.policy,
+            self.budget,
+            None,
+            self.counters,
+            self.stop,
+            "POST /oauth/token".to_string(),
+        );
+        loop {
+            let attempt = retries.begin()?;
+            self.counters.request("token");
+            self.counters.token_fetch();
+            let send = self
+                .http
+                .post(url.clone())
+                .basic_auth(client_id, Some(client_secret))
+                .form(&[("grant_type", "client_credentials")])
+                .send();
+            let result = tokio::select! {
+                _ = self.stop.requested() => return Err(GenesysError::Cancelled),
+                r = send => r,
+            };
+            let failure = match result {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let headers = resp.headers().clone();
+                    let body = match resp.bytes().await {
+                        Ok(b) => b,
+                        Err(e) => {
+                            let err = GenesysError::Transport {
+                                message: format!("reading token response: {}", describe(&e)),
+                            };
+                            retries.retry_or_fail(retries.no_answer(err, true)).await?;
+                            continue;
+                        }
+                    };
+                    tracing::debug!(status, attempt, "POST /oauth/token");
+                    if (200..300).contains(&status) {
+                        let parsed = parse_token_response(status, &body)?;
+                        retries.succeeded();
+                        return Ok(parsed);
                     }
-                };
-                tracing::debug!(status, attempt, "POST /oauth/token");
-                if (200..300).contains(&status) {
-                    let parsed = parse_token_response(status, &body)?;
-                    retries.succeeded();
-                    return Ok(parsed);
+                    let (error, description) = parse_auth_error(status, &body);
+                    let throttled = status == 429
+                        || (status == 400
+                            && description
+                                .to_ascii_lowercase()
+                                .contains("rate limit exceeded"));
+                    let auth_err = GenesysError::Auth {
+                        status,
+                        error,
+                        description,
+                        correlation_id: correlation_id(&headers),
+                    };
+                    retries.answer(status, &headers, throttled, auth_err)?
                 }
-                let (error, description) = parse_auth_error(status, &body);
-                let throttled = status == 429
-                    || (status == 400
-                        && description
-                            .to_ascii_lowercase()
-                            .contains("rate limit exceeded"));
-                let auth_err = GenesysError::Auth {
-                    status,
-                    error,
-                    description,
-                    correlation_id: correlation_id(&headers),
-                };
-                retries.answer(status, &headers, throttled, auth_err)?
-            }
-            Err(e) => {
-                let err = if e.is_timeout() {
-                    GenesysError::Timeout {
-                        what: "POST /oauth/token".to_string(),
-                    }
-                } else {
-                    GenesysError::Transport {
-                        message: format!("POST /oauth/token: {}", describe(&e)),
-                    }
-                };
-                retries.no_answer(err, true)
-            }
-        };
-        retries.retry_or_fail(failure).await?;
+                Err(e) => {
+                    let err = if e.is_timeout() {
+                        GenesysError::Timeout {
+                            what: "POST /oauth/token".to_string(),
+                        }
+                    } else {
+                        GenesysError::Transport {
+                            message: format!("POST /oauth/token: {}", describe(&e)),
+                        }
+                    };
+                    retries.no_answer(err, true)
+                }
+            };
+            retries.retry_or_fail(failure).await?;
+        }
     }
-}
-
-/// A reqwest error as text without the URL (URLs carry no secrets here, but keep it short).
-pub(crate) fn describe(e: &reqwest::Error) -> String {
-    use std::error::Error as _;
-    let mut text = e.to_string();
-    if let Some(url) = e.url() {
-        // Download URLs may be pre-signed: keep only the path.
-        text = text.replace(url.as_str(), url.path());
-    }
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 #[cfg(test)]
