@@ -38,7 +38,8 @@ pub(crate) struct Transport {
     pub budget: RetryBudget,
     pub counters: Counters,
     pub stop: Stop,
-    pub tokens: TokenCache,
+    /// The token cache (`auth`): the bearer of each call, dropped after a 401.
+    pub auth: TokenCache,
 }
 
 /// The body of a call; rebuilt for every attempt.
@@ -134,7 +135,7 @@ impl Transport {
             http,
             counters: Counters::default(),
             stop: Stop::new(),
-            tokens: TokenCache::new(),
+            auth: TokenCache::new(),
         })
     }
 
@@ -181,7 +182,7 @@ impl Transport {
             let attempt = retries.begin()?;
             self.stop.sleep(self.pacer.reserve()).await?;
             let bearer = if call.auth {
-                Some(self.tokens.bearer(&self.login()).await?)
+                Some(self.auth.bearer(&self.login()).await?)
             } else {
                 None
             };
@@ -243,7 +244,7 @@ impl Transport {
                             // One re-auth: the token may have expired or been revoked early.
                             reauthed = true;
                             self.counters.reauth();
-                            self.tokens.invalidate(b.generation).await;
+                            self.auth.invalidate(b.generation).await;
                             continue;
                         }
                     }
