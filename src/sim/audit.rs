@@ -14,9 +14,9 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::auth::Caller;
+use super::clock::{iso, now_ms};
 use super::errors::ApiError;
 use super::store::{random_uuid, OrgState};
-use super::views::{iso, now_ms};
 use super::AppState;
 
 /// Most audit entries kept per org (the oldest are forgotten first).

@@ -12,9 +12,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::auth::Caller;
+use super::clock::{iso, now_ms};
 use super::errors::ApiError;
 use super::store::stable_uuid;
-use super::views::{iso, listing, now_ms};
+use super::views::listing;
 use super::{lock, AppState};
 
 /// The dependency-tracking object type of a script.

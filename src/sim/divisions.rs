@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Extension;
 
 use super::auth::Caller;
+use super::clock::now_ms;
 use super::errors::ApiError;
-use super::views::now_ms;
 use super::AppState;
 
 /// Sets the division of the listed scripts; all-or-nothing.

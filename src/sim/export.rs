@@ -10,9 +10,10 @@ use axum::{Extension, Json};
 use serde_json::{json, Value};
 
 use super::auth::Caller;
+use super::clock::now_ms;
 use super::errors::ApiError;
 use super::store::{DownloadLink, DOWNLOAD_TTL_MS};
-use super::views::{now_ms, stamped_document};
+use super::views::stamped_document;
 use super::AppState;
 
 /// `POST /api/v2/scripts/{id}/export` with `{versionId?, fileName?}`.

@@ -10,6 +10,7 @@ pub mod store;
 
 mod audit;
 mod auth;
+mod clock;
 mod control;
 mod dependencies;
 mod divisions;
@@ -200,7 +201,7 @@ pub async fn serve(
         stats: Mutex::new(stats::Stats::default()),
         persister,
         base_url: base_url.clone(),
-        dependency_built_ms: Mutex::new(views::now_ms()),
+        dependency_built_ms: Mutex::new(clock::now_ms()),
     });
     shared.persist().await;
     let app = server::router(shared);

@@ -13,10 +13,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::audit::{Actor, AuditEntry};
+use super::clock::{iso, now_ms};
 use super::dependencies::{declare, Consumer};
 use super::errors::ApiError;
 use super::store::{is_default_script, UploadRequest};
-use super::views::{iso, now_ms};
 use super::AppState;
 
 #[derive(Debug, Deserialize)]

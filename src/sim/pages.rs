@@ -11,9 +11,9 @@ use axum::{Extension, Json};
 use serde_json::{json, Map, Value};
 
 use super::auth::Caller;
+use super::clock::{iso, now_ms};
 use super::errors::ApiError;
 use super::store::{is_default_script, OrgState, Script, Version};
-use super::views::{iso, now_ms};
 use super::AppState;
 
 /// The `Page` model of one page object of `version`'s document (`None` if it has no id).

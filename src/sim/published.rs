@@ -9,10 +9,11 @@ use serde_json::Value;
 
 use super::audit::{self, Actor};
 use super::auth::Caller;
+use super::clock::now_ms;
 use super::errors::ApiError;
 use super::scripts::parse_list_params;
 use super::store::{OrgState, PublishError, Published, Script, DEFAULT_SCRIPT_MS};
-use super::views::{default_published, division_view_of, expanded, now_ms, published_meta};
+use super::views::{default_published, division_view_of, expanded, published_meta};
 use super::AppState;
 
 /// `GET /api/v2/scripts/published`: default scripts first, then by name.

@@ -8,9 +8,10 @@ use serde_json::{json, Value};
 
 use super::audit::{self, Actor};
 use super::auth::Caller;
+use super::clock::now_ms;
 use super::errors::ApiError;
 use super::store::DeleteError;
-use super::views::{division_view_of, editable_meta, expanded, listing, now_ms};
+use super::views::{division_view_of, editable_meta, expanded, listing};
 use super::AppState;
 
 /// Listing parameters shared by the editable and published listings.

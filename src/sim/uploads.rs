@@ -12,9 +12,9 @@ use serde_json::json;
 
 use super::audit::{Actor, AuditEntry};
 use super::auth::Caller;
+use super::clock::now_ms;
 use super::errors::ApiError;
 use super::store::{random_uuid, UploadJob, UploadRequest, UploadState};
-use super::views::now_ms;
 use super::AppState;
 
 async fn read_form(mut form: Multipart) -> Result<UploadRequest, ApiError> {

@@ -1,30 +1,10 @@
-//! JSON views of the store: ISO-8601 dates, Script metadata (editable and published), the
+//! JSON views of the store: Script metadata (editable and published), the
 //! stamped export document, and the paged `ScriptEntityListing`.
 
 use serde_json::{json, Map, Value};
-use time::format_description::FormatItem;
-use time::macros::format_description;
-use time::OffsetDateTime;
 
+use super::clock::iso;
 use super::store::{OrgState, Script, Version, DEFAULT_SCRIPTS, DEFAULT_SCRIPT_MS};
-
-const ISO_MS: &[FormatItem<'static>] =
-    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
-
-/// Unix milliseconds as `2026-11-25T10:00:00.123Z`.
-pub fn iso(ms: i64) -> String {
-    let nanos = i128::from(ms) * 1_000_000;
-    OffsetDateTime::from_unix_timestamp_nanos(nanos)
-        .ok()
-        .and_then(|t| t.format(ISO_MS).ok())
-        .unwrap_or_else(|| "1970-01-01T00:00:00.000Z".to_string())
-}
-
-/// Current time in Unix milliseconds.
-pub fn now_ms() -> i64 {
-    let nanos = OffsetDateTime::now_utc().unix_timestamp_nanos();
-    i64::try_from(nanos / 1_000_000).unwrap_or(i64::MAX)
-}
 
 fn division(org: &OrgState, division_id: &str) -> Value {
     json!({
@@ -221,11 +201,6 @@ pub fn listing(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn iso_has_millis_and_z() {
-        assert_eq!(iso(1_416_787_200_123), "2014-11-24T00:00:00.123Z");
-    }
 
     #[test]
     fn stamped_document_overrides_server_fields_and_keeps_the_rest() {
