@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::dependencies::BUILD_STATUSES;
 use super::stats::DENIABLE_KINDS;
+use super::store::BUILD_STATUSES;
 use super::SimError;
 
 /// One organisation and the client-credentials pair that logs into it.
@@ -100,7 +100,7 @@ pub struct Knobs {
     #[serde(default)]
     pub denied: BTreeMap<String, String>,
     /// The status `GET /api/v2/architect/dependencytracking/build` reports (one of
-    /// `dependencies::BUILD_STATUSES`, e.g. `OPERATIONALNEEDSREBUILD`).
+    /// `store::BUILD_STATUSES`, e.g. `OPERATIONALNEEDSREBUILD`).
     #[serde(default = "operational")]
     pub dependency_status: String,
 }

@@ -7,11 +7,12 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde_json::Value;
 
-use super::audit::{self, Actor};
+use super::audit;
 use super::auth::Caller;
 use super::clock::now_ms;
 use super::errors::ApiError;
 use super::scripts::parse_list_params;
+use super::store::Actor;
 use super::store::{OrgState, PublishError, Published, Script, DEFAULT_SCRIPT_MS};
 use super::views::{default_published, division_view_of, expanded, published_meta};
 use super::AppState;

@@ -6,10 +6,11 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde_json::{json, Value};
 
-use super::audit::{self, Actor};
+use super::audit;
 use super::auth::Caller;
 use super::clock::now_ms;
 use super::errors::ApiError;
+use super::store::Actor;
 use super::store::DeleteError;
 use super::views::{division_view_of, editable_meta, expanded, listing};
 use super::AppState;

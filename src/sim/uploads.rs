@@ -10,11 +10,11 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde_json::json;
 
-use super::audit::{Actor, AuditEntry};
 use super::auth::Caller;
 use super::clock::now_ms;
 use super::errors::ApiError;
 use super::store::{random_uuid, UploadJob, UploadRequest, UploadState};
+use super::store::{Actor, AuditEntry};
 use super::AppState;
 
 async fn read_form(mut form: Multipart) -> Result<UploadRequest, ApiError> {
