@@ -1,5 +1,6 @@
 //! JSON views of the store: Script metadata (editable and published), the
-//! stamped export document, and the paged `ScriptEntityListing`.
+//! stamped export document, the `Page` models of a version, and the paged
+//! `ScriptEntityListing`.
 
 use serde_json::{json, Map, Value};
 
@@ -80,7 +81,7 @@ pub fn expanded(
             "pages" => {
                 obj.insert(
                     "pages".into(),
-                    Value::Array(super::pages::pages_of(script, version, base)),
+                    Value::Array(pages_of(script, version, base)),
                 );
             }
             "features" | "variables" | "customActions" => {
@@ -196,6 +197,42 @@ pub fn listing(
         }
     }
     m
+}
+
+/// The `Page` model of one page object of `version`'s document (`None` if it has no id).
+/// Only the fields `Page` declares are sent.
+pub fn page_model(script: &Script, version: &Version, page: &Value, base: &str) -> Option<Value> {
+    let id = page.get("id").and_then(Value::as_str)?;
+    let mut m = Map::new();
+    m.insert("id".into(), json!(id));
+    if let Some(name) = page.get("name").filter(|v| v.is_string()) {
+        m.insert("name".into(), name.clone());
+    }
+    m.insert("versionId".into(), json!(version.version_id));
+    m.insert("createdDate".into(), json!(iso(script.created_ms)));
+    m.insert("modifiedDate".into(), json!(iso(version.saved_ms)));
+    for key in ["rootContainer", "properties"] {
+        if let Some(v) = page.get(key).filter(|v| v.is_object()) {
+            m.insert(key.into(), v.clone());
+        }
+    }
+    m.insert(
+        "selfUri".into(),
+        json!(format!("{base}/{}/pages/{id}", script.id)),
+    );
+    Some(Value::Object(m))
+}
+
+/// Every page of `version`, in document order.
+pub fn pages_of(script: &Script, version: &Version, base: &str) -> Vec<Value> {
+    version
+        .document
+        .get("pages")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|p| page_model(script, version, p, base))
+        .collect()
 }
 
 #[cfg(test)]
