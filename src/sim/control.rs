@@ -13,8 +13,8 @@ use serde_json::{json, Value};
 
 use super::clock::iso;
 use super::config::KnobsPatch;
+use super::conn::Peer;
 use super::errors::ApiError;
-use super::server::Peer;
 use super::{lock, outside, AppState};
 
 /// Routes of `/_sim/`.

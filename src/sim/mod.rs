@@ -11,6 +11,7 @@ pub mod store;
 mod audit;
 mod auth;
 mod clock;
+mod conn;
 mod control;
 mod dependencies;
 mod divisions;

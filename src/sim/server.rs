@@ -15,20 +15,13 @@ use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
 use tower::ServiceExt;
 
+use super::conn::{KillSwitch, Peer};
 use super::errors::{correlation_layer, ApiError};
 use super::AppState;
 use super::{
     audit, auth, control, dependencies, divisions, export, faults, pages, permissions, published,
     scripts, stats, uploads,
 };
-
-/// Request extension: firing it closes the request's connection without a response.
-#[derive(Clone)]
-pub(crate) struct KillSwitch(pub Arc<Notify>);
-
-/// Request extension: the peer address of the connection.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Peer(pub std::net::SocketAddr);
 
 /// Largest accepted request body (uploads carry whole script documents).
 const BODY_LIMIT: usize = 32 * 1024 * 1024;
