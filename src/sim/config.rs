@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::stats::DENIABLE_KINDS;
+use super::kind::deniable_stats;
 use super::store::BUILD_STATUSES;
 use super::SimError;
 
@@ -94,7 +94,7 @@ pub struct Knobs {
     /// into any other division answers 404 `not.found`. Unset: any well-formed UUID exists.
     #[serde(default)]
     pub divisions: Option<Vec<String>>,
-    /// Permissions the OAuth clients lack: request kind (a name of `stats::classify`, e.g.
+    /// Permissions the OAuth clients lack: request kind (a stats name of `kind::Kind`, e.g.
     /// `"publish"`) to the Genesys permission it needs. A request of a listed kind answers 403
     /// `missing.any.permissions` naming the permission, after authentication and rate limit.
     #[serde(default)]
@@ -195,11 +195,12 @@ impl Knobs {
                 BUILD_STATUSES.join(", ")
             )));
         }
+        let deniable = deniable_stats();
         for (kind, permission) in &self.denied {
-            if !DENIABLE_KINDS.contains(&kind.as_str()) {
+            if !deniable.contains(&kind.as_str()) {
                 return Err(SimError::Config(format!(
                     "denied: unknown request kind {kind:?} (one of {})",
-                    DENIABLE_KINDS.join(", ")
+                    deniable.join(", ")
                 )));
             }
             if permission.trim().is_empty() {

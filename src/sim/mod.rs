@@ -17,6 +17,7 @@ mod dependencies;
 mod divisions;
 mod export;
 mod faults;
+mod kind;
 mod outside;
 mod pages;
 mod permissions;
