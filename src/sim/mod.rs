@@ -8,25 +8,18 @@ pub mod config;
 pub mod errors;
 pub mod store;
 
-mod audit;
+mod api;
 mod auth;
 mod clock;
 mod conn;
 mod control;
-mod dependencies;
-mod divisions;
-mod export;
 mod faults;
 mod kind;
 mod outside;
-mod pages;
 mod permissions;
 mod persist;
-mod published;
-mod scripts;
 mod server;
 mod stats;
-mod uploads;
 mod views;
 
 use std::net::SocketAddr;

@@ -15,14 +15,12 @@ use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
 use tower::ServiceExt;
 
+use super::api::{audit, dependencies, divisions, export, pages, published, scripts, uploads};
 use super::conn::{KillSwitch, Peer};
 use super::errors::{correlation_layer, ApiError};
 use super::kind::{Access, Kind};
 use super::AppState;
-use super::{
-    audit, auth, control, dependencies, divisions, export, faults, pages, permissions, published,
-    scripts, stats, uploads,
-};
+use super::{auth, control, faults, permissions, stats};
 
 /// Largest accepted request body (uploads carry whole script documents).
 const BODY_LIMIT: usize = 32 * 1024 * 1024;

@@ -1,5 +1,6 @@
 //! The audit trail's model: who made a change ([`Actor`]), one [`AuditEntry`], the actions
-//! recorded and how many entries an org keeps. Pure data; the audit endpoints live in `audit`.
+//! recorded and how many entries an org keeps. Pure data; the audit endpoints live in
+//! `api::audit`.
 
 use serde::{Deserialize, Serialize};
 

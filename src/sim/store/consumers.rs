@@ -1,6 +1,6 @@
 //! The dependency-tracking model: a consumer (flow) declared for a script, how a declaration
 //! replaces an earlier one, and the statuses a dependency build can report. Pure data; the
-//! endpoints live in `dependencies`.
+//! endpoints live in `api::dependencies`.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};

@@ -10,12 +10,12 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde_json::{json, Value};
 
-use super::auth::Caller;
-use super::clock::now_ms;
-use super::errors::ApiError;
-use super::store::{is_default_script, OrgState, Script, Version};
-use super::views::pages_of;
-use super::AppState;
+use crate::sim::auth::Caller;
+use crate::sim::clock::now_ms;
+use crate::sim::errors::ApiError;
+use crate::sim::store::{is_default_script, OrgState, Script, Version};
+use crate::sim::views::pages_of;
+use crate::sim::AppState;
 
 const EDITABLE: &str = "/api/v2/scripts";
 const PUBLISHED: &str = "/api/v2/scripts/published";

@@ -7,13 +7,12 @@ use axum::{Extension, Json};
 use serde_json::{json, Value};
 
 use super::audit;
-use super::auth::Caller;
-use super::clock::now_ms;
-use super::errors::ApiError;
-use super::store::Actor;
-use super::store::DeleteError;
-use super::views::{division_view_of, editable_meta, expanded, listing};
-use super::AppState;
+use crate::sim::auth::Caller;
+use crate::sim::clock::now_ms;
+use crate::sim::errors::ApiError;
+use crate::sim::store::{Actor, DeleteError};
+use crate::sim::views::{division_view_of, editable_meta, expanded, listing};
+use crate::sim::AppState;
 
 /// Listing parameters shared by the editable and published listings.
 #[derive(Debug, Clone, PartialEq)]

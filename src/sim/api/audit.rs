@@ -12,11 +12,11 @@ use serde_json::{json, Map, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::auth::Caller;
-use super::clock::{iso, now_ms};
-use super::errors::ApiError;
-use super::store::{Actor, AuditEntry, OrgState, ACTIONS};
-use super::AppState;
+use crate::sim::auth::Caller;
+use crate::sim::clock::{iso, now_ms};
+use crate::sim::errors::ApiError;
+use crate::sim::store::{Actor, AuditEntry, OrgState, ACTIONS};
+use crate::sim::AppState;
 
 /// The audit service name of scripts.
 pub const SERVICE: &str = "Scripter";

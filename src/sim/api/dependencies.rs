@@ -10,12 +10,12 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde_json::{json, Value};
 
-use super::auth::Caller;
-use super::clock::{iso, now_ms};
-use super::errors::ApiError;
-use super::store::{stable_uuid, Consumer};
-use super::views::listing;
-use super::{lock, AppState};
+use crate::sim::auth::Caller;
+use crate::sim::clock::{iso, now_ms};
+use crate::sim::errors::ApiError;
+use crate::sim::store::{stable_uuid, Consumer};
+use crate::sim::views::listing;
+use crate::sim::{lock, AppState};
 
 /// The dependency-tracking object type of a script.
 pub const SCRIPT_OBJECT_TYPE: &str = "COMPOSERSCRIPT";
