@@ -3,6 +3,13 @@
 //!
 //! [`start`] binds, loads the state file if any, and serves until the returned [`SimHandle`]
 //! is dropped. The binary `genesys-sim` is a thin wrapper around it.
+//!
+//! Layers, each naming only those before it: `clock`, `errors` and `conn` (leaves); `store`
+//! (the model: orgs, scripts, audit entries, consumers) and `config`; `views` (the JSON of the
+//! store); `auth`, `permissions`, `faults` and `stats` (middleware); `api/` (one handler file
+//! per resource); `server` (router and accept loop) with `control` and `outside` (`/_sim/`).
+//! `kind` is the one table of endpoints: to add an endpoint, add a `Kind` arm there and its
+//! handler in `api/` (the router's exhaustive match then asks for it).
 
 pub mod config;
 pub mod errors;
