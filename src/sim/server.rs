@@ -152,3 +152,40 @@ async fn serve_connection(
         _ = shutdown.changed() => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::sim::{serve, SimConfig};
+
+    /// The stats layer sees the route axum matched: an endpoint counts under its name, the
+    /// fallback and a method its path does not serve under `other`.
+    #[tokio::test]
+    async fn the_router_counts_each_request_under_its_kind() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let sim = serve(SimConfig::default(), listener).await.unwrap();
+        let http = reqwest::Client::new();
+        let url = |p: &str| format!("{}{p}", sim.base_url());
+        for (method, path) in [
+            (reqwest::Method::GET, "/api/v2/scripts/abc"),
+            (reqwest::Method::GET, "/downloads/t"),
+            (reqwest::Method::PUT, "/nope"),
+            (
+                reqwest::Method::DELETE,
+                "/api/v2/architect/dependencytracking/build",
+            ),
+        ] {
+            http.request(method, url(path)).send().await.unwrap();
+        }
+        let stats: serde_json::Value = http
+            .get(url("/_sim/stats"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(stats["get_script"], 1, "{stats}");
+        assert_eq!(stats["download"], 1, "{stats}");
+        assert_eq!(stats["other"], 2, "{stats}");
+    }
+}
