@@ -11,9 +11,9 @@ use axum::Json;
 use base64::Engine;
 use serde_json::json;
 
+use super::clock::now_ms;
 use super::errors::{ApiError, OAuthError};
 use super::store::{OrgState, Store};
-use super::views::now_ms;
 use super::{lock, AppState};
 
 /// Request extension set by [`require_token`]: the org the bearer token belongs to.

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::dependencies::BUILD_STATUSES;
-use super::stats::DENIABLE_KINDS;
+use super::kind::deniable_stats;
+use super::store::BUILD_STATUSES;
 use super::SimError;
 
 /// One organisation and the client-credentials pair that logs into it.
@@ -94,13 +94,13 @@ pub struct Knobs {
     /// into any other division answers 404 `not.found`. Unset: any well-formed UUID exists.
     #[serde(default)]
     pub divisions: Option<Vec<String>>,
-    /// Permissions the OAuth clients lack: request kind (a name of `stats::classify`, e.g.
+    /// Permissions the OAuth clients lack: request kind (a stats name of `kind::Kind`, e.g.
     /// `"publish"`) to the Genesys permission it needs. A request of a listed kind answers 403
     /// `missing.any.permissions` naming the permission, after authentication and rate limit.
     #[serde(default)]
     pub denied: BTreeMap<String, String>,
     /// The status `GET /api/v2/architect/dependencytracking/build` reports (one of
-    /// `dependencies::BUILD_STATUSES`, e.g. `OPERATIONALNEEDSREBUILD`).
+    /// `store::BUILD_STATUSES`, e.g. `OPERATIONALNEEDSREBUILD`).
     #[serde(default = "operational")]
     pub dependency_status: String,
 }
@@ -195,11 +195,12 @@ impl Knobs {
                 BUILD_STATUSES.join(", ")
             )));
         }
+        let deniable = deniable_stats();
         for (kind, permission) in &self.denied {
-            if !DENIABLE_KINDS.contains(&kind.as_str()) {
+            if !deniable.contains(&kind.as_str()) {
                 return Err(SimError::Config(format!(
                     "denied: unknown request kind {kind:?} (one of {})",
-                    DENIABLE_KINDS.join(", ")
+                    deniable.join(", ")
                 )));
             }
             if permission.trim().is_empty() {

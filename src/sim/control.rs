@@ -11,10 +11,10 @@ use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+use super::clock::iso;
 use super::config::KnobsPatch;
+use super::conn::Peer;
 use super::errors::ApiError;
-use super::server::Peer;
-use super::views::iso;
 use super::{lock, outside, AppState};
 
 /// Routes of `/_sim/`.

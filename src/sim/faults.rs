@@ -10,9 +10,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rand::Rng;
 
+use super::clock::now_ms;
+use super::conn::KillSwitch;
 use super::errors::{code_for_status, ApiError};
-use super::server::KillSwitch;
-use super::views::now_ms;
 use super::{lock, AppState};
 
 /// Length of a rate-limit window.

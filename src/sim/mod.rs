@@ -3,27 +3,30 @@
 //!
 //! [`start`] binds, loads the state file if any, and serves until the returned [`SimHandle`]
 //! is dropped. The binary `genesys-sim` is a thin wrapper around it.
+//!
+//! Layers, each naming only those before it: `clock`, `errors` and `conn` (leaves); `store`
+//! (the model: orgs, scripts, audit entries, consumers) and `config`; `views` (the JSON of the
+//! store); `auth`, `permissions`, `faults` and `stats` (middleware); `api/` (one handler file
+//! per resource); `server` (router and accept loop) with `control` and `outside` (`/_sim/`).
+//! `kind` is the one table of endpoints: to add an endpoint, add a `Kind` arm there and its
+//! handler in `api/` (the router's exhaustive match then asks for it).
 
 pub mod config;
 pub mod errors;
 pub mod store;
 
-mod audit;
+mod api;
 mod auth;
+mod clock;
+mod conn;
 mod control;
-mod dependencies;
-mod divisions;
-mod export;
 mod faults;
+mod kind;
 mod outside;
-mod pages;
 mod permissions;
 mod persist;
-mod published;
-mod scripts;
 mod server;
 mod stats;
-mod uploads;
 mod views;
 
 use std::net::SocketAddr;
@@ -200,7 +203,7 @@ pub async fn serve(
         stats: Mutex::new(stats::Stats::default()),
         persister,
         base_url: base_url.clone(),
-        dependency_built_ms: Mutex::new(views::now_ms()),
+        dependency_built_ms: Mutex::new(clock::now_ms()),
     });
     shared.persist().await;
     let app = server::router(shared);

@@ -12,11 +12,11 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::audit::{Actor, AuditEntry};
-use super::dependencies::{declare, Consumer};
+use super::clock::{iso, now_ms};
 use super::errors::ApiError;
+use super::store::{declare, Consumer};
 use super::store::{is_default_script, UploadRequest};
-use super::views::{iso, now_ms};
+use super::store::{Actor, AuditEntry};
 use super::AppState;
 
 #[derive(Debug, Deserialize)]

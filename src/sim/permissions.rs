@@ -1,23 +1,21 @@
 //! The `denied` knob: an OAuth client whose roles lack a permission. Middleware of the
 //! authenticated api and apps paths that answers 403 `missing.any.permissions` to a request
-//! whose kind (`stats::classify`) the knob lists, before its handler runs (so it has no effect).
+//! whose kind (`kind::Kind::stat`) the knob lists, before its handler runs (so it has no effect).
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::errors::ApiError;
-use super::stats::classify;
+use super::kind::Kind;
 use super::AppState;
 
-/// The permission `denied` says the request lacks, if any.
+/// The permission `denied` says a request to `kind` lacks, if any.
 pub(crate) fn missing_permission(
     denied: &std::collections::BTreeMap<String, String>,
-    req: &Request,
+    kind: Kind,
 ) -> Option<String> {
-    denied
-        .get(classify(req.method(), req.uri().path()))
-        .cloned()
+    denied.get(kind.stat()).cloned()
 }
 
 /// Middleware: 403 for a denied request kind, otherwise the handler.
@@ -27,7 +25,7 @@ pub(crate) async fn require_permission(
     next: Next,
 ) -> Response {
     let denied = state.knobs().denied;
-    match missing_permission(&denied, &req) {
+    match Kind::of(&req).and_then(|kind| missing_permission(&denied, kind)) {
         Some(permission) => {
             tracing::debug!(%permission, "request refused: permission denied by the knob");
             ApiError::missing_permission(&permission).into_response()
@@ -39,25 +37,30 @@ pub(crate) async fn require_permission(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::body::Body;
+    use crate::sim::kind::testing::routed;
     use std::collections::BTreeMap;
 
-    fn req(method: &str, path: &str) -> Request {
-        axum::http::Request::builder()
-            .method(method)
-            .uri(path)
-            .body(Body::empty())
-            .unwrap()
+    /// The permission `denied` refuses `method path` for, as the middleware finds it.
+    async fn missing(
+        denied: &BTreeMap<String, String>,
+        method: &str,
+        path: &str,
+    ) -> Option<String> {
+        routed(method, path)
+            .await
+            .and_then(|kind| missing_permission(denied, kind))
     }
 
-    #[test]
-    fn only_the_listed_kinds_are_denied() {
+    #[tokio::test]
+    async fn only_the_listed_kinds_are_denied() {
         let denied = BTreeMap::from([(
             "publish".to_string(),
             "scripter:publishedScript:add".to_string(),
         )]);
         assert_eq!(
-            missing_permission(&denied, &req("POST", "/api/v2/scripts/published")).as_deref(),
+            missing(&denied, "POST", "/api/v2/scripts/published")
+                .await
+                .as_deref(),
             Some("scripter:publishedScript:add")
         );
         for (m, p) in [
@@ -65,10 +68,10 @@ mod tests {
             ("GET", "/api/v2/scripts/abc"),
             ("POST", "/uploads/v2/scripter"),
         ] {
-            assert_eq!(missing_permission(&denied, &req(m, p)), None, "{m} {p}");
+            assert_eq!(missing(&denied, m, p).await, None, "{m} {p}");
         }
         assert_eq!(
-            missing_permission(&BTreeMap::new(), &req("POST", "/api/v2/scripts/published")),
+            missing(&BTreeMap::new(), "POST", "/api/v2/scripts/published").await,
             None
         );
     }

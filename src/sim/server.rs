@@ -1,5 +1,5 @@
-//! HTTP wiring: the router (login, api, apps, downloads and `/_sim/` control paths with their
-//! middleware) and the accept loop, which can close a connection without answering (drops).
+//! HTTP wiring: the router (one route per `kind::Kind` with its handler and middleware, and the
+//! `/_sim/` control paths) and the accept loop, which can close a connection without answering (drops).
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -8,105 +8,50 @@ use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{on, MethodRouter};
 use axum::Router;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
 use tower::ServiceExt;
 
+use super::api::{audit, dependencies, divisions, export, pages, published, scripts, uploads};
+use super::conn::{KillSwitch, Peer};
 use super::errors::{correlation_layer, ApiError};
+use super::kind::{Access, Kind};
 use super::AppState;
-use super::{
-    audit, auth, control, dependencies, divisions, export, faults, pages, permissions, published,
-    scripts, stats, uploads,
-};
-
-/// Request extension: firing it closes the request's connection without a response.
-#[derive(Clone)]
-pub(crate) struct KillSwitch(pub Arc<Notify>);
-
-/// Request extension: the peer address of the connection.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Peer(pub std::net::SocketAddr);
+use super::{auth, control, faults, permissions, stats};
 
 /// Largest accepted request body (uploads carry whole script documents).
 const BODY_LIMIT: usize = 32 * 1024 * 1024;
 
-/// The full application router.
+/// The full application router: one route per [`Kind`], grouped by its [`Access`] so that
+/// each group gets its middleware.
 pub(crate) fn router(state: AppState) -> Router {
-    let authed = Router::new()
-        .route("/api/v2/scripts", get(scripts::list))
-        .route(
-            "/api/v2/scripts/divisionviews",
-            get(scripts::list_divisionviews),
-        )
-        .route(
-            "/api/v2/scripts/published/divisionviews",
-            get(published::list_divisionviews),
-        )
-        .route(
-            "/api/v2/scripts/published/divisionviews/{id}/variables",
-            get(pages::published_variables),
-        )
-        .route("/api/v2/scripts/{id}/pages", get(pages::list_pages))
-        .route("/api/v2/scripts/{id}/pages/{page}", get(pages::get_page))
-        .route(
-            "/api/v2/scripts/published/{id}/pages",
-            get(pages::list_published_pages),
-        )
-        .route(
-            "/api/v2/scripts/published/{id}/pages/{page}",
-            get(pages::get_published_page),
-        )
-        .route(
-            "/api/v2/scripts/published/{id}/variables",
-            get(pages::published_variables),
-        )
-        .route(
-            "/api/v2/architect/dependencytracking/consumingresources",
-            get(dependencies::consuming_resources),
-        )
-        .route(
-            "/api/v2/architect/dependencytracking/build",
-            get(dependencies::get_build).post(dependencies::post_build),
-        )
-        .route("/api/v2/audits/query/realtime", post(audit::query))
-        .route(
-            "/api/v2/audits/query/realtime/servicemapping",
-            get(audit::service_mapping),
-        )
-        .route(
-            "/api/v2/scripts/published",
-            get(published::list).post(published::publish),
-        )
-        .route("/api/v2/scripts/published/{id}", get(published::get))
-        .route("/api/v2/scripts/uploads/{id}/status", get(uploads::status))
-        .route(
-            "/api/v2/scripts/{id}",
-            get(scripts::get).delete(scripts::delete),
-        )
-        .route("/api/v2/scripts/{id}/export", post(export::export))
-        .route(
-            "/api/v2/authorization/divisions/{division}/objects/SCRIPT",
-            post(divisions::set),
-        )
-        .route("/uploads/v2/scripter", post(uploads::upload))
+    let mut login = Router::new();
+    let mut authed = Router::new();
+    let mut downloads = Router::new();
+    for &kind in Kind::ALL {
+        let route = handler(kind);
+        match kind.access() {
+            Access::Login => login = login.route(kind.path(), route),
+            Access::Bearer => authed = authed.route(kind.path(), route),
+            Access::Download => downloads = downloads.route(kind.path(), route),
+        }
+    }
+    let authed = authed
         // Runs after the token check (the outer layer): 401 and 429 come before 403.
         .route_layer(from_fn_with_state(
             state.clone(),
             permissions::require_permission,
         ))
         .route_layer(from_fn_with_state(state.clone(), auth::require_token));
-    let downloads = Router::new()
-        .route("/downloads/{token}", get(export::download))
-        .route_layer(from_fn_with_state(state.clone(), faults::download_limit));
+    let downloads =
+        downloads.route_layer(from_fn_with_state(state.clone(), faults::download_limit));
     let chaotic = authed
         .merge(downloads)
         .route_layer(from_fn_with_state(state.clone(), faults::chaos));
-    let login = Router::new()
-        .route("/oauth/token", post(auth::token))
-        .route_layer(from_fn_with_state(state.clone(), faults::latency));
+    let login = login.route_layer(from_fn_with_state(state.clone(), faults::latency));
     Router::new()
         .merge(login)
         .merge(chaotic)
@@ -116,9 +61,41 @@ pub(crate) fn router(state: AppState) -> Router {
         )
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // Added after the routes, so it runs after routing and sees the matched path.
         .layer(from_fn_with_state(state.clone(), stats::count))
         .layer(from_fn(correlation_layer))
         .with_state(state)
+}
+
+/// The handler of each endpoint, on the endpoint's method.
+fn handler(kind: Kind) -> MethodRouter<AppState> {
+    let m = kind.method_filter();
+    match kind {
+        Kind::Token => on(m, auth::token),
+        Kind::ListScripts => on(m, scripts::list),
+        Kind::ListPublished => on(m, published::list),
+        Kind::Publish => on(m, published::publish),
+        Kind::GetPublished => on(m, published::get),
+        Kind::UploadStatus => on(m, uploads::status),
+        Kind::Export => on(m, export::export),
+        Kind::GetScript => on(m, scripts::get),
+        Kind::Delete => on(m, scripts::delete),
+        Kind::Division => on(m, divisions::set),
+        Kind::Upload => on(m, uploads::upload),
+        Kind::ListDivisionviews => on(m, scripts::list_divisionviews),
+        Kind::ListPublishedDivisionviews => on(m, published::list_divisionviews),
+        Kind::ListPages => on(m, pages::list_pages),
+        Kind::GetPage => on(m, pages::get_page),
+        Kind::ListPublishedPages => on(m, pages::list_published_pages),
+        Kind::GetPublishedPage => on(m, pages::get_published_page),
+        Kind::PublishedVariables | Kind::DivisionviewVariables => on(m, pages::published_variables),
+        Kind::ConsumingResources => on(m, dependencies::consuming_resources),
+        Kind::GetBuild => on(m, dependencies::get_build),
+        Kind::PostBuild => on(m, dependencies::post_build),
+        Kind::AuditQuery => on(m, audit::query),
+        Kind::AuditServiceMapping => on(m, audit::service_mapping),
+        Kind::Download => on(m, export::download),
+    }
 }
 
 async fn not_found() -> impl IntoResponse {
@@ -173,5 +150,42 @@ async fn serve_connection(
         }
         _ = kill.notified() => tracing::debug!("connection dropped on purpose"),
         _ = shutdown.changed() => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::sim::{serve, SimConfig};
+
+    /// The stats layer sees the route axum matched: an endpoint counts under its name, the
+    /// fallback and a method its path does not serve under `other`.
+    #[tokio::test]
+    async fn the_router_counts_each_request_under_its_kind() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let sim = serve(SimConfig::default(), listener).await.unwrap();
+        let http = reqwest::Client::new();
+        let url = |p: &str| format!("{}{p}", sim.base_url());
+        for (method, path) in [
+            (reqwest::Method::GET, "/api/v2/scripts/abc"),
+            (reqwest::Method::GET, "/downloads/t"),
+            (reqwest::Method::PUT, "/nope"),
+            (
+                reqwest::Method::DELETE,
+                "/api/v2/architect/dependencytracking/build",
+            ),
+        ] {
+            http.request(method, url(path)).send().await.unwrap();
+        }
+        let stats: serde_json::Value = http
+            .get(url("/_sim/stats"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(stats["get_script"], 1, "{stats}");
+        assert_eq!(stats["download"], 1, "{stats}");
+        assert_eq!(stats["other"], 2, "{stats}");
     }
 }

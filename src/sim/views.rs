@@ -1,30 +1,11 @@
-//! JSON views of the store: ISO-8601 dates, Script metadata (editable and published), the
-//! stamped export document, and the paged `ScriptEntityListing`.
+//! JSON views of the store: Script metadata (editable and published), the
+//! stamped export document, the `Page` models of a version, and the paged
+//! `ScriptEntityListing`.
 
 use serde_json::{json, Map, Value};
-use time::format_description::FormatItem;
-use time::macros::format_description;
-use time::OffsetDateTime;
 
+use super::clock::iso;
 use super::store::{OrgState, Script, Version, DEFAULT_SCRIPTS, DEFAULT_SCRIPT_MS};
-
-const ISO_MS: &[FormatItem<'static>] =
-    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
-
-/// Unix milliseconds as `2026-11-25T10:00:00.123Z`.
-pub fn iso(ms: i64) -> String {
-    let nanos = i128::from(ms) * 1_000_000;
-    OffsetDateTime::from_unix_timestamp_nanos(nanos)
-        .ok()
-        .and_then(|t| t.format(ISO_MS).ok())
-        .unwrap_or_else(|| "1970-01-01T00:00:00.000Z".to_string())
-}
-
-/// Current time in Unix milliseconds.
-pub fn now_ms() -> i64 {
-    let nanos = OffsetDateTime::now_utc().unix_timestamp_nanos();
-    i64::try_from(nanos / 1_000_000).unwrap_or(i64::MAX)
-}
 
 fn division(org: &OrgState, division_id: &str) -> Value {
     json!({
@@ -100,7 +81,7 @@ pub fn expanded(
             "pages" => {
                 obj.insert(
                     "pages".into(),
-                    Value::Array(super::pages::pages_of(script, version, base)),
+                    Value::Array(pages_of(script, version, base)),
                 );
             }
             "features" | "variables" | "customActions" => {
@@ -218,14 +199,45 @@ pub fn listing(
     m
 }
 
+/// The `Page` model of one page object of `version`'s document (`None` if it has no id).
+/// Only the fields `Page` declares are sent.
+pub fn page_model(script: &Script, version: &Version, page: &Value, base: &str) -> Option<Value> {
+    let id = page.get("id").and_then(Value::as_str)?;
+    let mut m = Map::new();
+    m.insert("id".into(), json!(id));
+    if let Some(name) = page.get("name").filter(|v| v.is_string()) {
+        m.insert("name".into(), name.clone());
+    }
+    m.insert("versionId".into(), json!(version.version_id));
+    m.insert("createdDate".into(), json!(iso(script.created_ms)));
+    m.insert("modifiedDate".into(), json!(iso(version.saved_ms)));
+    for key in ["rootContainer", "properties"] {
+        if let Some(v) = page.get(key).filter(|v| v.is_object()) {
+            m.insert(key.into(), v.clone());
+        }
+    }
+    m.insert(
+        "selfUri".into(),
+        json!(format!("{base}/{}/pages/{id}", script.id)),
+    );
+    Some(Value::Object(m))
+}
+
+/// Every page of `version`, in document order.
+pub fn pages_of(script: &Script, version: &Version, base: &str) -> Vec<Value> {
+    version
+        .document
+        .get("pages")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|p| page_model(script, version, p, base))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn iso_has_millis_and_z() {
-        assert_eq!(iso(1_416_787_200_123), "2014-11-24T00:00:00.123Z");
-    }
 
     #[test]
     fn stamped_document_overrides_server_fields_and_keeps_the_rest() {

@@ -8,49 +8,14 @@
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-use super::auth::Caller;
-use super::errors::ApiError;
-use super::store::{is_default_script, OrgState, Script, Version};
-use super::views::{iso, now_ms};
-use super::AppState;
-
-/// The `Page` model of one page object of `version`'s document (`None` if it has no id).
-/// Only the fields `Page` declares are sent.
-pub fn page_model(script: &Script, version: &Version, page: &Value, base: &str) -> Option<Value> {
-    let id = page.get("id").and_then(Value::as_str)?;
-    let mut m = Map::new();
-    m.insert("id".into(), json!(id));
-    if let Some(name) = page.get("name").filter(|v| v.is_string()) {
-        m.insert("name".into(), name.clone());
-    }
-    m.insert("versionId".into(), json!(version.version_id));
-    m.insert("createdDate".into(), json!(iso(script.created_ms)));
-    m.insert("modifiedDate".into(), json!(iso(version.saved_ms)));
-    for key in ["rootContainer", "properties"] {
-        if let Some(v) = page.get(key).filter(|v| v.is_object()) {
-            m.insert(key.into(), v.clone());
-        }
-    }
-    m.insert(
-        "selfUri".into(),
-        json!(format!("{base}/{}/pages/{id}", script.id)),
-    );
-    Some(Value::Object(m))
-}
-
-/// Every page of `version`, in document order.
-pub fn pages_of(script: &Script, version: &Version, base: &str) -> Vec<Value> {
-    version
-        .document
-        .get("pages")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|p| page_model(script, version, p, base))
-        .collect()
-}
+use crate::sim::auth::Caller;
+use crate::sim::clock::now_ms;
+use crate::sim::errors::ApiError;
+use crate::sim::store::{is_default_script, OrgState, Script, Version};
+use crate::sim::views::pages_of;
+use crate::sim::AppState;
 
 const EDITABLE: &str = "/api/v2/scripts";
 const PUBLISHED: &str = "/api/v2/scripts/published";

@@ -7,13 +7,14 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde_json::Value;
 
-use super::audit::{self, Actor};
-use super::auth::Caller;
-use super::errors::ApiError;
+use super::audit;
 use super::scripts::parse_list_params;
-use super::store::{OrgState, PublishError, Published, Script, DEFAULT_SCRIPT_MS};
-use super::views::{default_published, division_view_of, expanded, now_ms, published_meta};
-use super::AppState;
+use crate::sim::auth::Caller;
+use crate::sim::clock::now_ms;
+use crate::sim::errors::ApiError;
+use crate::sim::store::{Actor, OrgState, PublishError, Published, Script, DEFAULT_SCRIPT_MS};
+use crate::sim::views::{default_published, division_view_of, expanded, published_meta};
+use crate::sim::AppState;
 
 /// `GET /api/v2/scripts/published`: default scripts first, then by name.
 pub(crate) async fn list(

@@ -10,12 +10,11 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde_json::json;
 
-use super::audit::{Actor, AuditEntry};
-use super::auth::Caller;
-use super::errors::ApiError;
-use super::store::{random_uuid, UploadJob, UploadRequest, UploadState};
-use super::views::now_ms;
-use super::AppState;
+use crate::sim::auth::Caller;
+use crate::sim::clock::now_ms;
+use crate::sim::errors::ApiError;
+use crate::sim::store::{random_uuid, Actor, AuditEntry, UploadJob, UploadRequest, UploadState};
+use crate::sim::AppState;
 
 async fn read_form(mut form: Multipart) -> Result<UploadRequest, ApiError> {
     let mut req = UploadRequest {

@@ -6,12 +6,13 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde_json::{json, Value};
 
-use super::audit::{self, Actor};
-use super::auth::Caller;
-use super::errors::ApiError;
-use super::store::DeleteError;
-use super::views::{division_view_of, editable_meta, expanded, listing, now_ms};
-use super::AppState;
+use super::audit;
+use crate::sim::auth::Caller;
+use crate::sim::clock::now_ms;
+use crate::sim::errors::ApiError;
+use crate::sim::store::{Actor, DeleteError};
+use crate::sim::views::{division_view_of, editable_meta, expanded, listing};
+use crate::sim::AppState;
 
 /// Listing parameters shared by the editable and published listings.
 #[derive(Debug, Clone, PartialEq)]

@@ -8,9 +8,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::audit::{AuditEntry, AUDIT_CAPACITY};
 use super::config::OrgConfig;
-use super::dependencies::Consumer;
+
+mod audit_log;
+mod consumers;
+
+pub use audit_log::{Actor, AuditEntry, ACTIONS, AUDIT_CAPACITY};
+pub use consumers::{declare, Consumer, BUILD_STATUSES};
 
 /// The three default scripts of every org: published only, fixed ids.
 pub const DEFAULT_SCRIPTS: [(&str, &str); 3] = [

@@ -8,25 +8,20 @@ use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::auth::Caller;
-use super::errors::ApiError;
-use super::store::{random_uuid, OrgState};
-use super::views::{iso, now_ms};
-use super::AppState;
+use crate::sim::auth::Caller;
+use crate::sim::clock::{iso, now_ms};
+use crate::sim::errors::ApiError;
+use crate::sim::store::{Actor, AuditEntry, OrgState, ACTIONS};
+use crate::sim::AppState;
 
-/// Most audit entries kept per org (the oldest are forgotten first).
-pub const AUDIT_CAPACITY: usize = 10_000;
 /// The audit service name of scripts.
 pub const SERVICE: &str = "Scripter";
 /// The audit entity type of a script.
 pub const ENTITY_TYPE: &str = "ComposerScript";
-/// The actions recorded on scripts.
-pub const ACTIONS: [&str; 4] = ["Create", "Update", "Publish", "Delete"];
 /// The filter properties of the realtime query (`AuditQueryFilter.property`).
 const PROPERTIES: [&str; 6] = [
     "UserId",
@@ -36,60 +31,6 @@ const PROPERTIES: [&str; 6] = [
     "EntityType",
     "EntityId",
 ];
-
-/// Who made a change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Actor {
-    /// An API call with a client-credentials token: the OAuth client acts as the user.
-    Client { client_id: String },
-    /// A person in the Genesys UI (`/_sim/orgs/{org}/edits`).
-    User { id: String, name: String },
-}
-
-impl Actor {
-    /// The audit `user` of this actor: its id and display name. An OAuth client is named
-    /// `<client id> (OAuth client)`.
-    pub fn user(&self) -> (String, String) {
-        match self {
-            Actor::Client { client_id } => {
-                (client_id.clone(), format!("{client_id} (OAuth client)"))
-            }
-            Actor::User { id, name } => (id.clone(), name.clone()),
-        }
-    }
-}
-
-/// One audit entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditEntry {
-    pub id: String,
-    pub event_ms: i64,
-    /// One of [`ACTIONS`].
-    pub action: String,
-    pub entity_id: String,
-    pub entity_name: String,
-    pub actor: Actor,
-}
-
-impl AuditEntry {
-    pub fn new(
-        action: &str,
-        entity_id: &str,
-        entity_name: &str,
-        actor: Actor,
-        now_ms: i64,
-    ) -> Self {
-        Self {
-            id: random_uuid(),
-            event_ms: now_ms,
-            action: action.to_string(),
-            entity_id: entity_id.to_string(),
-            entity_name: entity_name.to_string(),
-            actor,
-        }
-    }
-}
 
 /// A parsed `AuditRealtimeQueryRequest`.
 #[derive(Debug, Clone, PartialEq)]
@@ -332,6 +273,7 @@ pub(crate) fn record(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::store::AUDIT_CAPACITY;
 
     fn entry(action: &str, id: &str, ms: i64, actor: Actor) -> AuditEntry {
         AuditEntry::new(action, id, "S", actor, ms)

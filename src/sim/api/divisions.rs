@@ -9,10 +9,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 
-use super::auth::Caller;
-use super::errors::ApiError;
-use super::views::now_ms;
-use super::AppState;
+use crate::sim::auth::Caller;
+use crate::sim::clock::now_ms;
+use crate::sim::errors::ApiError;
+use crate::sim::AppState;
 
 /// Sets the division of the listed scripts; all-or-nothing.
 pub(crate) async fn set(

@@ -9,11 +9,12 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde_json::{json, Value};
 
-use super::auth::Caller;
-use super::errors::ApiError;
-use super::store::{DownloadLink, DOWNLOAD_TTL_MS};
-use super::views::{now_ms, stamped_document};
-use super::AppState;
+use crate::sim::auth::Caller;
+use crate::sim::clock::now_ms;
+use crate::sim::errors::ApiError;
+use crate::sim::store::{DownloadLink, DOWNLOAD_TTL_MS};
+use crate::sim::views::stamped_document;
+use crate::sim::AppState;
 
 /// `POST /api/v2/scripts/{id}/export` with `{versionId?, fileName?}`.
 pub(crate) async fn export(
