@@ -2,13 +2,10 @@
 //! the provider's `orgs` and the resources' `org`, on every Terraform found. Failures stay in
 //! their org; existing scripts are adopted by name; `genesys_scripts` lists an org.
 
-mod common;
-mod sim_support;
-
-use common::{flat, for_each_terraform, ok, required_providers, TerraformBin, WorkDir};
+use crate::common::{flat, for_each_terraform, ok, required_providers, TerraformBin, WorkDir};
+use crate::sim_support::blocking::{BlockingSim, Org};
+use crate::sim_support::documents::{content_of, first_text, script_doc};
 use serde_json::Value;
-use sim_support::blocking::{BlockingSim, Org};
-use sim_support::documents::{content_of, first_text, script_doc};
 
 const NAME: &str = "Standard Greeting";
 const ORGS: usize = 20;

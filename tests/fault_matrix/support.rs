@@ -1,4 +1,4 @@
-//! Shared by the fault-matrix tests (tests/fault_matrix_*.rs, docs/fault-matrix.md): the
+//! Shared by the fault-matrix tests (tests/fault_matrix/*.rs, docs/fault-matrix.md): the
 //! configuration of `n` scripts "Fault {i}", the checks of the server's final state against
 //! the Terraform state and the next plan, and `terraform apply` spawned for signalling.
 #![allow(dead_code)]

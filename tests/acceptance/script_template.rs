@@ -2,13 +2,10 @@
 //! (1.0.3 and any other on PATH) drives the built provider against genesys-sim. Each test reads
 //! as the user's story: config -> apply -> check the server -> the next plan is empty.
 
-mod common;
-mod sim_support;
-
-use common::{for_each_terraform, required_providers, TerraformBin, TfOutput, WorkDir};
+use crate::common::{for_each_terraform, required_providers, TerraformBin, TfOutput, WorkDir};
+use crate::sim_support::blocking::{BlockingSim, ACME, GLOBEX};
+use crate::sim_support::documents::{content_of, first_text, script_doc};
 use serde_json::Value;
-use sim_support::blocking::{BlockingSim, ACME, GLOBEX};
-use sim_support::documents::{content_of, first_text, script_doc};
 
 const NAME: &str = "Standard Greeting";
 

@@ -3,9 +3,7 @@
 //! reports matches the provider's own, `validate` accepts a configuration using the resource
 //! (with its nested block) and the data source, and rejects a wrongly typed one.
 
-mod common;
-
-use common::{for_each_terraform, required_providers, WorkDir};
+use crate::common::{for_each_terraform, required_providers, WorkDir};
 use serde_json::Value as Json;
 use tpg::tfplugin5::{Block, NestingMode};
 
@@ -198,7 +196,7 @@ fn validate_rejects_unknown_nested_block_argument() {
 
 #[test]
 fn terraform_binaries_include_the_pinned_1_0_3() {
-    let bins = common::terraform_binaries();
+    let bins = crate::common::terraform_binaries();
     assert_eq!(bins[0].version, "1.0.3", "{bins:?}");
     eprintln!(
         "testing with Terraform {:?}",
@@ -308,10 +306,11 @@ fn full_lifecycle_through_terraform_with_an_in_process_provider() {
     use base64::Engine as _;
     for_each_terraform(|tf| {
         let store = probe::Store::default();
-        let server = common::InProcessProvider::start(std::sync::Arc::new(probe::ProbeProvider {
-            store: store.clone(),
-            created: Default::default(),
-        }));
+        let server =
+            crate::common::InProcessProvider::start(std::sync::Arc::new(probe::ProbeProvider {
+                store: store.clone(),
+                created: Default::default(),
+            }));
         let mut wd = WorkDir::new(tf);
         wd.use_reattach(&server.reattach);
         let v = &tf.version;

@@ -4,19 +4,15 @@
 //! tampered zip with Terraform's checksum error, and `init -upgrade` moves to a newer release
 //! with the older one's state still working. No development-override warning anywhere.
 
-mod common;
-mod install_support;
-mod sim_support;
-
-use common::{for_each_terraform, required_providers, TerraformBin, TfOutput, WorkDir};
-use install_support::hashes::{h1, zh};
-use install_support::mirror::{
+use crate::common::{for_each_terraform, required_providers, TerraformBin, TfOutput, WorkDir};
+use crate::sim_support::blocking::{BlockingSim, ACME};
+use crate::sim_support::documents::script_doc;
+use crate::support::hashes::{h1, zh};
+use crate::support::mirror::{
     filesystem_mirror_config, fill_filesystem_mirror, network_mirror_config, network_mirror_files,
     HttpsMirror, PROVIDER_PATH,
 };
-use install_support::release::{dist, provider_binary, run_release, Dist};
-use sim_support::blocking::{BlockingSim, ACME};
-use sim_support::documents::script_doc;
+use crate::support::release::{dist, provider_binary, run_release, Dist};
 
 const DEV_WARNING: &str = "Provider development overrides are in effect";
 

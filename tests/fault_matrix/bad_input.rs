@@ -2,14 +2,10 @@
 //! types, bad provider settings and credentials, a server answering HTML or truncated JSON, huge
 //! content. Each gets a clear diagnostic, exit code 1, no crash and no secret in any output.
 
-mod common;
-mod fault_matrix_support;
-mod sim_support;
-
-use common::{for_each_terraform, required_providers, TerraformBin, TfOutput, WorkDir};
-use fault_matrix_support::*;
-use sim_support::blocking::{BlockingSim, ACME};
-use sim_support::documents::script_doc;
+use crate::common::{for_each_terraform, required_providers, TerraformBin, TfOutput, WorkDir};
+use crate::sim_support::blocking::{BlockingSim, ACME};
+use crate::sim_support::documents::script_doc;
+use crate::support::*;
 use std::time::Duration;
 
 const WRONG_SECRET: &str = "wrong-s3cret-do-not-print";

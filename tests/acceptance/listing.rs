@@ -5,15 +5,12 @@
 //! scripts in an org holding many does not list; a stale listing delays the sight of a drift
 //! but never lets an apply overwrite it.
 
-mod common;
-mod sim_support;
-
 use std::time::{Duration, Instant};
 
-use common::{for_each_terraform, required_providers, TerraformBin, TfOutput, WorkDir};
+use crate::common::{for_each_terraform, required_providers, TerraformBin, TfOutput, WorkDir};
+use crate::sim_support::blocking::{BlockingSim, ACME};
+use crate::sim_support::documents::{content_of, first_text, script_doc};
 use serde_json::{json, Value};
-use sim_support::blocking::{BlockingSim, ACME};
-use sim_support::documents::{content_of, first_text, script_doc};
 
 /// Scripts Terraform manages in the "many" cases: a listing of two pages (of 100).
 const MANY: usize = 120;

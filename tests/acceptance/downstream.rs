@@ -3,13 +3,10 @@
 //! Terraform >= 1.3, at apply before), unless force_destroy; a rename warns; a check that
 //! cannot be made warns; drift names who made it; an apply ends once the publish is served.
 
-mod common;
-mod sim_support;
-
-use common::{flat, for_each_terraform, ok, required_providers, TerraformBin, WorkDir};
+use crate::common::{flat, for_each_terraform, ok, required_providers, TerraformBin, WorkDir};
+use crate::sim_support::blocking::{BlockingSim, ACME};
+use crate::sim_support::documents::script_doc;
 use serde_json::json;
-use sim_support::blocking::{BlockingSim, ACME};
-use sim_support::documents::script_doc;
 
 const NAME: &str = "Standard Greeting";
 

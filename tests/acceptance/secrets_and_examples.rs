@@ -5,12 +5,9 @@
 //! `examples/data-sources/<type>/data-source.tf`), each validated with the provider example,
 //! and the fleet example (`examples/fleet`, whose import blocks need Terraform 1.7).
 
-mod common;
-mod sim_support;
-
-use common::{for_each_terraform, required_providers, WorkDir};
-use sim_support::blocking::BlockingSim;
-use sim_support::documents::script_doc;
+use crate::common::{for_each_terraform, required_providers, WorkDir};
+use crate::sim_support::blocking::BlockingSim;
+use crate::sim_support::documents::script_doc;
 
 #[test]
 fn secrets_never_reach_logs_plans_or_state() {
@@ -33,7 +30,7 @@ fn secrets_never_reach_logs_plans_or_state() {
 
 /// Applies and plans one script with `provider` (`org`: the resource's org line) under
 /// TF_LOG=trace, and checks outputs, the trace log and the state for the secret.
-fn assert_no_secret_leaks(tf: &common::TerraformBin, provider: &str, org: &str) {
+fn assert_no_secret_leaks(tf: &crate::common::TerraformBin, provider: &str, org: &str) {
     let mut wd = WorkDir::new(tf);
     wd.write_file("script.json", &script_doc("hello"));
     wd.write_main_tf(&format!(
@@ -147,7 +144,7 @@ fn examples_are_formatted_and_valid() {
 
 /// Copies the files (not the folders) of `examples/<rel>` into a fresh working directory,
 /// except those `skip` names.
-fn example_dir(tf: &common::TerraformBin, rel: &str, skip: &[&str]) -> WorkDir {
+fn example_dir(tf: &crate::common::TerraformBin, rel: &str, skip: &[&str]) -> WorkDir {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("examples")
         .join(rel);

@@ -3,9 +3,7 @@
 //! environment variables with the official provider's names are honoured; plain http to
 //! another machine is refused before any connection is made.
 
-mod common;
-
-use common::{for_each_terraform, required_providers, TerraformBin, WorkDir};
+use crate::common::{for_each_terraform, required_providers, TerraformBin, WorkDir};
 use std::net::{TcpListener, UdpSocket};
 use std::time::{Duration, Instant};
 
@@ -118,7 +116,7 @@ fn non_loopback_listener() -> Option<TcpListener> {
     Some(listener)
 }
 
-fn assert_refused_for_plain_http(out: &common::TfOutput, took: Duration, from_env: bool) {
+fn assert_refused_for_plain_http(out: &crate::common::TfOutput, took: Duration, from_env: bool) {
     assert_eq!(out.code, 1, "{out:?}");
     let err = &out.stderr;
     assert!(err.contains("Invalid api_url"), "{err}");

@@ -2,12 +2,9 @@
 //! serves on 127.0.0.1 (as it always does on Windows), Terraform's go-plugin client connects
 //! through AutoMTLS, and a whole apply / plan / destroy works.
 
-mod common;
-mod sim_support;
-
-use common::{for_each_terraform, required_providers, WorkDir};
-use sim_support::blocking::{BlockingSim, ACME};
-use sim_support::documents::script_doc;
+use crate::common::{for_each_terraform, required_providers, WorkDir};
+use crate::sim_support::blocking::{BlockingSim, ACME};
+use crate::sim_support::documents::script_doc;
 
 #[test]
 fn full_apply_through_tcp_with_automtls() {
