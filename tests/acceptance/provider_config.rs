@@ -3,15 +3,19 @@
 //! environment variables with the official provider's names are honoured; plain http to
 //! another machine is refused before any connection is made.
 
-use crate::common::{for_each_terraform, required_providers, TerraformBin, WorkDir};
+use crate::common::{for_each_terraform, hcl, required_providers, TerraformBin, WorkDir};
 use std::net::{TcpListener, UdpSocket};
 use std::time::{Duration, Instant};
 
 fn dir_with_provider(tf: &TerraformBin, provider_body: &str) -> WorkDir {
     let wd = WorkDir::new(tf);
     wd.write_file("script.json", r#"{"pages":[{"id":"p1","name":"Start"}]}"#);
+    let provider = hcl::provider("genesys").raw(provider_body);
+    let s = hcl::resource("genesys_script_template", "s")
+        .str("name", "S")
+        .expr("content", hcl::file("script.json"));
     wd.write_main_tf(&format!(
-        "{}\nprovider \"genesys\" {{\n{provider_body}}}\n\nresource \"genesys_script_template\" \"s\" {{\n  name    = \"S\"\n  content = file(\"${{path.module}}/script.json\")\n}}\n",
+        "{}\n{provider}\n{s}",
         required_providers("genesys")
     ));
     wd

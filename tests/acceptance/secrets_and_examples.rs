@@ -5,7 +5,7 @@
 //! `examples/data-sources/<type>/data-source.tf`), each validated with the provider example,
 //! and the fleet example (`examples/fleet`, whose import blocks need Terraform 1.7).
 
-use crate::common::{for_each_terraform, required_providers, WorkDir};
+use crate::common::{for_each_terraform, hcl, required_providers, WorkDir};
 use crate::sim_support::blocking::BlockingSim;
 use crate::sim_support::documents::script_doc;
 
@@ -14,14 +14,19 @@ fn secrets_never_reach_logs_plans_or_state() {
     for_each_terraform(|tf| {
         let sim = BlockingSim::start(&["--org", "secretive:secret-client:Sup3r-S3cret-Value"]);
         // The single-org settings, and the same org as an entry of `orgs`.
-        let single = format!(
-            "provider \"genesys\" {{\n  api_url            = \"{}\"\n  oauthclient_id     = \"secret-client\"\n  oauthclient_secret = \"Sup3r-S3cret-Value\"\n}}\n",
-            sim.url
-        );
-        let fleet = format!(
-            "provider \"genesys\" {{\n  orgs = {{\n    secretive = {{ oauthclient_id = \"secret-client\", oauthclient_secret = \"Sup3r-S3cret-Value\", api_url = \"{}\" }}\n  }}\n}}\n",
-            sim.url
-        );
+        let single = hcl::provider("genesys")
+            .str("api_url", &sim.url)
+            .str("oauthclient_id", "secret-client")
+            .str("oauthclient_secret", "Sup3r-S3cret-Value")
+            .to_string();
+        let secretive = hcl::object([
+            ("oauthclient_id", hcl::quote("secret-client")),
+            ("oauthclient_secret", hcl::quote("Sup3r-S3cret-Value")),
+            ("api_url", hcl::quote(&sim.url)),
+        ]);
+        let fleet = hcl::provider("genesys")
+            .expr("orgs", hcl::object_lines([("secretive", secretive)]))
+            .to_string();
         for (provider, org) in [(single, ""), (fleet, "  org     = \"secretive\"\n")] {
             assert_no_secret_leaks(tf, &provider, org);
         }
@@ -33,8 +38,12 @@ fn secrets_never_reach_logs_plans_or_state() {
 fn assert_no_secret_leaks(tf: &crate::common::TerraformBin, provider: &str, org: &str) {
     let mut wd = WorkDir::new(tf);
     wd.write_file("script.json", &script_doc("hello"));
+    let s = hcl::resource("genesys_script_template", "s")
+        .str("name", "S")
+        .expr("content", hcl::file("script.json"))
+        .raw(org);
     wd.write_main_tf(&format!(
-        "{}\n{provider}\nresource \"genesys_script_template\" \"s\" {{\n  name    = \"S\"\n  content = file(\"${{path.module}}/script.json\")\n{org}}}\n",
+        "{}\n{provider}\n{s}",
         required_providers("genesys"),
     ));
     let log = wd.path().join("trace.log");

@@ -3,7 +3,7 @@
 //! reports matches the provider's own, `validate` accepts a configuration using the resource
 //! (with its nested block) and the data source, and rejects a wrongly typed one.
 
-use crate::common::{for_each_terraform, required_providers, WorkDir};
+use crate::common::{for_each_terraform, hcl, required_providers, WorkDir};
 use serde_json::Value as Json;
 use tpg::tfplugin5::{Block, NestingMode};
 
@@ -286,11 +286,13 @@ fn reattach_mode_serves_terraform_without_launching() {
 mod probe;
 
 fn probe_config(name: &str) -> String {
-    format!(
-        "{}\nprovider \"genesys\" {{\n  token = \"t0ken\"\n}}\n\n\
-         resource \"genesys_probe\" \"a\" {{\n  name   = \"{name}\"\n  secret = \"s3cret\"\n  labels = {{ team = \"x\" }}\n\n  timeouts {{\n    create = \"1m\"\n  }}\n}}\n",
-        required_providers("genesys")
-    )
+    let provider = hcl::provider("genesys").str("token", "t0ken");
+    let probe = hcl::resource("genesys_probe", "a")
+        .str("name", name)
+        .str("secret", "s3cret")
+        .expr("labels", hcl::object([("team", hcl::quote("x"))]))
+        .block(hcl::block("timeouts").str("create", "1m"));
+    format!("{}\n{provider}\n{probe}", required_providers("genesys"))
 }
 
 fn only_change(plan: &Json) -> &Json {
@@ -388,7 +390,7 @@ fn full_lifecycle_through_terraform_with_an_in_process_provider() {
 
         // Destroy.
         wd.write_main_tf(&probe_config("two"));
-        wd.apply();
+        crate::common::apply(&wd);
         assert_eq!(lock_len(&store), 1);
         wd.run(&["destroy", "-auto-approve"]).assert_success();
         assert_eq!(lock_len(&store), 0, "TF {v}");
