@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs Genesys Cloud's official Python SDK (PyPI purecloudplatformclientv2, pinned) into a
-# virtualenv at .tools/genesys-sdk-<version>/, for the SDK contract suite (tests/sdk_contract.rs).
+# virtualenv at .tools/genesys-sdk-<version>/, for the SDK contract suite (tests/api/sdk_contract.rs).
 # Idempotent and offline-friendly: only the package registry is contacted, and only when the
 # pinned version is not installed yet.
 set -euo pipefail

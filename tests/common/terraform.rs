@@ -8,6 +8,7 @@
 //!   mirror for `terraform init`); commands run with `TF_CLI_CONFIG_FILE`,
 //!   `CHECKPOINT_DISABLE=1`, `TF_IN_AUTOMATION=1`, `-input=false` / `-no-color` where accepted.
 
+use super::hcl;
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -151,10 +152,13 @@ impl WorkDir {
             .prefix("tpg-tf-")
             .tempdir()
             .expect("temp dir");
-        let rc = format!(
-            "provider_installation {{\n  dev_overrides {{\n    \"{PROVIDER_SOURCE}\" = \"{}\"\n  }}\n}}\n",
-            provider_dir().display()
+        let overrides = hcl::block("dev_overrides").expr(
+            &hcl::quote(PROVIDER_SOURCE),
+            hcl::quote(&provider_dir().display().to_string()),
         );
+        let rc = hcl::block("provider_installation")
+            .block(overrides)
+            .to_string();
         std::fs::write(dir.path().join("dev.tfrc"), rc).expect("write dev.tfrc");
         WorkDir {
             dir,
@@ -245,13 +249,6 @@ impl WorkDir {
         self.run(&args)
     }
 
-    /// `terraform apply -auto-approve`, panicking on failure.
-    pub fn apply(&self) -> TfOutput {
-        let out = self.run(&["apply", "-auto-approve"]);
-        out.assert_success();
-        out
-    }
-
     /// `terraform show -json` parsed: the current state.
     pub fn show_json(&self) -> Json {
         self.show_json_args(&["show", "-json"])
@@ -290,7 +287,10 @@ impl WorkDir {
 /// A `terraform { required_providers { ... } }` block for the provider under test, with `name`
 /// as its local name.
 pub fn required_providers(name: &str) -> String {
-    format!("terraform {{\n  required_providers {{\n    {name} = {{ source = \"{PROVIDER_SOURCE}\" }}\n  }}\n}}\n")
+    let source = hcl::object([("source", hcl::quote(PROVIDER_SOURCE))]);
+    hcl::block("terraform")
+        .block(hcl::block("required_providers").expr(name, source))
+        .to_string()
 }
 
 /// Runs `f` once per Terraform binary, concurrently, and re-raises the first panic.
@@ -305,12 +305,6 @@ pub fn for_each_terraform(f: impl Fn(&TerraformBin) + Sync) {
             }
         }
     });
-}
-
-/// `out`, asserting that it exited 0 (`what` names the command in the failure).
-pub fn ok(out: TfOutput, what: &str) -> TfOutput {
-    assert_eq!(out.code, 0, "{what} failed\n{out}");
-    out
 }
 
 /// stdout and stderr of `out` as one line, see [`flatten`].

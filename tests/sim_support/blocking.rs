@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::poll::eventually_sync;
 use super::Sim;
+use crate::common::hcl;
 
 /// An org the tests use: (org, client_id, client_secret).
 pub type Org = (&'static str, &'static str, &'static str);
@@ -57,13 +58,16 @@ impl BlockingSim {
 
     /// The provider block for an org, against this simulator.
     pub fn provider_block(&self, alias: Option<&str>, org: Org, extra: &str) -> String {
-        let alias = alias
-            .map(|a| format!("  alias = \"{a}\"\n"))
-            .unwrap_or_default();
-        format!(
-            "provider \"genesys\" {{\n{alias}  api_url            = \"{}\"\n  oauthclient_id     = \"{}\"\n  oauthclient_secret = \"{}\"\n{extra}}}\n",
-            self.url, org.1, org.2
-        )
+        let mut block = hcl::provider("genesys");
+        if let Some(alias) = alias {
+            block = block.str("alias", alias);
+        }
+        block
+            .str("api_url", &self.url)
+            .str("oauthclient_id", org.1)
+            .str("oauthclient_secret", org.2)
+            .raw(extra)
+            .to_string()
     }
 
     /// See [`Sim::reset_stats`].

@@ -5,15 +5,12 @@
 //! scripts in an org holding many does not list; a stale listing delays the sight of a drift
 //! but never lets an apply overwrite it.
 
-mod common;
-mod sim_support;
-
 use std::time::{Duration, Instant};
 
-use common::{for_each_terraform, required_providers, TerraformBin, TfOutput, WorkDir};
+use crate::common::{for_each_terraform, ok, plan, required_providers, TerraformBin, WorkDir};
+use crate::sim_support::blocking::{BlockingSim, ACME};
+use crate::sim_support::documents::{content_of, first_text, script_doc};
 use serde_json::{json, Value};
-use sim_support::blocking::{BlockingSim, ACME};
-use sim_support::documents::{content_of, first_text, script_doc};
 
 /// Scripts Terraform manages in the "many" cases: a listing of two pages (of 100).
 const MANY: usize = 120;
@@ -50,16 +47,6 @@ resource "genesys_script_template" "s" {{
         required_providers("genesys"),
         sim.provider_block(None, ACME, "  requests_per_minute = 0\n"),
     ));
-}
-
-fn ok(out: TfOutput, what: &str) -> TfOutput {
-    assert_eq!(out.code, 0, "{what} failed\n{out}");
-    out
-}
-
-/// `terraform plan -detailed-exitcode` (0 = empty, 2 = changes).
-fn plan(wd: &WorkDir) -> TfOutput {
-    wd.run(&["plan", "-detailed-exitcode"])
 }
 
 fn count(stats: &Value, kind: &str) -> u64 {
@@ -107,7 +94,7 @@ fn many_scripts_refresh_from_a_few_listing_pages() {
         // (1) A plan of many unchanged scripts: one login, the listing's two pages, no GET per
         // script (at most the few reads that come before the listing is chosen), nothing else.
         sim.reset_stats();
-        let out = plan(&wd);
+        let out = plan(&wd, true);
         assert_eq!(out.code, 0, "plan not empty\n{out}");
         let stats = sim.stats();
         eprintln!(
@@ -126,7 +113,7 @@ fn many_scripts_refresh_from_a_few_listing_pages() {
         let edited = id_of(&wd, 7);
         sim.upload_as_admin(ACME, "listed-7", &script_doc("edited"), Some(&edited));
         sim.reset_stats();
-        let out = plan(&wd);
+        let out = plan(&wd, true);
         assert_eq!(out.code, 2, "the drift is not planned\n{out}");
         assert!(
             out.stdout.contains("genesys_script_template.s[7]")
@@ -162,7 +149,7 @@ fn many_scripts_refresh_from_a_few_listing_pages() {
         assert_eq!(text_of(&sim, &victim), "edited", "the edit was overwritten");
         // Once the listing caught up (or by id), the next plan shows it.
         sim.set_knobs(json!({"unfiltered_index_lag_ms": 0}));
-        let out = plan(&wd);
+        let out = plan(&wd, true);
         assert_eq!(out.code, 2, "{out}");
         assert!(out.stdout.contains("genesys_script_template.s[9]"), "{out}");
     });
@@ -179,7 +166,7 @@ fn a_few_scripts_in_an_org_holding_many_are_read_by_id() {
         ok(wd.run(&["apply", "-auto-approve"]), "apply");
         // (2) A plan of 3 unchanged scripts: one login and one GET per script, as before.
         sim.reset_stats();
-        let out = plan(&wd);
+        let out = plan(&wd, true);
         assert_eq!(out.code, 0, "plan not empty\n{out}");
         let stats = sim.stats();
         assert_eq!(count(&stats, "list_scripts"), 0, "{stats}");

@@ -3,17 +3,25 @@
 //! environment variables with the official provider's names are honoured; plain http to
 //! another machine is refused before any connection is made.
 
-mod common;
-
-use common::{for_each_terraform, required_providers, TerraformBin, WorkDir};
+use crate::common::{for_each_terraform, hcl, required_providers, TerraformBin, WorkDir};
 use std::net::{TcpListener, UdpSocket};
 use std::time::{Duration, Instant};
 
-fn dir_with_provider(tf: &TerraformBin, provider_body: &str) -> WorkDir {
+/// A working directory with one script and `settings` (name, value) as the provider block's
+/// string attributes.
+fn dir_with_provider(tf: &TerraformBin, settings: &[(&str, &str)]) -> WorkDir {
     let wd = WorkDir::new(tf);
     wd.write_file("script.json", r#"{"pages":[{"id":"p1","name":"Start"}]}"#);
+    let provider = settings
+        .iter()
+        .fold(hcl::provider("genesys"), |block, (key, value)| {
+            block.str(key, value)
+        });
+    let s = hcl::resource("genesys_script_template", "s")
+        .str("name", "S")
+        .expr("content", hcl::file("script.json"));
     wd.write_main_tf(&format!(
-        "{}\nprovider \"genesys\" {{\n{provider_body}}}\n\nresource \"genesys_script_template\" \"s\" {{\n  name    = \"S\"\n  content = file(\"${{path.module}}/script.json\")\n}}\n",
+        "{}\n{provider}\n{s}",
         required_providers("genesys")
     ));
     wd
@@ -25,7 +33,7 @@ const NOWHERE: &str = "http://127.0.0.1:9";
 #[test]
 fn missing_credentials_name_the_attribute_and_the_fix() {
     for_each_terraform(|tf| {
-        let wd = dir_with_provider(tf, &format!("  api_url = \"{NOWHERE}\"\n"));
+        let wd = dir_with_provider(tf, &[("api_url", NOWHERE)]);
         let out = wd.run(&["plan"]);
         assert_eq!(out.code, 1, "{out:?}");
         assert!(
@@ -39,10 +47,7 @@ fn missing_credentials_name_the_attribute_and_the_fix() {
             out.stderr
         );
 
-        let wd = dir_with_provider(
-            tf,
-            &format!("  api_url = \"{NOWHERE}\"\n  oauthclient_id = \"x\"\n"),
-        );
+        let wd = dir_with_provider(tf, &[("api_url", NOWHERE), ("oauthclient_id", "x")]);
         let out = wd.run(&["plan"]);
         assert_eq!(out.code, 1);
         assert!(
@@ -58,9 +63,11 @@ fn contradictory_settings_are_refused() {
     for_each_terraform(|tf| {
         let wd = dir_with_provider(
             tf,
-            &format!(
-                "  api_url = \"{NOWHERE}\"\n  aws_region = \"eu-west-1\"\n  access_token = \"t\"\n"
-            ),
+            &[
+                ("api_url", NOWHERE),
+                ("aws_region", "eu-west-1"),
+                ("access_token", "t"),
+            ],
         );
         let out = wd.run(&["plan"]);
         assert_eq!(out.code, 1);
@@ -70,7 +77,7 @@ fn contradictory_settings_are_refused() {
             out.stderr
         );
 
-        let wd = dir_with_provider(tf, "  aws_region = \"mars-1\"\n  access_token = \"t\"\n");
+        let wd = dir_with_provider(tf, &[("aws_region", "mars-1"), ("access_token", "t")]);
         let out = wd.run(&["validate"]);
         assert_eq!(out.code, 1, "{out:?}");
         assert!(
@@ -79,7 +86,7 @@ fn contradictory_settings_are_refused() {
             out.stderr
         );
 
-        let wd = dir_with_provider(tf, "  api_url = \"not a url\"\n  access_token = \"t\"\n");
+        let wd = dir_with_provider(tf, &[("api_url", "not a url"), ("access_token", "t")]);
         let out = wd.run(&["validate"]);
         assert_eq!(out.code, 1);
         assert!(out.stderr.contains("Invalid api_url"), "{}", out.stderr);
@@ -89,7 +96,7 @@ fn contradictory_settings_are_refused() {
 #[test]
 fn environment_variables_configure_the_provider() {
     for_each_terraform(|tf| {
-        let mut wd = dir_with_provider(tf, "");
+        let mut wd = dir_with_provider(tf, &[]);
         wd.set_env("GENESYSCLOUD_API_URL", NOWHERE);
         wd.set_env("GENESYSCLOUD_OAUTHCLIENT_ID", "env-id");
         wd.set_env("GENESYSCLOUD_OAUTHCLIENT_SECRET", "env-secret-value");
@@ -118,7 +125,7 @@ fn non_loopback_listener() -> Option<TcpListener> {
     Some(listener)
 }
 
-fn assert_refused_for_plain_http(out: &common::TfOutput, took: Duration, from_env: bool) {
+fn assert_refused_for_plain_http(out: &crate::common::TfOutput, took: Duration, from_env: bool) {
     assert_eq!(out.code, 1, "{out:?}");
     let err = &out.stderr;
     assert!(err.contains("Invalid api_url"), "{err}");
@@ -148,16 +155,18 @@ fn plain_http_to_another_machine_is_refused_before_any_connection() {
         // In the provider block: an apply would upload at once if the provider were configured.
         let wd = dir_with_provider(
             tf,
-            &format!(
-                "  api_url = \"{url}\"\n  oauthclient_id = \"id\"\n  oauthclient_secret = \"plain-secret-value\"\n"
-            ),
+            &[
+                ("api_url", url.as_str()),
+                ("oauthclient_id", "id"),
+                ("oauthclient_secret", "plain-secret-value"),
+            ],
         );
         let started = Instant::now();
         let out = wd.run(&["apply", "-auto-approve"]);
         assert_refused_for_plain_http(&out, started.elapsed(), false);
 
         // From GENESYSCLOUD_API_URL: the same rule, at configure time.
-        let mut wd = dir_with_provider(tf, "");
+        let mut wd = dir_with_provider(tf, &[]);
         wd.set_env("GENESYSCLOUD_API_URL", &url);
         wd.set_env("GENESYSCLOUD_OAUTHCLIENT_ID", "id");
         wd.set_env("GENESYSCLOUD_OAUTHCLIENT_SECRET", "plain-secret-value");

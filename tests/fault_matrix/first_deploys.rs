@@ -3,14 +3,10 @@
 //! upload delay on). Same content: the org ends with exactly one script, every state records
 //! it, every apply exits 0. Other content: no silent orphan.
 
-mod common;
-mod fault_matrix_support;
-mod sim_support;
-
-use common::{for_each_terraform, TerraformBin, TfOutput, WorkDir};
-use fault_matrix_support::*;
-use sim_support::blocking::BlockingSim;
-use sim_support::documents::{content_of, first_text};
+use crate::common::{for_each_terraform, TerraformBin, TfOutput, WorkDir};
+use crate::sim_support::blocking::BlockingSim;
+use crate::sim_support::documents::{content_of, first_text};
+use crate::support::*;
 
 const KNOBS: &[&str] = &[
     "--latency-ms",

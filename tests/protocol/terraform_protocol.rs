@@ -3,9 +3,7 @@
 //! reports matches the provider's own, `validate` accepts a configuration using the resource
 //! (with its nested block) and the data source, and rejects a wrongly typed one.
 
-mod common;
-
-use common::{for_each_terraform, required_providers, WorkDir};
+use crate::common::{for_each_terraform, hcl, required_providers, WorkDir};
 use serde_json::Value as Json;
 use tpg::tfplugin5::{Block, NestingMode};
 
@@ -198,7 +196,7 @@ fn validate_rejects_unknown_nested_block_argument() {
 
 #[test]
 fn terraform_binaries_include_the_pinned_1_0_3() {
-    let bins = common::terraform_binaries();
+    let bins = crate::common::terraform_binaries();
     assert_eq!(bins[0].version, "1.0.3", "{bins:?}");
     eprintln!(
         "testing with Terraform {:?}",
@@ -288,11 +286,13 @@ fn reattach_mode_serves_terraform_without_launching() {
 mod probe;
 
 fn probe_config(name: &str) -> String {
-    format!(
-        "{}\nprovider \"genesys\" {{\n  token = \"t0ken\"\n}}\n\n\
-         resource \"genesys_probe\" \"a\" {{\n  name   = \"{name}\"\n  secret = \"s3cret\"\n  labels = {{ team = \"x\" }}\n\n  timeouts {{\n    create = \"1m\"\n  }}\n}}\n",
-        required_providers("genesys")
-    )
+    let provider = hcl::provider("genesys").str("token", "t0ken");
+    let probe = hcl::resource("genesys_probe", "a")
+        .str("name", name)
+        .str("secret", "s3cret")
+        .expr("labels", hcl::object([("team", hcl::quote("x"))]))
+        .block(hcl::block("timeouts").str("create", "1m"));
+    format!("{}\n{provider}\n{probe}", required_providers("genesys"))
 }
 
 fn only_change(plan: &Json) -> &Json {
@@ -308,10 +308,11 @@ fn full_lifecycle_through_terraform_with_an_in_process_provider() {
     use base64::Engine as _;
     for_each_terraform(|tf| {
         let store = probe::Store::default();
-        let server = common::InProcessProvider::start(std::sync::Arc::new(probe::ProbeProvider {
-            store: store.clone(),
-            created: Default::default(),
-        }));
+        let server =
+            crate::common::InProcessProvider::start(std::sync::Arc::new(probe::ProbeProvider {
+                store: store.clone(),
+                created: Default::default(),
+            }));
         let mut wd = WorkDir::new(tf);
         wd.use_reattach(&server.reattach);
         let v = &tf.version;
@@ -389,7 +390,7 @@ fn full_lifecycle_through_terraform_with_an_in_process_provider() {
 
         // Destroy.
         wd.write_main_tf(&probe_config("two"));
-        wd.apply();
+        crate::common::apply(&wd);
         assert_eq!(lock_len(&store), 1);
         wd.run(&["destroy", "-auto-approve"]).assert_success();
         assert_eq!(lock_len(&store), 0, "TF {v}");

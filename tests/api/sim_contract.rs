@@ -3,15 +3,13 @@
 //! org isolation, ErrorBody and correlation ids, rate limits, faults, consistency knobs,
 //! the state file and the `/_sim/` control API.
 
-mod sim_support;
-
 use std::time::{Duration, Instant};
 
+use crate::sim_support::documents::doc;
+use crate::sim_support::poll::eventually;
+use crate::sim_support::{assert_error, Sim, CORRELATION, DEMO_ID, DEMO_SECRET};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use sim_support::documents::doc;
-use sim_support::poll::eventually;
-use sim_support::{assert_error, Sim, CORRELATION, DEMO_ID, DEMO_SECRET};
 
 const OUTBOUND: &str = "476c2b71-7429-11e4-9a5b-3f91746bffa3";
 const INBOUND: &str = "766f1221-047a-11e5-bba2-db8c0964d007";

@@ -1,14 +1,10 @@
 //! Fault matrix (docs/fault-matrix.md), races: 2, 4 (every Terraform) and 8 (the pinned one)
 //! pipelines with their own states update one script at once; no update is lost unseen.
 
-mod common;
-mod fault_matrix_support;
-mod sim_support;
-
-use common::{for_each_terraform, TerraformBin, TfOutput, WorkDir};
-use fault_matrix_support::*;
-use sim_support::blocking::BlockingSim;
-use sim_support::documents::{content_of, first_text};
+use crate::common::{for_each_terraform, TerraformBin, TfOutput, WorkDir};
+use crate::sim_support::blocking::BlockingSim;
+use crate::sim_support::documents::{content_of, first_text};
+use crate::support::*;
 
 fn race(tf: &TerraformBin, pipelines: usize) {
     let sim = BlockingSim::start(&["--upload-delay-ms", "50"]);

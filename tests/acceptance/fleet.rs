@@ -2,13 +2,10 @@
 //! the provider's `orgs` and the resources' `org`, on every Terraform found. Failures stay in
 //! their org; existing scripts are adopted by name; `genesys_scripts` lists an org.
 
-mod common;
-mod sim_support;
-
-use common::{flat, for_each_terraform, ok, required_providers, TerraformBin, WorkDir};
+use crate::common::{flat, for_each_terraform, hcl, ok, required_providers, TerraformBin, WorkDir};
+use crate::sim_support::blocking::{BlockingSim, Org};
+use crate::sim_support::documents::{content_of, first_text, script_doc};
 use serde_json::Value;
-use sim_support::blocking::{BlockingSim, Org};
-use sim_support::documents::{content_of, first_text, script_doc};
 
 const NAME: &str = "Standard Greeting";
 const ORGS: usize = 20;
@@ -39,33 +36,42 @@ fn start_sim(extra: &[&str]) -> BlockingSim {
 
 /// The provider block with every org in `orgs` (`wrong_secret`: that org's secret is wrong).
 fn provider(sim: &BlockingSim, wrong_secret: Option<&str>) -> String {
-    let mut entries = String::new();
-    for (org, id, secret) in fleet() {
+    let entries = fleet().into_iter().map(|(org, id, secret)| {
         let secret = if wrong_secret == Some(org) {
             "not-the-secret"
         } else {
             secret
         };
-        entries.push_str(&format!(
-            "    {org} = {{ oauthclient_id = \"{id}\", oauthclient_secret = \"{secret}\", api_url = \"{}\" }}\n",
-            sim.url
-        ));
-    }
-    format!("provider \"genesys\" {{\n  orgs = {{\n{entries}  }}\n}}\n")
+        let entry = hcl::object([
+            ("oauthclient_id", hcl::quote(id)),
+            ("oauthclient_secret", hcl::quote(secret)),
+            ("api_url", hcl::quote(&sim.url)),
+        ]);
+        (org, entry)
+    });
+    hcl::provider("genesys")
+        .expr("orgs", hcl::object_lines(entries))
+        .to_string()
 }
 
 /// `greeting[org]` in every org, with the company name substituted per org.
 fn write_fleet(wd: &WorkDir, sim: &BlockingSim, wrong_secret: Option<&str>, extra: &str) {
     wd.write_file("greeting.json", &script_doc("Hello from {{company}}"));
-    let orgs: Vec<String> = fleet()
-        .iter()
-        .map(|(org, ..)| format!("    {org} = {{ company = \"{org} Corp\" }}\n"))
-        .collect();
+    let orgs = fleet().into_iter().map(|(org, ..)| {
+        let company = hcl::object([("company", hcl::quote(&format!("{org} Corp")))]);
+        (org, company)
+    });
+    let variable = hcl::variable("customer_orgs").expr("default", hcl::object_lines(orgs));
+    let greeting = hcl::resource("genesys_script_template", "greeting")
+        .expr("for_each", "var.customer_orgs")
+        .expr("org", "each.key")
+        .str("name", NAME)
+        .expr("content", hcl::file("greeting.json"))
+        .expr("substitutions", "each.value");
     wd.write_main_tf(&format!(
-        "{}{}variable \"customer_orgs\" {{\n  default = {{\n{}  }}\n}}\n\nresource \"genesys_script_template\" \"greeting\" {{\n  for_each      = var.customer_orgs\n  org           = each.key\n  name          = \"{NAME}\"\n  content       = file(\"${{path.module}}/greeting.json\")\n  substitutions = each.value\n}}\n{extra}",
+        "{}{}{variable}\n{greeting}{extra}",
         required_providers("genesys"),
         provider(sim, wrong_secret),
-        orgs.concat()
     ));
 }
 
@@ -267,8 +273,16 @@ fn genesys_scripts_lists_what_an_org_holds() {
             sim.upload_as_admin(org09, name, &script_doc(name), None);
         }
         let wd = WorkDir::new(tf);
+        let greetings = hcl::data("genesys_scripts", "greetings")
+            .str("org", "org09")
+            .str("name_filter", "Greeting");
+        let names = hcl::output("names").expr(
+            "value",
+            "sort(data.genesys_scripts.greetings.scripts[*].name)",
+        );
+        let ids = hcl::output("ids").expr("value", "data.genesys_scripts.greetings.scripts[*].id");
         wd.write_main_tf(&format!(
-            "{}{}data \"genesys_scripts\" \"greetings\" {{\n  org         = \"org09\"\n  name_filter = \"Greeting\"\n}}\n\noutput \"names\" {{\n  value = sort(data.genesys_scripts.greetings.scripts[*].name)\n}}\n\noutput \"ids\" {{\n  value = data.genesys_scripts.greetings.scripts[*].id\n}}\n",
+            "{}{}{greetings}\n{names}\n{ids}",
             required_providers("genesys"),
             provider(&sim, None)
         ));
@@ -311,9 +325,14 @@ fn orgs_from_a_file_and_a_changed_org_replaces_the_script() {
         wd.set_env("GENESYSCLOUD_ORGS_FILE", &file);
         wd.write_file("greeting.json", &script_doc("Moving"));
         let config = |org: &str| {
+            let greeting = hcl::resource("genesys_script_template", "greeting")
+                .str("org", org)
+                .str("name", NAME)
+                .expr("content", hcl::file("greeting.json"));
             format!(
-                "{}provider \"genesys\" {{}}\n\nresource \"genesys_script_template\" \"greeting\" {{\n  org     = \"{org}\"\n  name    = \"{NAME}\"\n  content = file(\"${{path.module}}/greeting.json\")\n}}\n",
-                required_providers("genesys")
+                "{}{}\n{greeting}",
+                required_providers("genesys"),
+                hcl::provider("genesys")
             )
         };
         wd.write_main_tf(&config("org01"));

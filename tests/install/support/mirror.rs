@@ -5,6 +5,7 @@
 //! with a test CA that Terraform trusts through `SSL_CERT_FILE`.
 
 use super::release::Dist;
+use crate::common::hcl;
 use axum::body::Body;
 use hyper_util::rt::TokioIo;
 use std::collections::HashMap;
@@ -26,17 +27,22 @@ pub fn fill_filesystem_mirror(root: &Path, dists: &[&Dist]) -> PathBuf {
 
 /// CLI configuration installing this provider from a filesystem mirror only.
 pub fn filesystem_mirror_config(mirror: &Path) -> String {
-    format!(
-        "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"{PROVIDER_PATH}\"]\n  }}\n}}\n",
-        mirror.display()
-    )
+    let mirror = hcl::block("filesystem_mirror")
+        .str("path", mirror.display().to_string())
+        .expr("include", format!("[{}]", hcl::quote(PROVIDER_PATH)));
+    hcl::block("provider_installation")
+        .block(mirror)
+        .to_string()
 }
 
 /// CLI configuration installing this provider from a network mirror only.
 pub fn network_mirror_config(url: &str) -> String {
-    format!(
-        "provider_installation {{\n  network_mirror {{\n    url     = \"{url}\"\n    include = [\"{PROVIDER_PATH}\"]\n  }}\n}}\n"
-    )
+    let mirror = hcl::block("network_mirror")
+        .str("url", url)
+        .expr("include", format!("[{}]", hcl::quote(PROVIDER_PATH)));
+    hcl::block("provider_installation")
+        .block(mirror)
+        .to_string()
 }
 
 /// The JSON documents and zips a network mirror serves for `dists`, keyed by URL path. The

@@ -5,26 +5,28 @@
 //! `examples/data-sources/<type>/data-source.tf`), each validated with the provider example,
 //! and the fleet example (`examples/fleet`, whose import blocks need Terraform 1.7).
 
-mod common;
-mod sim_support;
-
-use common::{for_each_terraform, required_providers, WorkDir};
-use sim_support::blocking::BlockingSim;
-use sim_support::documents::script_doc;
+use crate::common::{for_each_terraform, hcl, required_providers, WorkDir};
+use crate::sim_support::blocking::BlockingSim;
+use crate::sim_support::documents::script_doc;
 
 #[test]
 fn secrets_never_reach_logs_plans_or_state() {
     for_each_terraform(|tf| {
         let sim = BlockingSim::start(&["--org", "secretive:secret-client:Sup3r-S3cret-Value"]);
         // The single-org settings, and the same org as an entry of `orgs`.
-        let single = format!(
-            "provider \"genesys\" {{\n  api_url            = \"{}\"\n  oauthclient_id     = \"secret-client\"\n  oauthclient_secret = \"Sup3r-S3cret-Value\"\n}}\n",
-            sim.url
-        );
-        let fleet = format!(
-            "provider \"genesys\" {{\n  orgs = {{\n    secretive = {{ oauthclient_id = \"secret-client\", oauthclient_secret = \"Sup3r-S3cret-Value\", api_url = \"{}\" }}\n  }}\n}}\n",
-            sim.url
-        );
+        let single = hcl::provider("genesys")
+            .str("api_url", &sim.url)
+            .str("oauthclient_id", "secret-client")
+            .str("oauthclient_secret", "Sup3r-S3cret-Value")
+            .to_string();
+        let secretive = hcl::object([
+            ("oauthclient_id", hcl::quote("secret-client")),
+            ("oauthclient_secret", hcl::quote("Sup3r-S3cret-Value")),
+            ("api_url", hcl::quote(&sim.url)),
+        ]);
+        let fleet = hcl::provider("genesys")
+            .expr("orgs", hcl::object_lines([("secretive", secretive)]))
+            .to_string();
         for (provider, org) in [(single, ""), (fleet, "  org     = \"secretive\"\n")] {
             assert_no_secret_leaks(tf, &provider, org);
         }
@@ -33,11 +35,15 @@ fn secrets_never_reach_logs_plans_or_state() {
 
 /// Applies and plans one script with `provider` (`org`: the resource's org line) under
 /// TF_LOG=trace, and checks outputs, the trace log and the state for the secret.
-fn assert_no_secret_leaks(tf: &common::TerraformBin, provider: &str, org: &str) {
+fn assert_no_secret_leaks(tf: &crate::common::TerraformBin, provider: &str, org: &str) {
     let mut wd = WorkDir::new(tf);
     wd.write_file("script.json", &script_doc("hello"));
+    let s = hcl::resource("genesys_script_template", "s")
+        .str("name", "S")
+        .expr("content", hcl::file("script.json"))
+        .raw(org);
     wd.write_main_tf(&format!(
-        "{}\n{provider}\nresource \"genesys_script_template\" \"s\" {{\n  name    = \"S\"\n  content = file(\"${{path.module}}/script.json\")\n{org}}}\n",
+        "{}\n{provider}\n{s}",
         required_providers("genesys"),
     ));
     let log = wd.path().join("trace.log");
@@ -147,7 +153,7 @@ fn examples_are_formatted_and_valid() {
 
 /// Copies the files (not the folders) of `examples/<rel>` into a fresh working directory,
 /// except those `skip` names.
-fn example_dir(tf: &common::TerraformBin, rel: &str, skip: &[&str]) -> WorkDir {
+fn example_dir(tf: &crate::common::TerraformBin, rel: &str, skip: &[&str]) -> WorkDir {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("examples")
         .join(rel);

@@ -2,12 +2,9 @@
 //! serves on 127.0.0.1 (as it always does on Windows), Terraform's go-plugin client connects
 //! through AutoMTLS, and a whole apply / plan / destroy works.
 
-mod common;
-mod sim_support;
-
-use common::{for_each_terraform, required_providers, WorkDir};
-use sim_support::blocking::{BlockingSim, ACME};
-use sim_support::documents::script_doc;
+use crate::common::{for_each_terraform, hcl, required_providers, WorkDir};
+use crate::sim_support::blocking::{BlockingSim, ACME};
+use crate::sim_support::documents::script_doc;
 
 #[test]
 fn full_apply_through_tcp_with_automtls() {
@@ -19,12 +16,15 @@ fn full_apply_through_tcp_with_automtls() {
         wd.set_env("TF_LOG", "trace");
         wd.set_env("TF_LOG_PATH", log.to_str().expect("utf-8 path"));
         wd.write_file("script.json", &script_doc("over tcp"));
+        let s = hcl::resource("genesys_script_template", "s")
+            .str("name", "Over TCP")
+            .expr("content", hcl::file("script.json"));
         wd.write_main_tf(&format!(
-            "{}\n{}\nresource \"genesys_script_template\" \"s\" {{\n  name    = \"Over TCP\"\n  content = file(\"${{path.module}}/script.json\")\n}}\n",
+            "{}\n{}\n{s}",
             required_providers("genesys"),
             sim.provider_block(None, ACME, "")
         ));
-        wd.apply();
+        crate::common::apply(&wd);
         assert_eq!(sim.scripts_named("acme", "Over TCP").len(), 1);
         let plan = wd.plan_detailed_exitcode();
         assert_eq!(plan.code, 0, "{plan}");

@@ -3,20 +3,21 @@
 //! Terraform >= 1.3, at apply before), unless force_destroy; a rename warns; a check that
 //! cannot be made warns; drift names who made it; an apply ends once the publish is served.
 
-mod common;
-mod sim_support;
-
-use common::{flat, for_each_terraform, ok, required_providers, TerraformBin, WorkDir};
+use crate::common::{flat, for_each_terraform, hcl, ok, required_providers, TerraformBin, WorkDir};
+use crate::sim_support::blocking::{BlockingSim, ACME};
+use crate::sim_support::documents::script_doc;
 use serde_json::json;
-use sim_support::blocking::{BlockingSim, ACME};
-use sim_support::documents::script_doc;
 
 const NAME: &str = "Standard Greeting";
 
 fn write(wd: &WorkDir, sim: &BlockingSim, name: &str, extra: &str) {
     wd.write_file("script.json", &script_doc("Hello"));
+    let greeting = hcl::resource("genesys_script_template", "greeting")
+        .str("name", name)
+        .expr("content", hcl::file("script.json"))
+        .raw(extra);
     wd.write_main_tf(&format!(
-        "{}{}resource \"genesys_script_template\" \"greeting\" {{\n  name    = \"{name}\"\n  content = file(\"${{path.module}}/script.json\")\n{extra}}}\n",
+        "{}{}{greeting}",
         required_providers("genesys"),
         sim.provider_block(None, ACME, "")
     ));
@@ -200,11 +201,25 @@ fn a_replace_of_a_used_script_is_refused_at_plan() {
         let wd = WorkDir::new(tf);
         wd.write_file("script.json", &script_doc("Hello"));
         let config = |org: &str| {
-            format!(
-                "{}provider \"genesys\" {{\n  orgs = {{\n    acme   = {{ oauthclient_id = \"acme-client\", oauthclient_secret = \"acme-secret\", api_url = \"{url}\" }}\n    globex = {{ oauthclient_id = \"globex-client\", oauthclient_secret = \"globex-secret\", api_url = \"{url}\" }}\n  }}\n}}\n\nresource \"genesys_script_template\" \"greeting\" {{\n  org     = \"{org}\"\n  name    = \"{NAME}\"\n  content = file(\"${{path.module}}/script.json\")\n}}\n",
-                required_providers("genesys"),
-                url = sim.url
-            )
+            let org_entry = |id: &str, secret: &str| {
+                hcl::object([
+                    ("oauthclient_id", hcl::quote(id)),
+                    ("oauthclient_secret", hcl::quote(secret)),
+                    ("api_url", hcl::quote(&sim.url)),
+                ])
+            };
+            let provider = hcl::provider("genesys").expr(
+                "orgs",
+                hcl::object_lines([
+                    ("acme", org_entry("acme-client", "acme-secret")),
+                    ("globex", org_entry("globex-client", "globex-secret")),
+                ]),
+            );
+            let greeting = hcl::resource("genesys_script_template", "greeting")
+                .str("org", org)
+                .str("name", NAME)
+                .expr("content", hcl::file("script.json"));
+            format!("{}{provider}\n{greeting}", required_providers("genesys"))
         };
         wd.write_main_tf(&config("acme"));
         ok(wd.run(&["apply", "-auto-approve"]), "create in acme");
@@ -240,8 +255,15 @@ fn an_edit_back_to_the_raw_template_shows_as_drift() {
         let wd = WorkDir::new(tf);
         let template = script_doc("Hello from {{company}}");
         wd.write_file("script.json", &template);
+        let greeting = hcl::resource("genesys_script_template", "greeting")
+            .str("name", NAME)
+            .expr("content", hcl::file("script.json"))
+            .expr(
+                "substitutions",
+                hcl::object([("company", hcl::quote("Acme Corp"))]),
+            );
         wd.write_main_tf(&format!(
-            "{}{}resource \"genesys_script_template\" \"greeting\" {{\n  name          = \"{NAME}\"\n  content       = file(\"${{path.module}}/script.json\")\n  substitutions = {{ company = \"Acme Corp\" }}\n}}\n",
+            "{}{}{greeting}",
             required_providers("genesys"),
             sim.provider_block(None, ACME, "")
         ));
@@ -266,8 +288,11 @@ fn genesys_script_consumers_lists_the_flows_that_use_a_script() {
     for_each_terraform(|tf| {
         let sim = BlockingSim::start(&[]);
         let (wd, id) = used_script(tf, &sim);
+        let consumers = hcl::data("genesys_script_consumers", "c").str("script_id", &id);
+        let output =
+            hcl::output("consumers").expr("value", "data.genesys_script_consumers.c.consumers");
         wd.write_main_tf(&format!(
-            "{}{}data \"genesys_script_consumers\" \"c\" {{\n  script_id = \"{id}\"\n}}\n\noutput \"consumers\" {{\n  value = data.genesys_script_consumers.c.consumers\n}}\n",
+            "{}{}{consumers}\n{output}",
             required_providers("genesys"),
             sim.provider_block(None, ACME, "")
         ));

@@ -1,16 +1,14 @@
 //! The official-SDK contract suite: drives genesys-sim with Genesys Cloud's own Python SDK
 //! (purecloudplatformclientv2, the version pinned in scripts/install-sdk.sh, installed into
-//! `.tools/` by that script). The driver, tests/sdk_contract/driver.py, calls every public
+//! `.tools/` by that script). The driver, tests/api/sdk_contract/driver.py, calls every public
 //! Scripts operation, the Architect dependency-tracking and realtime-audit operations, and
 //! fails on any response the SDK's models do not describe (see its docstring). This test runs
 //! it against a fresh simulator and fails with the driver's output.
 
-mod sim_support;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use sim_support::Sim;
+use crate::sim_support::Sim;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -47,7 +45,7 @@ async fn the_official_sdk_accepts_every_response() {
     let python = sdk_python(&version);
     let sim = Sim::start(&[]).await;
     let url = sim.url.clone();
-    let driver = Path::new(ROOT).join("tests/sdk_contract/driver.py");
+    let driver = Path::new(ROOT).join("tests/api/sdk_contract/driver.py");
     let out = tokio::task::spawn_blocking(move || {
         Command::new(python)
             .arg(driver)

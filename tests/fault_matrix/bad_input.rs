@@ -2,14 +2,10 @@
 //! types, bad provider settings and credentials, a server answering HTML or truncated JSON, huge
 //! content. Each gets a clear diagnostic, exit code 1, no crash and no secret in any output.
 
-mod common;
-mod fault_matrix_support;
-mod sim_support;
-
-use common::{for_each_terraform, required_providers, TerraformBin, TfOutput, WorkDir};
-use fault_matrix_support::*;
-use sim_support::blocking::{BlockingSim, ACME};
-use sim_support::documents::script_doc;
+use crate::common::{for_each_terraform, hcl, required_providers, TerraformBin, TfOutput, WorkDir};
+use crate::sim_support::blocking::{BlockingSim, ACME};
+use crate::sim_support::documents::script_doc;
+use crate::support::*;
 use std::time::Duration;
 
 const WRONG_SECRET: &str = "wrong-s3cret-do-not-print";
@@ -83,42 +79,41 @@ fn wrong_types_in_hcl_are_rejected_by_terraform_with(tf: &TerraformBin) {
     let mut wd = WorkDir::new(tf);
     let provider = sim.provider_block(None, ACME, "");
     let header = required_providers("genesys");
+    let s0 = || hcl::resource("genesys_script_template", "s0");
     let cases = [
         (
-            "resource \"genesys_script_template\" \"s0\" {\n  name    = [\"a\", \"b\"]\n  content = \"{}\"\n}\n",
+            s0().expr("name", r#"["a", "b"]"#).str("content", "{}"),
             "Incorrect attribute value type",
         ),
         (
-            "resource \"genesys_script_template\" \"s0\" {\n  name    = \"x\"\n  content = \"{}\"\n  substitutions = \"not a map\"\n}\n",
+            s0().str("name", "x")
+                .str("content", "{}")
+                .str("substitutions", "not a map"),
             "Incorrect attribute value type",
         ),
-        (
-            "resource \"genesys_script_template\" \"s0\" {\n  name    = \"x\"\n}\n",
-            "Missing required argument",
-        ),
+        (s0().str("name", "x"), "Missing required argument"),
     ];
     for (resource, needle) in cases {
         wd.write_main_tf(&format!("{header}{provider}{resource}"));
         expect_clear_failure(&mut wd, &["plan"], &[needle]);
     }
-    let bad_provider = format!(
-        "provider \"genesys\" {{\n  api_url = \"{}\"\n  oauthclient_id = \"acme-client\"\n  oauthclient_secret = \"{}\"\n  request_timeout_seconds = \"soon\"\n}}\n",
-        sim.url, ACME.2
-    );
-    wd.write_main_tf(&format!(
-        "{header}{bad_provider}resource \"genesys_script_template\" \"s0\" {{\n  name = \"x\"\n  content = \"{{}}\"\n}}\n"
-    ));
+    let bad_provider = hcl::provider("genesys")
+        .str("api_url", &sim.url)
+        .str("oauthclient_id", "acme-client")
+        .str("oauthclient_secret", ACME.2)
+        .str("request_timeout_seconds", "soon");
+    let resource = s0().str("name", "x").str("content", "{}");
+    wd.write_main_tf(&format!("{header}{bad_provider}{resource}"));
     expect_clear_failure(&mut wd, &["plan"], &["request_timeout_seconds"]);
 }
 
-/// A configuration with one script and the given provider block body.
-fn with_provider(wd: &WorkDir, provider_body: &str) {
+/// A configuration with one script and the provider block `provider`.
+fn with_provider(wd: &WorkDir, provider: hcl::Block) {
     wd.write_file("s0.json", &script_doc("x"));
-    wd.write_main_tf(&format!(
-        "{}provider \"genesys\" {{\n{provider_body}}}\nresource \"genesys_script_template\" \"s0\" {{\n  name    = \"{}\"\n  content = file(\"${{path.module}}/s0.json\")\n}}\n",
-        required_providers("genesys"),
-        name_of(0)
-    ));
+    let s0 = hcl::resource("genesys_script_template", "s0")
+        .str("name", name_of(0))
+        .expr("content", hcl::file("s0.json"));
+    wd.write_main_tf(&format!("{}{provider}{s0}", required_providers("genesys"),));
 }
 
 #[test]
@@ -143,16 +138,23 @@ fn bad_provider_settings_and_credentials_are_named_with(tf: &TerraformBin) {
     }
     with_provider(
         &wd,
-        &format!("  aws_region = \"mars-north-1\"\n  oauthclient_id = \"acme-client\"\n  oauthclient_secret = \"{}\"\n", ACME.2),
+        hcl::provider("genesys")
+            .str("aws_region", "mars-north-1")
+            .str("oauthclient_id", "acme-client")
+            .str("oauthclient_secret", ACME.2),
     );
     expect_clear_failure(&mut wd, &["plan"], &["aws_region", "mars-north-1"]);
 
-    with_provider(&wd, &format!("  api_url = \"{}\"\n", sim.url));
+    with_provider(&wd, hcl::provider("genesys").str("api_url", &sim.url));
     expect_clear_failure(&mut wd, &["apply", "-auto-approve"], &["oauthclient_id"]);
 
     with_provider(
         &wd,
-        &format!("  api_url = \"{}\"\n  oauthclient_id = \"acme-client\"\n  oauthclient_secret = \"{WRONG_SECRET}\"\n  max_retries = 1\n", sim.url),
+        hcl::provider("genesys")
+            .str("api_url", &sim.url)
+            .str("oauthclient_id", "acme-client")
+            .str("oauthclient_secret", WRONG_SECRET)
+            .expr("max_retries", "1"),
     );
     let out = expect_clear_failure(&mut wd, &["apply", "-auto-approve"], &["401"]);
     eprintln!("wrong secret:\n{}", out.stderr);
@@ -242,7 +244,11 @@ fn a_server_answering_html_or_truncated_json_gives_a_clear_diagnostic_with(tf: &
     ] {
         with_provider(
             &wd,
-            &format!("  api_url = \"{url}\"\n  oauthclient_id = \"acme-client\"\n  oauthclient_secret = \"{}\"\n  max_retries = 1\n", ACME.2),
+            hcl::provider("genesys")
+                .str("api_url", &url)
+                .str("oauthclient_id", "acme-client")
+                .str("oauthclient_secret", ACME.2)
+                .expr("max_retries", "1"),
         );
         let out = expect_clear_failure(&mut wd, &["apply", "-auto-approve"], &["Error"]);
         eprintln!("garbage at {call}:\n{}", out.stderr);

@@ -7,9 +7,7 @@
 //! attributes named on the page. An undocumented attribute, or a documented one the schema
 //! does not have, fails. Generic: it reads whatever the schema holds.
 
-mod common;
-
-use common::{for_each_terraform, required_providers, WorkDir};
+use crate::common::{for_each_terraform, required_providers, WorkDir};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -3,15 +3,11 @@
 //! upload, an OAuth client lacking a permission). The diagnostic carries the status, code and
 //! correlation id; the server, the state and the next plan stay consistent.
 
-mod common;
-mod fault_matrix_support;
-mod sim_support;
-
-use common::{for_each_terraform, TerraformBin, TfOutput, WorkDir};
-use fault_matrix_support::*;
+use crate::common::{for_each_terraform, TerraformBin, TfOutput, WorkDir};
+use crate::sim_support::blocking::BlockingSim;
+use crate::sim_support::poll::eventually_sync;
+use crate::support::*;
 use serde_json::{json, Value};
-use sim_support::blocking::BlockingSim;
-use sim_support::poll::eventually_sync;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 

@@ -3,14 +3,10 @@
 //! index lags and reads are stale. The apply rides them out or names what failed, and the next
 //! apply converges with every script present once, with the last accepted content.
 
-mod common;
-mod fault_matrix_support;
-mod sim_support;
-
-use common::{for_each_terraform, TerraformBin, TfOutput, WorkDir};
-use fault_matrix_support::*;
+use crate::common::{for_each_terraform, TerraformBin, TfOutput, WorkDir};
+use crate::sim_support::blocking::BlockingSim;
+use crate::support::*;
 use serde_json::{json, Value};
-use sim_support::blocking::BlockingSim;
 use std::time::{Duration, Instant};
 
 /// What one transient-fault scenario observed.

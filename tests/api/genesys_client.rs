@@ -2,19 +2,16 @@
 //! and re-auth, 429 + Retry-After, 5xx retries, no retry on 4xx, broken bodies, dead server,
 //! cancellation), then every operation against the real genesys-sim with its fault knobs.
 
-mod client_support;
-mod sim_support;
-
 use std::time::{Duration, Instant};
 
+use crate::client_support::*;
+use crate::sim_support::poll::eventually;
+use crate::sim_support::Sim;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use client_support::*;
 use serde_json::json;
-use sim_support::poll::eventually;
-use sim_support::Sim;
 use tpg::genesys::{Credentials, GenesysError};
 
 #[tokio::test]
@@ -416,7 +413,7 @@ async fn mock_listing_follows_page_count_and_exact_name_dedups() {
 
 // ---- create / replace flows against the in-memory scripts mock --------------------------------
 
-use client_support::mock_scripts::{self, Shared};
+use crate::client_support::mock_scripts::{self, Shared};
 use tpg::genesys::WriteOutcome;
 
 async fn scripts_mock() -> (Mock, Shared, tpg::genesys::Client) {

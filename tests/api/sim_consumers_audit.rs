@@ -4,12 +4,10 @@
 //! of API uploads, publishes and deletes, the `--dependency-status` flag and the new `--deny`
 //! kinds, and the stats the provider's tests assert on.
 
-mod sim_support;
-
+use crate::sim_support::documents::doc;
+use crate::sim_support::{assert_error, Sim};
 use reqwest::Method;
 use serde_json::{json, Value};
-use sim_support::documents::doc;
-use sim_support::{assert_error, Sim};
 
 fn interval() -> String {
     "2000-01-01T00:00:00.000Z/2100-01-01T00:00:00.000Z".to_string()

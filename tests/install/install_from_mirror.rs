@@ -4,19 +4,15 @@
 //! tampered zip with Terraform's checksum error, and `init -upgrade` moves to a newer release
 //! with the older one's state still working. No development-override warning anywhere.
 
-mod common;
-mod install_support;
-mod sim_support;
-
-use common::{for_each_terraform, required_providers, TerraformBin, TfOutput, WorkDir};
-use install_support::hashes::{h1, zh};
-use install_support::mirror::{
+use crate::common::{for_each_terraform, hcl, TerraformBin, TfOutput, WorkDir};
+use crate::sim_support::blocking::{BlockingSim, ACME};
+use crate::sim_support::documents::script_doc;
+use crate::support::hashes::{h1, zh};
+use crate::support::mirror::{
     filesystem_mirror_config, fill_filesystem_mirror, network_mirror_config, network_mirror_files,
     HttpsMirror, PROVIDER_PATH,
 };
-use install_support::release::{dist, provider_binary, run_release, Dist};
-use sim_support::blocking::{BlockingSim, ACME};
-use sim_support::documents::script_doc;
+use crate::support::release::{dist, provider_binary, run_release, Dist};
 
 const DEV_WARNING: &str = "Provider development overrides are in effect";
 
@@ -30,13 +26,17 @@ fn assert_no_dev_warning(out: &TfOutput) {
 /// A configuration pinning `version` of the provider, with one script against `sim`.
 fn write_config(wd: &WorkDir, sim: &BlockingSim, version_constraint: &str) {
     wd.write_file("script.json", &script_doc("hello"));
-    let required = required_providers("genesys").replace(
-        &format!("source = \"{PROVIDER_PATH}\" }}"),
-        &format!("source = \"{PROVIDER_PATH}\", version = \"{version_constraint}\" }}"),
-    );
-    assert!(required.contains(version_constraint), "{required}");
+    let genesys = hcl::object([
+        ("source", hcl::quote(PROVIDER_PATH)),
+        ("version", hcl::quote(version_constraint)),
+    ]);
+    let required =
+        hcl::block("terraform").block(hcl::block("required_providers").expr("genesys", genesys));
+    let s = hcl::resource("genesys_script_template", "s")
+        .str("name", "Installed")
+        .expr("content", hcl::file("script.json"));
     wd.write_main_tf(&format!(
-        "{required}\n{}\nresource \"genesys_script_template\" \"s\" {{\n  name    = \"Installed\"\n  content = file(\"${{path.module}}/script.json\")\n}}\n",
+        "{required}\n{}\n{s}",
         sim.provider_block(None, ACME, "")
     ));
 }
@@ -74,7 +74,7 @@ fn init_ok(wd: &WorkDir, extra: &[&str]) -> TfOutput {
 }
 
 fn apply_and_plan_clean(wd: &WorkDir) {
-    let apply = wd.apply();
+    let apply = crate::common::apply(wd);
     assert_no_dev_warning(&apply);
     let plan = wd.plan_detailed_exitcode();
     assert_eq!(plan.code, 0, "no changes expected after apply:\n{plan}");
@@ -211,7 +211,14 @@ fn init_from_https_network_mirror_verifies_and_locks_the_hashes() {
         let sha = d.listed_sha256(&d.zip_name()).expect("listed");
         seeded.write_file(
             ".terraform.lock.hcl",
-            &format!("provider \"{PROVIDER_PATH}\" {{\n  version     = \"0.1.0\"\n  constraints = \"0.1.0\"\n  hashes = [\n    \"zh:{sha}\",\n  ]\n}}\n"),
+            &hcl::provider(PROVIDER_PATH)
+                .str("version", "0.1.0")
+                .str("constraints", "0.1.0")
+                .expr(
+                    "hashes",
+                    format!("[\n    {},\n  ]", hcl::quote(&format!("zh:{sha}"))),
+                )
+                .to_string(),
         );
         init_ok(&seeded, &[]);
         let lock = lock_file(&seeded);

@@ -3,15 +3,11 @@
 //! mid-apply. After each, nothing is duplicated or lost, the next plan shows exactly what is
 //! left and the next apply converges. Run on every Terraform.
 
-mod common;
-mod fault_matrix_support;
-mod sim_support;
-
-use common::{for_each_terraform, TerraformBin, TfOutput, WorkDir};
-use fault_matrix_support::*;
+use crate::common::{for_each_terraform, TerraformBin, TfOutput, WorkDir};
+use crate::sim_support::blocking::BlockingSim;
+use crate::sim_support::poll::eventually_sync;
+use crate::support::*;
 use serde_json::json;
-use sim_support::blocking::BlockingSim;
-use sim_support::poll::eventually_sync;
 use std::collections::BTreeSet;
 use std::process::Command;
 use std::time::{Duration, Instant};

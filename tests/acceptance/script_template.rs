@@ -2,15 +2,17 @@
 //! (1.0.3 and any other on PATH) drives the built provider against genesys-sim. Each test reads
 //! as the user's story: config -> apply -> check the server -> the next plan is empty.
 
-mod common;
-mod sim_support;
-
-use common::{for_each_terraform, required_providers, TerraformBin, TfOutput, WorkDir};
+use crate::common::{
+    apply, assert_empty_plans, for_each_terraform, hcl, ok, plan, required_providers, state_attr,
+    Case, Step, TerraformBin, WorkDir,
+};
+use crate::sim_support::blocking::{BlockingSim, ACME, GLOBEX};
+use crate::sim_support::documents::{content_of, first_text, script_doc};
 use serde_json::Value;
-use sim_support::blocking::{BlockingSim, ACME, GLOBEX};
-use sim_support::documents::{content_of, first_text, script_doc};
 
 const NAME: &str = "Standard Greeting";
+/// The resource most scenarios manage.
+const GREETING: &str = "genesys_script_template.greeting";
 
 /// A working directory with the resource `genesys_script_template.greeting` reading `script.json`.
 fn greeting_dir(tf: &TerraformBin, sim: &BlockingSim, text: &str, extra_args: &str) -> WorkDir {
@@ -20,61 +22,31 @@ fn greeting_dir(tf: &TerraformBin, sim: &BlockingSim, text: &str, extra_args: &s
 }
 
 fn write_greeting(wd: &WorkDir, sim: &BlockingSim, text: &str, extra_args: &str) {
-    std::fs::write(wd.path().join("script.json"), script_doc(text)).expect("write script");
-    wd.write_main_tf(&format!(
-        "{}\n{}\nresource \"genesys_script_template\" \"greeting\" {{\n  name    = \"{NAME}\"\n  content = file(\"${{path.module}}/script.json\")\n{extra_args}}}\n",
+    wd.write_file("script.json", &script_doc(text));
+    wd.write_main_tf(&greeting_config(sim, extra_args));
+}
+
+/// `main.tf` with the provider for acme and `genesys_script_template.greeting` reading
+/// `script.json`, with `extra_args` added to its body.
+fn greeting_config(sim: &BlockingSim, extra_args: &str) -> String {
+    let greeting = hcl::resource("genesys_script_template", "greeting")
+        .str("name", NAME)
+        .expr("content", hcl::file("script.json"))
+        .raw(extra_args);
+    format!(
+        "{}\n{}\n{greeting}",
         terraform_block(),
         sim.provider_block(None, ACME, "")
-    ));
+    )
 }
 
 fn terraform_block() -> String {
     required_providers("genesys")
 }
 
-fn ok(out: TfOutput, what: &str) -> TfOutput {
-    assert_eq!(
-        out.code, 0,
-        "{what} failed\nstdout:\n{}\nstderr:\n{}",
-        out.stdout, out.stderr
-    );
-    out
-}
-
-fn apply(wd: &WorkDir) -> TfOutput {
-    ok(wd.run(&["apply", "-auto-approve"]), "terraform apply")
-}
-
-/// `plan -detailed-exitcode`: 0 = empty, 2 = changes.
-fn plan(wd: &WorkDir, refresh: bool) -> TfOutput {
-    let mut args = vec!["plan", "-detailed-exitcode"];
-    if !refresh {
-        args.push("-refresh=false");
-    }
-    wd.run(&args)
-}
-
-/// terraform-plugin-testing's rule: after every apply, both plans are empty.
-fn assert_empty_plans(wd: &WorkDir) {
-    for refresh in [false, true] {
-        let out = plan(wd, refresh);
-        assert_eq!(
-            out.code, 0,
-            "plan (refresh={refresh}) not empty after apply\n{}\n{}",
-            out.stdout, out.stderr
-        );
-    }
-}
-
 /// An attribute of `genesys_script_template.greeting` in the state file.
-fn state_attr(wd: &WorkDir, attr: &str) -> Value {
-    let state = wd.state_json();
-    let resources = state["resources"].as_array().cloned().unwrap_or_default();
-    let r = resources
-        .iter()
-        .find(|r| r["type"] == "genesys_script_template" && r["name"] == "greeting")
-        .unwrap_or_else(|| panic!("no greeting in state: {state}"));
-    r["instances"][0]["attributes"][attr].clone()
+fn greeting_attr(wd: &WorkDir, attr: &str) -> Value {
+    state_attr(wd, GREETING, attr)
 }
 
 fn the_script(sim: &BlockingSim) -> Value {
@@ -135,43 +107,7 @@ fn assert_create_costs_ten_requests(stats: &Value) {
 fn create_update_and_reformat() {
     for_each_terraform(|tf| {
         let sim = BlockingSim::start(&[]);
-        let wd = greeting_dir(tf, &sim, "Hello", "");
-        sim.reset_stats();
-        apply(&wd);
-        assert_create_costs_ten_requests(&sim.stats());
-        let server = the_script(&sim);
-        assert_eq!(first_text(&content_of(&server)), "Hello");
-        assert_eq!(state_attr(&wd, "version"), 1);
-        assert_eq!(state_attr(&wd, "id"), server["id"]);
-        assert_eq!(state_attr(&wd, "version_id"), server["versionId"]);
-        assert!(
-            state_attr(&wd, "published_version_id").is_string(),
-            "published after create"
-        );
-        assert_empty_plans(&wd);
-
-        // A content change plans version 1 -> 2 and the new versionId as known after apply.
-        write_greeting(&wd, &sim, "Hello again", "");
-        let out = plan(&wd, true);
-        assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
-        assert!(
-            out.stdout.contains("~ version") && out.stdout.contains("1 -> 2"),
-            "{}",
-            out.stdout
-        );
-        assert!(
-            out.stdout.contains("version_id") && out.stdout.contains("(known after apply)"),
-            "{}",
-            out.stdout
-        );
-        apply(&wd);
-        let server = the_script(&sim);
-        assert_eq!(first_text(&content_of(&server)), "Hello again");
-        assert_eq!(state_attr(&wd, "version"), 2);
-        assert_eq!(state_attr(&wd, "version_id"), server["versionId"]);
-        assert_empty_plans(&wd);
-
-        // Whitespace and key order only: nothing to do.
+        // Whitespace and key order only (step 3).
         let doc: Value = serde_json::from_str(&script_doc("Hello again")).unwrap();
         let mut reordered = serde_json::Map::new();
         for key in ["variables", "pages", "customActions", "name", "features"] {
@@ -180,15 +116,56 @@ fn create_update_and_reformat() {
         let pretty = serde_json::to_string_pretty(&Value::Object(reordered))
             .unwrap()
             .replace("  ", "\t  ");
-        std::fs::write(wd.path().join("script.json"), pretty).unwrap();
-        assert_empty_plans(&wd);
-
-        // Destroy removes the script from the org.
-        ok(wd.run(&["destroy", "-auto-approve"]), "destroy");
-        assert!(
-            sim.scripts_named("acme", NAME).is_empty(),
-            "script still there after destroy"
-        );
+        Case::new(tf)
+            .step(
+                Step::config(greeting_config(&sim, ""))
+                    .file("script.json", script_doc("Hello"))
+                    .pre_config(|_| sim.reset_stats())
+                    .state(GREETING, "version", 1)
+                    .state_is_string(GREETING, "published_version_id")
+                    .check(|wd| {
+                        assert_create_costs_ten_requests(&sim.stats());
+                        let server = the_script(&sim);
+                        assert_eq!(first_text(&content_of(&server)), "Hello");
+                        assert_eq!(greeting_attr(wd, "id"), server["id"]);
+                        assert_eq!(greeting_attr(wd, "version_id"), server["versionId"]);
+                    }),
+            )
+            // A content change plans version 1 -> 2 and the new versionId as known after apply.
+            .step(
+                Step::config(greeting_config(&sim, ""))
+                    .file("script.json", script_doc("Hello again"))
+                    .plan_check(|out| {
+                        assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+                        assert!(
+                            out.stdout.contains("~ version") && out.stdout.contains("1 -> 2"),
+                            "{}",
+                            out.stdout
+                        );
+                        assert!(
+                            out.stdout.contains("version_id")
+                                && out.stdout.contains("(known after apply)"),
+                            "{}",
+                            out.stdout
+                        );
+                    })
+                    .state(GREETING, "version", 2)
+                    .check(|wd| {
+                        let server = the_script(&sim);
+                        assert_eq!(first_text(&content_of(&server)), "Hello again");
+                        assert_eq!(greeting_attr(wd, "version_id"), server["versionId"]);
+                    }),
+            )
+            // Whitespace and key order only: nothing to do.
+            .step(Step::same_config().file("script.json", pretty).plan_only())
+            // Destroy removes the script from the org.
+            .destroy(|_| {
+                assert!(
+                    sim.scripts_named("acme", NAME).is_empty(),
+                    "script still there after destroy"
+                );
+            })
+            .run();
     });
 }
 
@@ -198,7 +175,7 @@ fn out_of_band_change_shows_as_drift_and_git_wins_on_apply() {
         let sim = BlockingSim::start(&[]);
         let wd = greeting_dir(tf, &sim, "From git", "");
         apply(&wd);
-        let id = state_attr(&wd, "id").as_str().unwrap().to_string();
+        let id = greeting_attr(&wd, "id").as_str().unwrap().to_string();
 
         sim.upload_as_admin(ACME, NAME, &script_doc("Edited in the UI"), Some(&id));
         let out = plan(&wd, true);
@@ -235,7 +212,7 @@ fn saved_plan_never_overwrites_a_later_change() {
         let sim = BlockingSim::start(&[]);
         let wd = greeting_dir(tf, &sim, "v1", "");
         apply(&wd);
-        let id = state_attr(&wd, "id").as_str().unwrap().to_string();
+        let id = greeting_attr(&wd, "id").as_str().unwrap().to_string();
 
         write_greeting(&wd, &sim, "v2 from git", "");
         ok(wd.run(&["plan", "-out=tfplan"]), "plan -out");
@@ -285,7 +262,7 @@ fn saved_plan_converges_when_the_org_already_holds_the_planned_content() {
         let sim = BlockingSim::start(&[]);
         let wd = greeting_dir(tf, &sim, "v1", "");
         apply(&wd);
-        let id = state_attr(&wd, "id").as_str().unwrap().to_string();
+        let id = greeting_attr(&wd, "id").as_str().unwrap().to_string();
         write_greeting(&wd, &sim, "v2", "");
         ok(wd.run(&["plan", "-out=tfplan"]), "plan -out");
         // Another pipeline deploys the very same commit first.
@@ -297,7 +274,7 @@ fn saved_plan_converges_when_the_org_already_holds_the_planned_content() {
             server["versionId"], versions_before,
             "converging must not upload again"
         );
-        assert_eq!(state_attr(&wd, "version_id"), server["versionId"]);
+        assert_eq!(greeting_attr(&wd, "version_id"), server["versionId"]);
         assert_empty_plans(&wd);
     });
 }
@@ -308,7 +285,7 @@ fn two_states_racing_on_one_script_lose_no_update() {
         let sim = BlockingSim::start(&[]);
         let a = greeting_dir(tf, &sim, "base", "");
         apply(&a);
-        let id = state_attr(&a, "id").as_str().unwrap().to_string();
+        let id = greeting_attr(&a, "id").as_str().unwrap().to_string();
         let b = greeting_dir(tf, &sim, "base", "");
         ok(
             b.run(&["import", "genesys_script_template.greeting", &id]),
@@ -367,7 +344,7 @@ fn import_verifies_equal_to_the_managed_one() {
         let sim = BlockingSim::start(&[]);
         let managed = greeting_dir(tf, &sim, "Imported greeting", "");
         apply(&managed);
-        let id = state_attr(&managed, "id").as_str().unwrap().to_string();
+        let id = greeting_attr(&managed, "id").as_str().unwrap().to_string();
 
         let imported = greeting_dir(tf, &sim, "Imported greeting", "");
         ok(
@@ -386,13 +363,13 @@ fn import_verifies_equal_to_the_managed_one() {
             "modified_date",
         ] {
             assert_eq!(
-                state_attr(&imported, attr),
-                state_attr(&managed, attr),
+                greeting_attr(&imported, attr),
+                greeting_attr(&managed, attr),
                 "attribute {attr} differs after import"
             );
         }
         let a: Value =
-            serde_json::from_str(state_attr(&imported, "content").as_str().unwrap()).unwrap();
+            serde_json::from_str(greeting_attr(&imported, "content").as_str().unwrap()).unwrap();
         assert_eq!(first_text(&a), "Imported greeting");
         // Same script as the config: nothing to write.
         assert_empty_plans(&imported);
@@ -418,7 +395,7 @@ fn remote_delete_is_planned_as_create() {
         let sim = BlockingSim::start(&[]);
         let wd = greeting_dir(tf, &sim, "Hello", "");
         apply(&wd);
-        let id = state_attr(&wd, "id").as_str().unwrap().to_string();
+        let id = greeting_attr(&wd, "id").as_str().unwrap().to_string();
         sim.delete_as_admin(ACME, &id);
         let out = plan(&wd, true);
         assert_eq!(out.code, 2, "{}", out.stdout);
@@ -434,32 +411,37 @@ fn remote_delete_is_planned_as_create() {
 fn substitutions_per_org_with_two_provider_aliases() {
     for_each_terraform(|tf| {
         let sim = BlockingSim::start(&[]);
-        let wd = WorkDir::new(tf);
-        std::fs::write(
-            wd.path().join("script.json"),
-            script_doc("Welcome to {{company}}"),
-        )
-        .unwrap();
         let resource = |alias: &str, company: &str| {
-            format!(
-                "resource \"genesys_script_template\" \"{alias}\" {{\n  provider = genesys.{alias}\n  name     = \"{NAME}\"\n  content  = file(\"${{path.module}}/script.json\")\n  substitutions = {{\n    company = \"{company}\"\n  }}\n}}\n"
-            )
+            hcl::resource("genesys_script_template", alias)
+                .expr("provider", format!("genesys.{alias}"))
+                .str("name", NAME)
+                .expr("content", hcl::file("script.json"))
+                .expr(
+                    "substitutions",
+                    hcl::object_lines([("company", hcl::quote(company))]),
+                )
         };
-        wd.write_main_tf(&format!(
+        let main = format!(
             "{}{}{}{}{}",
             terraform_block(),
             sim.provider_block(Some("acme"), ACME, ""),
             sim.provider_block(Some("globex"), GLOBEX, ""),
             resource("acme", "Acme Corp"),
             resource("globex", "Globex")
-        ));
-        apply(&wd);
-        let acme = sim.scripts_named("acme", NAME);
-        let globex = sim.scripts_named("globex", NAME);
-        assert_eq!((acme.len(), globex.len()), (1, 1));
-        assert_eq!(first_text(&content_of(&acme[0])), "Welcome to Acme Corp");
-        assert_eq!(first_text(&content_of(&globex[0])), "Welcome to Globex");
-        assert_empty_plans(&wd);
+        );
+        Case::new(tf)
+            .step(
+                Step::config(main)
+                    .file("script.json", script_doc("Welcome to {{company}}"))
+                    .check(|_| {
+                        let acme = sim.scripts_named("acme", NAME);
+                        let globex = sim.scripts_named("globex", NAME);
+                        assert_eq!((acme.len(), globex.len()), (1, 1));
+                        assert_eq!(first_text(&content_of(&acme[0])), "Welcome to Acme Corp");
+                        assert_eq!(first_text(&content_of(&globex[0])), "Welcome to Globex");
+                    }),
+            )
+            .run();
     });
 }
 
@@ -469,8 +451,17 @@ fn data_source_finds_scripts_by_exact_name() {
         let sim = BlockingSim::start(&[]);
         let wd = greeting_dir(tf, &sim, "Hello", "");
         let main = std::fs::read_to_string(wd.path().join("main.tf")).unwrap();
+        let inbound = hcl::data("genesys_script", "inbound").str("name", "Default Inbound Script");
+        let mine = hcl::data("genesys_script", "mine")
+            .expr("name", "genesys_script_template.greeting.name")
+            .expr("depends_on", "[genesys_script_template.greeting]");
+        let inbound_id = hcl::output("inbound").expr("value", "data.genesys_script.inbound.id");
+        let mine_is_ours = hcl::output("mine").expr(
+            "value",
+            "data.genesys_script.mine.id == genesys_script_template.greeting.id",
+        );
         wd.write_main_tf(&format!(
-            "{main}\ndata \"genesys_script\" \"inbound\" {{\n  name = \"Default Inbound Script\"\n}}\n\ndata \"genesys_script\" \"mine\" {{\n  name = genesys_script_template.greeting.name\n  depends_on = [genesys_script_template.greeting]\n}}\n\noutput \"inbound\" {{\n  value = data.genesys_script.inbound.id\n}}\n\noutput \"mine\" {{\n  value = data.genesys_script.mine.id == genesys_script_template.greeting.id\n}}\n"
+            "{main}\n{inbound}\n{mine}\n{inbound_id}\n{mine_is_ours}"
         ));
         apply(&wd);
         let out = ok(wd.run(&["output", "-json"]), "output");
@@ -520,7 +511,7 @@ fn create_warns_about_existing_scripts_with_the_same_name() {
             .collect();
         sim.reset_stats();
         ok(wd.run(&["apply", "create.tfplan"]), "apply saved plan");
-        let ours = state_attr(&wd, "id");
+        let ours = greeting_attr(&wd, "id");
         assert!(
             !twins.iter().any(|t| ours == t.as_str()),
             "state took a hand-made script {ours} for ours ({twins:?})"
@@ -576,36 +567,37 @@ fn still_correct_with_429s_503s_stale_reads_and_index_lag() {
             "--upload-delay-ms",
             "100",
         ]);
-        let wd = WorkDir::new(tf);
         let mut main = format!(
             "{}{}",
             terraform_block(),
             sim.provider_block(None, ACME, "  requests_per_minute = 0\n")
         );
         for i in 0..3 {
-            std::fs::write(
-                wd.path().join(format!("s{i}.json")),
-                script_doc(&format!("script {i}")),
-            )
-            .unwrap();
-            main.push_str(&format!(
-                "resource \"genesys_script_template\" \"s{i}\" {{\n  name    = \"Script {i}\"\n  content = file(\"${{path.module}}/s{i}.json\")\n}}\n"
-            ));
+            let resource = hcl::resource("genesys_script_template", &format!("s{i}"))
+                .str("name", format!("Script {i}"))
+                .expr("content", hcl::file(&format!("s{i}.json")));
+            main.push_str(&resource.to_string());
         }
-        wd.write_main_tf(&main);
-        apply(&wd);
+        let mut step = Step::config(main).check(|_| {
+            for i in 0..3 {
+                let found = sim.scripts_named("acme", &format!("Script {i}"));
+                assert_eq!(found.len(), 1, "Script {i}: {found:?}");
+                assert_eq!(first_text(&content_of(&found[0])), format!("script {i}"));
+            }
+            let stats = sim.stats();
+            eprintln!("sim stats under faults: {stats}");
+        });
         for i in 0..3 {
-            let found = sim.scripts_named("acme", &format!("Script {i}"));
-            assert_eq!(found.len(), 1, "Script {i}: {found:?}");
-            assert_eq!(first_text(&content_of(&found[0])), format!("script {i}"));
+            step = step.file(&format!("s{i}.json"), script_doc(&format!("script {i}")));
         }
-        assert_empty_plans(&wd);
-        let stats = sim.stats();
-        eprintln!("sim stats under faults: {stats}");
-        ok(wd.run(&["destroy", "-auto-approve"]), "destroy");
-        for i in 0..3 {
-            assert!(sim.scripts_named("acme", &format!("Script {i}")).is_empty());
-        }
+        Case::new(tf)
+            .step(step)
+            .destroy(|_| {
+                for i in 0..3 {
+                    assert!(sim.scripts_named("acme", &format!("Script {i}")).is_empty());
+                }
+            })
+            .run();
     });
 }
 
@@ -637,7 +629,7 @@ fn the_update_timeout_bounds_the_whole_operation() {
         let sim = BlockingSim::start(&[]);
         let wd = greeting_dir(tf, &sim, "Hello", "  publish = false\n");
         apply(&wd);
-        assert!(state_attr(&wd, "published_version_id").is_null());
+        assert!(greeting_attr(&wd, "published_version_id").is_null());
 
         sim.set_knobs(serde_json::json!({"latency_ms": 1000}));
         let timeouts = "  publish = true\n  timeouts {\n    update = \"2500ms\"\n  }\n";
@@ -658,7 +650,7 @@ fn the_update_timeout_bounds_the_whole_operation() {
         // Without the latency, the next apply publishes.
         sim.set_knobs(serde_json::json!({"latency_ms": 0}));
         apply(&wd);
-        assert!(state_attr(&wd, "published_version_id").is_string());
+        assert!(greeting_attr(&wd, "published_version_id").is_string());
         assert_empty_plans(&wd);
     });
 }

@@ -1,9 +1,9 @@
-//! Shared by the fault-matrix tests (tests/fault_matrix_*.rs, docs/fault-matrix.md): the
+//! Shared by the fault-matrix tests (tests/fault_matrix/*.rs, docs/fault-matrix.md): the
 //! configuration of `n` scripts "Fault {i}", the checks of the server's final state against
 //! the Terraform state and the next plan, and `terraform apply` spawned for signalling.
 #![allow(dead_code)]
 
-use crate::common::{required_providers, TfOutput, WorkDir};
+use crate::common::{hcl, required_providers, TfOutput, WorkDir};
 use crate::sim_support::blocking::{BlockingSim, ACME};
 use crate::sim_support::documents::{content_of, first_text, script_doc};
 use serde_json::json;
@@ -36,11 +36,11 @@ pub fn write_config_with(
     );
     for (i, text) in texts.iter().enumerate() {
         wd.write_file(&format!("s{i}.json"), &script_doc(text));
-        main.push_str(&format!(
-            "resource \"genesys_script_template\" \"s{i}\" {{\n  name    = \"{}\"\n  content = file(\"${{path.module}}/s{i}.json\")\n{}}}\n",
-            name_of(i),
-            resource_extra(i)
-        ));
+        let resource = hcl::resource("genesys_script_template", &format!("s{i}"))
+            .str("name", name_of(i))
+            .expr("content", hcl::file(&format!("s{i}.json")))
+            .raw(resource_extra(i));
+        main.push_str(&resource.to_string());
     }
     wd.write_main_tf(&main);
 }
@@ -49,7 +49,7 @@ pub fn texts(prefix: &str, n: usize) -> Vec<String> {
     (0..n).map(|i| format!("{prefix} {i}")).collect()
 }
 
-pub use crate::common::ok;
+pub use crate::common::{assert_empty_plans, ok};
 
 /// Every script `Fault {i}` exists exactly once with text `texts[i]`.
 pub fn assert_server_holds(sim: &BlockingSim, texts: &[String]) {
@@ -70,13 +70,6 @@ pub fn assert_no_duplicates(sim: &BlockingSim, n: usize) {
     for i in 0..n {
         let found = sim.scripts_named("acme", &name_of(i));
         assert!(found.len() <= 1, "duplicate {}: {found:?}", name_of(i));
-    }
-}
-
-pub fn assert_empty_plans(wd: &WorkDir) {
-    for extra in [&["-refresh=false"][..], &[][..]] {
-        let out = wd.plan_detailed_exitcode_with(extra);
-        assert_eq!(out.code, 0, "plan {extra:?} not empty\n{out}");
     }
 }
 

@@ -2,7 +2,7 @@
 
 Usage: driver.py BASE_URL SDK_VERSION
 
-Run by tests/sdk_contract.rs with the interpreter of the venv that scripts/install-sdk.sh
+Run by tests/api/sdk_contract.rs with the interpreter of the venv that scripts/install-sdk.sh
 makes. For every public operation of ScriptsApi (found by introspection, so a new SDK
 operation without a call here fails), for the Architect dependency-tracking operations and
 for the realtime audit query, it checks that:

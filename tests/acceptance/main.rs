@@ -1,0 +1,15 @@
+//! Acceptance tests: the real Terraform CLI (1.0.3 and any other on PATH) drives the built
+//! provider against genesys-sim, one module per user story area. One test binary, so the
+//! library is linked once for all of them.
+
+#[path = "../common/mod.rs"]
+mod common;
+#[path = "../sim_support/mod.rs"]
+mod sim_support;
+
+mod downstream;
+mod fleet;
+mod listing;
+mod provider_config;
+mod script_template;
+mod secrets_and_examples;
