@@ -19,6 +19,7 @@ pub mod remote;
 pub mod resource_script_template;
 pub mod schema_script_template;
 pub mod script_template_writes;
+pub mod schema_snapshot;
 pub mod settings;
 pub mod timeouts;
 pub mod who_changed;
