@@ -4,6 +4,7 @@
 
 use super::model_error::ModelError;
 use crate::cty::{Number, Type, Value};
+use crate::tfplugin5::Block;
 use std::collections::BTreeMap;
 
 /// A Terraform attribute value of Rust type `T`.
@@ -59,6 +60,11 @@ impl Attr<String> {
 pub trait CtyField: Sized {
     /// The cty type of the attribute.
     fn cty_type() -> Type;
+    /// The schema block of a model type, used when a field of this type is declared a nested
+    /// block; `None` for plain values.
+    fn nested_block() -> Option<Block> {
+        None
+    }
     /// Converts a known, non-null value; `at` names the attribute for the error.
     fn from_cty(v: &Value, at: &str) -> Result<Self, ModelError>;
     fn to_cty(&self) -> Value;

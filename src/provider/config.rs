@@ -1,13 +1,11 @@
 //! The `provider "genesys"` block: schema, validation, environment fallbacks, and the
 //! configured state shared by resources.
 
-use super::data::{OrgClient, ProviderData};
+use super::clients::{OrgClient, ProviderData};
+use super::data_sources::{script, script_consumers, scripts};
 use super::orgs;
+use super::script_template::{self, ScriptTemplateResource};
 use super::settings::{self, Auth, Endpoint, ProcessEnv, Settings};
-use super::{
-    data_source_script, data_source_script_consumers, data_source_scripts,
-    resource_script_template, schema_script_template,
-};
 use crate::cty::{Type, Value};
 use crate::framework::{Managed, Served};
 use crate::genesys::{self, Client, ClientConfig, Credentials};
@@ -93,18 +91,12 @@ impl GenesysProvider {
     pub fn new() -> Self {
         let data = Arc::new(ProviderData::default());
         GenesysProvider {
-            script_template: Arc::new(Managed(
-                resource_script_template::ScriptTemplateResource::new(data.clone()),
-            )),
-            script: Arc::new(Served(data_source_script::ScriptDataSource::new(
+            script_template: Arc::new(Managed(ScriptTemplateResource::new(data.clone()))),
+            script: Arc::new(Served(script::ScriptDataSource::new(data.clone()))),
+            scripts: Arc::new(Served(scripts::ScriptsDataSource::new(data.clone()))),
+            consumers: Arc::new(Served(script_consumers::ScriptConsumersDataSource::new(
                 data.clone(),
             ))),
-            scripts: Arc::new(Served(data_source_scripts::ScriptsDataSource::new(
-                data.clone(),
-            ))),
-            consumers: Arc::new(Served(
-                data_source_script_consumers::ScriptConsumersDataSource::new(data.clone()),
-            )),
             data,
         }
     }
@@ -156,22 +148,16 @@ impl Provider for GenesysProvider {
     }
     fn resources(&self) -> Vec<(String, Arc<dyn Resource>)> {
         vec![(
-            schema_script_template::TYPE_NAME.to_string(),
+            script_template::model::TYPE_NAME.to_string(),
             self.script_template.clone(),
         )]
     }
     fn data_sources(&self) -> Vec<(String, Arc<dyn DataSource>)> {
         vec![
+            (script::TYPE_NAME.to_string(), self.script.clone()),
+            (scripts::TYPE_NAME.to_string(), self.scripts.clone()),
             (
-                data_source_script::TYPE_NAME.to_string(),
-                self.script.clone(),
-            ),
-            (
-                data_source_scripts::TYPE_NAME.to_string(),
-                self.scripts.clone(),
-            ),
-            (
-                data_source_script_consumers::TYPE_NAME.to_string(),
+                script_consumers::TYPE_NAME.to_string(),
                 self.consumers.clone(),
             ),
         ]

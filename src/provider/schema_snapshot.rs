@@ -68,11 +68,17 @@ mod tests {
             all.insert(name, schema_json(&d.schema()));
         }
         let now = serde_json::to_string_pretty(&Json::Object(all)).expect("json") + "\n";
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/provider/schema_snapshot.json");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src/provider/schema_snapshot.json"
+        );
         if std::env::var_os("UPDATE_SCHEMA_SNAPSHOT").is_some() {
             std::fs::write(path, &now).expect("write snapshot");
         }
         let saved = std::fs::read_to_string(path).expect("read snapshot");
-        assert!(now == saved, "the schema changed; diff against {path}:\n{now}");
+        assert!(
+            now == saved,
+            "the schema changed; diff against {path}:\n{now}"
+        );
     }
 }

@@ -1,25 +1,31 @@
 //! Resource `genesys_script_template` on the lifecycle layer: validation, refresh by
 //! `versionId`, plans that show drift and carry their decision to the apply, import by id,
-//! delete. The writes themselves (create, update, convergence) are in script_template_writes.rs.
+//! delete. Its model and schema are in model.rs, the plan rules in plan.rs, refresh and import
+//! reads in read.rs, the writes (create, update, convergence) in write.rs, the plan's decision
+//! in decision.rs.
 
-use super::consumers;
-use super::data::ProviderData;
-use super::deadline::Deadline;
-use super::errors::{api_error, in_org};
-use super::import_id::{self, ImportTarget};
-use super::model_script_template::ScriptTemplate as M;
-use super::plan::{self, Work};
-use super::private::PlannedBase;
-use super::remote;
-use super::schema_script_template;
-use super::script_template_writes as writes;
-use super::timeouts::{self, Operation};
-use super::who_changed;
+pub mod decision;
+pub mod import_id;
+pub mod model;
+pub mod plan;
+pub mod read;
+pub mod write;
+
 use crate::cty::AttributePath;
-use crate::framework::{Applied, Attr, ManagedResource, PlanChange, Planned, Refreshed};
+use crate::framework::{Applied, Attr, ManagedResource, PlanChange, Planned, Refreshed, TfModel};
 use crate::genesys::{Client, GRACE_AFTER_STOP};
+use crate::provider::clients::ProviderData;
+use crate::provider::consumers;
+use crate::provider::deadline::Deadline;
+use crate::provider::errors::{api_error, in_org};
+use crate::provider::timeouts::{self, Operation};
+use crate::provider::who_changed;
 use crate::tfplugin5::{Diagnostics, Schema};
 use async_trait::async_trait;
+use decision::PlanDecision;
+use import_id::ImportTarget;
+use model::ScriptTemplate;
+use plan::Work;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,19 +42,19 @@ impl ScriptTemplateResource {
 
 #[async_trait]
 impl ManagedResource for ScriptTemplateResource {
-    type Model = M;
-    type Decision = PlannedBase;
-    const TYPE_NAME: &'static str = schema_script_template::TYPE_NAME;
+    type Model = ScriptTemplate;
+    type Decision = PlanDecision;
+    const TYPE_NAME: &'static str = model::TYPE_NAME;
 
     fn schema(&self) -> Schema {
-        schema_script_template::schema()
+        model::schema()
     }
 
-    async fn validate(&self, config: &M) -> Diagnostics {
+    async fn validate(&self, config: &ScriptTemplate) -> Diagnostics {
         let mut d = plan::validate_document(config);
         if config.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
             d.error_at(
-                AttributePath::attr(M::NAME),
+                AttributePath::attr(ScriptTemplate::NAME),
                 "Empty script name",
                 "name must not be empty: it is the script's display name in Genesys Cloud.",
             );
@@ -57,11 +63,11 @@ impl ManagedResource for ScriptTemplateResource {
         d
     }
 
-    async fn read(&self, state: M) -> Result<Refreshed<M>, Diagnostics> {
+    async fn read(&self, state: ScriptTemplate) -> Result<Refreshed<ScriptTemplate>, Diagnostics> {
         let org = state.org.known().cloned();
         let client = self.client(&state.org)?;
         let id = state.id.as_deref().unwrap_or_default().to_string();
-        let refreshed = remote::refresh(&client, &state).await.map_err(|e| {
+        let refreshed = read::refresh(&client, &state).await.map_err(|e| {
             in_org(
                 api_error(&format!("reading script {id}"), &e),
                 org.as_deref(),
@@ -80,7 +86,10 @@ impl ManagedResource for ScriptTemplateResource {
         })
     }
 
-    async fn modify_plan(&self, change: PlanChange<M>) -> Planned<M, PlannedBase> {
+    async fn modify_plan(
+        &self,
+        change: PlanChange<ScriptTemplate>,
+    ) -> Planned<ScriptTemplate, PlanDecision> {
         // An org that cannot be used fails its own instances at plan, and no others.
         if change.proposed.org.is_known() {
             if let Err(d) = self.client(&change.proposed.org) {
@@ -97,7 +106,7 @@ impl ManagedResource for ScriptTemplateResource {
                     self.warn_on_same_name(&change.config).await;
                 Planned {
                     state,
-                    decision: PlannedBase {
+                    decision: PlanDecision {
                         base_version_id: None,
                         existing_same_name,
                         work: Some(Work::CREATE),
@@ -109,17 +118,13 @@ impl ManagedResource for ScriptTemplateResource {
             Some(prior) => {
                 let (state, work) = plan::plan_update(&prior, &change.proposed);
                 // Another org is another script: created there, deleted here.
-                let requires_replace = if change.proposed.org != prior.org {
-                    vec![AttributePath::attr(M::ORG)]
-                } else {
-                    vec![]
-                };
+                let requires_replace = ScriptTemplate::replaced_by(&prior, &change.proposed);
                 let diagnostics = self
                     .downstream_at_plan(&prior, &change.proposed, !requires_replace.is_empty())
                     .await;
                 Planned {
                     state,
-                    decision: PlannedBase {
+                    decision: PlanDecision {
                         base_version_id: prior.version_id.known().cloned(),
                         existing_same_name: None,
                         work: Some(work),
@@ -131,7 +136,11 @@ impl ManagedResource for ScriptTemplateResource {
         }
     }
 
-    async fn create(&self, planned: M, decision: PlannedBase) -> Applied<M> {
+    async fn create(
+        &self,
+        planned: ScriptTemplate,
+        decision: PlanDecision,
+    ) -> Applied<ScriptTemplate> {
         let org = planned.org.known().cloned();
         let client = match self.client(&planned.org) {
             Ok(c) => c,
@@ -142,14 +151,19 @@ impl ManagedResource for ScriptTemplateResource {
             Operation::Create,
             timeouts::timeout_of(&planned.timeouts, Operation::Create),
         );
-        let operation = writes::create(&client, planned, decision, deadline);
+        let operation = write::create(&client, planned, decision, deadline);
         named(
             shielded(&client, None, &name, operation).await,
             org.as_deref(),
         )
     }
 
-    async fn update(&self, prior: M, planned: M, decision: PlannedBase) -> Applied<M> {
+    async fn update(
+        &self,
+        prior: ScriptTemplate,
+        planned: ScriptTemplate,
+        decision: PlanDecision,
+    ) -> Applied<ScriptTemplate> {
         let org = planned.org.known().cloned();
         let client = match self.client(&planned.org) {
             Ok(c) => c,
@@ -160,22 +174,22 @@ impl ManagedResource for ScriptTemplateResource {
             Operation::Update,
             timeouts::timeout_of(&planned.timeouts, Operation::Update),
         );
-        let work = apply_decision(&prior, &planned, &decision);
-        let operation = writes::update(&client, prior.clone(), planned, decision, work, deadline);
+        let work = decision::apply_decision(&prior, &planned, &decision);
+        let operation = write::update(&client, prior.clone(), planned, decision, work, deadline);
         named(
             shielded(&client, Some(prior), &name, operation).await,
             org.as_deref(),
         )
     }
 
-    async fn plan_destroy(&self, prior: M) -> Diagnostics {
+    async fn plan_destroy(&self, prior: ScriptTemplate) -> Diagnostics {
         match self.client(&prior.org) {
             Ok(client) => destroy_check(&client, &prior).await,
             Err(d) => d,
         }
     }
 
-    async fn delete(&self, prior: M) -> Diagnostics {
+    async fn delete(&self, prior: ScriptTemplate) -> Diagnostics {
         let org = prior.org.known().cloned();
         let client = match self.client(&prior.org) {
             Ok(c) => c,
@@ -205,7 +219,7 @@ impl ManagedResource for ScriptTemplateResource {
         d
     }
 
-    async fn import(&self, id: &str) -> Result<M, Diagnostics> {
+    async fn import(&self, id: &str) -> Result<ScriptTemplate, Diagnostics> {
         let parsed = import_id::parse(id)
             .map_err(|why| Diagnostics::from_error("Invalid import id", why))?;
         let org = parsed.org.clone();
@@ -217,22 +231,14 @@ impl ManagedResource for ScriptTemplateResource {
     }
 }
 
-/// What an update does: the plan's decision. Private state written by an older provider has
-/// none; the decision is then worked out again from the planned state.
-pub fn apply_decision(prior: &M, planned: &M, decision: &PlannedBase) -> Work {
-    decision
-        .work
-        .unwrap_or_else(|| plan::plan_update(prior, planned).1)
-}
-
 /// Runs a write so that, once its upload was sent, Terraform's Stop lets it finish and the
 /// state records what the org now holds; answers for itself when even the grace period ran out.
 async fn shielded(
     client: &Client,
-    prior: Option<M>,
+    prior: Option<ScriptTemplate>,
     name: &str,
-    operation: impl Future<Output = Applied<M>>,
-) -> Applied<M> {
+    operation: impl Future<Output = Applied<ScriptTemplate>>,
+) -> Applied<ScriptTemplate> {
     let interrupted = move || {
         Applied::failed(
             prior,
@@ -249,7 +255,7 @@ async fn shielded(
 }
 
 /// What the flows using the script say about destroying it (refused unless force_destroy).
-async fn destroy_check(client: &Client, prior: &M) -> Diagnostics {
+async fn destroy_check(client: &Client, prior: &ScriptTemplate) -> Diagnostics {
     let (id, name) = id_and_name(prior);
     let known = consumers::check(client, &id).await;
     let force = prior.force_destroy == Attr::Known(true);
@@ -260,7 +266,7 @@ async fn destroy_check(client: &Client, prior: &M) -> Diagnostics {
 }
 
 /// The script's id and name as recorded.
-fn id_and_name(m: &M) -> (String, String) {
+fn id_and_name(m: &ScriptTemplate) -> (String, String) {
     (
         m.id.as_deref().unwrap_or_default().to_string(),
         m.name.as_deref().unwrap_or_default().to_string(),
@@ -268,7 +274,7 @@ fn id_and_name(m: &M) -> (String, String) {
 }
 
 /// Names the org in the diagnostics of an apply.
-fn named(mut applied: Applied<M>, org: Option<&str>) -> Applied<M> {
+fn named(mut applied: Applied<ScriptTemplate>, org: Option<&str>) -> Applied<ScriptTemplate> {
     applied.diagnostics = in_org(applied.diagnostics, org);
     applied
 }
@@ -276,7 +282,12 @@ fn named(mut applied: Applied<M>, org: Option<&str>) -> Applied<M> {
 impl ScriptTemplateResource {
     /// What the flows using the script mean for an update plan: a replace deletes it (refused
     /// unless force_destroy), a rename may break flows that refer to it by name (a warning).
-    async fn downstream_at_plan(&self, prior: &M, proposed: &M, replacing: bool) -> Diagnostics {
+    async fn downstream_at_plan(
+        &self,
+        prior: &ScriptTemplate,
+        proposed: &ScriptTemplate,
+        replacing: bool,
+    ) -> Diagnostics {
         let renaming = proposed.name.is_known() && proposed.name != prior.name;
         if !replacing && !renaming {
             return Diagnostics::new();
@@ -300,11 +311,15 @@ impl ScriptTemplateResource {
     /// The client of the instance's org (`org` unset: the default org).
     fn client(&self, org: &Attr<String>) -> Result<Client, Diagnostics> {
         self.data
-            .client_for(org.as_deref(), &AttributePath::attr(M::ORG))
+            .client_for(org.as_deref(), &AttributePath::attr(ScriptTemplate::ORG))
     }
 
     /// The state of the script an import id names.
-    async fn import_from(&self, client: &Client, target: &ImportTarget) -> Result<M, Diagnostics> {
+    async fn import_from(
+        &self,
+        client: &Client,
+        target: &ImportTarget,
+    ) -> Result<ScriptTemplate, Diagnostics> {
         let id = match target {
             ImportTarget::Id(id) => id.clone(),
             ImportTarget::Name(name) => {
@@ -333,7 +348,7 @@ impl ScriptTemplateResource {
                 }
             }
         };
-        match remote::import(client, &id).await {
+        match read::import(client, &id).await {
             Ok(Some(state)) => Ok(state),
             Ok(None) => Err(Diagnostics::from_error(
                 "Cannot import non-existent script",
@@ -346,7 +361,10 @@ impl ScriptTemplateResource {
     /// Names are legal duplicates in Genesys: creating one more is allowed, but the plan says so.
     /// Also returns the ids found (`None` when the lookup could not be made), which the apply
     /// uses to tell its new script from the existing ones.
-    async fn warn_on_same_name(&self, config: &M) -> (Diagnostics, Option<Vec<String>>) {
+    async fn warn_on_same_name(
+        &self,
+        config: &ScriptTemplate,
+    ) -> (Diagnostics, Option<Vec<String>>) {
         let mut d = Diagnostics::new();
         let client = self.data.try_client_for(config.org.as_deref());
         let (Some(client), Some(name)) = (client, config.name.as_deref()) else {
@@ -374,7 +392,7 @@ impl ScriptTemplateResource {
                 })
                 .collect();
             d.warning_at(
-                AttributePath::attr(M::NAME),
+                AttributePath::attr(ScriptTemplate::NAME),
                 format!("{} create(s) of a script named {name:?} did not finish (or are in progress)", claims.len()),
                 format!(
                     "A create uploads under a temporary name and renames the script when it is done. These still have it:\n{}\nIf no other apply is running, a create failed after its upload was accepted, and the script holds that upload. To manage it, import it (the next apply gives it its name):\n  terraform import genesys_script_template.<NAME> {}\nor delete it in Genesys Cloud.",
@@ -389,7 +407,7 @@ impl ScriptTemplateResource {
                 .map(|m| format!("  {} (versionId {})", m.id, m.version_id))
                 .collect();
             d.warning_at(
-                AttributePath::attr(M::NAME),
+                AttributePath::attr(ScriptTemplate::NAME),
                 format!("{} script(s) named {name:?} already exist in this org", existing.len()),
                 format!(
                     "Genesys Cloud allows duplicate names, so applying will create another script. Existing:\n{}\nTo manage an existing script instead, import it:\n  terraform import genesys_script_template.<NAME> {}",
@@ -399,129 +417,5 @@ impl ScriptTemplateResource {
             );
         }
         (d, Some(existing.into_iter().map(|m| m.id).collect()))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::framework::Attr;
-    use crate::provider::plan::tests::{held, subs};
-
-    const DOC: &str = r#"{"pages":[{"id":"p1","name":"Hello {{who}}"}]}"#;
-
-    /// Configurations an update can meet: each changes one thing, or several.
-    fn proposals(prior: &M) -> Vec<M> {
-        let mut out = vec![];
-        for content in [
-            DOC,
-            "{ \"pages\" : [ { \"name\": \"Hello {{who}}\", \"id\": \"p1\" } ] }",
-            r#"{"pages":[{"id":"p1","name":"Bye {{who}}"}]}"#,
-        ] {
-            for name in [
-                Attr::string("Greeting"),
-                Attr::string("Renamed"),
-                Attr::Unknown,
-            ] {
-                for division in [
-                    Attr::Null,
-                    Attr::Unknown,
-                    Attr::string("d1"),
-                    Attr::string("d2"),
-                ] {
-                    for publish in [Attr::Null, Attr::Known(true), Attr::Known(false)] {
-                        for who in [subs("Acme"), subs("Globex"), Attr::Unknown] {
-                            out.push(M {
-                                content: Attr::string(content),
-                                name: name.clone(),
-                                division_id: division.clone(),
-                                publish: publish.clone(),
-                                substitutions: who,
-                                deploy_id: Attr::string("sha"),
-                                ..prior.clone()
-                            });
-                        }
-                    }
-                }
-            }
-        }
-        out
-    }
-
-    fn priors() -> Vec<M> {
-        let base = held(DOC);
-        vec![
-            base.clone(),
-            M {
-                published_version_id: Attr::Null,
-                ..base.clone()
-            },
-            M {
-                publish: Attr::Known(false),
-                published_version_id: Attr::Null,
-                ..base.clone()
-            },
-            M {
-                division_id: Attr::Null,
-                ..base
-            },
-        ]
-    }
-
-    /// The apply acts on the plan's decision, and the planned state says the same thing: if
-    /// the plan rules and the apply ever disagree about what to write, this fails.
-    #[test]
-    fn the_apply_does_what_the_plan_decided() {
-        let mut cases = 0;
-        for prior in priors() {
-            for proposed in proposals(&prior) {
-                let (planned, work) = plan::plan_update(&prior, &proposed);
-                let decision = PlannedBase {
-                    base_version_id: prior.version_id.known().cloned(),
-                    existing_same_name: None,
-                    work: Some(work),
-                };
-                // Through Terraform: the planned state as a value, the decision as bytes.
-                let planned_again: M = crate::framework::model::from_object(
-                    &crate::framework::CtyField::to_cty(&planned),
-                    "t",
-                )
-                .unwrap();
-                let decision_again = PlannedBase::decode(&decision.encode());
-                let acted = apply_decision(&prior, &planned_again, &decision_again);
-                assert_eq!(acted, work, "prior {prior:?}\nproposed {proposed:?}");
-                // What the planned state promises agrees with the work.
-                let derived = plan::plan_update(&prior, &planned_again).1;
-                assert_eq!(derived, work, "planned {planned:?}");
-                assert_eq!(planned.version_id.is_unknown(), work.any());
-                assert_eq!(
-                    planned.published_version_id.is_unknown(),
-                    work.publish,
-                    "planned {planned:?}"
-                );
-                cases += 1;
-            }
-        }
-        assert_eq!(cases, 4 * 3 * 3 * 4 * 3 * 3);
-    }
-
-    #[test]
-    fn a_decision_in_private_state_wins_over_working_it_out_again() {
-        let prior = held(DOC);
-        let only_publish = Work {
-            upload: false,
-            set_division: false,
-            publish: true,
-        };
-        let decision = PlannedBase {
-            work: Some(only_publish),
-            ..PlannedBase::default()
-        };
-        assert_eq!(apply_decision(&prior, &prior, &decision), only_publish);
-        // Private state from an older provider carries no decision.
-        assert_eq!(
-            apply_decision(&prior, &prior, &PlannedBase::default()),
-            Work::default()
-        );
     }
 }
