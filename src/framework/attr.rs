@@ -134,6 +134,23 @@ impl CtyField for i64 {
     }
 }
 
+/// A number kept exactly as Terraform sent it (for arguments whose range the provider checks
+/// itself, so that `1.5` is reported as "not a whole number" rather than as a bug).
+impl CtyField for Number {
+    fn cty_type() -> Type {
+        Type::Number
+    }
+    fn from_cty(v: &Value, at: &str) -> Result<Self, ModelError> {
+        match v {
+            Value::Number(n) => Ok(n.clone()),
+            _ => Err(wrong(at, &Type::Number, v)),
+        }
+    }
+    fn to_cty(&self) -> Value {
+        Value::Number(self.clone())
+    }
+}
+
 /// A map attribute; each element may itself be unknown during plan.
 impl<T: CtyField> CtyField for BTreeMap<String, Attr<T>> {
     fn cty_type() -> Type {

@@ -15,5 +15,5 @@ pub use attr::{Attr, CtyField};
 pub use data_source::{Served, TypedDataSource};
 pub use lifecycle::{Applied, Managed, ManagedResource, PlanChange, Planned, Refreshed};
 pub(crate) use model::tf_model;
-pub use model::{schema_of, Flags, TfModel};
+pub use model::{from_object, schema_of, Flags, TfModel};
 pub use model_error::ModelError;

@@ -11,6 +11,7 @@ pub mod deadline;
 pub mod document;
 pub mod errors;
 pub mod orgs;
+pub mod provider_config;
 pub mod schema_snapshot;
 pub mod script_template;
 pub mod settings;
