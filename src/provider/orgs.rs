@@ -5,8 +5,7 @@
 use super::provider_config::{OrgsMap, ProviderConfig as Cfg, ORG_KEYS};
 use super::settings::{self, Env, Settings};
 use crate::cty::{AttributePath, Number};
-use crate::framework::Attr;
-use crate::tfplugin5::Diagnostics;
+use crate::framework::{Attr, Diagnostics};
 use std::collections::BTreeMap;
 
 pub const ENV_ORGS_FILE: &str = "GENESYSCLOUD_ORGS_FILE";

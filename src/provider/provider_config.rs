@@ -4,8 +4,7 @@
 //! attribute names.
 
 use crate::cty::{Number, Value};
-use crate::framework::{from_object, schema_of, tf_model, Attr};
-use crate::tfplugin5::{Diagnostics, Schema};
+use crate::framework::{from_object, schema_of, tf_model, Attr, Diagnostics, Schema};
 use std::collections::BTreeMap;
 
 const DESCRIPTION: &str = "Genesys Cloud scripts as code, in one org or many (`orgs`).";

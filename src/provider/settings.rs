@@ -3,9 +3,8 @@
 
 use super::provider_config::ProviderConfig as Cfg;
 use crate::cty::{AttributePath, Number};
-use crate::framework::Attr;
+use crate::framework::{Attr, Diagnostics};
 use crate::genesys::config::{check_base_url, BaseUrlError};
-use crate::tfplugin5::Diagnostics;
 
 /// Where the org's API lives.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,8 +4,7 @@
 
 use super::script_template::model::{ScriptTemplate, Timeouts};
 use crate::cty::AttributePath;
-use crate::framework::Attr;
-use crate::tfplugin5::Diagnostics;
+use crate::framework::{Attr, Diagnostics};
 use std::time::Duration;
 
 pub const DEFAULT_CREATE: Duration = Duration::from_secs(300);

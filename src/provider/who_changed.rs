@@ -5,9 +5,9 @@
 //! left out (logged at debug).
 
 use super::script_template::model::ScriptTemplate;
+use crate::framework::Diagnostics;
 use crate::genesys::downstream::AuditChange;
 use crate::genesys::Client;
-use crate::tfplugin5::Diagnostics;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 

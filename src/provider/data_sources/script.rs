@@ -2,11 +2,10 @@
 //! scripts included) so flows and queues can reference a real id.
 
 use crate::cty::AttributePath;
-use crate::framework::{schema_of, tf_model, Attr, TypedDataSource};
+use crate::framework::{schema_of, tf_model, Attr, Diagnostics, Schema, TypedDataSource};
 use crate::genesys::Backoff;
 use crate::provider::clients::ProviderData;
 use crate::provider::errors::{api_error_at, in_org};
-use crate::tfplugin5::{Diagnostics, Schema};
 use async_trait::async_trait;
 use std::sync::Arc;
 use std::time::Duration;

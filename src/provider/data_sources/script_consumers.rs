@@ -2,11 +2,10 @@
 //! script, from Genesys's dependency tracking, so a pipeline can see what a change touches.
 
 use crate::cty::AttributePath;
-use crate::framework::{schema_of, tf_model, Attr, TypedDataSource};
+use crate::framework::{schema_of, tf_model, Attr, Diagnostics, Schema, TypedDataSource};
 use crate::provider::clients::ProviderData;
 use crate::provider::consumers;
 use crate::provider::errors::{api_error_at, in_org};
-use crate::tfplugin5::{Diagnostics, Schema};
 use async_trait::async_trait;
 use std::sync::Arc;
 

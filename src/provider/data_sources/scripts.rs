@@ -3,11 +3,10 @@
 //! substring match, as the API's), paged through completely, optionally only some divisions.
 
 use crate::cty::AttributePath;
-use crate::framework::{schema_of, tf_model, Attr, TypedDataSource};
+use crate::framework::{schema_of, tf_model, Attr, Diagnostics, Schema, TypedDataSource};
 use crate::genesys::Client;
 use crate::provider::clients::ProviderData;
 use crate::provider::errors::{api_error, in_org};
-use crate::tfplugin5::{Diagnostics, Schema};
 use async_trait::async_trait;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;

@@ -12,7 +12,9 @@ pub mod read;
 pub mod write;
 
 use crate::cty::AttributePath;
-use crate::framework::{Applied, Attr, ManagedResource, PlanChange, Planned, Refreshed, TfModel};
+use crate::framework::{
+    Applied, Attr, Diagnostics, ManagedResource, PlanChange, Planned, Refreshed, Schema, TfModel,
+};
 use crate::genesys::{Client, GRACE_AFTER_STOP};
 use crate::provider::clients::ProviderData;
 use crate::provider::consumers;
@@ -20,7 +22,6 @@ use crate::provider::deadline::Deadline;
 use crate::provider::errors::{api_error, in_org};
 use crate::provider::timeouts::{self, Operation};
 use crate::provider::who_changed;
-use crate::tfplugin5::{Diagnostics, Schema};
 use async_trait::async_trait;
 use decision::PlanDecision;
 use import_id::ImportTarget;

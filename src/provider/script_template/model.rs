@@ -2,9 +2,8 @@
 //! declared here once (name, type, mode, flags, description) and the schema is generated
 //! from it; `record_server` is the one place server-owned values enter the state.
 
-use crate::framework::{schema_of, tf_model, Attr};
+use crate::framework::{schema_of, tf_model, Attr, Schema};
 use crate::genesys::ScriptMeta;
-use crate::tfplugin5::Schema;
 use std::collections::BTreeMap;
 
 pub const TYPE_NAME: &str = "genesys_script_template";

@@ -4,9 +4,8 @@
 
 use super::model::ScriptTemplate;
 use crate::cty::AttributePath;
-use crate::framework::{Attr, TfModel};
+use crate::framework::{Attr, Diagnostics, TfModel};
 use crate::provider::document;
-use crate::tfplugin5::Diagnostics;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

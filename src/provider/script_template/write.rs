@@ -6,12 +6,11 @@ use super::decision::PlanDecision;
 use super::model::ScriptTemplate;
 use super::plan::{self, Work};
 use crate::cty::AttributePath;
-use crate::framework::{Applied, Attr};
+use crate::framework::{Applied, Attr, Diagnostics};
 use crate::genesys::{Backoff, Client, GenesysError, ScriptMeta, WriteOutcome};
 use crate::provider::deadline::Deadline;
 use crate::provider::document;
 use crate::provider::errors::{api_error, api_error_at};
-use crate::tfplugin5::Diagnostics;
 use std::collections::HashSet;
 use std::time::Duration;
 
