@@ -65,25 +65,21 @@ impl ManagedResource for ScriptTemplateResource {
     }
 
     async fn read(&self, state: ScriptTemplate) -> Result<Refreshed<ScriptTemplate>, Diagnostics> {
-        let org = state.org.known().cloned();
-        let client = self.client(&state.org)?;
+        let org = self.in_org_of(&state.org)?;
         let id = state.id.as_deref().unwrap_or_default().to_string();
-        let refreshed = read::refresh(&client, &state).await.map_err(|e| {
-            in_org(
-                api_error(&format!("reading script {id}"), &e),
-                org.as_deref(),
-            )
-        })?;
+        let refreshed = read::refresh(&org.client, &state)
+            .await
+            .map_err(|e| org.name(api_error(&format!("reading script {id}"), &e)))?;
         // Changed outside Terraform: say who did it, when the audit log can tell.
         let diagnostics = match &refreshed {
             Some(now) if now.version_id != state.version_id => {
-                who_changed::warning(&client, &state, now).await
+                who_changed::warning(&org.client, &state, now).await
             }
             _ => Diagnostics::new(),
         };
         Ok(Refreshed {
             state: refreshed,
-            diagnostics: in_org(diagnostics, org.as_deref()),
+            diagnostics: org.name(diagnostics),
         })
     }
 
@@ -142,9 +138,8 @@ impl ManagedResource for ScriptTemplateResource {
         planned: ScriptTemplate,
         decision: PlanDecision,
     ) -> Applied<ScriptTemplate> {
-        let org = planned.org.known().cloned();
-        let client = match self.client(&planned.org) {
-            Ok(c) => c,
+        let org = match self.in_org_of(&planned.org) {
+            Ok(o) => o,
             Err(d) => return Applied::failed(None, d),
         };
         let name = planned.name.as_deref().unwrap_or_default().to_string();
@@ -152,11 +147,8 @@ impl ManagedResource for ScriptTemplateResource {
             Operation::Create,
             timeouts::timeout_of(&planned.timeouts, Operation::Create),
         );
-        let operation = write::create(&client, planned, decision, deadline);
-        named(
-            shielded(&client, None, &name, operation).await,
-            org.as_deref(),
-        )
+        let operation = write::create(&org.client, planned, decision, deadline);
+        org.named(shielded(&org.client, None, &name, operation).await)
     }
 
     async fn update(
@@ -165,9 +157,8 @@ impl ManagedResource for ScriptTemplateResource {
         planned: ScriptTemplate,
         decision: PlanDecision,
     ) -> Applied<ScriptTemplate> {
-        let org = planned.org.known().cloned();
-        let client = match self.client(&planned.org) {
-            Ok(c) => c,
+        let org = match self.in_org_of(&planned.org) {
+            Ok(o) => o,
             Err(d) => return Applied::failed(Some(prior), d),
         };
         let name = planned.name.as_deref().unwrap_or_default().to_string();
@@ -176,11 +167,15 @@ impl ManagedResource for ScriptTemplateResource {
             timeouts::timeout_of(&planned.timeouts, Operation::Update),
         );
         let work = decision::apply_decision(&prior, &planned, &decision);
-        let operation = write::update(&client, prior.clone(), planned, decision, work, deadline);
-        named(
-            shielded(&client, Some(prior), &name, operation).await,
-            org.as_deref(),
-        )
+        let operation = write::update(
+            &org.client,
+            prior.clone(),
+            planned,
+            decision,
+            work,
+            deadline,
+        );
+        org.named(shielded(&org.client, Some(prior), &name, operation).await)
     }
 
     async fn plan_destroy(&self, prior: ScriptTemplate) -> Diagnostics {
@@ -191,15 +186,14 @@ impl ManagedResource for ScriptTemplateResource {
     }
 
     async fn delete(&self, prior: ScriptTemplate) -> Diagnostics {
-        let org = prior.org.known().cloned();
-        let client = match self.client(&prior.org) {
-            Ok(c) => c,
+        let org = match self.in_org_of(&prior.org) {
+            Ok(o) => o,
             Err(d) => return d,
         };
         let (id, _) = id_and_name(&prior);
         // Never break the flows that use it (unless force_destroy): checked again right
         // before the delete, also where the plan could not (Terraform < 1.3).
-        let mut d = destroy_check(&client, &prior).await;
+        let mut d = destroy_check(&org.client, &prior).await;
         if d.has_errors() {
             return d;
         }
@@ -208,14 +202,11 @@ impl ManagedResource for ScriptTemplateResource {
             timeouts::timeout_of(&prior.timeouts, Operation::Delete),
         );
         match deadline
-            .run("deleting the script", client.delete_script(&id))
+            .run("deleting the script", org.client.delete_script(&id))
             .await
         {
             Ok(_) => {}
-            Err(e) => d.extend(in_org(
-                api_error(&format!("deleting script {id}"), &e),
-                org.as_deref(),
-            )),
+            Err(e) => d.extend(org.name(api_error(&format!("deleting script {id}"), &e))),
         }
         d
     }
@@ -223,11 +214,10 @@ impl ManagedResource for ScriptTemplateResource {
     async fn import(&self, id: &str) -> Result<ScriptTemplate, Diagnostics> {
         let parsed = import_id::parse(id)
             .map_err(|why| Diagnostics::from_error("Invalid import id", why))?;
-        let org = parsed.org.clone();
-        let client = self.client(&Attr::from_option(org.clone()))?;
-        let imported = self.import_from(&client, &parsed.target).await;
-        let mut state = imported.map_err(|d| in_org(d, org.as_deref()))?;
-        state.org = Attr::from_option(org);
+        let org = self.in_org_of(&Attr::from_option(parsed.org.clone()))?;
+        let imported = self.import_from(&org.client, &parsed.target).await;
+        let mut state = imported.map_err(|d| org.name(d))?;
+        state.org = Attr::from_option(parsed.org);
         Ok(state)
     }
 }
@@ -274,10 +264,24 @@ fn id_and_name(m: &ScriptTemplate) -> (String, String) {
     )
 }
 
-/// Names the org in the diagnostics of an apply.
-fn named(mut applied: Applied<ScriptTemplate>, org: Option<&str>) -> Applied<ScriptTemplate> {
-    applied.diagnostics = in_org(applied.diagnostics, org);
-    applied
+/// The client of an instance's org, and that org's name for its diagnostics.
+struct InOrg {
+    client: Client,
+    /// `None`: the provider's default org.
+    org: Option<String>,
+}
+
+impl InOrg {
+    /// Names the org in diagnostics (nothing is added for the default org).
+    fn name(&self, d: Diagnostics) -> Diagnostics {
+        in_org(d, self.org.as_deref())
+    }
+
+    /// Names the org in the diagnostics of an apply.
+    fn named(&self, mut applied: Applied<ScriptTemplate>) -> Applied<ScriptTemplate> {
+        applied.diagnostics = self.name(applied.diagnostics);
+        applied
+    }
 }
 
 impl ScriptTemplateResource {
@@ -307,6 +311,14 @@ impl ScriptTemplateResource {
             consumers::on_rename(&known, &name, to, &id)
         };
         in_org(d, prior.org.as_deref())
+    }
+
+    /// The client of the instance's org with the org's name (`org` unset: the default org).
+    fn in_org_of(&self, org: &Attr<String>) -> Result<InOrg, Diagnostics> {
+        Ok(InOrg {
+            client: self.client(org)?,
+            org: org.known().cloned(),
+        })
     }
 
     /// The client of the instance's org (`org` unset: the default org).
