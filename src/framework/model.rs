@@ -18,7 +18,8 @@ use crate::tfplugin5::{Attribute, Block, NestedBlock, NestingMode, Schema, Strin
 ///
 /// Flags are the methods of [`Flags`]: `required`, `optional`, `computed`, `sensitive`,
 /// `replaces` (a change replaces the object), `block` (a nested `Single` block of a model
-/// type), `terraform_only` (kept in state, never sent to the server: documentation only).
+/// type), `terraform_only` (kept in state, never sent to the server: documentation only),
+/// `unknown_after_write` / `unknown_after_create` (set by the server: see [`TfModel::mark_unknown`]).
 /// A model used only as an object type (a list element) may leave flags and descriptions out.
 ///
 /// ```ignore
@@ -72,6 +73,13 @@ macro_rules! tf_model {
                     }
                 )? )? )*
                 self
+            }
+            fn mark_unknown(&mut self, which: impl Fn(&$crate::framework::model::Flags) -> bool) {
+                $(
+                    if which(&($crate::framework::model::Flags::NONE $($( .$flag() )*)?)) {
+                        self.$field = $crate::framework::Attr::Unknown;
+                    }
+                )*
             }
             fn changed(&self, other: &Self) -> Vec<&'static str> {
                 let mut out = vec![];
@@ -141,6 +149,10 @@ pub struct Flags {
     pub block: bool,
     /// Kept in state only, never sent to the server (documentation: no effect on the schema).
     pub terraform_only: bool,
+    /// Set by the server on every write (create or update): unknown in the plan of one.
+    pub unknown_after_write: bool,
+    /// Set by the server when the object is created: unknown in the plan of a create.
+    pub unknown_after_create: bool,
 }
 
 impl Flags {
@@ -152,6 +164,8 @@ impl Flags {
         replaces: false,
         block: false,
         terraform_only: false,
+        unknown_after_write: false,
+        unknown_after_create: false,
     };
     pub const fn required(self) -> Flags {
         Flags {
@@ -195,6 +209,18 @@ impl Flags {
             ..self
         }
     }
+    pub const fn unknown_after_write(self) -> Flags {
+        Flags {
+            unknown_after_write: true,
+            ..self
+        }
+    }
+    pub const fn unknown_after_create(self) -> Flags {
+        Flags {
+            unknown_after_create: true,
+            ..self
+        }
+    }
 }
 
 /// One field of a model as declared: what the schema is generated from.
@@ -214,6 +240,9 @@ pub trait TfModel: CtyField {
     fn fields() -> Vec<Field>;
     /// The model with each null attribute that declares a `default` set to it.
     fn with_defaults(self) -> Self;
+    /// Sets every attribute whose flags `which` selects to unknown (for a plan: the values the
+    /// server will set).
+    fn mark_unknown(&mut self, which: impl Fn(&Flags) -> bool);
     /// The names of the attributes whose values differ between `self` and `other`.
     fn changed(&self, other: &Self) -> Vec<&'static str>;
 
@@ -300,7 +329,7 @@ mod tests {
     tf_model! {
         struct Probe {
             NAME => name: String [required, replaces] "The name.",
-            COUNT => count: i64 [computed],
+            COUNT => count: i64 [computed, unknown_after_write],
             KIND => kind as "type": String [optional, computed] default("flow".to_string()) "Kind.",
             INNER => inner: Inner [block],
         }
@@ -378,5 +407,8 @@ mod tests {
             vec![AttributePath::attr("name")]
         );
         assert!(Probe::replaced_by(&p, &p).is_empty());
+        let mut written = renamed.clone();
+        written.mark_unknown(|f| f.unknown_after_write);
+        assert_eq!((written.count, written.name), (Attr::Unknown, renamed.name));
     }
 }

@@ -15,7 +15,7 @@ const DESCRIPTION: &str = "A Genesys Cloud script kept in git: uploaded, publish
 tf_model! {
     /// `genesys_script_template` as Terraform holds it (config, plan or state).
     pub struct ScriptTemplate {
-        ID => id: String [computed] "The script's id (a UUID).",
+        ID => id: String [computed, unknown_after_create] "The script's id (a UUID).",
         NAME => name: String [required]
             "Display name of the script. Renames are updated in place (the id never changes).",
         CONTENT => content: String [required]
@@ -28,7 +28,7 @@ tf_model! {
             "Publish the script after each write so agents and flows use it (default `true`).",
         DEPLOY_ID => deploy_id: String [optional, terraform_only]
             "Free text kept in state for traceability, such as a git SHA or pipeline run id.",
-        VERSION_ID => version_id: String [computed]
+        VERSION_ID => version_id: String [computed, unknown_after_write]
             "The server's `versionId` of the editable script: the entity tag every write is conditioned on.",
         PUBLISHED_VERSION_ID => published_version_id: String [computed]
             "The `versionId` of the published script, null until published.",
@@ -40,8 +40,8 @@ tf_model! {
             "The org to manage the script in: a key of the provider's `orgs`. Unset: the provider's default org. Changing it replaces the script (it is created in the new org and deleted from the old one).",
         FORCE_DESTROY => force_destroy: bool [optional, terraform_only]
             "Delete the script even when Architect flows (or other objects) use it, with a warning listing them (default `false`: such a destroy or replace is refused, at plan on Terraform >= 1.3). Set it and apply before destroying.",
-        CREATED_DATE => created_date: String [computed] "When the script was created (ISO-8601).",
-        MODIFIED_DATE => modified_date: String [computed] "When the script was last modified (ISO-8601).",
+        CREATED_DATE => created_date: String [computed, unknown_after_create] "When the script was created (ISO-8601).",
+        MODIFIED_DATE => modified_date: String [computed, unknown_after_write] "When the script was last modified (ISO-8601).",
         TIMEOUTS => timeouts: Timeouts [block, terraform_only],
     }
 }

@@ -111,10 +111,8 @@ pub fn plan_create(proposed: &ScriptTemplate) -> ScriptTemplate {
     // Unset arguments take their declared defaults (`publish`: true).
     let mut p = proposed.clone().with_defaults();
     let publish = p.publish != Attr::Known(false);
-    p.id = Attr::Unknown;
-    p.version_id = Attr::Unknown;
-    p.created_date = Attr::Unknown;
-    p.modified_date = Attr::Unknown;
+    // What the server sets when it creates the script (id, versions, dates).
+    p.mark_unknown(|f| f.unknown_after_create || f.unknown_after_write);
     if p.division_id.is_null() {
         p.division_id = Attr::Unknown;
     }
@@ -169,8 +167,8 @@ pub fn plan_update(prior: &ScriptTemplate, proposed: &ScriptTemplate) -> (Script
     if work.any() {
         let version = prior.version.known().copied().unwrap_or(0) + 1;
         p.version = Attr::Known(version);
-        p.version_id = Attr::Unknown;
-        p.modified_date = Attr::Unknown;
+        // What the server sets on every write (versionId, modification date).
+        p.mark_unknown(|f| f.unknown_after_write);
         if work.publish {
             p.published_version_id = Attr::Unknown;
         }
