@@ -11,8 +11,9 @@ use prost::Message;
 use crate::cty::{json, msgpack, type_json, Type, Value};
 use crate::framework::Attr;
 use crate::genesys::parse_probe;
-use crate::provider::model_script_template::Timeouts;
-use crate::provider::{document, private::PlannedBase, timeouts};
+use crate::provider::script_template::decision::PlanDecision;
+use crate::provider::script_template::model::Timeouts;
+use crate::provider::{document, timeouts};
 use crate::tfplugin5::proto::tfplugin5 as pb;
 
 /// Names of the targets, in the order of [`run`] (also the directory names under
@@ -54,10 +55,10 @@ pub fn run(name: &str, data: &[u8]) -> bool {
 /// The types the value decoders are fuzzed against; the first input byte picks one.
 pub fn representative_types() -> Vec<Type> {
     vec![
-        crate::provider::schema_script_template::schema()
+        crate::provider::script_template::model::schema()
             .block
             .implied_type(),
-        crate::provider::data_source_script::schema()
+        crate::provider::data_sources::script::schema()
             .block
             .implied_type(),
         crate::provider::config::provider_schema()
@@ -133,7 +134,7 @@ pub fn cty_type_json_decode(data: &[u8]) {
 /// A protobuf `DynamicValue` as Terraform sends it, decoded against the resource type; the
 /// raw bytes are also tried as the msgpack and as the JSON field.
 pub fn tfplugin5_dynamic_value(data: &[u8]) {
-    let ty = crate::provider::schema_script_template::schema()
+    let ty = crate::provider::script_template::model::schema()
         .block
         .implied_type();
     if let Ok(dv) = pb::DynamicValue::decode(data) {
@@ -234,7 +235,7 @@ pub fn provider_timeouts(data: &[u8]) {
 
 /// The resource's private state bytes.
 pub fn provider_private_state(data: &[u8]) {
-    let base = PlannedBase::decode(data);
-    let again = PlannedBase::decode(&base.encode());
+    let base = PlanDecision::decode(data);
+    let again = PlanDecision::decode(&base.encode());
     assert_eq!(again, base, "private state round trip changed it");
 }

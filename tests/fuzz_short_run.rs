@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 
 use prost::Message;
 use tpg::cty::{json, msgpack, type_json, Number, Type, Value};
+use tpg::framework::{Attr, CtyField};
 use tpg::fuzzing;
+use tpg::provider::script_template::model::{ScriptTemplate, Timeouts};
 
 /// Mutated inputs per target (`FUZZ_ITERATIONS` overrides it for a longer local hunt).
 const MUTATIONS: usize = 5000;
@@ -223,35 +225,25 @@ fn fuzz_targets_and_corpus_directories_match() {
 fn generated_seeds() -> BTreeMap<(&'static str, String), Vec<u8>> {
     let mut out = BTreeMap::new();
     let types = fuzzing::representative_types();
-    let resource = Value::object([
-        ("id", Value::string("3b0a6e1c-2d6f-4c36-a7a0-9c1f0f1f2a11")),
-        ("name", Value::string("Greeting")),
-        (
-            "content",
-            Value::string(r#"{"pages":[{"id":"p1","name":"Start"}]}"#),
-        ),
-        (
-            "substitutions",
-            Value::Map([("company".to_string(), Value::string("Acme Corp"))].into()),
-        ),
-        ("division_id", Value::Unknown),
-        ("publish", Value::Bool(true)),
-        ("deploy_id", Value::Null),
-        ("version_id", Value::Unknown),
-        ("published_version_id", Value::Null),
-        ("version", Value::Number(Number::from_i64(3))),
-        ("content_sha256", Value::Unknown),
-        ("created_date", Value::string("2026-01-01T00:00:00Z")),
-        ("modified_date", Value::Null),
-        (
-            "timeouts",
-            Value::object([
-                ("create", Value::string("10m")),
-                ("update", Value::Null),
-                ("delete", Value::Null),
-            ]),
-        ),
-    ]);
+    // Built from the resource's model, so that it always has every attribute of the schema.
+    let model = ScriptTemplate {
+        id: Attr::string("3b0a6e1c-2d6f-4c36-a7a0-9c1f0f1f2a11"),
+        name: Attr::string("Greeting"),
+        content: Attr::string(r#"{"pages":[{"id":"p1","name":"Start"}]}"#),
+        substitutions: Attr::Known([("company".to_string(), Attr::string("Acme Corp"))].into()),
+        division_id: Attr::Unknown,
+        publish: Attr::Known(true),
+        version_id: Attr::Unknown,
+        version: Attr::Known(3),
+        content_sha256: Attr::Unknown,
+        created_date: Attr::string("2026-01-01T00:00:00Z"),
+        timeouts: Attr::Known(Timeouts {
+            create: Attr::string("10m"),
+            ..Timeouts::default()
+        }),
+        ..ScriptTemplate::default()
+    };
+    let resource = model.to_cty();
     let values: Vec<(usize, Value)> = vec![
         (0, resource.clone()),
         (0, Value::Null),
@@ -302,10 +294,13 @@ fn generated_seeds() -> BTreeMap<(&'static str, String), Vec<u8>> {
         ("tfplugin5_dynamic_value", "seed-msgpack".into()),
         dv.encode_to_vec(),
     );
-    let mut known = resource.clone();
-    for k in ["division_id", "version_id", "content_sha256"] {
-        known.set(k, Value::string("x"));
+    let known = ScriptTemplate {
+        division_id: Attr::string("x"),
+        version_id: Attr::string("x"),
+        content_sha256: Attr::string("x"),
+        ..model
     }
+    .to_cty();
     let dv = tpg::tfplugin5::proto::tfplugin5::DynamicValue {
         msgpack: Vec::new(),
         json: json::encode_value(&known, resource_ty).unwrap(),

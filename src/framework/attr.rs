@@ -4,6 +4,7 @@
 
 use super::model_error::ModelError;
 use crate::cty::{Number, Type, Value};
+use crate::tfplugin5::Block;
 use std::collections::BTreeMap;
 
 /// A Terraform attribute value of Rust type `T`.
@@ -59,6 +60,11 @@ impl Attr<String> {
 pub trait CtyField: Sized {
     /// The cty type of the attribute.
     fn cty_type() -> Type;
+    /// The schema block of a model type, used when a field of this type is declared a nested
+    /// block; `None` for plain values.
+    fn nested_block() -> Option<Block> {
+        None
+    }
     /// Converts a known, non-null value; `at` names the attribute for the error.
     fn from_cty(v: &Value, at: &str) -> Result<Self, ModelError>;
     fn to_cty(&self) -> Value;
@@ -125,6 +131,23 @@ impl CtyField for i64 {
     }
     fn to_cty(&self) -> Value {
         Value::Number(Number::from_i64(*self))
+    }
+}
+
+/// A number kept exactly as Terraform sent it (for arguments whose range the provider checks
+/// itself, so that `1.5` is reported as "not a whole number" rather than as a bug).
+impl CtyField for Number {
+    fn cty_type() -> Type {
+        Type::Number
+    }
+    fn from_cty(v: &Value, at: &str) -> Result<Self, ModelError> {
+        match v {
+            Value::Number(n) => Ok(n.clone()),
+            _ => Err(wrong(at, &Type::Number, v)),
+        }
+    }
+    fn to_cty(&self) -> Value {
+        Value::Number(self.clone())
     }
 }
 

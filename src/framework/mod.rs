@@ -11,8 +11,12 @@ pub mod model;
 mod model_error;
 pub mod private;
 
+/// The protocol types resources and data sources use, so that they need not reach past the
+/// framework into `tfplugin5`.
+pub use crate::tfplugin5::{Diagnostics, Schema};
 pub use attr::{Attr, CtyField};
 pub use data_source::{Served, TypedDataSource};
 pub use lifecycle::{Applied, Managed, ManagedResource, PlanChange, Planned, Refreshed};
 pub(crate) use model::tf_model;
+pub use model::{from_object, schema_of, Flags, TfModel};
 pub use model_error::ModelError;

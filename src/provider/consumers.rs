@@ -4,9 +4,9 @@
 //! permission) is a warning: it never passes silently.
 
 use crate::cty::AttributePath;
+use crate::framework::Diagnostics;
 use crate::genesys::downstream::{Consumer, BUILD_OPERATIONAL};
 use crate::genesys::{Client, GenesysError};
-use crate::tfplugin5::Diagnostics;
 
 /// The permission dependency tracking needs.
 pub const PERMISSION: &str = "architect:dependencyTracking:view";

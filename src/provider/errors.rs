@@ -2,8 +2,8 @@
 //! correlation id always visible, secrets never.
 
 use crate::cty::AttributePath;
+use crate::framework::Diagnostics;
 use crate::genesys::GenesysError;
-use crate::tfplugin5::Diagnostics;
 
 /// One error diagnostic for a failed step (`what` says which, e.g. "reading script 1234").
 pub fn api_error(what: &str, e: &GenesysError) -> Diagnostics {

@@ -1,24 +1,19 @@
 //! The Genesys provider: the `provider "genesys"` block, `genesys_script_template` and the
-//! `genesys_script` data source. Maps Terraform's lifecycle onto the Genesys client.
+//! `genesys_script`, `genesys_scripts` and `genesys_script_consumers` data sources. Maps
+//! Terraform's lifecycle onto the Genesys client. One folder per resource (script_template/)
+//! and one for the data sources; the pieces they share stay here.
 
+pub mod clients;
 pub mod config;
 pub mod consumers;
-pub mod data;
-pub mod data_source_script;
-pub mod data_source_script_consumers;
-pub mod data_source_scripts;
+pub mod data_sources;
 pub mod deadline;
 pub mod document;
 pub mod errors;
-pub mod import_id;
-pub mod model_script_template;
 pub mod orgs;
-pub mod plan;
-pub mod private;
-pub mod remote;
-pub mod resource_script_template;
-pub mod schema_script_template;
-pub mod script_template_writes;
+pub mod provider_config;
+pub mod schema_snapshot;
+pub mod script_template;
 pub mod settings;
 pub mod timeouts;
 pub mod who_changed;

@@ -2,23 +2,13 @@
 //! `GENESYSCLOUD_ORGS_FILE`), each entry resolved into its own `Settings`. A mistake in one
 //! org's entry is that org's error only: instances of the other orgs still plan and apply.
 
+use super::provider_config::{OrgsMap, ProviderConfig as Cfg, ORG_KEYS};
 use super::settings::{self, Env, Settings};
-use crate::cty::{AttributePath, Value};
-use crate::tfplugin5::Diagnostics;
+use crate::cty::{AttributePath, Number};
+use crate::framework::{Attr, Diagnostics};
 use std::collections::BTreeMap;
 
-pub const ATTR_ORGS: &str = "orgs";
 pub const ENV_ORGS_FILE: &str = "GENESYSCLOUD_ORGS_FILE";
-
-/// The keys an org entry may hold.
-pub const ORG_KEYS: &[&str] = &[
-    "oauthclient_id",
-    "oauthclient_secret",
-    "access_token",
-    "aws_region",
-    "api_url",
-    "requests_per_minute",
-];
 
 /// Each org's settings, or the diagnostics that say why that org cannot be used.
 pub type OrgSettings = BTreeMap<String, Result<Settings, Diagnostics>>;
@@ -34,12 +24,12 @@ enum Source {
 /// `GENESYSCLOUD_ORGS_FILE`, else none. Errors here (an unreadable file, a wrong shape) concern
 /// every org and fail the provider's configuration.
 pub fn resolve(
-    config: &Value,
+    config: &Cfg,
     env: &dyn Env,
     is_region_key: impl Fn(&str) -> bool + Copy,
 ) -> Result<OrgSettings, Diagnostics> {
-    let (entries, source) = match config.get(ATTR_ORGS) {
-        Some(Value::Map(m)) => (from_value(m), Source::Block),
+    let (entries, source) = match config.orgs.known() {
+        Some(m) => (from_model(m), Source::Block),
         _ => match env.var(ENV_ORGS_FILE) {
             Some(path) => (from_file(&path)?, Source::File(path)),
             None => return Ok(OrgSettings::new()),
@@ -54,15 +44,14 @@ pub fn resolve(
         .collect())
 }
 
-/// The `orgs` attribute's entries (the schema makes it a map of maps of strings; null entries
-/// and values are left out).
-fn from_value(m: &BTreeMap<String, Value>) -> BTreeMap<String, BTreeMap<String, String>> {
+/// The `orgs` attribute's entries (null entries and values are left out).
+fn from_model(m: &OrgsMap) -> BTreeMap<String, BTreeMap<String, String>> {
     m.iter()
         .filter_map(|(org, entry)| {
             let strings = entry
-                .as_map()?
+                .known()?
                 .iter()
-                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                .filter_map(|(k, v)| v.as_deref().map(|s| (k.clone(), s.to_string())))
                 .collect();
             Some((org.clone(), strings))
         })
@@ -119,12 +108,12 @@ impl Env for NoEnv {
 fn org_settings(
     org: &str,
     entry: &BTreeMap<String, String>,
-    config: &Value,
+    config: &Cfg,
     source: &Source,
     is_region_key: impl Fn(&str) -> bool,
 ) -> Result<Settings, Diagnostics> {
     let at = |key: &str| match source {
-        Source::Block => Some(AttributePath::attr(ATTR_ORGS).then_key(org).then_key(key)),
+        Source::Block => Some(AttributePath::attr(Cfg::ORGS).then_key(org).then_key(key)),
         Source::File(_) => None,
     };
     let from = match source {
@@ -145,25 +134,27 @@ fn org_settings(
             );
         }
     }
-    let mut obj = Value::object(
-        ORG_KEYS
-            .iter()
-            .map(|k| (k.to_string(), Value::opt_string(entry.get(*k).cloned()))),
-    );
-    if let Some(rpm) = entry.get("requests_per_minute") {
+    let text = |key: &str| Attr::from_option(entry.get(key).cloned());
+    // The entry's own settings, with the block's max_retries and request_timeout_seconds.
+    let mut obj = Cfg {
+        oauthclient_id: text(Cfg::OAUTHCLIENT_ID),
+        oauthclient_secret: text(Cfg::OAUTHCLIENT_SECRET),
+        access_token: text(Cfg::ACCESS_TOKEN),
+        aws_region: text(Cfg::AWS_REGION),
+        api_url: text(Cfg::API_URL),
+        max_retries: config.max_retries.clone(),
+        request_timeout_seconds: config.request_timeout_seconds.clone(),
+        ..Cfg::default()
+    };
+    if let Some(rpm) = entry.get(Cfg::REQUESTS_PER_MINUTE) {
         match rpm.trim().parse::<i64>() {
-            Ok(n) => obj.set("requests_per_minute", Value::number(n)),
+            Ok(n) => obj.requests_per_minute = Attr::Known(Number::from_i64(n)),
             Err(_) => push(
                 &mut d,
-                at("requests_per_minute"),
+                at(Cfg::REQUESTS_PER_MINUTE),
                 format!("Invalid requests_per_minute for org {org:?}"),
                 format!("requests_per_minute of org {org:?} {from} must be a whole number, got {rpm:?}."),
             ),
-        }
-    }
-    for inherited in ["max_retries", "request_timeout_seconds"] {
-        if let Some(v) = config.get(inherited) {
-            obj.set(inherited, v.clone());
         }
     }
     if d.has_errors() {
@@ -210,24 +201,22 @@ mod tests {
         ["us-east-1", "eu-west-1"].contains(&k)
     }
 
-    fn block(orgs: &[(&str, &[(&str, &str)])]) -> Value {
-        Value::object([(
-            ATTR_ORGS,
-            Value::Map(
+    fn block(orgs: &[(&str, &[(&str, &str)])]) -> Cfg {
+        let entry = |kv: &[(&str, &str)]| {
+            Attr::Known(
+                kv.iter()
+                    .map(|(k, v)| (k.to_string(), Attr::string(*v)))
+                    .collect(),
+            )
+        };
+        Cfg {
+            orgs: Attr::Known(
                 orgs.iter()
-                    .map(|(org, kv)| {
-                        (
-                            org.to_string(),
-                            Value::Map(
-                                kv.iter()
-                                    .map(|(k, v)| (k.to_string(), Value::string(*v)))
-                                    .collect(),
-                            ),
-                        )
-                    })
+                    .map(|(org, kv)| (org.to_string(), entry(kv)))
                     .collect(),
             ),
-        )])
+            ..Cfg::default()
+        }
     }
 
     #[test]
@@ -272,23 +261,26 @@ mod tests {
         let path = dir.path().join("orgs.json");
         std::fs::write(
             &path,
-            r#"{"globex": {"access_token": "t", "api_url": "http://127.0.0.1:9", "requests_per_minute": 0}}"#,
+            format!(
+                r#"{{"globex": {{"access_token": "t", "{}": "http://127.0.0.1:9", "requests_per_minute": 0}}}}"#,
+                Cfg::API_URL
+            ),
         )
         .unwrap();
         let env = FileEnv(Some(path.display().to_string()));
-        let orgs = resolve(&Value::object([(ATTR_ORGS, Value::Null)]), &env, region_ok).unwrap();
+        let orgs = resolve(&Cfg::default(), &env, region_ok).unwrap();
         let globex = orgs["globex"].as_ref().unwrap();
         assert_eq!(globex.requests_per_minute, 0);
         // A secret never shows in a diagnostic about a broken file.
         std::fs::write(&path, r#"{"x": {"oauthclient_secret": ["s3cret"]}}"#).unwrap();
-        let e = resolve(&Value::Null, &env, region_ok).unwrap_err();
+        let e = resolve(&Cfg::default(), &env, region_ok).unwrap_err();
         assert!(!format!("{e:?}").contains("s3cret"), "{e:?}");
         assert!(e.0[0].summary.contains(ENV_ORGS_FILE));
     }
 
     #[test]
     fn no_orgs_anywhere_is_an_empty_map() {
-        assert!(resolve(&Value::Null, &FileEnv(None), region_ok)
+        assert!(resolve(&Cfg::default(), &FileEnv(None), region_ok)
             .unwrap()
             .is_empty());
     }

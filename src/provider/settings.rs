@@ -1,9 +1,10 @@
 //! Provider settings: the `provider "genesys"` block merged with the official provider's
 //! environment variables, checked so that each mistake gets one diagnostic on its attribute.
 
-use crate::cty::{AttributePath, Value};
+use super::provider_config::ProviderConfig as Cfg;
+use crate::cty::{AttributePath, Number};
+use crate::framework::{Attr, Diagnostics};
 use crate::genesys::config::{check_base_url, BaseUrlError};
-use crate::tfplugin5::Diagnostics;
 
 /// Where the org's API lives.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,28 +69,38 @@ impl Env for ProcessEnv {
 
 /// Checks what can be checked before values are known (PrepareProviderConfig): types and ranges
 /// of the known values. Unknown values pass.
-pub fn validate_known(config: &Value, is_region_key: impl Fn(&str) -> bool) -> Diagnostics {
+pub fn validate_known(config: &Cfg, is_region_key: impl Fn(&str) -> bool) -> Diagnostics {
     let mut d = Diagnostics::new();
-    if let Some(region) = config.get_str("aws_region") {
+    if let Some(region) = config.aws_region.as_deref() {
         if !is_region_key(region) {
             d.error_at(
-                AttributePath::attr("aws_region"),
+                AttributePath::attr(Cfg::AWS_REGION),
                 "Unknown Genesys Cloud region",
                 format!("{region:?} is not a Genesys Cloud region key. Use one of the AWS-style keys such as us-east-1, eu-west-1, ap-southeast-2."),
             );
         }
     }
-    if let Some(url) = config.get_str("api_url") {
+    if let Some(url) = config.api_url.as_deref() {
         if let Err(why) = check_url(url) {
-            d.error_at(AttributePath::attr("api_url"), "Invalid api_url", why);
+            d.error_at(AttributePath::attr(Cfg::API_URL), "Invalid api_url", why);
         }
     }
-    for (name, min, max) in [
-        ("max_retries", 1, 100),
-        ("request_timeout_seconds", 1, 3600),
-        ("requests_per_minute", 0, 100_000),
+    for (name, value, min, max) in [
+        (Cfg::MAX_RETRIES, &config.max_retries, 1, 100),
+        (
+            Cfg::REQUEST_TIMEOUT_SECONDS,
+            &config.request_timeout_seconds,
+            1,
+            3600,
+        ),
+        (
+            Cfg::REQUESTS_PER_MINUTE,
+            &config.requests_per_minute,
+            0,
+            100_000,
+        ),
     ] {
-        if let Some(Value::Number(n)) = config.get(name) {
+        if let Some(n) = value.known() {
             match n.as_i64() {
                 Some(i) if (min..=max).contains(&i) => {}
                 _ => d.error_at(
@@ -134,35 +145,30 @@ fn https_variant(url: &str) -> String {
 
 /// True when the provider block or the environment sets any of the default org's credentials
 /// or endpoint (so a failure to resolve them is a mistake, not "no default org").
-pub fn any_single_org_setting(config: &Value, env: &dyn Env) -> bool {
+pub fn any_single_org_setting(config: &Cfg, env: &dyn Env) -> bool {
     [
-        ("oauthclient_id", ENV_CLIENT_ID),
-        ("oauthclient_secret", ENV_CLIENT_SECRET),
-        ("access_token", ENV_ACCESS_TOKEN),
+        (&config.oauthclient_id, ENV_CLIENT_ID),
+        (&config.oauthclient_secret, ENV_CLIENT_SECRET),
+        (&config.access_token, ENV_ACCESS_TOKEN),
     ]
     .iter()
-    .any(|(attr, var)| config.get_str(attr).is_some() || env.var(var).is_some())
+    .any(|(attr, var)| attr.as_deref().is_some() || env.var(var).is_some())
 }
 
 /// Resolves the final settings (config first, then environment). Every problem becomes one
 /// diagnostic on the attribute at fault.
 pub fn resolve(
-    config: &Value,
+    config: &Cfg,
     env: &dyn Env,
     is_region_key: impl Fn(&str) -> bool,
 ) -> Result<Settings, Diagnostics> {
     let mut d = validate_known(config, &is_region_key);
-    let pick = |attr: &str, var: &str| {
-        config
-            .get_str(attr)
-            .map(str::to_string)
-            .or_else(|| env.var(var))
-    };
-    let client_id = pick("oauthclient_id", ENV_CLIENT_ID);
-    let client_secret = pick("oauthclient_secret", ENV_CLIENT_SECRET);
-    let access_token = pick("access_token", ENV_ACCESS_TOKEN);
-    let region = pick("aws_region", ENV_REGION);
-    let api_url = pick("api_url", ENV_API_URL);
+    let pick = |attr: &Attr<String>, var: &str| attr.known().cloned().or_else(|| env.var(var));
+    let client_id = pick(&config.oauthclient_id, ENV_CLIENT_ID);
+    let client_secret = pick(&config.oauthclient_secret, ENV_CLIENT_SECRET);
+    let access_token = pick(&config.access_token, ENV_ACCESS_TOKEN);
+    let region = pick(&config.aws_region, ENV_REGION);
+    let api_url = pick(&config.api_url, ENV_API_URL);
 
     let auth = match (client_id, client_secret, access_token) {
         (None, None, Some(token)) => Some(Auth::AccessToken(token)),
@@ -172,7 +178,7 @@ pub fn resolve(
         }),
         (Some(_), Some(_), Some(_)) | (None, Some(_), Some(_)) | (Some(_), None, Some(_)) => {
             d.error_at(
-                AttributePath::attr("access_token"),
+                AttributePath::attr(Cfg::ACCESS_TOKEN),
                 "Conflicting credentials",
                 "Both an access token and OAuth client credentials are set (in the provider block or the GENESYSCLOUD_* environment). Set either access_token, or oauthclient_id with oauthclient_secret.",
             );
@@ -180,7 +186,7 @@ pub fn resolve(
         }
         (Some(_), None, None) => {
             d.error_at(
-                AttributePath::attr("oauthclient_secret"),
+                AttributePath::attr(Cfg::OAUTHCLIENT_SECRET),
                 "Missing OAuth client secret",
                 "oauthclient_id is set but oauthclient_secret is not. Set oauthclient_secret or the GENESYSCLOUD_OAUTHCLIENT_SECRET environment variable.",
             );
@@ -188,7 +194,7 @@ pub fn resolve(
         }
         (None, Some(_), None) => {
             d.error_at(
-                AttributePath::attr("oauthclient_id"),
+                AttributePath::attr(Cfg::OAUTHCLIENT_ID),
                 "Missing OAuth client id",
                 "oauthclient_secret is set but oauthclient_id is not. Set oauthclient_id or the GENESYSCLOUD_OAUTHCLIENT_ID environment variable.",
             );
@@ -196,7 +202,7 @@ pub fn resolve(
         }
         (None, None, None) => {
             d.error_at(
-                AttributePath::attr("oauthclient_id"),
+                AttributePath::attr(Cfg::OAUTHCLIENT_ID),
                 "Missing Genesys Cloud credentials",
                 "Set oauthclient_id and oauthclient_secret (an OAuth client with the client credentials grant in the target org), or access_token; or the environment variables GENESYSCLOUD_OAUTHCLIENT_ID and GENESYSCLOUD_OAUTHCLIENT_SECRET.",
             );
@@ -205,10 +211,10 @@ pub fn resolve(
     };
 
     // The environment's region is only a default: it never conflicts with an explicit api_url.
-    let endpoint = match (config.get_str("aws_region"), api_url) {
-        (Some(_), Some(_)) if config.get_str("api_url").is_some() => {
+    let endpoint = match (config.aws_region.as_deref(), api_url) {
+        (Some(_), Some(_)) if config.api_url.as_deref().is_some() => {
             d.error_at(
-                AttributePath::attr("api_url"),
+                AttributePath::attr(Cfg::API_URL),
                 "Conflicting endpoints",
                 "Both aws_region and api_url are set. api_url replaces the region's hosts (use it for genesys-sim or a gateway); remove one of them.",
             );
@@ -217,10 +223,10 @@ pub fn resolve(
         (_, Some(url)) => match check_url(&url) {
             Ok(()) => Some(Endpoint::BaseUrl(url)),
             // Already reported by validate_known, on the same attribute.
-            Err(_) if config.get_str("api_url").is_some() => None,
+            Err(_) if config.api_url.as_deref().is_some() => None,
             Err(why) => {
                 d.error_at(
-                    AttributePath::attr("api_url"),
+                    AttributePath::attr(Cfg::API_URL),
                     "Invalid api_url",
                     format!("{why} (from {ENV_API_URL})"),
                 );
@@ -229,9 +235,9 @@ pub fn resolve(
         },
         _ => {
             let key = region.unwrap_or_else(|| "us-east-1".to_string());
-            if config.get_str("aws_region").is_none() && !is_region_key(&key) {
+            if config.aws_region.as_deref().is_none() && !is_region_key(&key) {
                 d.error_at(
-                    AttributePath::attr("aws_region"),
+                    AttributePath::attr(Cfg::AWS_REGION),
                     "Unknown Genesys Cloud region",
                     format!("{ENV_REGION}={key:?} is not a Genesys Cloud region key. Use one such as us-east-1, eu-west-1, ap-southeast-2."),
                 );
@@ -240,8 +246,9 @@ pub fn resolve(
         }
     };
 
-    let number =
-        |name: &str, default: i64| config.get(name).and_then(Value::as_i64).unwrap_or(default);
+    let number = |value: &Attr<Number>, default: i64| {
+        value.known().and_then(Number::as_i64).unwrap_or(default)
+    };
     if d.has_errors() {
         return Err(d);
     }
@@ -249,9 +256,9 @@ pub fn resolve(
         (Some(auth), Some(endpoint)) => Ok(Settings {
             auth,
             endpoint,
-            max_retries: number("max_retries", 8) as u32,
-            request_timeout_seconds: number("request_timeout_seconds", 60) as u64,
-            requests_per_minute: number("requests_per_minute", 300) as u32,
+            max_retries: number(&config.max_retries, 8) as u32,
+            request_timeout_seconds: number(&config.request_timeout_seconds, 60) as u64,
+            requests_per_minute: number(&config.requests_per_minute, 300) as u32,
         }),
         _ => Err(d),
     }
@@ -271,22 +278,8 @@ mod tests {
     fn env(pairs: &[(&'static str, &'static str)]) -> FakeEnv {
         FakeEnv(pairs.iter().cloned().collect())
     }
-    fn cfg(pairs: &[(&str, Value)]) -> Value {
-        let names = [
-            "oauthclient_id",
-            "oauthclient_secret",
-            "access_token",
-            "aws_region",
-            "api_url",
-            "max_retries",
-            "request_timeout_seconds",
-            "requests_per_minute",
-        ];
-        let mut v = Value::object(names.iter().map(|n| (n.to_string(), Value::Null)));
-        for (k, val) in pairs {
-            v.set(k, val.clone());
-        }
-        v
+    fn num(n: i64) -> Attr<Number> {
+        Attr::Known(Number::from_i64(n))
     }
     fn region_ok(k: &str) -> bool {
         ["us-east-1", "eu-west-1"].contains(&k)
@@ -304,10 +297,11 @@ mod tests {
     #[test]
     fn config_wins_over_environment() {
         let s = resolve(
-            &cfg(&[
-                ("oauthclient_id", Value::string("a")),
-                ("oauthclient_secret", Value::string("b")),
-            ]),
+            &Cfg {
+                oauthclient_id: Attr::string("a"),
+                oauthclient_secret: Attr::string("b"),
+                ..Cfg::default()
+            },
             &env(&[(ENV_CLIENT_ID, "env-id"), (ENV_REGION, "eu-west-1")]),
             region_ok,
         )
@@ -326,7 +320,7 @@ mod tests {
     #[test]
     fn environment_alone_is_enough() {
         let s = resolve(
-            &cfg(&[]),
+            &Cfg::default(),
             &env(&[
                 (ENV_ACCESS_TOKEN, "tok"),
                 (ENV_API_URL, "http://127.0.0.1:9"),
@@ -341,62 +335,69 @@ mod tests {
     #[test]
     fn each_mistake_names_its_attribute() {
         assert_eq!(
-            only_error_path(resolve(&cfg(&[]), &env(&[]), region_ok)),
-            "oauthclient_id"
+            only_error_path(resolve(&Cfg::default(), &env(&[]), region_ok)),
+            Cfg::OAUTHCLIENT_ID
         );
         assert_eq!(
             only_error_path(resolve(
-                &cfg(&[("oauthclient_id", Value::string("a"))]),
+                &Cfg {
+                    oauthclient_id: Attr::string("a"),
+                    ..Cfg::default()
+                },
                 &env(&[]),
                 region_ok
             )),
-            "oauthclient_secret"
+            Cfg::OAUTHCLIENT_SECRET
         );
         assert_eq!(
             only_error_path(resolve(
-                &cfg(&[
-                    ("access_token", Value::string("t")),
-                    ("oauthclient_id", Value::string("a")),
-                    ("oauthclient_secret", Value::string("b"))
-                ]),
+                &Cfg {
+                    access_token: Attr::string("t"),
+                    oauthclient_id: Attr::string("a"),
+                    oauthclient_secret: Attr::string("b"),
+                    ..Cfg::default()
+                },
                 &env(&[]),
                 region_ok
             )),
-            "access_token"
+            Cfg::ACCESS_TOKEN
         );
         assert_eq!(
             only_error_path(resolve(
-                &cfg(&[
-                    ("access_token", Value::string("t")),
-                    ("aws_region", Value::string("mars-1"))
-                ]),
+                &Cfg {
+                    access_token: Attr::string("t"),
+                    aws_region: Attr::string("mars-1"),
+                    ..Cfg::default()
+                },
                 &env(&[]),
                 region_ok
             )),
-            "aws_region"
+            Cfg::AWS_REGION
         );
         assert_eq!(
             only_error_path(resolve(
-                &cfg(&[
-                    ("access_token", Value::string("t")),
-                    ("aws_region", Value::string("us-east-1")),
-                    ("api_url", Value::string("http://127.0.0.1:9"))
-                ]),
+                &Cfg {
+                    access_token: Attr::string("t"),
+                    aws_region: Attr::string("us-east-1"),
+                    api_url: Attr::string("http://127.0.0.1:9"),
+                    ..Cfg::default()
+                },
                 &env(&[]),
                 region_ok
             )),
-            "api_url"
+            Cfg::API_URL
         );
         assert_eq!(
             only_error_path(resolve(
-                &cfg(&[
-                    ("access_token", Value::string("t")),
-                    ("max_retries", Value::number(0))
-                ]),
+                &Cfg {
+                    access_token: Attr::string("t"),
+                    max_retries: num(0),
+                    ..Cfg::default()
+                },
                 &env(&[]),
                 region_ok
             )),
-            "max_retries"
+            Cfg::MAX_RETRIES
         );
     }
 
@@ -405,7 +406,7 @@ mod tests {
         assert_eq!(d.0.len(), 1, "{d:?}");
         assert_eq!(
             d.0[0].attribute.as_ref().map(|p| p.to_string()).as_deref(),
-            Some("api_url"),
+            Some(Cfg::API_URL),
             "{d:?}"
         );
         d.0[0].detail.clone()
@@ -413,7 +414,10 @@ mod tests {
 
     #[test]
     fn plain_http_is_refused_for_a_remote_host() {
-        let token = ("access_token", Value::string("t"));
+        let token = Cfg {
+            access_token: Attr::string("t"),
+            ..Cfg::default()
+        };
         for bad in [
             "http://192.0.2.1:9",
             "http://example.invalid",
@@ -421,10 +425,19 @@ mod tests {
             "http://[2001:db8::1]/",
         ] {
             // In the provider block: at validate time already, and again at configure.
-            let d = validate_known(&cfg(&[("api_url", Value::string(bad))]), region_ok);
+            let d = validate_known(
+                &Cfg {
+                    api_url: Attr::string(bad),
+                    ..Cfg::default()
+                },
+                region_ok,
+            );
             assert_eq!(d.0.len(), 1, "{bad}: {d:?}");
             let detail = api_url_error(resolve(
-                &cfg(&[token.clone(), ("api_url", Value::string(bad))]),
+                &Cfg {
+                    api_url: Attr::string(bad),
+                    ..token.clone()
+                },
                 &env(&[]),
                 region_ok,
             ));
@@ -433,7 +446,7 @@ mod tests {
         }
         // From the environment: the same rule, naming the variable.
         let detail = api_url_error(resolve(
-            &cfg(std::slice::from_ref(&token)),
+            &token,
             &env(&[(ENV_API_URL, "http://192.0.2.1:9")]),
             region_ok,
         ));
@@ -448,12 +461,8 @@ mod tests {
             "http://[::1]:9",
             "https://192.0.2.1:9",
         ] {
-            let s = resolve(
-                &cfg(std::slice::from_ref(&token)),
-                &env(&[(ENV_API_URL, ok)]),
-                region_ok,
-            )
-            .unwrap_or_else(|d| panic!("{ok}: {d:?}"));
+            let s = resolve(&token, &env(&[(ENV_API_URL, ok)]), region_ok)
+                .unwrap_or_else(|d| panic!("{ok}: {d:?}"));
             assert_eq!(s.endpoint, Endpoint::BaseUrl(ok.into()));
         }
     }

@@ -2,10 +2,9 @@
 //! `1h30m`, `1.5h`, and the limit each operation gets. The limit bounds the whole operation
 //! (see `deadline.rs`).
 
-use super::model_script_template::{ScriptTemplate, Timeouts};
+use super::script_template::model::{ScriptTemplate, Timeouts};
 use crate::cty::AttributePath;
-use crate::framework::Attr;
-use crate::tfplugin5::Diagnostics;
+use crate::framework::{Attr, Diagnostics};
 use std::time::Duration;
 
 pub const DEFAULT_CREATE: Duration = Duration::from_secs(300);

@@ -4,10 +4,10 @@
 //! on it: without the `audits:audit:view` permission, or on any failure, the warning is simply
 //! left out (logged at debug).
 
-use super::model_script_template::ScriptTemplate as M;
+use super::script_template::model::ScriptTemplate;
+use crate::framework::Diagnostics;
 use crate::genesys::downstream::AuditChange;
 use crate::genesys::Client;
-use crate::tfplugin5::Diagnostics;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -15,7 +15,11 @@ use time::OffsetDateTime;
 const CHANGES: &[&str] = &["Update", "Create", "Save"];
 
 /// The warning naming who changed the script between `before` (the state) and `now`.
-pub async fn warning(client: &Client, before: &M, now: &M) -> Diagnostics {
+pub async fn warning(
+    client: &Client,
+    before: &ScriptTemplate,
+    now: &ScriptTemplate,
+) -> Diagnostics {
     let mut d = Diagnostics::new();
     let (Some(id), Some(since)) = (before.id.as_deref(), before.modified_date.as_deref()) else {
         return d;

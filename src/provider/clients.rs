@@ -3,8 +3,8 @@
 //! pacing, 429 gate and retry budget, so a slow or failing org never stalls another.
 
 use crate::cty::AttributePath;
+use crate::framework::Diagnostics;
 use crate::genesys::Client;
-use crate::tfplugin5::Diagnostics;
 use std::collections::BTreeMap;
 use std::sync::RwLock;
 

@@ -2,11 +2,10 @@
 //! here is exactly what apply returns; what the server decides is unknown. The plan's
 //! decision (`Work`) travels to the apply in private state, and the apply acts on it.
 
-use super::document;
-use super::model_script_template::ScriptTemplate as M;
+use super::model::ScriptTemplate;
 use crate::cty::AttributePath;
-use crate::framework::Attr;
-use crate::tfplugin5::Diagnostics;
+use crate::framework::{Attr, Diagnostics, TfModel};
+use crate::provider::document;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -35,7 +34,7 @@ impl Work {
 }
 
 /// The substitutions map (null → empty; `None` while it or one of its values is unknown).
-pub fn substitutions_of(m: &M) -> Option<BTreeMap<String, String>> {
+pub fn substitutions_of(m: &ScriptTemplate) -> Option<BTreeMap<String, String>> {
     match &m.substitutions {
         Attr::Null => Some(BTreeMap::new()),
         Attr::Unknown => None,
@@ -48,20 +47,20 @@ pub fn substitutions_of(m: &M) -> Option<BTreeMap<String, String>> {
 
 /// The canonical desired document, `None` when content or substitutions are unknown or the
 /// document is invalid (validation reports that).
-pub fn canonical_of(m: &M) -> Option<String> {
+pub fn canonical_of(m: &ScriptTemplate) -> Option<String> {
     let content = m.content.as_deref()?;
     let subs = substitutions_of(m)?;
     document::desired_canonical(content, &subs).ok()
 }
 
 /// The document to upload: the content with its substitutions applied.
-pub fn desired_text(m: &M) -> String {
+pub fn desired_text(m: &ScriptTemplate) -> String {
     let subs = substitutions_of(m).unwrap_or_default();
     document::substitute(m.content.as_deref().unwrap_or_default(), &subs)
 }
 
 /// Validation of `content` and `substitutions` (known values only), with the attribute at fault.
-pub fn validate_document(config: &M) -> Diagnostics {
+pub fn validate_document(config: &ScriptTemplate) -> Diagnostics {
     let mut d = Diagnostics::new();
     let Some(content) = config.content.as_deref() else {
         return d;
@@ -75,7 +74,7 @@ pub fn validate_document(config: &M) -> Diagnostics {
                 .unwrap_or(false)
         {
             d.error_at(
-                AttributePath::attr(M::CONTENT),
+                AttributePath::attr(ScriptTemplate::CONTENT),
                 "Invalid script content",
                 content_fix(&e),
             );
@@ -89,9 +88,9 @@ pub fn validate_document(config: &M) -> Diagnostics {
                 .find(|k| content.contains(&format!("{{{{{k}}}}}")))
             {
                 Some(k) if matches!(e, document::DocumentError::NotJson { .. }) => {
-                    AttributePath::attr(M::SUBSTITUTIONS).then_key(k.clone())
+                    AttributePath::attr(ScriptTemplate::SUBSTITUTIONS).then_key(k.clone())
                 }
-                _ => AttributePath::attr(M::CONTENT),
+                _ => AttributePath::attr(ScriptTemplate::CONTENT),
             };
             d.error_at(
                 path,
@@ -107,23 +106,13 @@ fn content_fix(e: &document::DocumentError) -> String {
     format!("{e}. content must be a script document exported from Genesys Scripter (a JSON object with a \"pages\" array), usually file(\"my.script.json\").")
 }
 
-/// `publish` as planned: unset means `true`.
-fn publish_planned(publish: &Attr<bool>) -> Attr<bool> {
-    match publish {
-        Attr::Null => Attr::Known(true),
-        other => other.clone(),
-    }
-}
-
 /// Plans a create: `proposed` is Terraform's proposed new state (config values, computed nulls).
-pub fn plan_create(proposed: &M) -> M {
-    let mut p = proposed.clone();
-    p.publish = publish_planned(&p.publish);
+pub fn plan_create(proposed: &ScriptTemplate) -> ScriptTemplate {
+    // Unset arguments take their declared defaults (`publish`: true).
+    let mut p = proposed.clone().with_defaults();
     let publish = p.publish != Attr::Known(false);
-    p.id = Attr::Unknown;
-    p.version_id = Attr::Unknown;
-    p.created_date = Attr::Unknown;
-    p.modified_date = Attr::Unknown;
+    // What the server sets when it creates the script (id, versions, dates).
+    p.mark_unknown(|f| f.unknown_after_create || f.unknown_after_write);
     if p.division_id.is_null() {
         p.division_id = Attr::Unknown;
     }
@@ -144,8 +133,8 @@ fn sha_of(canonical: Option<&str>) -> Attr<String> {
 /// Plans an update from the refreshed `prior` state. Returns the planned state and the work
 /// apply will do. When nothing on the server has to change, computed values stay as they are,
 /// so a repeated plan is empty.
-pub fn plan_update(prior: &M, proposed: &M) -> (M, Work) {
-    let mut p = proposed.clone();
+pub fn plan_update(prior: &ScriptTemplate, proposed: &ScriptTemplate) -> (ScriptTemplate, Work) {
+    let mut p = proposed.clone().with_defaults();
     let desired = canonical_of(proposed);
     // What the org holds: the state's content_sha256 is the hash of the document the org
     // serves (refresh and import record it so). The state's text alone can mislead: a remote
@@ -161,7 +150,6 @@ pub fn plan_update(prior: &M, proposed: &M) -> (M, Work) {
         p.content = prior.content.clone();
     }
     let name_same = proposed.name == prior.name && proposed.name.is_known();
-    p.publish = publish_planned(&p.publish);
     let publish = p.publish != Attr::Known(false);
     let set_division = match &proposed.division_id {
         Attr::Null => false,
@@ -179,8 +167,8 @@ pub fn plan_update(prior: &M, proposed: &M) -> (M, Work) {
     if work.any() {
         let version = prior.version.known().copied().unwrap_or(0) + 1;
         p.version = Attr::Known(version);
-        p.version_id = Attr::Unknown;
-        p.modified_date = Attr::Unknown;
+        // What the server sets on every write (versionId, modification date).
+        p.mark_unknown(|f| f.unknown_after_write);
         if work.publish {
             p.published_version_id = Attr::Unknown;
         }
@@ -201,32 +189,87 @@ pub(crate) mod tests {
         Attr::Known([("who".to_string(), Attr::string(who))].into())
     }
 
-    pub(crate) fn state(content: &str) -> M {
-        M {
+    pub(crate) fn state(content: &str) -> ScriptTemplate {
+        ScriptTemplate {
             id: Attr::string("s1"),
             name: Attr::string("Greeting"),
             content: Attr::string(content),
             substitutions: subs("Acme"),
             division_id: Attr::string("d1"),
             publish: Attr::Known(true),
-            deploy_id: Attr::Null,
             version_id: Attr::string("v1"),
             published_version_id: Attr::string("v1"),
             version: Attr::Known(3),
             content_sha256: Attr::string("x"),
             created_date: Attr::string("2026-01-01T00:00:00.000Z"),
             modified_date: Attr::string("2026-01-01T00:00:00.000Z"),
-            org: Attr::Null,
-            force_destroy: Attr::Null,
-            timeouts: Attr::Null,
+            ..ScriptTemplate::default()
         }
     }
 
     /// A prior state as refresh records it: content_sha256 is the hash of what the org holds.
-    pub(crate) fn held(content: &str) -> M {
+    pub(crate) fn held(content: &str) -> ScriptTemplate {
         let mut s = state(content);
         s.content_sha256 = sha_of(canonical_of(&s).as_deref());
         s
+    }
+
+    /// Configurations an update can meet: each changes one thing, or several.
+    pub(crate) fn proposals(prior: &ScriptTemplate) -> Vec<ScriptTemplate> {
+        let mut out = vec![];
+        for content in [
+            DOC,
+            "{ \"pages\" : [ { \"name\": \"Hello {{who}}\", \"id\": \"p1\" } ] }",
+            r#"{"pages":[{"id":"p1","name":"Bye {{who}}"}]}"#,
+        ] {
+            for name in [
+                Attr::string("Greeting"),
+                Attr::string("Renamed"),
+                Attr::Unknown,
+            ] {
+                for division in [
+                    Attr::Null,
+                    Attr::Unknown,
+                    Attr::string("d1"),
+                    Attr::string("d2"),
+                ] {
+                    for publish in [Attr::Null, Attr::Known(true), Attr::Known(false)] {
+                        for who in [subs("Acme"), subs("Globex"), Attr::Unknown] {
+                            out.push(ScriptTemplate {
+                                content: Attr::string(content),
+                                name: name.clone(),
+                                division_id: division.clone(),
+                                publish: publish.clone(),
+                                substitutions: who,
+                                deploy_id: Attr::string("sha"),
+                                ..prior.clone()
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    pub(crate) fn priors() -> Vec<ScriptTemplate> {
+        let base = held(DOC);
+        vec![
+            base.clone(),
+            ScriptTemplate {
+                published_version_id: Attr::Null,
+                ..base.clone()
+            },
+            ScriptTemplate {
+                publish: Attr::Known(false),
+                published_version_id: Attr::Null,
+                ..base.clone()
+            },
+            ScriptTemplate {
+                division_id: Attr::Null,
+                ..base
+            },
+        ]
     }
 
     #[test]
@@ -301,7 +344,7 @@ pub(crate) mod tests {
 
     #[test]
     fn create_plans_known_version_and_hash() {
-        let proposed = M {
+        let proposed = ScriptTemplate {
             id: Attr::Null,
             version_id: Attr::Null,
             published_version_id: Attr::Null,

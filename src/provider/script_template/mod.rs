@@ -1,25 +1,32 @@
 //! Resource `genesys_script_template` on the lifecycle layer: validation, refresh by
 //! `versionId`, plans that show drift and carry their decision to the apply, import by id,
-//! delete. The writes themselves (create, update, convergence) are in script_template_writes.rs.
+//! delete. Its model and schema are in model.rs, the plan rules in plan.rs, refresh and import
+//! reads in read.rs, the writes (create, update, convergence) in write.rs, the plan's decision
+//! in decision.rs.
 
-use super::consumers;
-use super::data::ProviderData;
-use super::deadline::Deadline;
-use super::errors::{api_error, in_org};
-use super::import_id::{self, ImportTarget};
-use super::model_script_template::ScriptTemplate as M;
-use super::plan::{self, Work};
-use super::private::PlannedBase;
-use super::remote;
-use super::schema_script_template;
-use super::script_template_writes as writes;
-use super::timeouts::{self, Operation};
-use super::who_changed;
+pub mod decision;
+pub mod import_id;
+pub mod model;
+pub mod plan;
+pub mod read;
+pub mod write;
+
 use crate::cty::AttributePath;
-use crate::framework::{Applied, Attr, ManagedResource, PlanChange, Planned, Refreshed};
+use crate::framework::{
+    Applied, Attr, Diagnostics, ManagedResource, PlanChange, Planned, Refreshed, Schema, TfModel,
+};
 use crate::genesys::{Client, GRACE_AFTER_STOP};
-use crate::tfplugin5::{Diagnostics, Schema};
+use crate::provider::clients::ProviderData;
+use crate::provider::consumers;
+use crate::provider::deadline::Deadline;
+use crate::provider::errors::{api_error, in_org};
+use crate::provider::timeouts::{self, Operation};
+use crate::provider::who_changed;
 use async_trait::async_trait;
+use decision::PlanDecision;
+use import_id::ImportTarget;
+use model::ScriptTemplate;
+use plan::Work;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,19 +43,19 @@ impl ScriptTemplateResource {
 
 #[async_trait]
 impl ManagedResource for ScriptTemplateResource {
-    type Model = M;
-    type Decision = PlannedBase;
-    const TYPE_NAME: &'static str = schema_script_template::TYPE_NAME;
+    type Model = ScriptTemplate;
+    type Decision = PlanDecision;
+    const TYPE_NAME: &'static str = model::TYPE_NAME;
 
     fn schema(&self) -> Schema {
-        schema_script_template::schema()
+        model::schema()
     }
 
-    async fn validate(&self, config: &M) -> Diagnostics {
+    async fn validate(&self, config: &ScriptTemplate) -> Diagnostics {
         let mut d = plan::validate_document(config);
         if config.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
             d.error_at(
-                AttributePath::attr(M::NAME),
+                AttributePath::attr(ScriptTemplate::NAME),
                 "Empty script name",
                 "name must not be empty: it is the script's display name in Genesys Cloud.",
             );
@@ -57,30 +64,29 @@ impl ManagedResource for ScriptTemplateResource {
         d
     }
 
-    async fn read(&self, state: M) -> Result<Refreshed<M>, Diagnostics> {
-        let org = state.org.known().cloned();
-        let client = self.client(&state.org)?;
+    async fn read(&self, state: ScriptTemplate) -> Result<Refreshed<ScriptTemplate>, Diagnostics> {
+        let org = self.in_org_of(&state.org)?;
         let id = state.id.as_deref().unwrap_or_default().to_string();
-        let refreshed = remote::refresh(&client, &state).await.map_err(|e| {
-            in_org(
-                api_error(&format!("reading script {id}"), &e),
-                org.as_deref(),
-            )
-        })?;
+        let refreshed = read::refresh(&org.client, &state)
+            .await
+            .map_err(|e| org.name(api_error(&format!("reading script {id}"), &e)))?;
         // Changed outside Terraform: say who did it, when the audit log can tell.
         let diagnostics = match &refreshed {
             Some(now) if now.version_id != state.version_id => {
-                who_changed::warning(&client, &state, now).await
+                who_changed::warning(&org.client, &state, now).await
             }
             _ => Diagnostics::new(),
         };
         Ok(Refreshed {
             state: refreshed,
-            diagnostics: in_org(diagnostics, org.as_deref()),
+            diagnostics: org.name(diagnostics),
         })
     }
 
-    async fn modify_plan(&self, change: PlanChange<M>) -> Planned<M, PlannedBase> {
+    async fn modify_plan(
+        &self,
+        change: PlanChange<ScriptTemplate>,
+    ) -> Planned<ScriptTemplate, PlanDecision> {
         // An org that cannot be used fails its own instances at plan, and no others.
         if change.proposed.org.is_known() {
             if let Err(d) = self.client(&change.proposed.org) {
@@ -97,7 +103,7 @@ impl ManagedResource for ScriptTemplateResource {
                     self.warn_on_same_name(&change.config).await;
                 Planned {
                     state,
-                    decision: PlannedBase {
+                    decision: PlanDecision {
                         base_version_id: None,
                         existing_same_name,
                         work: Some(Work::CREATE),
@@ -109,17 +115,13 @@ impl ManagedResource for ScriptTemplateResource {
             Some(prior) => {
                 let (state, work) = plan::plan_update(&prior, &change.proposed);
                 // Another org is another script: created there, deleted here.
-                let requires_replace = if change.proposed.org != prior.org {
-                    vec![AttributePath::attr(M::ORG)]
-                } else {
-                    vec![]
-                };
+                let requires_replace = ScriptTemplate::replaced_by(&prior, &change.proposed);
                 let diagnostics = self
                     .downstream_at_plan(&prior, &change.proposed, !requires_replace.is_empty())
                     .await;
                 Planned {
                     state,
-                    decision: PlannedBase {
+                    decision: PlanDecision {
                         base_version_id: prior.version_id.known().cloned(),
                         existing_same_name: None,
                         work: Some(work),
@@ -131,10 +133,13 @@ impl ManagedResource for ScriptTemplateResource {
         }
     }
 
-    async fn create(&self, planned: M, decision: PlannedBase) -> Applied<M> {
-        let org = planned.org.known().cloned();
-        let client = match self.client(&planned.org) {
-            Ok(c) => c,
+    async fn create(
+        &self,
+        planned: ScriptTemplate,
+        decision: PlanDecision,
+    ) -> Applied<ScriptTemplate> {
+        let org = match self.in_org_of(&planned.org) {
+            Ok(o) => o,
             Err(d) => return Applied::failed(None, d),
         };
         let name = planned.name.as_deref().unwrap_or_default().to_string();
@@ -142,17 +147,18 @@ impl ManagedResource for ScriptTemplateResource {
             Operation::Create,
             timeouts::timeout_of(&planned.timeouts, Operation::Create),
         );
-        let operation = writes::create(&client, planned, decision, deadline);
-        named(
-            shielded(&client, None, &name, operation).await,
-            org.as_deref(),
-        )
+        let operation = write::create(&org.client, planned, decision, deadline);
+        org.named(shielded(&org.client, None, &name, operation).await)
     }
 
-    async fn update(&self, prior: M, planned: M, decision: PlannedBase) -> Applied<M> {
-        let org = planned.org.known().cloned();
-        let client = match self.client(&planned.org) {
-            Ok(c) => c,
+    async fn update(
+        &self,
+        prior: ScriptTemplate,
+        planned: ScriptTemplate,
+        decision: PlanDecision,
+    ) -> Applied<ScriptTemplate> {
+        let org = match self.in_org_of(&planned.org) {
+            Ok(o) => o,
             Err(d) => return Applied::failed(Some(prior), d),
         };
         let name = planned.name.as_deref().unwrap_or_default().to_string();
@@ -160,31 +166,34 @@ impl ManagedResource for ScriptTemplateResource {
             Operation::Update,
             timeouts::timeout_of(&planned.timeouts, Operation::Update),
         );
-        let work = apply_decision(&prior, &planned, &decision);
-        let operation = writes::update(&client, prior.clone(), planned, decision, work, deadline);
-        named(
-            shielded(&client, Some(prior), &name, operation).await,
-            org.as_deref(),
-        )
+        let work = decision::apply_decision(&prior, &planned, &decision);
+        let operation = write::update(
+            &org.client,
+            prior.clone(),
+            planned,
+            decision,
+            work,
+            deadline,
+        );
+        org.named(shielded(&org.client, Some(prior), &name, operation).await)
     }
 
-    async fn plan_destroy(&self, prior: M) -> Diagnostics {
+    async fn plan_destroy(&self, prior: ScriptTemplate) -> Diagnostics {
         match self.client(&prior.org) {
             Ok(client) => destroy_check(&client, &prior).await,
             Err(d) => d,
         }
     }
 
-    async fn delete(&self, prior: M) -> Diagnostics {
-        let org = prior.org.known().cloned();
-        let client = match self.client(&prior.org) {
-            Ok(c) => c,
+    async fn delete(&self, prior: ScriptTemplate) -> Diagnostics {
+        let org = match self.in_org_of(&prior.org) {
+            Ok(o) => o,
             Err(d) => return d,
         };
         let (id, _) = id_and_name(&prior);
         // Never break the flows that use it (unless force_destroy): checked again right
         // before the delete, also where the plan could not (Terraform < 1.3).
-        let mut d = destroy_check(&client, &prior).await;
+        let mut d = destroy_check(&org.client, &prior).await;
         if d.has_errors() {
             return d;
         }
@@ -193,46 +202,34 @@ impl ManagedResource for ScriptTemplateResource {
             timeouts::timeout_of(&prior.timeouts, Operation::Delete),
         );
         match deadline
-            .run("deleting the script", client.delete_script(&id))
+            .run("deleting the script", org.client.delete_script(&id))
             .await
         {
             Ok(_) => {}
-            Err(e) => d.extend(in_org(
-                api_error(&format!("deleting script {id}"), &e),
-                org.as_deref(),
-            )),
+            Err(e) => d.extend(org.name(api_error(&format!("deleting script {id}"), &e))),
         }
         d
     }
 
-    async fn import(&self, id: &str) -> Result<M, Diagnostics> {
+    async fn import(&self, id: &str) -> Result<ScriptTemplate, Diagnostics> {
         let parsed = import_id::parse(id)
             .map_err(|why| Diagnostics::from_error("Invalid import id", why))?;
-        let org = parsed.org.clone();
-        let client = self.client(&Attr::from_option(org.clone()))?;
-        let imported = self.import_from(&client, &parsed.target).await;
-        let mut state = imported.map_err(|d| in_org(d, org.as_deref()))?;
-        state.org = Attr::from_option(org);
+        let org = self.in_org_of(&Attr::from_option(parsed.org.clone()))?;
+        let imported = self.import_from(&org.client, &parsed.target).await;
+        let mut state = imported.map_err(|d| org.name(d))?;
+        state.org = Attr::from_option(parsed.org);
         Ok(state)
     }
-}
-
-/// What an update does: the plan's decision. Private state written by an older provider has
-/// none; the decision is then worked out again from the planned state.
-pub fn apply_decision(prior: &M, planned: &M, decision: &PlannedBase) -> Work {
-    decision
-        .work
-        .unwrap_or_else(|| plan::plan_update(prior, planned).1)
 }
 
 /// Runs a write so that, once its upload was sent, Terraform's Stop lets it finish and the
 /// state records what the org now holds; answers for itself when even the grace period ran out.
 async fn shielded(
     client: &Client,
-    prior: Option<M>,
+    prior: Option<ScriptTemplate>,
     name: &str,
-    operation: impl Future<Output = Applied<M>>,
-) -> Applied<M> {
+    operation: impl Future<Output = Applied<ScriptTemplate>>,
+) -> Applied<ScriptTemplate> {
     let interrupted = move || {
         Applied::failed(
             prior,
@@ -249,7 +246,7 @@ async fn shielded(
 }
 
 /// What the flows using the script say about destroying it (refused unless force_destroy).
-async fn destroy_check(client: &Client, prior: &M) -> Diagnostics {
+async fn destroy_check(client: &Client, prior: &ScriptTemplate) -> Diagnostics {
     let (id, name) = id_and_name(prior);
     let known = consumers::check(client, &id).await;
     let force = prior.force_destroy == Attr::Known(true);
@@ -260,23 +257,42 @@ async fn destroy_check(client: &Client, prior: &M) -> Diagnostics {
 }
 
 /// The script's id and name as recorded.
-fn id_and_name(m: &M) -> (String, String) {
+fn id_and_name(m: &ScriptTemplate) -> (String, String) {
     (
         m.id.as_deref().unwrap_or_default().to_string(),
         m.name.as_deref().unwrap_or_default().to_string(),
     )
 }
 
-/// Names the org in the diagnostics of an apply.
-fn named(mut applied: Applied<M>, org: Option<&str>) -> Applied<M> {
-    applied.diagnostics = in_org(applied.diagnostics, org);
-    applied
+/// The client of an instance's org, and that org's name for its diagnostics.
+struct InOrg {
+    client: Client,
+    /// `None`: the provider's default org.
+    org: Option<String>,
+}
+
+impl InOrg {
+    /// Names the org in diagnostics (nothing is added for the default org).
+    fn name(&self, d: Diagnostics) -> Diagnostics {
+        in_org(d, self.org.as_deref())
+    }
+
+    /// Names the org in the diagnostics of an apply.
+    fn named(&self, mut applied: Applied<ScriptTemplate>) -> Applied<ScriptTemplate> {
+        applied.diagnostics = self.name(applied.diagnostics);
+        applied
+    }
 }
 
 impl ScriptTemplateResource {
     /// What the flows using the script mean for an update plan: a replace deletes it (refused
     /// unless force_destroy), a rename may break flows that refer to it by name (a warning).
-    async fn downstream_at_plan(&self, prior: &M, proposed: &M, replacing: bool) -> Diagnostics {
+    async fn downstream_at_plan(
+        &self,
+        prior: &ScriptTemplate,
+        proposed: &ScriptTemplate,
+        replacing: bool,
+    ) -> Diagnostics {
         let renaming = proposed.name.is_known() && proposed.name != prior.name;
         if !replacing && !renaming {
             return Diagnostics::new();
@@ -297,14 +313,26 @@ impl ScriptTemplateResource {
         in_org(d, prior.org.as_deref())
     }
 
+    /// The client of the instance's org with the org's name (`org` unset: the default org).
+    fn in_org_of(&self, org: &Attr<String>) -> Result<InOrg, Diagnostics> {
+        Ok(InOrg {
+            client: self.client(org)?,
+            org: org.known().cloned(),
+        })
+    }
+
     /// The client of the instance's org (`org` unset: the default org).
     fn client(&self, org: &Attr<String>) -> Result<Client, Diagnostics> {
         self.data
-            .client_for(org.as_deref(), &AttributePath::attr(M::ORG))
+            .client_for(org.as_deref(), &AttributePath::attr(ScriptTemplate::ORG))
     }
 
     /// The state of the script an import id names.
-    async fn import_from(&self, client: &Client, target: &ImportTarget) -> Result<M, Diagnostics> {
+    async fn import_from(
+        &self,
+        client: &Client,
+        target: &ImportTarget,
+    ) -> Result<ScriptTemplate, Diagnostics> {
         let id = match target {
             ImportTarget::Id(id) => id.clone(),
             ImportTarget::Name(name) => {
@@ -333,7 +361,7 @@ impl ScriptTemplateResource {
                 }
             }
         };
-        match remote::import(client, &id).await {
+        match read::import(client, &id).await {
             Ok(Some(state)) => Ok(state),
             Ok(None) => Err(Diagnostics::from_error(
                 "Cannot import non-existent script",
@@ -346,7 +374,10 @@ impl ScriptTemplateResource {
     /// Names are legal duplicates in Genesys: creating one more is allowed, but the plan says so.
     /// Also returns the ids found (`None` when the lookup could not be made), which the apply
     /// uses to tell its new script from the existing ones.
-    async fn warn_on_same_name(&self, config: &M) -> (Diagnostics, Option<Vec<String>>) {
+    async fn warn_on_same_name(
+        &self,
+        config: &ScriptTemplate,
+    ) -> (Diagnostics, Option<Vec<String>>) {
         let mut d = Diagnostics::new();
         let client = self.data.try_client_for(config.org.as_deref());
         let (Some(client), Some(name)) = (client, config.name.as_deref()) else {
@@ -374,7 +405,7 @@ impl ScriptTemplateResource {
                 })
                 .collect();
             d.warning_at(
-                AttributePath::attr(M::NAME),
+                AttributePath::attr(ScriptTemplate::NAME),
                 format!("{} create(s) of a script named {name:?} did not finish (or are in progress)", claims.len()),
                 format!(
                     "A create uploads under a temporary name and renames the script when it is done. These still have it:\n{}\nIf no other apply is running, a create failed after its upload was accepted, and the script holds that upload. To manage it, import it (the next apply gives it its name):\n  terraform import genesys_script_template.<NAME> {}\nor delete it in Genesys Cloud.",
@@ -389,7 +420,7 @@ impl ScriptTemplateResource {
                 .map(|m| format!("  {} (versionId {})", m.id, m.version_id))
                 .collect();
             d.warning_at(
-                AttributePath::attr(M::NAME),
+                AttributePath::attr(ScriptTemplate::NAME),
                 format!("{} script(s) named {name:?} already exist in this org", existing.len()),
                 format!(
                     "Genesys Cloud allows duplicate names, so applying will create another script. Existing:\n{}\nTo manage an existing script instead, import it:\n  terraform import genesys_script_template.<NAME> {}",
@@ -399,129 +430,5 @@ impl ScriptTemplateResource {
             );
         }
         (d, Some(existing.into_iter().map(|m| m.id).collect()))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::framework::Attr;
-    use crate::provider::plan::tests::{held, subs};
-
-    const DOC: &str = r#"{"pages":[{"id":"p1","name":"Hello {{who}}"}]}"#;
-
-    /// Configurations an update can meet: each changes one thing, or several.
-    fn proposals(prior: &M) -> Vec<M> {
-        let mut out = vec![];
-        for content in [
-            DOC,
-            "{ \"pages\" : [ { \"name\": \"Hello {{who}}\", \"id\": \"p1\" } ] }",
-            r#"{"pages":[{"id":"p1","name":"Bye {{who}}"}]}"#,
-        ] {
-            for name in [
-                Attr::string("Greeting"),
-                Attr::string("Renamed"),
-                Attr::Unknown,
-            ] {
-                for division in [
-                    Attr::Null,
-                    Attr::Unknown,
-                    Attr::string("d1"),
-                    Attr::string("d2"),
-                ] {
-                    for publish in [Attr::Null, Attr::Known(true), Attr::Known(false)] {
-                        for who in [subs("Acme"), subs("Globex"), Attr::Unknown] {
-                            out.push(M {
-                                content: Attr::string(content),
-                                name: name.clone(),
-                                division_id: division.clone(),
-                                publish: publish.clone(),
-                                substitutions: who,
-                                deploy_id: Attr::string("sha"),
-                                ..prior.clone()
-                            });
-                        }
-                    }
-                }
-            }
-        }
-        out
-    }
-
-    fn priors() -> Vec<M> {
-        let base = held(DOC);
-        vec![
-            base.clone(),
-            M {
-                published_version_id: Attr::Null,
-                ..base.clone()
-            },
-            M {
-                publish: Attr::Known(false),
-                published_version_id: Attr::Null,
-                ..base.clone()
-            },
-            M {
-                division_id: Attr::Null,
-                ..base
-            },
-        ]
-    }
-
-    /// The apply acts on the plan's decision, and the planned state says the same thing: if
-    /// the plan rules and the apply ever disagree about what to write, this fails.
-    #[test]
-    fn the_apply_does_what_the_plan_decided() {
-        let mut cases = 0;
-        for prior in priors() {
-            for proposed in proposals(&prior) {
-                let (planned, work) = plan::plan_update(&prior, &proposed);
-                let decision = PlannedBase {
-                    base_version_id: prior.version_id.known().cloned(),
-                    existing_same_name: None,
-                    work: Some(work),
-                };
-                // Through Terraform: the planned state as a value, the decision as bytes.
-                let planned_again: M = crate::framework::model::from_object(
-                    &crate::framework::CtyField::to_cty(&planned),
-                    "t",
-                )
-                .unwrap();
-                let decision_again = PlannedBase::decode(&decision.encode());
-                let acted = apply_decision(&prior, &planned_again, &decision_again);
-                assert_eq!(acted, work, "prior {prior:?}\nproposed {proposed:?}");
-                // What the planned state promises agrees with the work.
-                let derived = plan::plan_update(&prior, &planned_again).1;
-                assert_eq!(derived, work, "planned {planned:?}");
-                assert_eq!(planned.version_id.is_unknown(), work.any());
-                assert_eq!(
-                    planned.published_version_id.is_unknown(),
-                    work.publish,
-                    "planned {planned:?}"
-                );
-                cases += 1;
-            }
-        }
-        assert_eq!(cases, 4 * 3 * 3 * 4 * 3 * 3);
-    }
-
-    #[test]
-    fn a_decision_in_private_state_wins_over_working_it_out_again() {
-        let prior = held(DOC);
-        let only_publish = Work {
-            upload: false,
-            set_division: false,
-            publish: true,
-        };
-        let decision = PlannedBase {
-            work: Some(only_publish),
-            ..PlannedBase::default()
-        };
-        assert_eq!(apply_decision(&prior, &prior, &decision), only_publish);
-        // Private state from an older provider carries no decision.
-        assert_eq!(
-            apply_decision(&prior, &prior, &PlannedBase::default()),
-            Work::default()
-        );
     }
 }

@@ -2,16 +2,15 @@
 //! plan was made against (or convergence when the org already holds what was planned), then
 //! division, publish and the final state. Every step runs within the operation's one deadline.
 
-use super::deadline::Deadline;
-use super::document;
-use super::errors::{api_error, api_error_at};
-use super::model_script_template::ScriptTemplate as M;
+use super::decision::PlanDecision;
+use super::model::ScriptTemplate;
 use super::plan::{self, Work};
-use super::private::PlannedBase;
 use crate::cty::AttributePath;
-use crate::framework::{Applied, Attr};
+use crate::framework::{Applied, Attr, Diagnostics};
 use crate::genesys::{Backoff, Client, GenesysError, ScriptMeta, WriteOutcome};
-use crate::tfplugin5::Diagnostics;
+use crate::provider::deadline::Deadline;
+use crate::provider::document;
+use crate::provider::errors::{api_error, api_error_at};
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -23,10 +22,10 @@ const ADOPT_CAP: Duration = Duration::from_secs(2);
 /// script a racing deploy created first (genesys/script_create.rs), once that deploy is done.
 pub async fn create(
     client: &Client,
-    planned: M,
-    decision: PlannedBase,
+    planned: ScriptTemplate,
+    decision: PlanDecision,
     deadline: Deadline,
-) -> Applied<M> {
+) -> Applied<ScriptTemplate> {
     let name = planned.name.as_deref().unwrap_or_default().to_string();
     let document = plan::desired_text(&planned);
     let existing = decision
@@ -45,8 +44,7 @@ pub async fn create(
         }
     };
     let mut state = planned.clone();
-    state.id = Attr::string(&created.meta.id);
-    state.created_date = Attr::from_option(created.meta.created_date.clone());
+    state.record_created(&created.meta);
     if created.adopted {
         return adopt(client, state, created.meta, &planned, deadline).await;
     }
@@ -63,11 +61,11 @@ pub async fn create(
 /// has done what this plan would have done (division, publish): nothing is written.
 async fn adopt(
     client: &Client,
-    mut state: M,
+    mut state: ScriptTemplate,
     meta: ScriptMeta,
-    planned: &M,
+    planned: &ScriptTemplate,
     deadline: Deadline,
-) -> Applied<M> {
+) -> Applied<ScriptTemplate> {
     let id = meta.id.clone();
     let wanted_division = planned.division_id.known().cloned();
     let publish = planned.publish.known().copied().unwrap_or(true);
@@ -101,19 +99,13 @@ async fn adopt(
         .await
     {
         Ok((current, published)) => {
-            state.version_id = Attr::string(&current.version_id);
-            state.modified_date = Attr::from_option(current.modified_date.clone());
-            state.division_id = Attr::from_option(current.division_id.clone());
-            state.published_version_id = Attr::from_option(published.map(|p| p.version_id));
+            state.record_held(&current, published.as_ref());
             Applied::ok(state)
         }
         Err(e) => {
             // Adopted but not finished: the script is recorded (with what is known), so
             // that no copy is lost; Terraform taints it, the next apply replaces it.
-            state.version_id = Attr::string(&meta.version_id);
-            state.modified_date = Attr::from_option(meta.modified_date.clone());
-            state.division_id = Attr::from_option(meta.division_id.clone());
-            state.published_version_id = Attr::Null;
+            state.record_held(&meta, None);
             Applied::failed(Some(state), api_error(&format!("adopting script {id}"), &e))
         }
     }
@@ -122,14 +114,14 @@ async fn adopt(
 /// Updates the script as the plan decided (`work`), writing only over the planned base.
 pub async fn update(
     client: &Client,
-    prior: M,
-    planned: M,
-    decision: PlannedBase,
+    prior: ScriptTemplate,
+    planned: ScriptTemplate,
+    decision: PlanDecision,
     work: Work,
     deadline: Deadline,
-) -> Applied<M> {
+) -> Applied<ScriptTemplate> {
     if !work.any() {
-        // Only Terraform-side values changed (deploy_id, substitutions that do not change the document).
+        // Only Terraform-side values changed (Terraform-only arguments, substitutions that do not change the document).
         return Applied::ok(planned);
     }
     let id = prior.id.as_deref().unwrap_or_default().to_string();
@@ -245,16 +237,15 @@ async fn converge(
 /// After the upload (or with an unchanged document): division, publish, and the final state.
 async fn finish_write(
     client: &Client,
-    mut state: M,
+    mut state: ScriptTemplate,
     mut meta: ScriptMeta,
-    planned: &M,
+    planned: &ScriptTemplate,
     work: Work,
     deadline: Deadline,
-) -> (M, Diagnostics) {
+) -> (ScriptTemplate, Diagnostics) {
     let mut d = Diagnostics::new();
     let id = meta.id.clone();
-    state.version_id = Attr::string(&meta.version_id);
-    state.modified_date = Attr::from_option(meta.modified_date.clone());
+    state.record_version(&meta);
     let mut moved_division = false;
     match &planned.division_id {
         Attr::Known(div) if work.set_division && meta.division_id.as_deref() != Some(div) => {
@@ -264,15 +255,15 @@ async fn finish_write(
                 .await
             {
                 d.extend(api_error_at(
-                    AttributePath::attr(M::DIVISION_ID),
+                    AttributePath::attr(ScriptTemplate::DIVISION_ID),
                     &format!("moving script {id} to division {div}"),
                     &e,
                 ));
-                state.division_id = Attr::from_option(meta.division_id.clone());
+                state.record_division(&meta);
             }
         }
         Attr::Known(_) => {}
-        _ => state.division_id = Attr::from_option(meta.division_id.clone()),
+        _ => state.record_division(&meta),
     }
     let publish = planned.publish.known().copied().unwrap_or(true);
     if work.publish && publish && !d.has_errors() {
@@ -338,13 +329,12 @@ async fn finish_write(
         {
             if after.version_id != meta.version_id && after.modified_date >= meta.modified_date {
                 meta = after;
-                state.version_id = Attr::string(&meta.version_id);
-                state.modified_date = Attr::from_option(meta.modified_date.clone());
+                state.record_version(&meta);
             }
         }
     }
     if state.created_date.is_unknown() {
-        state.created_date = Attr::from_option(meta.created_date.clone());
+        state.record_created_date(&meta);
     }
     (state, d)
 }

@@ -2,11 +2,11 @@
 //! when the org's listing snapshot shows the state's version, else one small GET when nothing
 //! changed), stale-read protection, and the full state for refresh and import.
 
-use super::document;
-use super::model_script_template::ScriptTemplate;
+use super::model::ScriptTemplate;
 use super::plan;
-use crate::framework::Attr;
+use crate::framework::{Attr, TfModel};
 use crate::genesys::{Backoff, Client, GenesysError, ScriptMeta};
+use crate::provider::document;
 use std::time::Duration;
 
 /// Stale reads: pauses of 0.25, 0.5, 1, 2 and 4 s (7.75 s in all) before keeping the state.
@@ -120,8 +120,9 @@ fn is_older(meta: &ScriptMeta, state: &ScriptTemplate) -> bool {
 }
 
 /// Builds state from what the org holds. Arguments Terraform alone knows (substitutions,
-/// deploy_id, timeouts, the revision counter) come from `base`; the content stays as configured
-/// when it is the same script, and becomes the remote document when it really differs.
+/// Terraform-only arguments, timeouts, the revision counter) come from `base`; the content
+/// stays as configured when it is the same script, and becomes the remote document when it
+/// really differs.
 pub fn state_from_remote(
     base: Option<&ScriptTemplate>,
     meta: &ScriptMeta,
@@ -139,37 +140,22 @@ pub fn state_from_remote(
         )),
         None => Attr::Known(document::for_state(doc)),
     };
-    let kept = base.cloned().unwrap_or_default();
-    ScriptTemplate {
-        id: Attr::string(&meta.id),
-        name: Attr::string(&meta.name),
-        content,
-        substitutions: kept.substitutions,
-        division_id: Attr::from_option(meta.division_id.clone()),
-        // On import, the argument's default (publish after each write), not whether the
-        // script happens to be published: a config without `publish` means `true`, and
-        // Terraform proposes the prior value for an unset optional+computed argument, so
-        // importing an unpublished script as `false` would leave it unpublished for good.
-        publish: if base.is_some() {
-            kept.publish
-        } else {
-            Attr::Known(true)
-        },
-        deploy_id: kept.deploy_id,
-        version_id: Attr::string(&meta.version_id),
-        published_version_id: Attr::from_option(published.map(|p| p.version_id.clone())),
-        version: if base.is_some() {
-            kept.version
-        } else {
-            Attr::Known(1)
-        },
-        content_sha256: Attr::Known(document::sha256_hex(&remote_canonical)),
-        created_date: Attr::from_option(meta.created_date.clone()),
-        modified_date: Attr::from_option(meta.modified_date.clone()),
-        org: kept.org,
-        force_destroy: kept.force_destroy,
-        timeouts: kept.timeouts,
-    }
+    // On import, the arguments' declared defaults (`publish`: publish after each write), not
+    // whether the script happens to be published: a config without `publish` means `true`,
+    // and Terraform proposes the prior value for an unset optional+computed argument, so
+    // importing an unpublished script as `false` would leave it unpublished for good.
+    let mut state = match base {
+        Some(b) => b.clone(),
+        None => ScriptTemplate {
+            version: Attr::Known(1),
+            ..ScriptTemplate::default()
+        }
+        .with_defaults(),
+    };
+    state.content = content;
+    state.record_server(meta, published);
+    state.content_sha256 = Attr::Known(document::sha256_hex(&remote_canonical));
+    state
 }
 
 #[cfg(test)]

@@ -2,30 +2,34 @@
 //! for fleet reports: every script the editable listing returns for a name filter (a
 //! substring match, as the API's), paged through completely, optionally only some divisions.
 
-use super::data::ProviderData;
-use super::errors::{api_error, in_org};
-use crate::cty::{AttributePath, Type};
-use crate::framework::{tf_model, Attr, TypedDataSource};
+use crate::cty::AttributePath;
+use crate::framework::{schema_of, tf_model, Attr, Diagnostics, Schema, TypedDataSource};
 use crate::genesys::Client;
-use crate::tfplugin5::{Attribute, Block, Diagnostics, Schema, StringKind};
+use crate::provider::clients::ProviderData;
+use crate::provider::errors::{api_error, in_org};
 use async_trait::async_trait;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 pub const TYPE_NAME: &str = "genesys_scripts";
 
+const DESCRIPTION: &str = "Lists the scripts an org holds (every page), for discovery before adopting them with `import`, and for reports across a fleet of orgs.";
+
 tf_model! {
     /// `genesys_scripts` as Terraform holds it.
     pub struct ScriptListing {
-        ORG => org: String,
-        NAME_FILTER => name_filter: String,
-        DIVISION_IDS => division_ids: Vec<Attr<String>>,
-        SCRIPTS => scripts: Vec<Attr<ScriptSummary>>,
+        ORG => org: String [optional]
+            "The org to list: a key of the provider's `orgs` (default: the provider's default org).",
+        NAME_FILTER => name_filter: String [optional]
+            "Only scripts whose name contains this text (the API's name filter: a substring match, not an exact one).",
+        DIVISION_IDS => division_ids: Vec<Attr<String>> [optional] "Only scripts in these divisions.",
+        SCRIPTS => scripts: Vec<Attr<ScriptSummary>> [computed]
+            "The scripts found, each with `id`, `name`, `version_id`, `published_version_id` (null when unpublished), `division_id` and `modified_date`.",
     }
 }
 
 tf_model! {
-    /// One script of the listing.
+    /// One script of the listing (an object type: its attributes are described on `scripts`).
     pub struct ScriptSummary {
         ID => id: String,
         NAME => name: String,
@@ -46,30 +50,9 @@ impl ScriptsDataSource {
     }
 }
 
+/// The schema Terraform sees, generated from the model.
 pub fn schema() -> Schema {
-    type S = ScriptSummary;
-    let summary = Type::object([
-        (S::ID, Type::String),
-        (S::NAME, Type::String),
-        (S::VERSION_ID, Type::String),
-        (S::PUBLISHED_VERSION_ID, Type::String),
-        (S::DIVISION_ID, Type::String),
-        (S::MODIFIED_DATE, Type::String),
-    ]);
-    Schema {
-        version: 0,
-        block: Block {
-            description: "Lists the scripts an org holds (every page), for discovery before adopting them with `import`, and for reports across a fleet of orgs.".into(),
-            description_kind: StringKind::Markdown,
-            attributes: vec![
-                Attribute::optional(ScriptListing::ORG, Type::String, "The org to list: a key of the provider's `orgs` (default: the provider's default org)."),
-                Attribute::optional(ScriptListing::NAME_FILTER, Type::String, "Only scripts whose name contains this text (the API's name filter: a substring match, not an exact one)."),
-                Attribute::optional(ScriptListing::DIVISION_IDS, Type::list(Type::String), "Only scripts in these divisions."),
-                Attribute::computed(ScriptListing::SCRIPTS, Type::list(summary), "The scripts found, each with `id`, `name`, `version_id`, `published_version_id` (null when unpublished), `division_id` and `modified_date`."),
-            ],
-            ..Block::default()
-        },
-    }
+    schema_of::<ScriptListing>(DESCRIPTION)
 }
 
 #[async_trait]

@@ -1,28 +1,31 @@
 //! Data source `genesys_script_consumers`: the objects (Architect flows, mostly) that use a
 //! script, from Genesys's dependency tracking, so a pipeline can see what a change touches.
 
-use super::consumers;
-use super::data::ProviderData;
-use super::errors::{api_error_at, in_org};
-use crate::cty::{AttributePath, Type};
-use crate::framework::{tf_model, Attr, TypedDataSource};
-use crate::tfplugin5::{Attribute, Block, Diagnostics, Schema, StringKind};
+use crate::cty::AttributePath;
+use crate::framework::{schema_of, tf_model, Attr, Diagnostics, Schema, TypedDataSource};
+use crate::provider::clients::ProviderData;
+use crate::provider::consumers;
+use crate::provider::errors::{api_error_at, in_org};
 use async_trait::async_trait;
 use std::sync::Arc;
 
 pub const TYPE_NAME: &str = "genesys_script_consumers";
 
+const DESCRIPTION: &str = "The objects (Architect flows, mostly) that use a script, from Genesys's Architect dependency tracking. Needs the `architect:dependencyTracking:view` permission.";
+
 tf_model! {
     /// `genesys_script_consumers` as Terraform holds it.
     pub struct ScriptConsumers {
-        SCRIPT_ID => script_id: String,
-        ORG => org: String,
-        CONSUMERS => consumers: Vec<Attr<ConsumerModel>>,
+        SCRIPT_ID => script_id: String [required] "The script's id.",
+        ORG => org: String [optional]
+            "The org to look in: a key of the provider's `orgs` (default: the provider's default org).",
+        CONSUMERS => consumers: Vec<Attr<ConsumerModel>> [computed]
+            "The objects using the script, each with `id`, `name`, `type` (such as `INBOUNDCALLFLOW`) and `version`.",
     }
 }
 
 tf_model! {
-    /// One object that uses the script.
+    /// One object that uses the script (an object type: described on `consumers`).
     pub struct ConsumerModel {
         ID => id: String,
         NAME => name: String,
@@ -41,27 +44,9 @@ impl ScriptConsumersDataSource {
     }
 }
 
+/// The schema Terraform sees, generated from the model.
 pub fn schema() -> Schema {
-    type C = ConsumerModel;
-    let consumer = Type::object([
-        (C::ID, Type::String),
-        (C::NAME, Type::String),
-        (C::TYPE, Type::String),
-        (C::VERSION, Type::String),
-    ]);
-    Schema {
-        version: 0,
-        block: Block {
-            description: "The objects (Architect flows, mostly) that use a script, from Genesys's Architect dependency tracking. Needs the `architect:dependencyTracking:view` permission.".into(),
-            description_kind: StringKind::Markdown,
-            attributes: vec![
-                Attribute::required(ScriptConsumers::SCRIPT_ID, Type::String, "The script's id."),
-                Attribute::optional(ScriptConsumers::ORG, Type::String, "The org to look in: a key of the provider's `orgs` (default: the provider's default org)."),
-                Attribute::computed(ScriptConsumers::CONSUMERS, Type::list(consumer), "The objects using the script, each with `id`, `name`, `type` (such as `INBOUNDCALLFLOW`) and `version`."),
-            ],
-            ..Block::default()
-        },
-    }
+    schema_of::<ScriptConsumers>(DESCRIPTION)
 }
 
 #[async_trait]

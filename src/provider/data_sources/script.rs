@@ -1,12 +1,11 @@
 //! Data source `genesys_script`: look a script up by exact name (published or not, default
 //! scripts included) so flows and queues can reference a real id.
 
-use super::data::ProviderData;
-use super::errors::{api_error_at, in_org};
-use crate::cty::{AttributePath, Type};
-use crate::framework::{tf_model, Attr, TypedDataSource};
+use crate::cty::AttributePath;
+use crate::framework::{schema_of, tf_model, Attr, Diagnostics, Schema, TypedDataSource};
 use crate::genesys::Backoff;
-use crate::tfplugin5::{Attribute, Block, Diagnostics, Schema, StringKind};
+use crate::provider::clients::ProviderData;
+use crate::provider::errors::{api_error_at, in_org};
 use async_trait::async_trait;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,14 +18,19 @@ const INDEX_WAIT: Duration = Duration::from_secs(15);
 const INDEX_FIRST_PAUSE: Duration = Duration::from_millis(200);
 const INDEX_CAP: Duration = Duration::from_secs(2);
 
+const DESCRIPTION: &str = "Looks up a Genesys Cloud script by its exact name (published or not, the default scripts included).";
+
 tf_model! {
     /// `genesys_script` as Terraform holds it.
     pub struct ScriptLookup {
-        NAME => name: String,
-        ID => id: String,
-        VERSION_ID => version_id: String,
-        PUBLISHED_VERSION_ID => published_version_id: String,
-        ORG => org: String,
+        NAME => name: String [required] "Exact name of the script.",
+        ID => id: String [computed] "The script's id.",
+        VERSION_ID => version_id: String [computed]
+            "The `versionId` of the editable script (of the published one for scripts that are only published, such as the default scripts).",
+        ORG => org: String [optional]
+            "The org to look in: a key of the provider's `orgs` (default: the provider's default org).",
+        PUBLISHED_VERSION_ID => published_version_id: String [computed]
+            "The `versionId` of the published script, null if unpublished.",
     }
 }
 
@@ -40,22 +44,9 @@ impl ScriptDataSource {
     }
 }
 
+/// The schema Terraform sees, generated from the model.
 pub fn schema() -> Schema {
-    Schema {
-        version: 0,
-        block: Block {
-            description: "Looks up a Genesys Cloud script by its exact name (published or not, the default scripts included).".into(),
-            description_kind: StringKind::Markdown,
-            attributes: vec![
-                Attribute::required(ScriptLookup::NAME, Type::String, "Exact name of the script."),
-                Attribute::computed(ScriptLookup::ID, Type::String, "The script's id."),
-                Attribute::computed(ScriptLookup::VERSION_ID, Type::String, "The `versionId` of the editable script (of the published one for scripts that are only published, such as the default scripts)."),
-                Attribute::optional(ScriptLookup::ORG, Type::String, "The org to look in: a key of the provider's `orgs` (default: the provider's default org)."),
-                Attribute::computed(ScriptLookup::PUBLISHED_VERSION_ID, Type::String, "The `versionId` of the published script, null if unpublished."),
-            ],
-            ..Block::default()
-        },
-    }
+    schema_of::<ScriptLookup>(DESCRIPTION)
 }
 
 #[async_trait]
