@@ -1,7 +1,8 @@
 //! Snapshot test of every schema the provider serves (provider block, resource, data sources):
 //! names, types, modes, sensitivity, descriptions, nesting and versions, as JSON, compared with
-//! schema_snapshot.json. A change of schema is a change of behaviour: it must be deliberate
-//! (regenerate with `UPDATE_SCHEMA_SNAPSHOT=1 cargo test --lib schema_snapshot`).
+//! tests/snapshots/provider_schema.json (outside src/: it is data, not code). A change of schema
+//! is a change of behaviour: it must be deliberate (regenerate with
+//! `UPDATE_SCHEMA_SNAPSHOT=1 cargo test --lib schema_snapshot`).
 
 #[cfg(test)]
 mod tests {
@@ -70,7 +71,7 @@ mod tests {
         let now = serde_json::to_string_pretty(&Json::Object(all)).expect("json") + "\n";
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/src/provider/schema_snapshot.json"
+            "/tests/snapshots/provider_schema.json"
         );
         if std::env::var_os("UPDATE_SCHEMA_SNAPSHOT").is_some() {
             std::fs::write(path, &now).expect("write snapshot");
