@@ -29,7 +29,7 @@ use super::error::GenesysError;
 use super::listing::ListingSnapshot;
 use super::script_reads::{export_script, find_by_exact_name, list_view};
 use super::script_writes::{delete, parse_document, pauses_until, read_created};
-use super::scripts::{documents_equal_ignoring_server_fields, ScriptMeta, DEFAULT_SCRIPT_NAMES};
+use super::scripts::{copies_alike, document_holds, ScriptMeta, DEFAULT_SCRIPT_NAMES};
 use super::transport::Transport;
 use super::upload::{upload, wait_upload};
 
@@ -110,6 +110,8 @@ struct Create<'a> {
     /// Whether a copy's content equals ours, by id (a copy's content does not change while
     /// it races: each racer uploads once, then renames).
     same_content: HashMap<String, bool>,
+    /// What the server stored for our own copy, once a racing copy had to be compared with it.
+    own_stored: Option<Value>,
     deadline: Instant,
 }
 
@@ -150,20 +152,45 @@ impl Create<'_> {
             .collect()
     }
 
-    /// Whether copy `id` holds our content (`None` when it is gone).
-    async fn holds_ours(&mut self, id: &str) -> Result<Option<bool>, GenesysError> {
+    /// Whether copy `id` holds our content (`None` when it is gone): it holds our document
+    /// (`document_holds`: the server may add fields, never change or drop ours), and what the
+    /// server added to it is alike to what it added to our own copy `own` (`copies_alike`), so
+    /// that a racer's document that set more than ours is other content.
+    async fn holds_ours(&mut self, own: &str, id: &str) -> Result<Option<bool>, GenesysError> {
         if let Some(known) = self.same_content.get(id) {
             return Ok(Some(*known));
         }
-        match export_script(self.t, id, None).await {
-            Ok(doc) => {
-                let same = documents_equal_ignoring_server_fields(&doc, &self.ours);
-                self.same_content.insert(id.to_string(), same);
-                Ok(Some(same))
+        let doc = match export_script(self.t, id, None).await {
+            Ok(doc) => doc,
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let same = if !document_holds(&doc, &self.ours) {
+            false
+        } else {
+            self.load_own_copy(own).await?;
+            match &self.own_stored {
+                Some(mine) => copies_alike(&doc, mine, &self.ours),
+                // Our copy is gone (deleted by us after an election): the elder it yielded
+                // to was compared with it then; later copies are compared with ours alone.
+                None => true,
             }
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e),
+        };
+        self.same_content.insert(id.to_string(), same);
+        Ok(Some(same))
+    }
+
+    /// Exports the document the server stored for our own copy into `own_stored`, once (left
+    /// `None` when our copy is gone).
+    async fn load_own_copy(&mut self, own: &str) -> Result<(), GenesysError> {
+        if self.own_stored.is_none() {
+            match export_script(self.t, own, None).await {
+                Ok(doc) => self.own_stored = Some(doc),
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e),
+            }
         }
+        Ok(())
     }
 
     async fn elect(
@@ -180,7 +207,7 @@ impl Create<'_> {
         elders.sort_by(|a, b| order(a).cmp(&order(b)));
         let mut conflict = None;
         for elder in elders {
-            match self.holds_ours(&elder.id).await? {
+            match self.holds_ours(&own.id, &elder.id).await? {
                 Some(true) => return Ok(Verdict::YieldTo(elder)),
                 Some(false) if conflict.is_none() => conflict = Some(elder),
                 _ => {}
@@ -199,7 +226,7 @@ impl Create<'_> {
             let racing: Vec<ScriptMeta> = self.racing(&listing, own).into_iter().cloned().collect();
             let mut identical = Vec::new();
             for m in racing {
-                if self.holds_ours(&m.id).await? == Some(true) {
+                if self.holds_ours(&own.id, &m.id).await? == Some(true) {
                     identical.push(m);
                 }
             }
@@ -351,6 +378,7 @@ pub(crate) async fn create_script(
         ours,
         before,
         same_content: HashMap::new(),
+        own_stored: None,
         deadline,
     };
     let mut own_id = None;

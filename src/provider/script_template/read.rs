@@ -5,7 +5,7 @@
 use super::model::ScriptTemplate;
 use super::plan;
 use crate::framework::{Attr, TfModel};
-use crate::genesys::{Backoff, Client, GenesysError, ScriptMeta};
+use crate::genesys::{document_holds, Backoff, Client, GenesysError, ScriptMeta};
 use crate::provider::document;
 use std::time::Duration;
 
@@ -66,12 +66,45 @@ pub async fn refresh(
     }
     let doc = client.export_script(id, Some(&meta.version_id)).await?;
     let published = client.get_published_script(id).await?;
+    if !drifted(state, &doc) {
+        // A new version of what the provider last wrote or read (a save without a change, a
+        // version the server stamped itself): recorded, with no change to plan.
+        let mut s = state.clone();
+        s.record_server(&meta, published.as_ref());
+        s.record_stored(Some(&document::canonical(&doc)));
+        return Ok(Some(s));
+    }
     Ok(Some(state_from_remote(
         Some(state),
         &meta,
         &doc,
         published.as_ref(),
     )))
+}
+
+/// Whether the document the org now stores (`doc`, at a `versionId` other than the state's)
+/// moved away from what the provider recorded right after its last write or read. With the
+/// org's canonical-form hash recorded (`server_content_sha256`), the hashes decide: the
+/// provider never compares its own document with the server's text. Without it (after a
+/// create, or a state written by an older provider) the subset rule decides: not drifted when
+/// the org's document holds every value of the document the state says was last written
+/// (`genesys::document_holds`: the server may add fields, never change or drop ours).
+pub fn drifted(state: &ScriptTemplate, doc: &serde_json::Value) -> bool {
+    if let Some(recorded) = state.server_content_sha256.as_deref() {
+        return document::sha256_hex(&document::canonical(doc)) != recorded;
+    }
+    // The state's content rendered with its substitutions is what was last written only when
+    // it hashes to the recorded content_sha256 (a template saved literally in the org does not).
+    let Some(written) = plan::canonical_of(state) else {
+        return true;
+    };
+    if state.content_sha256.as_deref() != Some(document::sha256_hex(&written).as_str()) {
+        return true;
+    }
+    match document::parse_script(&plan::desired_text(state)) {
+        Ok(ours) => !document_holds(doc, &ours),
+        Err(_) => true,
+    }
 }
 
 /// GET by id; a 404 is believed only when it persists: right after a create, a read served
@@ -119,7 +152,10 @@ fn is_older(meta: &ScriptMeta, state: &ScriptTemplate) -> bool {
     }
 }
 
-/// Builds state from what the org holds. Arguments Terraform alone knows (substitutions,
+/// Builds state from what the org holds (an import, or a drift). `content_sha256` and
+/// `server_content_sha256` both become the hash of the org's canonical form, so the next plan
+/// shows an update exactly when the configuration renders to something else; after that apply
+/// `content_sha256` is the hash of what was written. Arguments Terraform alone knows (substitutions,
 /// Terraform-only arguments, timeouts, the revision counter) come from `base`; the content
 /// stays as configured when it is the same script, and becomes the remote document when it
 /// really differs.
@@ -155,6 +191,7 @@ pub fn state_from_remote(
     state.content = content;
     state.record_server(meta, published);
     state.content_sha256 = Attr::Known(document::sha256_hex(&remote_canonical));
+    state.record_stored(Some(&remote_canonical));
     state
 }
 
