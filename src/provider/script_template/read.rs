@@ -212,6 +212,88 @@ mod tests {
         }
     }
 
+    /// What an import service that adds to what it stores makes of `{"pages":[{"name":...}]}`.
+    fn stored_with_additions(page_name: &str) -> serde_json::Value {
+        serde_json::json!({"id": "s1", "versionId": "v2", "startPageId": "p-minted", "dataVersion": 2,
+                           "customActions": [], "variables": [],
+                           "pages": [{"id": "p-minted", "name": page_name, "properties": {"width": 800}}]})
+    }
+
+    const CONFIG: &str = r#"{"pages":[{"name":"Hello {{who}}"}]}"#;
+
+    /// The state after this provider wrote `CONFIG` with who = Acme (`stored`: what the
+    /// write's read-back recorded; `None` after a create).
+    fn written(stored: Option<&serde_json::Value>) -> ScriptTemplate {
+        let mut s = crate::provider::script_template::plan::tests::state(CONFIG);
+        s.content_sha256 = Attr::Known(document::sha256_hex(&plan::canonical_of(&s).unwrap()));
+        s.record_stored(stored.map(document::canonical).as_deref());
+        s
+    }
+
+    #[test]
+    fn drift_is_a_move_of_the_orgs_own_form_by_its_recorded_hash() {
+        let stored = stored_with_additions("Hello Acme");
+        let state = written(Some(&stored));
+        // Another version of the same stored form (a save without a change): no drift.
+        let mut resaved = stored.clone();
+        resaved["versionId"] = serde_json::json!("v3");
+        assert!(!drifted(&state, &resaved));
+        // The org's form moved, even only by a field the file never set: drift.
+        let mut ui_saved = stored.clone();
+        ui_saved["pages"][0]["properties"]["preserveLayoutLocation"] = serde_json::json!(true);
+        assert!(drifted(&state, &ui_saved));
+        assert!(drifted(&state, &stored_with_additions("Hello Globex")));
+    }
+
+    #[test]
+    fn without_a_recorded_form_the_subset_rule_decides() {
+        let state = written(None);
+        assert_eq!(state.server_content_sha256, Attr::Null);
+        // The server added fields to what we wrote: not drift.
+        assert!(!drifted(&state, &stored_with_additions("Hello Acme")));
+        // A value we set changed: drift.
+        assert!(drifted(&state, &stored_with_additions("Hello Globex")));
+        // The raw template saved in the org (the placeholder literally): drift.
+        assert!(drifted(&state, &stored_with_additions("Hello {{who}}")));
+        // A state whose content does not render to what was written (a drifted remote form
+        // kept with its placeholders, or a literal template): only the org's hash would tell.
+        let mut literal = state.clone();
+        let raw: serde_json::Value = serde_json::from_str(CONFIG).unwrap();
+        literal.content_sha256 = Attr::Known(document::sha256_hex(&document::canonical(&raw)));
+        assert!(drifted(&literal, &stored_with_additions("Hello Acme")));
+    }
+
+    #[test]
+    fn an_import_through_an_adding_server_converges_in_one_apply() {
+        let stored = stored_with_additions("Hello Acme");
+        let mut imported = state_from_remote(None, &meta(), &stored, None);
+        let stored_hash = document::sha256_hex(&document::canonical(&stored));
+        assert_eq!(
+            imported.content_sha256.as_deref(),
+            Some(stored_hash.as_str())
+        );
+        assert_eq!(imported.server_content_sha256, imported.content_sha256);
+        // The configuration: git's document, who = Acme (Terraform proposes it over the prior).
+        let config = ScriptTemplate {
+            content: Attr::string(CONFIG),
+            substitutions: crate::provider::script_template::plan::tests::subs("Acme"),
+            ..imported.clone()
+        };
+        imported.published_version_id = Attr::string("v2");
+        let (planned, work) = plan::plan_update(&imported, &config);
+        assert!(work.upload, "the org's form differs from git's: one update");
+        // The apply records what it wrote and what the read-back stored; the plan after it
+        // is empty.
+        let mut applied = planned.clone();
+        applied.record_version(&meta());
+        applied.published_version_id = Attr::string("v2");
+        applied.record_stored(Some(&document::canonical(&stored)));
+        let (_, again) = plan::plan_update(&applied, &config);
+        assert_eq!(again, plan::Work::default());
+        // And a refresh at a new version of that same stored form plans nothing either.
+        assert!(!drifted(&applied, &stored));
+    }
+
     #[test]
     fn an_imported_unpublished_script_keeps_the_publish_default() {
         let doc = serde_json::json!({"pages": [{"id": "p1", "name": "Start"}]});
