@@ -13,3 +13,4 @@ mod listing;
 mod provider_config;
 mod script_template;
 mod secrets_and_examples;
+mod server_forms;
