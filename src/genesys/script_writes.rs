@@ -117,6 +117,9 @@ pub(crate) async fn replace_script_if_version(
     let grace = Instant::now() + STALE_EXPORT_GRACE.min(t.config.upload_timeout);
     let mut poll = pauses_until(grace);
     loop {
+        // Ours, exported by the id of the version read back, once the current export did
+        // not show it: confirmed below by that version still being the current one.
+        let mut held = None;
         match export_script(t, id, None).await {
             Ok(doc) if document_holds(&doc, &ours) => {
                 return Ok((WriteOutcome::Written(written), Some(doc)));
@@ -131,6 +134,14 @@ pub(crate) async fn replace_script_if_version(
                              whose content is not ours: another writer replaced it after us"
                         )));
                     }
+                }
+                // A stale export, or a server whose export without a versionId serves the
+                // published version: export the version read back by its id.
+                match export_script(t, id, Some(&written.version_id)).await {
+                    Ok(mine) if document_holds(&mine, &ours) => held = Some(mine),
+                    Ok(_) => {}
+                    Err(e) if e.is_not_found() => {}
+                    Err(e) => return Err(e),
                 }
             }
             Err(e) if e.is_not_found() => {
@@ -149,6 +160,9 @@ pub(crate) async fn replace_script_if_version(
                  version {now_version} whose content is not ours: another writer replaced it after us",
                 written.version_id
             )));
+        }
+        if let Some(mine) = held {
+            return Ok((WriteOutcome::Written(written), Some(mine)));
         }
         if poll
             .pause_before_deadline(&t.stop, || timeout(String::new()))
