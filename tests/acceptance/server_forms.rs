@@ -89,9 +89,13 @@ fn ui_save(sim: &BlockingSim, id: &str) {
 }
 
 /// Create, re-apply, drift and restore (an edit, then a UI save that only adds), a local
-/// edit, and an import: each converges, under `reading`.
-fn core_workflows(tf: &TerraformBin, reading: &str) {
-    let sim = BlockingSim::start(&["--import-storage", reading]);
+/// edit, and an import: each converges, under `reading` and the simulator flags `variant`.
+fn core_workflows(tf: &TerraformBin, reading: &str, variant: &[&str]) {
+    let mut flags = vec!["--import-storage", reading];
+    flags.extend_from_slice(variant);
+    let sim = BlockingSim::start(&flags);
+    let reading = format!("{reading} {}", variant.join(" "));
+    let reading = reading.trim();
     let wd = workdir(tf, &sim, "From git");
 
     // Create, then an empty next plan.
@@ -99,7 +103,7 @@ fn core_workflows(tf: &TerraformBin, reading: &str) {
     assert_empty_plans(&wd);
     let id = id_of(&wd);
     let stored = content_of(&the_script(&sim));
-    if reading != "verbatim" {
+    if !reading.starts_with("verbatim") {
         assert!(
             stored["pages"][0]["id"].is_string() && stored["startPageId"].is_string(),
             "{reading}: the server minted no ids: {stored}"
@@ -155,7 +159,25 @@ fn core_workflows(tf: &TerraformBin, reading: &str) {
 fn core_workflows_converge_under_every_import_reading() {
     for_each_terraform(|tf| {
         for reading in READINGS {
-            core_workflows(tf, reading);
+            core_workflows(tf, reading, &[]);
+        }
+    });
+}
+
+/// The other undocumented behaviours of the assumptions table (docs/conditional-writes.md)
+/// whose other reading the provider copes with, each with the "add defaults" reading on.
+const VARIANTS: &[&[&str]] = &[
+    &["--publish-saves-version"],
+    &["--export-default", "published"],
+    &["--upload-status-404-ms", "1500"],
+    &["--download-needs-token"],
+];
+
+#[test]
+fn core_workflows_converge_under_the_other_variants() {
+    for_each_terraform(|tf| {
+        for variant in VARIANTS {
+            core_workflows(tf, "add-defaults", variant);
         }
     });
 }
