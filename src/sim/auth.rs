@@ -189,6 +189,34 @@ mod tests {
     use axum::http::HeaderValue;
 
     #[test]
+    fn bearer_org_needs_a_known_unexpired_token() {
+        let mut store = Store::default();
+        store.issue_token("good".into(), "demo", 1_000, 0);
+        store.issue_token("old".into(), "demo", 10, 0);
+        let mut h = HeaderMap::new();
+        let code = |r: Result<String, ApiError>| r.err().map(|e| e.code);
+        assert_eq!(code(bearer_org(&h, &store, 100)), Some("bad.credentials"));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer nope"),
+        );
+        assert_eq!(code(bearer_org(&h, &store, 100)), Some("bad.credentials"));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer old"),
+        );
+        assert_eq!(
+            code(bearer_org(&h, &store, 100)),
+            Some("credentials.expired")
+        );
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("bearer good"),
+        );
+        assert_eq!(bearer_org(&h, &store, 100).ok().as_deref(), Some("demo"));
+    }
+
+    #[test]
     fn basic_wins_over_form_and_form_is_fallback() {
         let mut h = HeaderMap::new();
         let form = vec![

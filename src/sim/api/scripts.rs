@@ -324,4 +324,17 @@ mod tests {
         let named = parse_list_params(Some("name=x&divisionIds=c")).unwrap();
         assert!(!named.admits("x", 5, "c", 1), "not indexed yet");
     }
+
+    #[test]
+    fn name_filter_reading_decides_the_match() {
+        let mut p = parse_list_params(Some("name=Greet")).unwrap();
+        assert!(p.name_matches("Greeting", 0, 1) && p.name_matches("greet", 0, 1));
+        p.name_filter = NameFilter::Exact;
+        assert!(!p.name_matches("Greeting", 0, 1));
+        assert!(p.name_matches("GREET", 0, 1));
+        assert!(
+            !p.name_matches("GREET", 5, 1),
+            "the index lag still applies"
+        );
+    }
 }
