@@ -54,6 +54,26 @@ const FIXTURES: &[Fixture] = &[
         ],
     },
     Fixture {
+        file: "bp-orbit-queue-transfer.tmpl.json",
+        resource: "bp_orbit_queue_transfer",
+        // The keys the call-park blueprint's Terraform fills; a data action id and a queue id
+        // of this org would go here.
+        substitutions: &[
+            ("script_name", "Orbit Queue Transfer"),
+            ("org_id", "acme"),
+            ("data_action_id", "5e0c9a1b-2f3d-4c5e-8a7b-9c0d1e2f3a4b"),
+            ("data_action_name", "Update External Tag and Transfer"),
+            ("queue_id", "0f1e2d3c-4b5a-4697-8879-6a5b4c3d2e1f"),
+        ],
+        must_hold: &[
+            "{{scripter.interactionType}}",
+            "{{scripter.interactionState}}",
+            "{{scripter.queueName}}",
+            "{{scripter.customersFormattedNumber}}",
+            "{{f59cde71-8328-4ef6-ade0-8b98f535aa97}}",
+        ],
+    },
+    Fixture {
         file: "derived-multi-page.json",
         resource: "derived_multi_page",
         substitutions: &[],
@@ -175,6 +195,14 @@ fn check_on_server(sim: &BlockingSim, wd: &WorkDir, fixture: &Fixture) {
         fixture.file
     );
 
+    // Template placeholders: every one filled, none reaches the org.
+    assert_eq!(
+        native_tokens_of_doc(&stored),
+        all_tokens_of_doc(&stored),
+        "{}: a template placeholder reached the org",
+        fixture.file
+    );
+
     // Ids: start page, pages, variables and custom actions, in order.
     let ids = document_ids(&desired);
     assert_eq!(document_ids(&stored), ids, "{}: ids stored", fixture.file);
@@ -248,26 +276,39 @@ fn native_tokens_of_text(text: &str) -> BTreeMap<String, usize> {
 
 /// Every native token in the string values of `doc`, with how often it occurs.
 fn native_tokens_of_doc(doc: &Value) -> BTreeMap<String, usize> {
-    fn walk(v: &Value, out: &mut BTreeMap<String, usize>) {
+    tokens_of_doc(doc, is_native)
+}
+
+/// Every `{{...}}` token in the string values of `doc`, native or not.
+fn all_tokens_of_doc(doc: &Value) -> BTreeMap<String, usize> {
+    tokens_of_doc(doc, |_| true)
+}
+
+fn tokens_of_doc(doc: &Value, keep: fn(&str) -> bool) -> BTreeMap<String, usize> {
+    fn walk(v: &Value, keep: fn(&str) -> bool, out: &mut BTreeMap<String, usize>) {
         match v {
-            Value::String(s) => add_native_tokens(s, out),
-            Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
-            Value::Object(map) => map.values().for_each(|i| walk(i, out)),
+            Value::String(s) => add_tokens(s, keep, out),
+            Value::Array(items) => items.iter().for_each(|i| walk(i, keep, out)),
+            Value::Object(map) => map.values().for_each(|i| walk(i, keep, out)),
             _ => {}
         }
     }
     let mut out = BTreeMap::new();
-    walk(doc, &mut out);
+    walk(doc, keep, &mut out);
     out
 }
 
 fn add_native_tokens(text: &str, out: &mut BTreeMap<String, usize>) {
+    add_tokens(text, is_native, out);
+}
+
+fn add_tokens(text: &str, keep: fn(&str) -> bool, out: &mut BTreeMap<String, usize>) {
     let mut rest = text;
     while let Some(start) = rest.find("{{") {
         let after = &rest[start + 2..];
         let Some(end) = after.find("}}") else { break };
         let inner = &after[..end];
-        if is_native(inner) {
+        if keep(inner) {
             *out.entry(format!("{{{{{inner}}}}}")).or_insert(0) += 1;
         }
         rest = &after[end + 2..];
