@@ -74,6 +74,23 @@ const FIXTURES: &[Fixture] = &[
         ],
     },
     Fixture {
+        file: "bp-schedule-callback-script.tmpl.json",
+        resource: "bp_schedule_callback",
+        // The blueprint's Terraform fills the name, the org id and the callback queue's id.
+        substitutions: &[
+            ("name", "Schedule Callback"),
+            ("org_id", "acme"),
+            ("queue_id", "7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d"),
+        ],
+        must_hold: &[
+            "{{scripter.interactionType}}",
+            "{{scripter.interactionState}}",
+            "{{scripter.queueName}}",
+            "{{scripter.customersFormattedNumber}}",
+            "{{f59cde71-8328-4ef6-ade0-8b98f535aa97}}",
+        ],
+    },
+    Fixture {
         file: "derived-multi-page.json",
         resource: "derived_multi_page",
         substitutions: &[],
