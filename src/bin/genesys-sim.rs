@@ -9,7 +9,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::Parser;
-use tpg::sim::{Knobs, OrgConfig, SimConfig};
+use tpg::sim::DEFAULT_IMPORT_STORAGE;
+use tpg::sim::{ExportDefault, ImportStorage, Knobs, NameFilter, OrgConfig, SimConfig};
 
 /// Local simulator of the Genesys Cloud Scripts API.
 ///
@@ -68,6 +69,26 @@ struct Args {
     /// OPERATIONAL, OPERATIONALNEEDSREBUILD, BUILDINPROGRESS, NOTBUILT, ...
     #[arg(long, default_value = "OPERATIONAL")]
     dependency_status: String,
+    /// How an upload stores the document: verbatim (as uploaded), mint-ids (every page gets an
+    /// id, a missing startPageId the first page's) or add-defaults (mint-ids plus default page
+    /// properties, missing sections and dataVersion).
+    #[arg(long, default_value_t = DEFAULT_IMPORT_STORAGE)]
+    import_storage: ImportStorage,
+    /// A publish also saves a new editable version (the editable versionId moves on).
+    #[arg(long)]
+    publish_saves_version: bool,
+    /// Which version an export without versionId serves: editable or published.
+    #[arg(long, default_value_t = ExportDefault::Editable)]
+    export_default: ExportDefault,
+    /// How the name filter of the script listings matches: substring or exact.
+    #[arg(long, default_value_t = NameFilter::Substring)]
+    name_filter: NameFilter,
+    /// For this long after an upload, its status answers 404, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    upload_status_404_ms: u64,
+    /// Download links need the bearer token of their org (401 without it).
+    #[arg(long)]
+    download_needs_token: bool,
     /// State file: loaded at start if present, rewritten atomically after every change.
     #[arg(long)]
     state_file: Option<PathBuf>,
@@ -111,6 +132,12 @@ impl Args {
                 divisions: None,
                 denied,
                 dependency_status: self.dependency_status,
+                import_storage: self.import_storage,
+                publish_saves_version: self.publish_saves_version,
+                export_default: self.export_default,
+                name_filter: self.name_filter,
+                upload_status_404_ms: self.upload_status_404_ms,
+                download_needs_token: self.download_needs_token,
             },
             state_file: self.state_file,
             seed: self.seed,

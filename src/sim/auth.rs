@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::clock::now_ms;
 use super::errors::{ApiError, OAuthError};
-use super::store::{OrgState, Store};
+use super::store::{OrgState, Store, TokenInfo};
 use super::{lock, AppState};
 
 /// Request extension set by [`require_token`]: the org the bearer token belongs to.
@@ -118,32 +118,54 @@ pub(crate) async fn token(
     .into_response()
 }
 
-/// Middleware: requires a valid bearer token, applies its rate limit, and sets [`Caller`].
-pub(crate) async fn require_token(
-    State(state): State<AppState>,
-    mut req: Request,
-    next: Next,
-) -> Response {
-    let bearer = req
-        .headers()
+/// The bearer token of `headers`, if any.
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| {
             v.strip_prefix("Bearer ")
                 .or_else(|| v.strip_prefix("bearer "))
         })
-        .map(|t| t.trim().to_string());
-    let Some(token) = bearer else {
-        return ApiError::bad_credentials().into_response();
-    };
-    let now = now_ms();
-    let info = state.store().tokens.get(&token).cloned();
-    let Some(info) = info else {
-        return ApiError::bad_credentials().into_response();
-    };
+        .map(|t| t.trim().to_string())
+}
+
+/// The token of `headers` and what the store knows of it: 401 `bad.credentials` when missing
+/// or unknown, 401 `credentials.expired` when expired.
+fn valid_token(
+    headers: &HeaderMap,
+    store: &Store,
+    now: i64,
+) -> Result<(String, TokenInfo), ApiError> {
+    let token = bearer(headers).ok_or_else(ApiError::bad_credentials)?;
+    let info = store
+        .tokens
+        .get(&token)
+        .cloned()
+        .ok_or_else(ApiError::bad_credentials)?;
     if info.expires_ms <= now {
-        return ApiError::credentials_expired().into_response();
+        return Err(ApiError::credentials_expired());
     }
+    Ok((token, info))
+}
+
+/// The org of the valid bearer token of `headers` (a download link that needs the token).
+pub(crate) fn bearer_org(headers: &HeaderMap, store: &Store, now: i64) -> Result<String, ApiError> {
+    valid_token(headers, store, now).map(|(_, info)| info.org)
+}
+
+/// Middleware: requires a valid bearer token, applies its rate limit, and sets [`Caller`].
+pub(crate) async fn require_token(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let now = now_ms();
+    let checked = valid_token(req.headers(), &state.store(), now);
+    let (token, info) = match checked {
+        Ok(t) => t,
+        Err(e) => return e.into_response(),
+    };
     let knobs = state.knobs();
     if let Err(secs) = lock(&state.limiter).check(&token, knobs.rate_limit, now) {
         return ApiError::too_many_requests(knobs.retry_after_s.unwrap_or(secs)).into_response();
@@ -165,6 +187,34 @@ pub(crate) async fn require_token(
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
+
+    #[test]
+    fn bearer_org_needs_a_known_unexpired_token() {
+        let mut store = Store::default();
+        store.issue_token("good".into(), "demo", 1_000, 0);
+        store.issue_token("old".into(), "demo", 10, 0);
+        let mut h = HeaderMap::new();
+        let code = |r: Result<String, ApiError>| r.err().map(|e| e.code);
+        assert_eq!(code(bearer_org(&h, &store, 100)), Some("bad.credentials"));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer nope"),
+        );
+        assert_eq!(code(bearer_org(&h, &store, 100)), Some("bad.credentials"));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer old"),
+        );
+        assert_eq!(
+            code(bearer_org(&h, &store, 100)),
+            Some("credentials.expired")
+        );
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("bearer good"),
+        );
+        assert_eq!(bearer_org(&h, &store, 100).ok().as_deref(), Some("demo"));
+    }
 
     #[test]
     fn basic_wins_over_form_and_form_is_fallback() {

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::kind::deniable_stats;
+use super::readings::{ExportDefault, ImportStorage, NameFilter};
 use super::store::BUILD_STATUSES;
 use super::SimError;
 
@@ -103,6 +104,25 @@ pub struct Knobs {
     /// `store::BUILD_STATUSES`, e.g. `OPERATIONALNEEDSREBUILD`).
     #[serde(default = "operational")]
     pub dependency_status: String,
+    /// How an upload stores the document (see [`ImportStorage`]; default
+    /// [`super::readings::DEFAULT_IMPORT_STORAGE`]).
+    #[serde(default)]
+    pub import_storage: ImportStorage,
+    /// Whether a publish also saves a new editable version (a new editable `versionId`).
+    #[serde(default)]
+    pub publish_saves_version: bool,
+    /// Which version an export without `versionId` serves.
+    #[serde(default)]
+    pub export_default: ExportDefault,
+    /// How the `name` filter of the listings matches.
+    #[serde(default)]
+    pub name_filter: NameFilter,
+    /// For this long after an upload, its status answers 404 (not yet known), in ms.
+    #[serde(default)]
+    pub upload_status_404_ms: u64,
+    /// Whether a download link needs the bearer token of its org (else it is presigned).
+    #[serde(default)]
+    pub download_needs_token: bool,
 }
 
 fn operational() -> String {
@@ -127,6 +147,12 @@ impl Default for Knobs {
             divisions: None,
             denied: BTreeMap::new(),
             dependency_status: operational(),
+            import_storage: ImportStorage::default(),
+            publish_saves_version: false,
+            export_default: ExportDefault::default(),
+            name_filter: NameFilter::default(),
+            upload_status_404_ms: 0,
+            download_needs_token: false,
         }
     }
 }
@@ -158,6 +184,12 @@ pub struct KnobsPatch {
     #[serde(default, with = "double_option")]
     pub denied: Option<Option<BTreeMap<String, String>>>,
     pub dependency_status: Option<String>,
+    pub import_storage: Option<ImportStorage>,
+    pub publish_saves_version: Option<bool>,
+    pub export_default: Option<ExportDefault>,
+    pub name_filter: Option<NameFilter>,
+    pub upload_status_404_ms: Option<u64>,
+    pub download_needs_token: Option<bool>,
 }
 
 mod double_option {
@@ -259,6 +291,24 @@ impl Knobs {
         }
         if let Some(v) = &patch.dependency_status {
             k.dependency_status = v.clone();
+        }
+        if let Some(v) = patch.import_storage {
+            k.import_storage = v;
+        }
+        if let Some(v) = patch.publish_saves_version {
+            k.publish_saves_version = v;
+        }
+        if let Some(v) = patch.export_default {
+            k.export_default = v;
+        }
+        if let Some(v) = patch.name_filter {
+            k.name_filter = v;
+        }
+        if let Some(v) = patch.upload_status_404_ms {
+            k.upload_status_404_ms = v;
+        }
+        if let Some(v) = patch.download_needs_token {
+            k.download_needs_token = v;
         }
         k.validate()?;
         Ok(k)
@@ -370,6 +420,46 @@ mod tests {
         v.as_object_mut().unwrap().remove("dependency_status");
         let old: Knobs = serde_json::from_value(v).unwrap();
         assert_eq!(old, k);
+    }
+
+    #[test]
+    fn readings_patch_validate_and_old_knob_files_load() {
+        let k = Knobs::default();
+        let p: KnobsPatch = serde_json::from_str(
+            r#"{"import_storage":"add-defaults","publish_saves_version":true,
+                "export_default":"published","name_filter":"exact",
+                "upload_status_404_ms":500,"download_needs_token":true}"#,
+        )
+        .unwrap();
+        let k2 = k.patched(&p).unwrap();
+        assert_eq!(k2.import_storage, ImportStorage::AddDefaults);
+        assert!(k2.publish_saves_version && k2.download_needs_token);
+        assert_eq!(
+            (k2.export_default, k2.name_filter, k2.upload_status_404_ms),
+            (ExportDefault::Published, NameFilter::Exact, 500)
+        );
+        // GET /_sim/knobs restores them.
+        let round: KnobsPatch = serde_json::from_value(serde_json::to_value(&k).unwrap()).unwrap();
+        assert_eq!(k2.patched(&round).unwrap(), k);
+        for bad in [
+            r#"{"import_storage":"mint"}"#,
+            r#"{"name_filter":"prefix"}"#,
+            r#"{"export_default":"draft"}"#,
+        ] {
+            assert!(serde_json::from_str::<KnobsPatch>(bad).is_err(), "{bad}");
+        }
+        let mut v = serde_json::to_value(&k).unwrap();
+        for f in [
+            "import_storage",
+            "publish_saves_version",
+            "export_default",
+            "name_filter",
+            "upload_status_404_ms",
+            "download_needs_token",
+        ] {
+            v.as_object_mut().unwrap().remove(f);
+        }
+        assert_eq!(serde_json::from_value::<Knobs>(v).unwrap(), k);
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! [`start`] binds, loads the state file if any, and serves until the returned [`SimHandle`]
 //! is dropped. The binary `genesys-sim` is a thin wrapper around it.
 //!
-//! Layers, each naming only those before it: `clock`, `errors` and `conn` (leaves); `store`
+//! Layers, each naming only those before it: `clock`, `errors`, `conn` and `readings` (the
+//! undocumented behaviours' readings) (leaves); `store`
 //! (the model: orgs, scripts, audit entries, consumers) and `config`; `views` (the JSON of the
 //! store); `auth`, `permissions`, `faults` and `stats` (middleware); `api/` (one handler file
 //! per resource); `server` (router and accept loop) with `control` and `outside` (`/_sim/`).
@@ -13,6 +14,7 @@
 
 pub mod config;
 pub mod errors;
+pub mod readings;
 pub mod store;
 
 mod api;
@@ -37,6 +39,7 @@ use rand::SeedableRng;
 use tokio::sync::watch;
 
 pub use config::{Knobs, KnobsPatch, OrgConfig, SimConfig};
+pub use readings::{ExportDefault, ImportStorage, NameFilter, DEFAULT_IMPORT_STORAGE};
 
 /// Errors starting or configuring the simulator.
 #[derive(Debug, thiserror::Error)]

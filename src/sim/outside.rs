@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use super::clock::{iso, now_ms};
 use super::errors::ApiError;
 use super::store::{declare, Consumer};
-use super::store::{is_default_script, UploadRequest};
+use super::store::{is_default_script, StoreAs, UploadRequest};
 use super::store::{Actor, AuditEntry};
 use super::AppState;
 
@@ -94,10 +94,15 @@ struct EditBody {
     script_id: String,
     document: Value,
     user: EditUser,
+    /// Add the properties a save in Scripter adds (`preserveLayoutLocation`, `role`,
+    /// `ariaLive` on every component, `features.workItem`) to the stored document.
+    #[serde(default)]
+    ui_save: bool,
 }
 
 /// `POST /_sim/orgs/{org}/edits`: a new version of `script_id` with `document` (named by the
-/// document's `name`, else keeping the current name), audited as `Update` by `user`. Answers
+/// document's `name`, else keeping the current name), stored under the `import_storage` knob
+/// (plus the UI-save properties with `ui_save`), audited as `Update` by `user`. Answers
 /// `{id, name, versionId, modifiedDate}`.
 pub(crate) async fn edit(
     State(state): State<AppState>,
@@ -114,7 +119,11 @@ pub(crate) async fn edit(
             "user.id and user.name must not be empty",
         ));
     }
-    let lag = state.knobs().index_lag_ms;
+    let knobs = state.knobs();
+    let store_as = StoreAs {
+        storage: knobs.import_storage,
+        ui_save: b.ui_save,
+    };
     let out = {
         let mut store = state.store();
         let o = store.orgs.get(&org).ok_or_else(ApiError::not_found)?;
@@ -137,7 +146,7 @@ pub(crate) async fn edit(
         };
         let now = now_ms();
         store
-            .apply_upload(&org, &req, now, lag)
+            .apply_upload_with(&org, &req, now, knobs.index_lag_ms, store_as)
             .map_err(|msg| ApiError::bad_request(format!("document: {msg}")))?;
         let o = store.orgs.get_mut(&org).ok_or_else(ApiError::not_found)?;
         let actor = Actor::User {

@@ -11,6 +11,7 @@ mod downstream;
 mod fleet;
 mod listing;
 mod provider_config;
+mod real_scripts;
 mod script_template;
 mod secrets_and_examples;
 mod server_forms;

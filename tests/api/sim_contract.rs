@@ -1144,3 +1144,479 @@ async fn sigterm_stops_cleanly() {
     let status = sim.wait_exit(Duration::from_secs(10));
     assert!(status.success(), "{status:?}");
 }
+
+// ---- Undocumented behaviours: each reading as a knob (docs/genesys-sim.md) ----
+
+/// A document as a hand-written template may be: pages without ids, no `startPageId`, no
+/// `variables`, `customActions`, `dataVersion` or page properties.
+fn bare_doc(marker: &str) -> Value {
+    json!({
+        "pages": [
+            {"name": "First", "rootContainer": {"type": "verticalStackContainer",
+                "children": [{"type": "text", "properties": {"text": marker}}]}},
+            {"name": "Second", "properties": {"backgroundColor": "#fff"}},
+            {"id": "kept-page", "name": "Third"}
+        ],
+        "features": {"chat": {"properties": {"enabled": true}}}
+    })
+}
+
+/// Every value of `file` is in `stored`, unchanged; objects may have gained keys.
+fn only_adds(file: &Value, stored: &Value) -> bool {
+    match (file, stored) {
+        (Value::Object(f), Value::Object(s)) => f
+            .iter()
+            .all(|(k, v)| s.get(k).is_some_and(|sv| only_adds(v, sv))),
+        (Value::Array(f), Value::Array(s)) => {
+            f.len() == s.len() && f.iter().zip(s).all(|(a, b)| only_adds(a, b))
+        }
+        _ => file == stored,
+    }
+}
+
+/// The raw bytes of a download link.
+async fn download_bytes(sim: &Sim, url: &str) -> Vec<u8> {
+    let r = sim.http.get(url).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    r.bytes().await.unwrap().to_vec()
+}
+
+async fn page_ids(sim: &Sim, t: &str, path: &str) -> Vec<String> {
+    let pages = sim.get_json(path, t).await;
+    pages
+        .as_array()
+        .unwrap_or_else(|| panic!("{path}: {pages}"))
+        .iter()
+        .map(|p| p["id"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+async fn publish(sim: &Sim, t: &str, id: &str) -> Value {
+    let r = sim
+        .call_json(
+            Method::POST,
+            "/api/v2/scripts/published",
+            t,
+            &json!({"scriptId": id}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn help_documents_the_reading_knobs_and_refuses_bad_values() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_genesys-sim"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--import-storage",
+        "--publish-saves-version",
+        "--export-default",
+        "--name-filter",
+        "--upload-status-404-ms",
+        "--download-needs-token",
+    ] {
+        assert!(help.contains(flag), "--help lacks {flag}");
+    }
+    for bad in [
+        ["--import-storage", "mint"],
+        ["--export-default", "draft"],
+        ["--name-filter", "prefix"],
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_genesys-sim"))
+            .args(["--listen", "127.0.0.1:0"])
+            .args(bad)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{bad:?} must fail");
+        assert!(out.stdout.is_empty());
+    }
+    // The flags reach the knobs; the defaults are today's behaviour.
+    let sim = Sim::start(&[]).await;
+    let k = sim.knobs().await;
+    assert_eq!(k["import_storage"], "verbatim");
+    assert_eq!(k["publish_saves_version"], false);
+    assert_eq!(k["export_default"], "editable");
+    assert_eq!(k["name_filter"], "substring");
+    assert_eq!(k["upload_status_404_ms"], 0);
+    assert_eq!(k["download_needs_token"], false);
+    let sim = Sim::start(&[
+        "--import-storage",
+        "add-defaults",
+        "--publish-saves-version",
+        "--export-default",
+        "published",
+        "--name-filter",
+        "exact",
+        "--upload-status-404-ms",
+        "250",
+        "--download-needs-token",
+    ])
+    .await;
+    let k = sim.knobs().await;
+    assert_eq!(k["import_storage"], "add-defaults");
+    assert_eq!(k["publish_saves_version"], true);
+    assert_eq!(k["export_default"], "published");
+    assert_eq!(k["name_filter"], "exact");
+    assert_eq!(k["upload_status_404_ms"], 250);
+    assert_eq!(k["download_needs_token"], true);
+    // Bad knob values: 400, nothing changes.
+    for bad in [
+        json!({"import_storage": "mint"}),
+        json!({"name_filter": "prefix"}),
+        json!({"export_default": "draft"}),
+        json!({"publish_saves_version": "yes"}),
+        json!({"upload_status_404_ms": -1}),
+    ] {
+        let r = sim
+            .req(Method::PUT, "/_sim/knobs")
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_error(r, 400, "bad.request").await;
+    }
+    assert_eq!(sim.knobs().await, k);
+}
+
+/// `import_storage`: verbatim stores the file; mint-ids gives every page an id and a start
+/// page (so the pages endpoints list every page); add-defaults adds sections and defaults.
+/// Each only adds, keeps the ids the file set, and exports stay byte-stable.
+#[tokio::test]
+async fn import_storage_readings() {
+    let sim = Sim::start(&[]).await;
+    let t = sim.token().await;
+    let file = bare_doc("hello");
+
+    // verbatim (the default): stored as uploaded; pages without ids are not listed.
+    let id = sim.create(&t, "demo", "Verbatim", &file).await;
+    assert_eq!(
+        sim.scripts_named("demo", "Verbatim").await[0]["content"],
+        file
+    );
+    let pages = format!("/api/v2/scripts/{id}/pages");
+    assert_eq!(page_ids(&sim, &t, &pages).await, vec!["kept-page"]);
+    let meta = sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await;
+    assert!(meta.get("startPageId").is_none());
+
+    // mint-ids.
+    sim.set_knobs(json!({"import_storage": "mint-ids"})).await;
+    let id = sim.create(&t, "demo", "Minted", &file).await;
+    let stored = sim.scripts_named("demo", "Minted").await[0]["content"].clone();
+    assert!(only_adds(&file, &stored), "{stored}");
+    let ids: Vec<String> = stored["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(uuid::Uuid::parse_str(&ids[0]).is_ok() && uuid::Uuid::parse_str(&ids[1]).is_ok());
+    assert_ne!(ids[0], ids[1]);
+    assert_eq!(ids[2], "kept-page");
+    assert_eq!(stored["startPageId"], ids[0].as_str());
+    assert!(stored.get("variables").is_none() && stored.get("dataVersion").is_none());
+    // Every page is listed, editable and published.
+    assert_eq!(
+        page_ids(&sim, &t, &format!("/api/v2/scripts/{id}/pages")).await,
+        ids
+    );
+    let meta = sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await;
+    assert_eq!(meta["startPageId"], ids[0].as_str());
+    publish(&sim, &t, &id).await;
+    let published = format!("/api/v2/scripts/published/{id}/pages");
+    assert_eq!(page_ids(&sim, &t, &published).await, ids);
+    let one = sim
+        .get_json(
+            &format!("/api/v2/scripts/published/{id}/pages/{}", ids[1]),
+            &t,
+        )
+        .await;
+    assert_eq!(one["name"], "Second");
+    // Two exports of one version are byte-identical.
+    let a = download_bytes(&sim, &sim.export_url(&t, &id, None).await).await;
+    let b = download_bytes(&sim, &sim.export_url(&t, &id, None).await).await;
+    assert_eq!(a, b);
+    // A replace with ids keeps them; a replace without mints fresh ones.
+    let mut with_ids = file.clone();
+    for (p, pid) in with_ids["pages"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .zip(&ids)
+    {
+        p["id"] = json!(pid);
+    }
+    let st = sim
+        .upload_and_wait(&t, "Minted", &with_ids, Some(&id))
+        .await;
+    assert_eq!(st["succeeded"], true, "{st}");
+    assert_eq!(
+        page_ids(&sim, &t, &format!("/api/v2/scripts/{id}/pages")).await,
+        ids
+    );
+
+    // add-defaults.
+    sim.set_knobs(json!({"import_storage": "add-defaults"}))
+        .await;
+    let id = sim.create(&t, "demo", "Defaults", &file).await;
+    let stored = sim.scripts_named("demo", "Defaults").await[0]["content"].clone();
+    assert!(only_adds(&file, &stored), "{stored}");
+    assert_eq!(stored["startPageId"], stored["pages"][0]["id"]);
+    assert_eq!(stored["variables"], json!([]));
+    assert_eq!(stored["customActions"], json!([]));
+    assert_eq!(stored["dataVersion"], 0);
+    let features = stored["features"].as_object().unwrap();
+    for f in ["dialer", "scripter", "chat", "workItem"] {
+        assert!(features.contains_key(f), "features.{f}");
+    }
+    assert_eq!(stored["features"]["chat"]["properties"]["enabled"], true);
+    for page in stored["pages"].as_array().unwrap() {
+        assert!(page["properties"].get("onLoadAction").is_some(), "{page}");
+        assert!(
+            page["properties"].get("backgroundColor").is_some(),
+            "{page}"
+        );
+        assert_eq!(page["dataVersion"], 0);
+        assert!(page["rootContainer"].is_object());
+    }
+    assert_eq!(stored["pages"][1]["properties"]["backgroundColor"], "#fff");
+    assert_eq!(
+        stored["pages"][0]["rootContainer"]["children"][0]["properties"]["text"],
+        "hello"
+    );
+    let a = download_bytes(&sim, &sim.export_url(&t, &id, None).await).await;
+    let b = download_bytes(&sim, &sim.export_url(&t, &id, None).await).await;
+    assert_eq!(a, b);
+    let d: Value = serde_json::from_slice(&a).unwrap();
+    assert_eq!(d["variables"], json!([]));
+    assert_eq!(d["pages"][0]["scriptId"], id.as_str());
+    // The expand of a listing shows what was stored.
+    let listed = sim
+        .get_json("/api/v2/scripts?name=Defaults&expand=pages,variables", &t)
+        .await;
+    assert_eq!(listed["entities"][0]["pages"].as_array().unwrap().len(), 3);
+    assert_eq!(listed["entities"][0]["variables"], json!([]));
+}
+
+/// `POST /_sim/orgs/{org}/edits` with `ui_save`: the Scripter UI-save properties are added.
+#[tokio::test]
+async fn edits_may_add_the_ui_save_properties() {
+    let sim = Sim::start(&[]).await;
+    let t = sim.token().await;
+    let id = sim.create(&t, "demo", "Edited", &doc("v1")).await;
+    let user = json!({"id": "jane-1", "name": "Jane Admin"});
+    // Without ui_save: the document as sent.
+    sim.control_post(
+        "/_sim/orgs/demo/edits",
+        &json!({"script_id": id, "document": doc("plain"), "user": user}),
+    )
+    .await;
+    assert_eq!(sim.scripts("demo").await[0]["content"], doc("plain"));
+    let out = sim
+        .control_post(
+            "/_sim/orgs/demo/edits",
+            &json!({"script_id": id, "document": doc("ui"), "user": user, "ui_save": true}),
+        )
+        .await;
+    assert_eq!(out["id"], id.as_str());
+    let stored = sim.scripts("demo").await[0]["content"].clone();
+    assert!(only_adds(&doc("ui"), &stored), "{stored}");
+    let root = &stored["pages"][0]["rootContainer"];
+    for c in [root, &root["children"][0]] {
+        for p in ["preserveLayoutLocation", "role", "ariaLive"] {
+            assert!(c["properties"].get(p).is_some(), "{p} in {c}");
+        }
+    }
+    assert!(stored["features"].get("workItem").is_some());
+    assert_eq!(root["children"][0]["text"], "ui");
+    // The export shows them, as a re-export after a UI save does.
+    let d = sim.export_document(&t, &id).await;
+    assert!(d["features"].get("workItem").is_some());
+    // A bad option is refused.
+    let r = sim
+        .req(Method::POST, "/_sim/orgs/demo/edits")
+        .json(&json!({"script_id": id, "document": doc("x"), "user": user, "ui_save": "yes"}))
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 400, "bad.request").await;
+}
+
+/// `publish_saves_version`: a publish also saves a new editable version.
+#[tokio::test]
+async fn publish_may_save_a_new_editable_version() {
+    let sim = Sim::start(&[]).await;
+    let t = sim.token().await;
+    let id = sim.create(&t, "demo", "Pub", &doc("v1")).await;
+    let meta = format!("/api/v2/scripts/{id}");
+    let v1 = sim.get_json(&meta, &t).await["versionId"].clone();
+    // Default: the editable versionId is the published one.
+    let p = publish(&sim, &t, &id).await;
+    assert_eq!(p["versionId"], v1);
+    assert_eq!(sim.get_json(&meta, &t).await["versionId"], v1);
+    // The other reading: a new editable versionId, same content; the published stays.
+    sim.set_knobs(json!({"publish_saves_version": true})).await;
+    let before = sim.get_json(&meta, &t).await;
+    let p = publish(&sim, &t, &id).await;
+    assert_eq!(p["versionId"], v1);
+    let after = sim.get_json(&meta, &t).await;
+    assert_ne!(after["versionId"], v1);
+    assert!(after["modifiedDate"].as_str() > before["modifiedDate"].as_str());
+    let state = &sim.scripts("demo").await[0];
+    assert_eq!(state["versions"], 2);
+    assert_eq!(state["publishedVersionId"], v1);
+    assert_eq!(state["content"], doc("v1"));
+    // A publish naming the old versionId is now stale.
+    let r = sim
+        .call_json(
+            Method::POST,
+            "/api/v2/scripts/published",
+            &t,
+            &json!({"scriptId": id, "versionId": v1}),
+        )
+        .await;
+    assert_error(r, 409, "general.conflict").await;
+}
+
+/// `export_default`: an export without `versionId` serves the editable or the published version.
+#[tokio::test]
+async fn export_without_version_serves_the_reading() {
+    let sim = Sim::start(&[]).await;
+    let t = sim.token().await;
+    let id = sim.create(&t, "demo", "Exp", &doc("published")).await;
+    let v1 = sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await["versionId"].clone();
+    publish(&sim, &t, &id).await;
+    let st = sim
+        .upload_and_wait(&t, "Exp", &doc("editable"), Some(&id))
+        .await;
+    assert_eq!(st["succeeded"], true);
+    let d = sim.export_document(&t, &id).await;
+    assert_eq!(
+        d["pages"][0]["rootContainer"]["children"][0]["text"],
+        "editable"
+    );
+    sim.set_knobs(json!({"export_default": "published"})).await;
+    let d = sim.export_document(&t, &id).await;
+    assert_eq!(d["versionId"], v1);
+    assert_eq!(
+        d["pages"][0]["rootContainer"]["children"][0]["text"],
+        "published"
+    );
+    // A versionId still wins; a script never published exports its editable version.
+    let v2 = sim.get_json(&format!("/api/v2/scripts/{id}"), &t).await["versionId"].clone();
+    let url = sim
+        .export_url(&t, &id, Some(&json!({"versionId": v2})))
+        .await;
+    assert_eq!(sim.download(&url).await["versionId"], v2);
+    let fresh = sim.create(&t, "demo", "Fresh", &doc("fresh")).await;
+    let d = sim.export_document(&t, &fresh).await;
+    assert_eq!(
+        d["pages"][0]["rootContainer"]["children"][0]["text"],
+        "fresh"
+    );
+}
+
+/// `name_filter`: substring (default) or exact, case-insensitive, on both listings.
+#[tokio::test]
+async fn name_filter_is_substring_or_exact() {
+    let sim = Sim::start(&[]).await;
+    let t = sim.token().await;
+    let a = sim.create(&t, "demo", "Greeting", &doc("a")).await;
+    sim.create(&t, "demo", "Greeting Copy", &doc("b")).await;
+    publish(&sim, &t, &a).await;
+    let names = |v: &Value| -> Vec<String> {
+        v["entities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let l = sim.get_json("/api/v2/scripts?name=greet", &t).await;
+    assert_eq!(names(&l), vec!["Greeting", "Greeting Copy"]);
+    sim.set_knobs(json!({"name_filter": "exact"})).await;
+    let l = sim.get_json("/api/v2/scripts?name=greet", &t).await;
+    assert_eq!(l["total"], 0);
+    let l = sim.get_json("/api/v2/scripts?name=greeting", &t).await;
+    assert_eq!(names(&l), vec!["Greeting"]);
+    let l = sim
+        .get_json("/api/v2/scripts/published?name=Greeting", &t)
+        .await;
+    assert_eq!(names(&l), vec!["Greeting"]);
+    let l = sim
+        .get_json("/api/v2/scripts/published?name=Default", &t)
+        .await;
+    assert_eq!(l["total"], 0);
+    let l = sim
+        .get_json("/api/v2/scripts/divisionviews?name=Greeting Copy", &t)
+        .await;
+    assert_eq!(names(&l), vec!["Greeting Copy"]);
+}
+
+/// `upload_status_404_ms`: the status of a fresh upload answers 404 for a while, then reports.
+#[tokio::test]
+async fn upload_status_may_answer_404_at_first() {
+    let sim = Sim::start(&["--upload-status-404-ms", "400"]).await;
+    let t = sim.token().await;
+    let file = serde_json::to_vec(&doc("x")).unwrap();
+    let started = Instant::now();
+    let up = sim.upload_raw(&t, "Late", file, None).await;
+    let path = format!("/api/v2/scripts/uploads/{up}/status");
+    let r = sim.call(Method::GET, &path, &t).await;
+    if started.elapsed() < Duration::from_millis(350) {
+        assert_error(r, 404, "not.found").await;
+    }
+    // The upload itself was applied at once.
+    assert_eq!(sim.scripts_named("demo", "Late").await.len(), 1);
+    eventually(Duration::from_secs(5), "status known", || async {
+        sim.call(Method::GET, &path, &t).await.status() == 200
+    })
+    .await;
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    assert_eq!(sim.get_json(&path, &t).await["succeeded"], true);
+    // Back to the default: known at once.
+    sim.set_knobs(json!({"upload_status_404_ms": 0})).await;
+    let up = sim
+        .upload_raw(&t, "Now", serde_json::to_vec(&doc("y")).unwrap(), None)
+        .await;
+    let st = sim
+        .get_json(&format!("/api/v2/scripts/uploads/{up}/status"), &t)
+        .await;
+    assert_eq!(st["succeeded"], true);
+}
+
+/// `download_needs_token`: the link answers 401 without the bearer token of its org.
+#[tokio::test]
+async fn download_may_need_the_bearer_token() {
+    let sim = Sim::start(&[
+        "--org",
+        "demo:demo-client:demo-secret",
+        "--org",
+        "acme:acme-client:acme-secret",
+    ])
+    .await;
+    let t = sim.token().await;
+    let id = sim.create(&t, "demo", "Dl", &doc("x")).await;
+    let url = sim.export_url(&t, &id, None).await;
+    assert_eq!(sim.download(&url).await["id"], id.as_str());
+    sim.set_knobs(json!({"download_needs_token": true})).await;
+    let r = sim.http.get(&url).send().await.unwrap();
+    assert_error(r, 401, "bad.credentials").await;
+    let r = sim
+        .http
+        .get(&url)
+        .bearer_auth("not-a-token")
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 401, "bad.credentials").await;
+    let other = sim.token_for("acme-client", "acme-secret").await;
+    let r = sim.http.get(&url).bearer_auth(&other).send().await.unwrap();
+    assert_error(r, 404, "not.found").await;
+    let r = sim.http.get(&url).bearer_auth(&t).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["id"], id.as_str());
+}

@@ -53,7 +53,8 @@ fn list_published(
     path: &str,
     division_view: bool,
 ) -> Result<Response, ApiError> {
-    let p = parse_list_params(query)?;
+    let mut p = parse_list_params(query)?;
+    p.name_filter = state.knobs().name_filter;
     let now = now_ms();
     let all: Vec<Value> = {
         let store = state.store();
@@ -169,9 +170,14 @@ pub(crate) async fn publish(
         .get("versionId")
         .and_then(Value::as_str)
         .map(str::to_string);
-    let result = state
-        .store()
-        .publish(&caller.org, &script_id, version_id.as_deref(), now_ms());
+    let saves_version = state.knobs().publish_saves_version;
+    let result = state.store().publish_with(
+        &caller.org,
+        &script_id,
+        version_id.as_deref(),
+        now_ms(),
+        saves_version,
+    );
     match result {
         Ok(()) => {}
         Err(PublishError::NotFound) => return Err(ApiError::not_found()),

@@ -1,4 +1,4 @@
-//! The editable view: `GET /api/v2/scripts` (paging, substring name filter, sorting),
+//! The editable view: `GET /api/v2/scripts` (paging, name filter, sorting),
 //! `GET /api/v2/scripts/{id}` (subject to stale reads) and `DELETE /api/v2/scripts/{id}`.
 
 use axum::extract::{Path, RawQuery, State};
@@ -10,6 +10,7 @@ use super::audit;
 use crate::sim::auth::Caller;
 use crate::sim::clock::now_ms;
 use crate::sim::errors::ApiError;
+use crate::sim::readings::NameFilter;
 use crate::sim::store::{Actor, DeleteError};
 use crate::sim::views::{division_view_of, editable_meta, expanded, listing};
 use crate::sim::AppState;
@@ -20,6 +21,8 @@ pub(crate) struct ListParams {
     pub page_size: usize,
     pub page_number: usize,
     pub name: Option<String>,
+    /// How `name` matches (the `name_filter` knob; the parser sets the default).
+    pub name_filter: NameFilter,
     pub sort_by: String,
     pub descending: bool,
     /// `divisionIds` (repeated or comma-separated); empty = every division.
@@ -36,6 +39,7 @@ pub(crate) fn parse_list_params(raw: Option<&str>) -> Result<ListParams, ApiErro
         page_size: 25,
         page_number: 1,
         name: None,
+        name_filter: NameFilter::default(),
         sort_by: "name".into(),
         descending: false,
         division_ids: Vec::new(),
@@ -130,7 +134,7 @@ impl ListParams {
     fn name_matches(&self, name: &str, indexed_at_ms: i64, now_ms: i64) -> bool {
         match &self.name {
             None => true,
-            Some(needle) => now_ms >= indexed_at_ms && name.to_lowercase().contains(needle),
+            Some(needle) => now_ms >= indexed_at_ms && self.name_filter.matches(name, needle),
         }
     }
 
@@ -205,7 +209,8 @@ fn list_editable(
     path: &str,
     division_view: bool,
 ) -> Result<Response, ApiError> {
-    let p = parse_list_params(query)?;
+    let mut p = parse_list_params(query)?;
+    p.name_filter = state.knobs().name_filter;
     let now = now_ms();
     // The name filter's lag (index_lag_ms) is applied by `admits`; without a name filter,
     // the listing may lag behind writes as a whole (unfiltered_index_lag_ms).
@@ -318,5 +323,18 @@ mod tests {
         assert_eq!(e.passthrough, "expand=pages%2Cvariables&expand=features");
         let named = parse_list_params(Some("name=x&divisionIds=c")).unwrap();
         assert!(!named.admits("x", 5, "c", 1), "not indexed yet");
+    }
+
+    #[test]
+    fn name_filter_reading_decides_the_match() {
+        let mut p = parse_list_params(Some("name=Greet")).unwrap();
+        assert!(p.name_matches("Greeting", 0, 1) && p.name_matches("greet", 0, 1));
+        p.name_filter = NameFilter::Exact;
+        assert!(!p.name_matches("Greeting", 0, 1));
+        assert!(p.name_matches("GREET", 0, 1));
+        assert!(
+            !p.name_matches("GREET", 5, 1),
+            "the index lag still applies"
+        );
     }
 }

@@ -13,7 +13,9 @@ use serde_json::json;
 use crate::sim::auth::Caller;
 use crate::sim::clock::now_ms;
 use crate::sim::errors::ApiError;
-use crate::sim::store::{random_uuid, Actor, AuditEntry, UploadJob, UploadRequest, UploadState};
+use crate::sim::store::{
+    random_uuid, Actor, AuditEntry, StoreAs, UploadJob, UploadRequest, UploadState,
+};
 use crate::sim::AppState;
 
 async fn read_form(mut form: Multipart) -> Result<UploadRequest, ApiError> {
@@ -63,11 +65,12 @@ pub(crate) async fn process(
     req: &UploadRequest,
     actor: Actor,
 ) {
-    let lag = state.knobs().index_lag_ms;
+    let knobs = state.knobs();
     let outcome = {
         let mut store = state.store();
         let now = now_ms();
-        let outcome = store.apply_upload(org, req, now, lag);
+        let store_as = StoreAs::upload(knobs.import_storage);
+        let outcome = store.apply_upload_with(org, req, now, knobs.index_lag_ms, store_as);
         if let Ok(id) = &outcome {
             let action = if req.script_id_to_replace.is_some() {
                 "Update"
@@ -117,6 +120,7 @@ pub(crate) async fn upload(
         UploadJob {
             org: caller.org.clone(),
             state: UploadState::Processing,
+            received_ms: now_ms(),
         },
     );
     let delay = state.knobs().upload_delay_ms;
@@ -136,17 +140,21 @@ pub(crate) async fn upload(
     Ok(Json(json!({ "correlationId": upload_id })).into_response())
 }
 
-/// `GET /api/v2/scripts/uploads/{uploadId}/status`.
+/// `GET /api/v2/scripts/uploads/{uploadId}/status`: 404 for an unknown id, another org's
+/// id, or within `upload_status_404_ms` of the upload (the status service has not seen it).
 pub(crate) async fn status(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(upload_id): Path<String>,
 ) -> Result<Response, ApiError> {
+    let unseen_ms = i64::try_from(state.knobs().upload_status_404_ms).unwrap_or(i64::MAX);
+    let now = now_ms();
     let store = state.store();
     let job = store
         .uploads
         .get(&upload_id)
         .filter(|j| j.org == caller.org)
+        .filter(|j| now >= j.received_ms.saturating_add(unseen_ms))
         .ok_or_else(ApiError::not_found)?;
     let body = match &job.state {
         UploadState::Processing => json!({"succeeded": false, "message": "processing"}),

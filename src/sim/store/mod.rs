@@ -12,9 +12,11 @@ use super::config::OrgConfig;
 
 mod audit_log;
 mod consumers;
+mod ingest;
 
 pub use audit_log::{Actor, AuditEntry, ACTIONS, AUDIT_CAPACITY};
 pub use consumers::{declare, Consumer, BUILD_STATUSES};
+pub use ingest::{StoreAs, FEATURES, UI_COMPONENT_PROPERTIES};
 
 /// The three default scripts of every org: published only, fixed ids.
 pub const DEFAULT_SCRIPTS: [(&str, &str); 3] = [
@@ -215,6 +217,8 @@ pub enum UploadState {
 pub struct UploadJob {
     pub org: String,
     pub state: UploadState,
+    /// When the upload was received (the `upload_status_404_ms` window starts here).
+    pub received_ms: i64,
 }
 
 /// What an upload asks for.
@@ -306,14 +310,29 @@ impl Store {
         );
     }
 
-    /// Applies an upload to `org`: creates a script or replaces `script_id_to_replace`.
-    /// Returns the script id, or the failure message (nothing changed).
+    /// Applies an upload to `org`, storing the document verbatim: see
+    /// [`Store::apply_upload_with`].
     pub fn apply_upload(
         &mut self,
         org: &str,
         req: &UploadRequest,
         now_ms: i64,
         index_lag_ms: u64,
+    ) -> Result<String, String> {
+        let verbatim = StoreAs::upload(crate::sim::readings::ImportStorage::Verbatim);
+        self.apply_upload_with(org, req, now_ms, index_lag_ms, verbatim)
+    }
+
+    /// Applies an upload to `org`: creates a script or replaces `script_id_to_replace`, and
+    /// stores the document as `store_as` says. Returns the script id, or the failure message
+    /// (nothing changed).
+    pub fn apply_upload_with(
+        &mut self,
+        org: &str,
+        req: &UploadRequest,
+        now_ms: i64,
+        index_lag_ms: u64,
+        store_as: StoreAs,
     ) -> Result<String, String> {
         let document: Value = serde_json::from_slice(&req.file)
             .map_err(|e| format!("Script file is not valid JSON: {e}"))?;
@@ -329,6 +348,7 @@ impl Store {
             .filter(|n| !n.trim().is_empty())
             .or_else(|| obj.get("name").and_then(Value::as_str).map(str::to_string))
             .ok_or_else(|| "scriptName is required".to_string())?;
+        let document = store_as.apply(document);
         if !self.orgs.contains_key(org) {
             return Err("unknown organization".into());
         }
@@ -375,13 +395,27 @@ impl Store {
         }
     }
 
-    /// Publishes the current editable version of a script.
+    /// Publishes the current editable version of a script (the editable `versionId` stays).
     pub fn publish(
         &mut self,
         org: &str,
         script_id: &str,
         version_id: Option<&str>,
         now_ms: i64,
+    ) -> Result<(), PublishError> {
+        self.publish_with(org, script_id, version_id, now_ms, false)
+    }
+
+    /// Publishes the current editable version of a script; with `saves_version`, the publish
+    /// also saves a new editable version (same name and document, a new `versionId`), so the
+    /// editable `versionId` moves past the published one.
+    pub fn publish_with(
+        &mut self,
+        org: &str,
+        script_id: &str,
+        version_id: Option<&str>,
+        now_ms: i64,
+        saves_version: bool,
     ) -> Result<(), PublishError> {
         if is_default_script(script_id) {
             return Err(PublishError::DefaultScript);
@@ -410,11 +444,21 @@ impl Store {
             }
         }
         let previous = s.published.as_ref().map(|p| p.version_id.clone());
+        let copy = s.current().cloned();
         s.published = Some(Published {
             version_id: current,
             published_ms: t,
             previous,
         });
+        if let (true, Some(copy)) = (saves_version, copy) {
+            s.versions.push(Version {
+                version_id: random_uuid(),
+                saved_ms: t,
+                ..copy
+            });
+            s.modified_ms = t;
+            s.last_write_ms = now_ms;
+        }
         Ok(())
     }
 
@@ -642,6 +686,46 @@ mod tests {
         let sc = &s.orgs["demo"].scripts[&id];
         assert_eq!(sc.published_version().unwrap().version_id, v1);
         assert_ne!(sc.current().unwrap().version_id, v1);
+    }
+
+    #[test]
+    fn publish_may_save_a_new_editable_version() {
+        let mut s = store();
+        let id = s.apply_upload("demo", &upload("A", None), 1, 0).unwrap();
+        let v1 = s.orgs["demo"].scripts[&id].current().unwrap().clone();
+        s.publish_with("demo", &id, Some(&v1.version_id), 3, true)
+            .unwrap();
+        let sc = &s.orgs["demo"].scripts[&id];
+        assert_eq!(sc.published_version().unwrap().version_id, v1.version_id);
+        let v2 = sc.current().unwrap();
+        assert_ne!(v2.version_id, v1.version_id);
+        assert_eq!((&v2.name, &v2.document), (&v1.name, &v1.document));
+        assert!(sc.modified_ms > sc.created_ms);
+        // Without the reading, the editable versionId stays the published one.
+        s.publish("demo", &id, None, 4).unwrap();
+        let sc = &s.orgs["demo"].scripts[&id];
+        assert_eq!(sc.versions.len(), 2);
+        assert_eq!(
+            sc.published_version().unwrap().version_id,
+            sc.current().unwrap().version_id
+        );
+    }
+
+    #[test]
+    fn uploads_store_as_the_reading_says() {
+        let mut s = store();
+        let req = UploadRequest {
+            file: br#"{"pages":[{"name":"a"}]}"#.to_vec(),
+            script_name: Some("A".into()),
+            script_id_to_replace: None,
+        };
+        let id = s.apply_upload("demo", &req, 1, 0).unwrap();
+        let doc = &s.orgs["demo"].scripts[&id].current().unwrap().document;
+        assert_eq!(doc, &json!({"pages":[{"name":"a"}]}));
+        let mint = StoreAs::upload(crate::sim::readings::ImportStorage::MintIds);
+        let id2 = s.apply_upload_with("demo", &req, 2, 0, mint).unwrap();
+        let doc = &s.orgs["demo"].scripts[&id2].current().unwrap().document;
+        assert_eq!(doc["startPageId"], doc["pages"][0]["id"]);
     }
 
     #[test]

@@ -12,7 +12,9 @@ for the realtime audit query, it checks that:
     type, walking nested models through their swagger_types / attribute_map;
   - error responses (a 404, and 403s from --deny kinds) parse as ErrorBody the same way.
 It also checks the behaviour the SDK's parameters ask for (paging, sorting, filters, expand,
-consumers, build status, audit entries). Prints one line per failure and exits 1 on any.
+consumers, build status, audit entries), and, under the simulator's mint-ids import reading
+(set through PUT /_sim/knobs), that both pages endpoints list every page of a file whose pages
+carry no id, as a real org does (the SDK's Page always has an id). Prints one line per failure and exits 1 on any.
 """
 
 import datetime
@@ -289,6 +291,33 @@ def main():
     export, _ = d.call(s, "post_script_export", "ExportScriptResponse", alpha,
                        body=model(sdk.ExportScriptRequest, file_name="alpha"))
     expect(export.url.startswith(base), "export url")
+
+    # Pages that the file gives no id (a hand-written template): the SDK's Page always has an
+    # id, so a real org gives every page one. Under the simulator's mint-ids import reading,
+    # both pages endpoints must list every page, with ids, and startPageId names the first.
+    knobs = d.http("GET", "/_sim/knobs")
+    d.http("PUT", "/_sim/knobs", {"import_storage": "mint-ids"})
+    bare = document("Echo")
+    del bare["startPageId"]
+    for p in bare["pages"]:
+        del p["id"]
+    status, _ = d.call(s, "get_scripts_upload_status", "ImportScriptStatusResponse",
+                       d.upload("Echo", bare))
+    expect(status.succeeded is True, f"upload of Echo did not succeed: {status.message}")
+    page, _ = d.call(s, "get_scripts", "ScriptEntityListing", name="Echo", page_size=100)
+    echo = [e.id for e in page.entities if e.name == "Echo"][0]
+    d.call(s, "post_scripts_published", "Script", script_data_version="0",
+           body=model(sdk.PublishScriptRequestData, script_id=echo))
+    pages, raw = d.call(s, "get_script_pages", "list[Page]", echo)
+    minted = [p.id for p in pages]
+    expect(len(minted) == 2 and all(minted) and len(set(minted)) == 2,
+           f"pages without ids are listed, each with an id: {raw}")
+    meta, _ = d.call(s, "get_script", "Script", echo)
+    expect(bool(minted) and meta.start_page_id == minted[0], f"startPageId: {meta.start_page_id}")
+    published_pages, raw = d.call(s, "get_scripts_published_script_id_pages", "list[Page]", echo)
+    expect(len(published_pages) == 2 and [p.id for p in published_pages] == minted,
+           f"published pages list every page: {raw}")
+    d.http("PUT", "/_sim/knobs", {"import_storage": knobs["import_storage"]})
 
     # Dependency tracking: consumers declared through the control API.
     for i, kind in enumerate(["INBOUNDCALLFLOW", "INBOUNDCALLFLOW", "BOTFLOW"]):
