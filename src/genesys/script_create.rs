@@ -112,12 +112,56 @@ struct Create<'a> {
     same_content: HashMap<String, bool>,
     /// What the server stored for our own copy, once a racing copy had to be compared with it.
     own_stored: Option<Value>,
+    /// List every script, not those the name filter `name` matches (an exact name filter
+    /// hides the claims: `wait_own_claim`).
+    unfiltered: bool,
     deadline: Instant,
 }
 
 impl Create<'_> {
     async fn list(&self) -> Result<Vec<ScriptMeta>, GenesysError> {
-        list_view(self.t, &["api", "v2", "scripts"], self.name, "list_scripts").await
+        let filter = if self.unfiltered { "" } else { self.name };
+        list_view(self.t, &["api", "v2", "scripts"], filter, "list_scripts").await
+    }
+
+    /// Lists until our copy appears under `claim`. Nothing documents whether the name filter
+    /// matches substrings (so `NAME` lists every claim of it) or whole names: when a listing
+    /// filtered by the claim itself shows our copy and the one filtered by `NAME` does not,
+    /// the filter is exact, and this create lists unfiltered from then on (every script of
+    /// the org: costlier, but no racing claim is hidden from it).
+    async fn wait_own_claim(
+        &mut self,
+        claim: &str,
+    ) -> Result<(ScriptMeta, Vec<ScriptMeta>), GenesysError> {
+        let mut poll = pauses_until(self.deadline);
+        let own_in = |l: &[ScriptMeta]| {
+            l.iter()
+                .filter(|m| m.name == claim)
+                .min_by(|a, b| order(a).cmp(&order(b)))
+                .cloned()
+        };
+        loop {
+            let listing = self.list().await?;
+            if let Some(m) = own_in(&listing) {
+                return Ok((m, listing));
+            }
+            if !self.unfiltered {
+                let by_claim =
+                    list_view(self.t, &["api", "v2", "scripts"], claim, "list_scripts").await?;
+                if own_in(&by_claim).is_some() {
+                    tracing::info!(
+                        script_name = self.name,
+                        "the name filter matches whole names: listing unfiltered"
+                    );
+                    self.unfiltered = true;
+                    continue;
+                }
+            }
+            poll.pause_before_deadline(&self.t.stop, || GenesysError::Timeout {
+                what: format!("the uploaded script {claim:?} did not appear in the script search"),
+            })
+            .await?;
+        }
     }
 
     /// Lists until `found` picks something out of the listing (the index may lag).
@@ -264,14 +308,7 @@ impl Create<'_> {
         document: Arc<Vec<u8>>,
         own_id: &mut Option<String>,
     ) -> Result<Created, GenesysError> {
-        let (own, listing) = self
-            .wait_listed(&format!("the uploaded script {claim:?}"), |l| {
-                l.iter()
-                    .filter(|m| m.name == claim)
-                    .min_by(|a, b| order(a).cmp(&order(b)))
-                    .cloned()
-            })
-            .await?;
+        let (own, listing) = self.wait_own_claim(claim).await?;
         *own_id = Some(own.id.clone());
         // A retried upload that the server had processed made a second copy under our claim:
         // provably ours too, so it goes.
@@ -379,6 +416,7 @@ pub(crate) async fn create_script(
         before,
         same_content: HashMap::new(),
         own_stored: None,
+        unfiltered: false,
         deadline,
     };
     let mut own_id = None;

@@ -171,6 +171,7 @@ const VARIANTS: &[&[&str]] = &[
     &["--export-default", "published"],
     &["--upload-status-404-ms", "1500"],
     &["--download-needs-token"],
+    &["--name-filter", "exact"],
 ];
 
 #[test]
@@ -260,8 +261,8 @@ fn stale_plans_and_racing_updates_are_guarded_under_every_import_reading() {
 
 /// Four pipelines with their own states deploy the same new script at once: one script, every
 /// state records it, every apply exits 0, every next plan is empty.
-fn racing_first_deploys(tf: &TerraformBin, reading: &str) {
-    let sim = BlockingSim::start(&[
+fn racing_first_deploys(tf: &TerraformBin, reading: &str, variant: &[&str]) {
+    let mut flags = vec![
         "--import-storage",
         reading,
         "--latency-ms",
@@ -270,7 +271,9 @@ fn racing_first_deploys(tf: &TerraformBin, reading: &str) {
         "300",
         "--index-lag-ms",
         "500",
-    ]);
+    ];
+    flags.extend_from_slice(variant);
+    let sim = BlockingSim::start(&flags);
     let dirs: Vec<WorkDir> = (0..4).map(|_| workdir(tf, &sim, "first deploy")).collect();
     let outs: Vec<_> = std::thread::scope(|s| {
         let hs: Vec<_> = dirs
@@ -300,7 +303,12 @@ fn racing_first_deploys(tf: &TerraformBin, reading: &str) {
 fn racing_first_deploys_converge_under_every_import_reading() {
     for_each_terraform(|tf| {
         for reading in READINGS {
-            racing_first_deploys(tf, reading);
+            racing_first_deploys(tf, reading, &[]);
         }
     });
+}
+
+#[test]
+fn racing_first_deploys_converge_under_an_exact_name_filter() {
+    for_each_terraform(|tf| racing_first_deploys(tf, "add-defaults", &["--name-filter", "exact"]));
 }
