@@ -4,9 +4,10 @@
 //! with Scripter's own tokens (`{{<variable id>}}`, `{{scripter.*}}`) byte for byte, and keep its
 //! start page, page, variable and custom-action ids.
 //!
-//! The simulator's mode is an argument ([`deploy_real_scripts`]); the `#[test]` uses the default
-//! simulator plus any flags in `REAL_SCRIPTS_SIM_ARGS` (whitespace-separated), e.g.
-//! `REAL_SCRIPTS_SIM_ARGS="--import-storage add-defaults" cargo test --test acceptance real_scripts`.
+//! The simulator's mode is an argument ([`deploy_real_scripts`]); one `#[test]` uses the
+//! default simulator plus any flags in `REAL_SCRIPTS_SIM_ARGS` (whitespace-separated), the other
+//! the `add-defaults` import reading. For example
+//! `REAL_SCRIPTS_SIM_ARGS="--upload-delay-ms 300" cargo test --test acceptance real_scripts`.
 
 use crate::common::{for_each_terraform, hcl, required_providers, state_attr, Case, Step};
 use crate::common::{TerraformBin, WorkDir};
@@ -106,6 +107,13 @@ fn real_scripts_deploy_converge_and_keep_tokens_and_ids() {
     let extra = std::env::var("REAL_SCRIPTS_SIM_ARGS").unwrap_or_default();
     let sim_args: Vec<&str> = extra.split_whitespace().collect();
     for_each_terraform(|tf| deploy_real_scripts(tf, &sim_args));
+}
+
+/// The same under the pessimistic import reading: a server that adds default page properties,
+/// sections the file left out and `dataVersion` (the files' own values and ids untouched).
+#[test]
+fn real_scripts_deploy_and_converge_under_add_defaults() {
+    for_each_terraform(|tf| deploy_real_scripts(tf, &["--import-storage", "add-defaults"]));
 }
 
 /// Deploys every fixture against a genesys-sim started with `sim_args` (e.g.
