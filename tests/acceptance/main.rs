@@ -14,3 +14,4 @@ mod provider_config;
 mod real_scripts;
 mod script_template;
 mod secrets_and_examples;
+mod variants;
