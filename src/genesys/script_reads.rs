@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use url::Url;
 
+use super::config::ClientConfig;
 use super::error::GenesysError;
 use super::scripts::{meta_from_json, ScriptMeta, DEFAULT_SCRIPT_NAMES};
 use super::transport::{Call, Reply, Transport};
@@ -91,6 +92,16 @@ pub(crate) fn parse_export(reply: &Reply, base: &Url) -> Result<Url, GenesysErro
     base.join(&export.url).map_err(|e| GenesysError::Decode {
         message: format!("POST {} returned an invalid download url: {e}", reply.path),
     })
+}
+
+/// True when `url` is on one of the org's own Genesys hosts (the configured api, apps and
+/// login bases: same scheme, host and port). A download link there gets the bearer token, as
+/// a service whose links need it requires; a link to any other host (a presigned storage
+/// URL) never does, so the token cannot leak.
+pub(crate) fn is_own_host(url: &Url, config: &ClientConfig) -> bool {
+    [&config.api_base, &config.apps_base, &config.login_base]
+        .iter()
+        .any(|base| base.origin() == url.origin())
 }
 
 /// GET a script object; `None` on 404.
@@ -194,8 +205,8 @@ pub(crate) async fn export_script(
     let url = t.api_url(&["api", "v2", "scripts", id, "export"]);
     let reply = t.execute(Call::post_json(url, "export", &body)).await?;
     let download = parse_export(&reply, &t.config.api_base)?;
-    let mut call = Call::get(download, "download");
-    call.auth = false;
+    let mut call = Call::get(download.clone(), "download");
+    call.auth = is_own_host(&download, &t.config);
     let doc = t.execute(call).await?;
     doc.json()
 }
@@ -254,6 +265,24 @@ mod tests {
             path: "/api/v2/scripts/s/export".into(),
             ambiguous: false,
         }
+    }
+
+    #[test]
+    fn only_links_to_the_orgs_own_hosts_get_the_token() {
+        let credentials = crate::genesys::Credentials::AccessToken("t".into());
+        let config = ClientConfig::for_base_url("https://api.example.test/", credentials).unwrap();
+        let own = |u: &str| is_own_host(&Url::parse(u).unwrap(), &config);
+        assert!(own("https://api.example.test/downloads/abc"));
+        assert!(!own("https://cdn.test/x"));
+        assert!(
+            !own("http://api.example.test/downloads/abc"),
+            "another scheme"
+        );
+        assert!(
+            !own("https://api.example.test:8443/downloads/abc"),
+            "another port"
+        );
+        assert!(!own("https://api.example.test.evil.test/x"));
     }
 
     #[test]
