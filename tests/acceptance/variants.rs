@@ -78,7 +78,11 @@ fn chained(tf: &TerraformBin, sim: &BlockingSim) -> WorkDir {
     let out = plan(&wd, true);
     assert_eq!(out.code, 2, "a UI edit must show as drift\n{out}");
     apply(&wd);
-    assert_eq!(text_of(sim, NAME), "v1", "the restore must write git's content");
+    assert_eq!(
+        text_of(sim, NAME),
+        "v1",
+        "the restore must write git's content"
+    );
     assert_empty_plans(&wd);
 
     // 4. A local edit applies and converges.
@@ -117,8 +121,14 @@ fn chained(tf: &TerraformBin, sim: &BlockingSim) -> WorkDir {
     wd
 }
 
-/// Workflow 6: 4 states apply the same new script at once.
+/// Workflow 6: 4 states apply the same new script at once. The latency, upload delay and
+/// index lag of tests/fault_matrix/first_deploys.rs make the creates overlap: without them
+/// each create is over in milliseconds, so a later deploy's plan already sees the script of
+/// an earlier one, warns about it and (by design) creates its own.
 fn racing_first_deploys(tf: &TerraformBin, sim: &BlockingSim) {
+    let overlap =
+        serde_json::json!({"latency_ms": 30, "upload_delay_ms": 300, "index_lag_ms": 500});
+    sim.set_knobs(overlap);
     let dirs: Vec<WorkDir> = (0..4)
         .map(|_| script_dir(tf, sim, RACED, "shared"))
         .collect();
@@ -131,6 +141,7 @@ fn racing_first_deploys(tf: &TerraformBin, sim: &BlockingSim) {
             .map(|h| h.join().expect("apply thread"))
             .collect()
     });
+    sim.set_knobs(serde_json::json!({"latency_ms": 0, "upload_delay_ms": 0, "index_lag_ms": 0}));
     for (k, out) in outs.iter().enumerate() {
         assert_eq!(out.code, 0, "racing first deploy {k} failed\n{out}");
     }
@@ -179,7 +190,10 @@ fn racing_updates(tf: &TerraformBin, sim: &BlockingSim, a: &WorkDir) {
             );
         } else if final_text != text {
             let p = plan(wd, true);
-            assert_eq!(p.code, 2, "{text}: a lost write must show in the next plan\n{p}");
+            assert_eq!(
+                p.code, 2,
+                "{text}: a lost write must show in the next plan\n{p}"
+            );
         }
     }
 }
