@@ -111,11 +111,63 @@ struct Create<'a> {
     /// it races: each racer uploads once, then renames).
     same_content: HashMap<String, bool>,
     deadline: Instant,
+    /// True once the server's name filter proved exact (our claim is listed under its own
+    /// name but not under `name`): the racers' claims are then found only by listing the
+    /// whole org, which every later look does.
+    unfiltered: bool,
 }
 
 impl Create<'_> {
+    /// The scripts named `name` or a claim of it (and, under a substring filter, others whose
+    /// name contains `name`, which take no part).
     async fn list(&self) -> Result<Vec<ScriptMeta>, GenesysError> {
-        list_view(self.t, &["api", "v2", "scripts"], self.name, "list_scripts").await
+        if !self.unfiltered {
+            return list_view(self.t, &["api", "v2", "scripts"], self.name, "list_scripts").await;
+        }
+        let all = list_view(self.t, &["api", "v2", "scripts"], "", "list_scripts").await?;
+        Ok(all
+            .into_iter()
+            .filter(|m| m.name == self.name || is_claim_of(&m.name, self.name))
+            .collect())
+    }
+
+    /// Lists until our copy under `claim` shows (the index may lag). Whether the name filter
+    /// is a substring or an exact match is undocumented: when the listing under `name` lacks
+    /// our claim, a listing under the claim itself tells an exact filter (it shows the claim)
+    /// from index lag (it does not either), and an exact filter switches to whole-org listings.
+    async fn wait_own_claim(
+        &mut self,
+        claim: &str,
+    ) -> Result<(ScriptMeta, Vec<ScriptMeta>), GenesysError> {
+        let own_in = |l: &[ScriptMeta]| {
+            l.iter()
+                .filter(|m| m.name == claim)
+                .min_by(|a, b| order(a).cmp(&order(b)))
+                .cloned()
+        };
+        let mut poll = pauses_until(self.deadline);
+        loop {
+            let listing = self.list().await?;
+            if let Some(m) = own_in(&listing) {
+                return Ok((m, listing));
+            }
+            if !self.unfiltered {
+                let by_claim =
+                    list_view(self.t, &["api", "v2", "scripts"], claim, "list_scripts").await?;
+                if own_in(&by_claim).is_some() {
+                    tracing::debug!(
+                        script_name = self.name,
+                        "the name filter is exact: listing the whole org for racing claims"
+                    );
+                    self.unfiltered = true;
+                    continue;
+                }
+            }
+            poll.pause_before_deadline(&self.t.stop, || GenesysError::Timeout {
+                what: format!("the uploaded script {claim:?} did not appear in the script search"),
+            })
+            .await?;
+        }
     }
 
     /// Lists until `found` picks something out of the listing (the index may lag).
@@ -237,14 +289,7 @@ impl Create<'_> {
         document: Arc<Vec<u8>>,
         own_id: &mut Option<String>,
     ) -> Result<Created, GenesysError> {
-        let (own, listing) = self
-            .wait_listed(&format!("the uploaded script {claim:?}"), |l| {
-                l.iter()
-                    .filter(|m| m.name == claim)
-                    .min_by(|a, b| order(a).cmp(&order(b)))
-                    .cloned()
-            })
-            .await?;
+        let (own, listing) = self.wait_own_claim(claim).await?;
         *own_id = Some(own.id.clone());
         // A retried upload that the server had processed made a second copy under our claim:
         // provably ours too, so it goes.
@@ -352,6 +397,7 @@ pub(crate) async fn create_script(
         before,
         same_content: HashMap::new(),
         deadline,
+        unfiltered: false,
     };
     let mut own_id = None;
     let settled = async {
