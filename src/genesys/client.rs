@@ -218,6 +218,21 @@ impl Client {
         document: &[u8],
         expected_version_id: &str,
     ) -> Result<WriteOutcome, GenesysError> {
+        self.replace_script_reading_back(id, name, document, expected_version_id)
+            .await
+            .map(|(outcome, _)| outcome)
+    }
+
+    /// [`Self::replace_script_if_version`], also answering, with `Written`, the document the
+    /// server stored for our version (read back by the write's verification: it holds ours and
+    /// may hold more, see `scripts::document_holds`).
+    pub async fn replace_script_reading_back(
+        &self,
+        id: &str,
+        name: &str,
+        document: &[u8],
+        expected_version_id: &str,
+    ) -> Result<(WriteOutcome, Option<Value>), GenesysError> {
         script_writes::replace_script_if_version(
             &self.transport,
             &self.listing,

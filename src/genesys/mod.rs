@@ -65,7 +65,8 @@ pub use config::{region_domain, region_keys, ClientConfig, Credentials, RetryPol
 pub use error::GenesysError;
 pub use script_create::Created;
 pub use scripts::{
-    documents_equal_ignoring_server_fields, strip_server_fields, ScriptMeta, WriteOutcome,
+    document_holds, documents_equal_ignoring_server_fields, strip_server_fields, ScriptMeta,
+    WriteOutcome,
 };
 pub use stats::ClientStats;
 pub use stop::{Stop, GRACE_AFTER_STOP};

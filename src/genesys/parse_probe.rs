@@ -41,6 +41,10 @@ pub fn script_bodies(body: &[u8], page: u32) {
         let mut stripped = v.clone();
         super::strip_server_fields(&mut stripped);
         let _ = super::documents_equal_ignoring_server_fields(&v, &stripped);
+        // Every document holds itself and what stripping leaves of it; copies alike too.
+        assert!(super::document_holds(&v, &v), "a document must hold itself");
+        assert!(super::document_holds(&v, &stripped));
+        assert!(super::scripts::copies_alike(&v, &v, &stripped));
     }
     let _ = parse_listing_page(&reply(Method::GET, "/api/v2/scripts", body), page);
 }

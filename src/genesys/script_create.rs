@@ -29,7 +29,7 @@ use super::error::GenesysError;
 use super::listing::ListingSnapshot;
 use super::script_reads::{export_script, find_by_exact_name, list_view};
 use super::script_writes::{delete, parse_document, pauses_until, read_created};
-use super::scripts::{documents_equal_ignoring_server_fields, ScriptMeta, DEFAULT_SCRIPT_NAMES};
+use super::scripts::{copies_alike, document_holds, ScriptMeta, DEFAULT_SCRIPT_NAMES};
 use super::transport::Transport;
 use super::upload::{upload, wait_upload};
 
@@ -110,42 +110,36 @@ struct Create<'a> {
     /// Whether a copy's content equals ours, by id (a copy's content does not change while
     /// it races: each racer uploads once, then renames).
     same_content: HashMap<String, bool>,
-    deadline: Instant,
-    /// True once the server's name filter proved exact (our claim is listed under its own
-    /// name but not under `name`): the racers' claims are then found only by listing the
-    /// whole org, which every later look does.
+    /// What the server stored for our own copy, once a racing copy had to be compared with it.
+    own_stored: Option<Value>,
+    /// List every script, not those the name filter `name` matches (an exact name filter
+    /// hides the claims: `wait_own_claim`).
     unfiltered: bool,
+    deadline: Instant,
 }
 
 impl Create<'_> {
-    /// The scripts named `name` or a claim of it (and, under a substring filter, others whose
-    /// name contains `name`, which take no part).
     async fn list(&self) -> Result<Vec<ScriptMeta>, GenesysError> {
-        if !self.unfiltered {
-            return list_view(self.t, &["api", "v2", "scripts"], self.name, "list_scripts").await;
-        }
-        let all = list_view(self.t, &["api", "v2", "scripts"], "", "list_scripts").await?;
-        Ok(all
-            .into_iter()
-            .filter(|m| m.name == self.name || is_claim_of(&m.name, self.name))
-            .collect())
+        let filter = if self.unfiltered { "" } else { self.name };
+        list_view(self.t, &["api", "v2", "scripts"], filter, "list_scripts").await
     }
 
-    /// Lists until our copy under `claim` shows (the index may lag). Whether the name filter
-    /// is a substring or an exact match is undocumented: when the listing under `name` lacks
-    /// our claim, a listing under the claim itself tells an exact filter (it shows the claim)
-    /// from index lag (it does not either), and an exact filter switches to whole-org listings.
+    /// Lists until our copy appears under `claim`. Nothing documents whether the name filter
+    /// matches substrings (so `NAME` lists every claim of it) or whole names: when a listing
+    /// filtered by the claim itself shows our copy and the one filtered by `NAME` does not,
+    /// the filter is exact, and this create lists unfiltered from then on (every script of
+    /// the org: costlier, but no racing claim is hidden from it).
     async fn wait_own_claim(
         &mut self,
         claim: &str,
     ) -> Result<(ScriptMeta, Vec<ScriptMeta>), GenesysError> {
+        let mut poll = pauses_until(self.deadline);
         let own_in = |l: &[ScriptMeta]| {
             l.iter()
                 .filter(|m| m.name == claim)
                 .min_by(|a, b| order(a).cmp(&order(b)))
                 .cloned()
         };
-        let mut poll = pauses_until(self.deadline);
         loop {
             let listing = self.list().await?;
             if let Some(m) = own_in(&listing) {
@@ -155,9 +149,9 @@ impl Create<'_> {
                 let by_claim =
                     list_view(self.t, &["api", "v2", "scripts"], claim, "list_scripts").await?;
                 if own_in(&by_claim).is_some() {
-                    tracing::debug!(
+                    tracing::info!(
                         script_name = self.name,
-                        "the name filter is exact: listing the whole org for racing claims"
+                        "the name filter matches whole names: listing unfiltered"
                     );
                     self.unfiltered = true;
                     continue;
@@ -202,20 +196,45 @@ impl Create<'_> {
             .collect()
     }
 
-    /// Whether copy `id` holds our content (`None` when it is gone).
-    async fn holds_ours(&mut self, id: &str) -> Result<Option<bool>, GenesysError> {
+    /// Whether copy `id` holds our content (`None` when it is gone): it holds our document
+    /// (`document_holds`: the server may add fields, never change or drop ours), and what the
+    /// server added to it is alike to what it added to our own copy `own` (`copies_alike`), so
+    /// that a racer's document that set more than ours is other content.
+    async fn holds_ours(&mut self, own: &str, id: &str) -> Result<Option<bool>, GenesysError> {
         if let Some(known) = self.same_content.get(id) {
             return Ok(Some(*known));
         }
-        match export_script(self.t, id, None).await {
-            Ok(doc) => {
-                let same = documents_equal_ignoring_server_fields(&doc, &self.ours);
-                self.same_content.insert(id.to_string(), same);
-                Ok(Some(same))
+        let doc = match export_script(self.t, id, None).await {
+            Ok(doc) => doc,
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let same = if !document_holds(&doc, &self.ours) {
+            false
+        } else {
+            self.load_own_copy(own).await?;
+            match &self.own_stored {
+                Some(mine) => copies_alike(&doc, mine, &self.ours),
+                // Our copy is gone (deleted by us after an election): the elder it yielded
+                // to was compared with it then; later copies are compared with ours alone.
+                None => true,
             }
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e),
+        };
+        self.same_content.insert(id.to_string(), same);
+        Ok(Some(same))
+    }
+
+    /// Exports the document the server stored for our own copy into `own_stored`, once (left
+    /// `None` when our copy is gone).
+    async fn load_own_copy(&mut self, own: &str) -> Result<(), GenesysError> {
+        if self.own_stored.is_none() {
+            match export_script(self.t, own, None).await {
+                Ok(doc) => self.own_stored = Some(doc),
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e),
+            }
         }
+        Ok(())
     }
 
     async fn elect(
@@ -232,7 +251,7 @@ impl Create<'_> {
         elders.sort_by(|a, b| order(a).cmp(&order(b)));
         let mut conflict = None;
         for elder in elders {
-            match self.holds_ours(&elder.id).await? {
+            match self.holds_ours(&own.id, &elder.id).await? {
                 Some(true) => return Ok(Verdict::YieldTo(elder)),
                 Some(false) if conflict.is_none() => conflict = Some(elder),
                 _ => {}
@@ -251,7 +270,7 @@ impl Create<'_> {
             let racing: Vec<ScriptMeta> = self.racing(&listing, own).into_iter().cloned().collect();
             let mut identical = Vec::new();
             for m in racing {
-                if self.holds_ours(&m.id).await? == Some(true) {
+                if self.holds_ours(&own.id, &m.id).await? == Some(true) {
                     identical.push(m);
                 }
             }
@@ -396,8 +415,9 @@ pub(crate) async fn create_script(
         ours,
         before,
         same_content: HashMap::new(),
-        deadline,
+        own_stored: None,
         unfiltered: false,
+        deadline,
     };
     let mut own_id = None;
     let settled = async {

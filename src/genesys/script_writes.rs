@@ -14,9 +14,7 @@ use super::backoff::Backoff;
 use super::error::GenesysError;
 use super::listing::ListingSnapshot;
 use super::script_reads::{export_script, get_script_at};
-use super::scripts::{
-    documents_equal_ignoring_server_fields, meta_from_json, ScriptMeta, WriteOutcome,
-};
+use super::scripts::{document_holds, meta_from_json, ScriptMeta, WriteOutcome};
 use super::transport::{Body, Call, Idempotency, Transport};
 use super::upload::{upload, wait_upload};
 
@@ -63,7 +61,8 @@ pub(crate) async fn read_created(
 }
 
 /// Replace script `id` only if its `versionId` is still `expected_version_id` (see
-/// `Client::replace_script_if_version`).
+/// `Client::replace_script_if_version`). With `Written`, also the document the server stored
+/// for our version, as the verification exported it (it holds ours; it may hold more).
 pub(crate) async fn replace_script_if_version(
     t: &Transport,
     listing: &ListingSnapshot,
@@ -71,7 +70,7 @@ pub(crate) async fn replace_script_if_version(
     name: &str,
     document: &[u8],
     expected_version_id: &str,
-) -> Result<WriteOutcome, GenesysError> {
+) -> Result<(WriteOutcome, Option<Value>), GenesysError> {
     let ours = parse_document(document)?;
     let get_url = t.api_url(&["api", "v2", "scripts", id]);
     let current = get_script_at(t, get_url.clone(), "get_script")
@@ -85,7 +84,7 @@ pub(crate) async fn replace_script_if_version(
             path: get_url.path().to_string(),
         })?;
     if current.version_id != expected_version_id {
-        return Ok(WriteOutcome::Conflict { current });
+        return Ok((WriteOutcome::Conflict { current }, None));
     }
     // The race window opens here: a write landing between this GET and the processing of
     // our upload is overwritten (documented in docs/conditional-writes.md).
@@ -113,13 +112,17 @@ pub(crate) async fn replace_script_if_version(
         }
     };
 
-    // Verify that the current content is ours: someone may have written after us.
+    // Verify that the current content is ours: someone may have written after us. The server
+    // may have added to what it stored (ids, defaults), never changed or dropped what we set.
     let grace = Instant::now() + STALE_EXPORT_GRACE.min(t.config.upload_timeout);
     let mut poll = pauses_until(grace);
     loop {
+        // Ours, exported by the id of the version read back, once the current export did
+        // not show it: confirmed below by that version still being the current one.
+        let mut held = None;
         match export_script(t, id, None).await {
-            Ok(doc) if documents_equal_ignoring_server_fields(&doc, &ours) => {
-                return Ok(WriteOutcome::Written(written));
+            Ok(doc) if document_holds(&doc, &ours) => {
+                return Ok((WriteOutcome::Written(written), Some(doc)));
             }
             Ok(doc) => {
                 // The export names its version: content that is not ours at a version that
@@ -131,6 +134,14 @@ pub(crate) async fn replace_script_if_version(
                              whose content is not ours: another writer replaced it after us"
                         )));
                     }
+                }
+                // A stale export, or a server whose export without a versionId serves the
+                // published version: export the version read back by its id.
+                match export_script(t, id, Some(&written.version_id)).await {
+                    Ok(mine) if document_holds(&mine, &ours) => held = Some(mine),
+                    Ok(_) => {}
+                    Err(e) if e.is_not_found() => {}
+                    Err(e) => return Err(e),
                 }
             }
             Err(e) if e.is_not_found() => {
@@ -149,6 +160,9 @@ pub(crate) async fn replace_script_if_version(
                  version {now_version} whose content is not ours: another writer replaced it after us",
                 written.version_id
             )));
+        }
+        if let Some(mine) = held {
+            return Ok((WriteOutcome::Written(written), Some(mine)));
         }
         if poll
             .pause_before_deadline(&t.stop, || timeout(String::new()))

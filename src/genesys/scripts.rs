@@ -1,7 +1,8 @@
 //! Script vocabulary shared by the client and the provider: `ScriptMeta` (what the API says
 //! about a script), `WriteOutcome` (result of a conditional replace), decoding of `Script`
 //! JSON, and the normalisation used when comparing documents: server-stamped fields ignored,
-//! numbers compared by value (`1.0` = `1`, `1e3` = `1000`), exactly at any size.
+//! numbers compared by value (`1.0` = `1`, `1e3` = `1000`), exactly at any size; and
+//! [`document_holds`], the rule that recognises our own upload in what the server stores.
 
 use serde_json::Value;
 
@@ -94,6 +95,96 @@ pub fn documents_equal_ignoring_server_fields(a: &Value, b: &Value) -> bool {
     normalize_numbers(&mut a);
     normalize_numbers(&mut b);
     a == b
+}
+
+/// True when the server's document `server` holds every value of our document `ours`: the
+/// rule by which an upload is recognised in what the server stores (docs/conditional-writes.md,
+/// "Recognising our own version"). An import service may ADD to what it stores (page ids, a
+/// start page, default properties, empty sections) but never changes or drops a value the file
+/// set. So, after `strip_server_fields` on both: every key of an object of ours is in the
+/// server's object at the same place, with a value that holds ours (the server's object may
+/// have more keys); arrays have the same length and hold ours element by element; every other
+/// value is equal (numbers by value, as `canonical_number` compares them).
+pub fn document_holds(server: &Value, ours: &Value) -> bool {
+    let mut server = server.clone();
+    let mut ours = ours.clone();
+    strip_server_fields(&mut server);
+    strip_server_fields(&mut ours);
+    normalize_numbers(&mut server);
+    normalize_numbers(&mut ours);
+    holds(&server, &ours)
+}
+
+/// True when `a` and `b`, two stored copies of uploads, both hold `ours` and the server added
+/// alike to both: the same keys beyond ours in every object, and added values of the same shape
+/// (same JSON type; objects with the same keys, arrays of the same length, recursively). The
+/// added scalars may differ (a server mints its own page ids per script), so two copies of one
+/// upload are alike; a copy of a document that set a field ours did not is not.
+pub fn copies_alike(a: &Value, b: &Value, ours: &Value) -> bool {
+    let prepared = |d: &Value| {
+        let mut d = d.clone();
+        strip_server_fields(&mut d);
+        normalize_numbers(&mut d);
+        d
+    };
+    let (a, b, ours) = (prepared(a), prepared(b), prepared(ours));
+    holds(&a, &ours) && holds(&b, &ours) && added_alike(&a, &b, &ours)
+}
+
+/// `copies_alike` once both hold `ours`: what each added has the same shape.
+fn added_alike(a: &Value, b: &Value, ours: &Value) -> bool {
+    match (a, b, ours) {
+        (Value::Object(a), Value::Object(b), Value::Object(o)) => {
+            let added = |m: &serde_json::Map<String, Value>| {
+                m.keys()
+                    .filter(|k| !o.contains_key(*k))
+                    .cloned()
+                    .collect::<std::collections::BTreeSet<_>>()
+            };
+            added(a) == added(b)
+                && a.iter().all(|(k, av)| match (b.get(k), o.get(k)) {
+                    (Some(bv), Some(ov)) => added_alike(av, bv, ov),
+                    (Some(bv), None) => same_shape(av, bv),
+                    (None, _) => false,
+                })
+        }
+        (Value::Array(a), Value::Array(b), Value::Array(o)) => a
+            .iter()
+            .zip(b)
+            .zip(o)
+            .all(|((av, bv), ov)| added_alike(av, bv, ov)),
+        _ => true,
+    }
+}
+
+/// Same JSON type; objects with the same keys and arrays of the same length, recursively.
+fn same_shape(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Object(a), Value::Object(b)) => {
+            a.len() == b.len()
+                && a.iter()
+                    .all(|(k, av)| b.get(k).is_some_and(|bv| same_shape(av, bv)))
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(av, bv)| same_shape(av, bv))
+        }
+        (Value::Null, Value::Null) | (Value::Bool(_), Value::Bool(_)) => true,
+        (Value::Number(_), Value::Number(_)) | (Value::String(_), Value::String(_)) => true,
+        _ => false,
+    }
+}
+
+/// `document_holds` on normalised documents.
+fn holds(server: &Value, ours: &Value) -> bool {
+    match (server, ours) {
+        (Value::Object(s), Value::Object(o)) => o
+            .iter()
+            .all(|(k, v)| s.get(k).is_some_and(|sv| holds(sv, v))),
+        (Value::Array(s), Value::Array(o)) => {
+            s.len() == o.len() && s.iter().zip(o).all(|(sv, v)| holds(sv, v))
+        }
+        (s, o) => s == o,
+    }
 }
 
 /// Rewrites every number in `doc` to [`canonical_number`] text, so that numerically equal
@@ -226,6 +317,95 @@ mod tests {
         let changed = json!({"pages": [{"id": "p1", "name": "Start", "rootContainer": {"a": 2}}],
                              "variables": [], "startPageId": "p1"});
         assert!(!documents_equal_ignoring_server_fields(&ours, &changed));
+    }
+
+    #[test]
+    fn a_server_that_adds_fields_still_holds_our_document() {
+        let ours = json!({"name": "x", "pages": [{"name": "Start", "rootContainer": {"a": 1.0}}],
+                          "variables": [{"name": "v", "value": "{{scripter.agentName}}"}]});
+        let added = json!({"id": "s1", "versionId": "v2", "name": "x (terraform 0123)",
+                           "startPageId": "p-minted", "dataVersion": 2, "customActions": [],
+                           "features": {}, "variables": [{"name": "v", "value": "{{scripter.agentName}}", "id": "var1"}],
+                           "pages": [{"id": "p-minted", "name": "Start", "scriptId": "s1",
+                                      "properties": {"width": 800}, "rootContainer": {"a": 1, "b": []}}]});
+        assert!(document_holds(&added, &ours));
+        assert!(document_holds(&ours, &ours));
+        // The order of the arguments matters: ours does not hold what the server added.
+        assert!(!document_holds(&ours, &added));
+    }
+
+    #[test]
+    fn a_changed_or_dropped_value_is_not_held() {
+        let ours = json!({"pages": [{"id": "p1", "name": "Start", "rootContainer": {"a": 1}}],
+                          "startPageId": "p1", "variables": []});
+        for other in [
+            // A value changed.
+            json!({"pages": [{"id": "p1", "name": "Begin", "rootContainer": {"a": 1}}], "startPageId": "p1", "variables": []}),
+            json!({"pages": [{"id": "p1", "name": "Start", "rootContainer": {"a": 2}}], "startPageId": "p1", "variables": []}),
+            // An id replaced.
+            json!({"pages": [{"id": "p9", "name": "Start", "rootContainer": {"a": 1}}], "startPageId": "p1", "variables": []}),
+            // A key dropped.
+            json!({"pages": [{"id": "p1", "name": "Start", "rootContainer": {}}], "startPageId": "p1", "variables": []}),
+            json!({"pages": [{"id": "p1", "name": "Start", "rootContainer": {"a": 1}}], "variables": []}),
+            // An array grew or shrank.
+            json!({"pages": [{"id": "p1", "name": "Start", "rootContainer": {"a": 1}}, {"id": "p2"}], "startPageId": "p1", "variables": []}),
+            json!({"pages": [], "startPageId": "p1", "variables": []}),
+            json!({"pages": [{"id": "p1", "name": "Start", "rootContainer": {"a": 1}}], "startPageId": "p1", "variables": [{}]}),
+            // A type changed.
+            json!({"pages": [{"id": "p1", "name": "Start", "rootContainer": {"a": "1"}}], "startPageId": "p1", "variables": []}),
+            json!({"pages": [{"id": "p1", "name": "Start", "rootContainer": [1]}], "startPageId": "p1", "variables": []}),
+            json!({"pages": [{"id": "p1", "name": "Start", "rootContainer": null}], "startPageId": "p1", "variables": []}),
+        ] {
+            assert!(!document_holds(&other, &ours), "{other}");
+        }
+        // A literal placeholder is not its substituted value (an edit back to the raw template).
+        let template = json!({"pages": [{"name": "Hello {{who}}"}]});
+        let rendered = json!({"pages": [{"name": "Hello Acme"}]});
+        assert!(!document_holds(&template, &rendered));
+        assert!(!document_holds(&rendered, &template));
+    }
+
+    #[test]
+    fn two_copies_of_one_upload_are_alike_and_a_copy_of_more_is_not() {
+        let ours = json!({"pages": [{"name": "Start"}], "variables": []});
+        let copy = |page_id: &str| {
+            json!({"id": page_id, "startPageId": page_id, "dataVersion": 2,
+                   "pages": [{"id": page_id, "name": "Start", "properties": {"w": 1}}], "variables": []})
+        };
+        assert!(copies_alike(&copy("p1"), &copy("p2"), &ours));
+        assert!(copies_alike(&ours, &ours, &ours));
+        // Another racer's document set a field ours did not: its copy holds ours, yet differs.
+        let mut more = copy("p3");
+        more["pages"][0]["note"] = json!("theirs");
+        assert!(document_holds(&more, &ours));
+        assert!(!copies_alike(&more, &copy("p1"), &ours));
+        assert!(!copies_alike(&copy("p1"), &more, &ours));
+        let mut other_shape = copy("p4");
+        other_shape["pages"][0]["properties"] = json!({"w": 1, "h": 2});
+        assert!(!copies_alike(&other_shape, &copy("p1"), &ours));
+        // A copy that does not hold ours is never alike.
+        let changed = json!({"pages": [{"name": "Other"}], "variables": []});
+        assert!(!copies_alike(&changed, &changed, &ours));
+    }
+
+    #[test]
+    fn holding_compares_numbers_by_value_and_ignores_server_fields() {
+        let ours: Value = serde_json::from_str(
+            r#"{"pages":[{"w":1.0,"max":1e3,"big":12345678901234567890123}]}"#,
+        )
+        .unwrap();
+        let server: Value = serde_json::from_str(
+            r#"{"id":"s","versionId":"v","pages":[{"id":"p","scriptId":"s","versionId":"v","w":1,"max":1000,"big":12345678901234567890123.0}]}"#,
+        )
+        .unwrap();
+        assert!(document_holds(&server, &ours));
+        let neighbour: Value =
+            serde_json::from_str(r#"{"pages":[{"w":1,"max":1000,"big":12345678901234567890124}]}"#)
+                .unwrap();
+        assert!(!document_holds(&neighbour, &ours));
+        // Not objects: held only when equal.
+        assert!(document_holds(&json!("a"), &json!("a")));
+        assert!(!document_holds(&json!("a"), &json!({"pages": []})));
     }
 
     #[test]

@@ -14,4 +14,5 @@ mod provider_config;
 mod real_scripts;
 mod script_template;
 mod secrets_and_examples;
+mod server_forms;
 mod variants;

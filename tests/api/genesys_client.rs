@@ -528,6 +528,99 @@ async fn mock_racing_creates_with_identical_content_converge_on_one_script() {
     assert_eq!(held(&st), vec![("Same".to_string(), id)]);
 }
 
+/// A document as git may hold it: pages without ids, no start page, sections left out.
+fn bare_document(marker: &str) -> Vec<u8> {
+    serde_json::to_vec(
+        &json!({"pages": [{"name": "Start", "rootContainer": {"type": "text",
+        "properties": {"text": marker}}}]}),
+    )
+    .unwrap()
+}
+
+/// A mock whose uploads are stored with additions (ids, start page, defaults).
+async fn adding_mock() -> (Mock, Shared, tpg::genesys::Client) {
+    let (m, st, c) = scripts_mock().await;
+    st.lock().unwrap().adds_on_store = true;
+    (m, st, c)
+}
+
+#[tokio::test]
+async fn mock_a_server_that_adds_fields_takes_our_update_and_still_reports_a_lost_write() {
+    let (_m, st, c) = adding_mock().await;
+    let s = c
+        .create_script("Added", &bare_document("v1"))
+        .await
+        .unwrap();
+    // Before: "Another writer replaced the script ... whose content is not ours".
+    let (out, stored) = c
+        .replace_script_reading_back(&s.id, "Added", &bare_document("v2"), &s.version_id)
+        .await
+        .unwrap();
+    let WriteOutcome::Written(w) = out else {
+        panic!("expected Written, got {out:?}")
+    };
+    assert_ne!(w.version_id, s.version_id);
+    let stored = stored.expect("the read-back document");
+    let ours: serde_json::Value = serde_json::from_slice(&bare_document("v2")).unwrap();
+    assert!(tpg::genesys::document_holds(&stored, &ours));
+    assert!(!tpg::genesys::documents_equal_ignoring_server_fields(
+        &stored, &ours
+    ));
+    assert_eq!(stored["startPageId"], stored["pages"][0]["id"], "{stored}");
+
+    // Another writer right after us, through the same adding server: still a lost write.
+    st.lock().unwrap().write_after_next_replace =
+        Some(serde_json::from_slice(&bare_document("someone else")).unwrap());
+    match c
+        .replace_script_if_version(&s.id, "Added", &bare_document("v3"), &w.version_id)
+        .await
+    {
+        Err(GenesysError::LostWrite { detail, .. }) => {
+            assert!(detail.contains("another writer"), "{detail}")
+        }
+        other => panic!("expected LostWrite, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn mock_racing_creates_through_an_adding_server_converge_or_fail_by_content() {
+    let (_m, st, c) = adding_mock().await;
+    st.lock().unwrap().index_lag = Duration::from_millis(300);
+    // Identical documents: each copy gets its own minted page ids, yet they are one script.
+    let racers: Vec<_> = (0..4)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move { c.create_script("Same", &bare_document("same")).await })
+        })
+        .collect();
+    let mut ids = std::collections::BTreeSet::new();
+    for r in racers {
+        ids.insert(r.await.unwrap().unwrap().id);
+    }
+    assert_eq!(ids.len(), 1, "every racer records the same script: {ids:?}");
+    assert_eq!(
+        held(&st),
+        vec![("Same".to_string(), ids.into_iter().next().unwrap())]
+    );
+
+    // Another document that sets a field ours does not: its copy holds ours, yet it is other
+    // content, so exactly one create stands and the other leaves nothing behind.
+    let mut more: serde_json::Value = serde_json::from_slice(&bare_document("twin")).unwrap();
+    more["pages"][0]["note"] = json!("theirs");
+    let more = serde_json::to_vec(&more).unwrap();
+    let other = c.clone();
+    let h = tokio::spawn(async move { other.create_script("Twin", &more).await });
+    let ours = c.create_script("Twin", &bare_document("twin")).await;
+    let theirs = h.await.unwrap();
+    let (kept, raced) = match (ours, theirs) {
+        (Ok(k), Err(e)) | (Err(e), Ok(k)) => (k, e),
+        other => panic!("exactly one create must win: {other:?}"),
+    };
+    assert!(matches!(raced, GenesysError::NameRaced { .. }), "{raced:?}");
+    let twins: Vec<_> = held(&st).into_iter().filter(|(n, _)| n == "Twin").collect();
+    assert_eq!(twins, vec![("Twin".to_string(), kept.id)]);
+}
+
 #[tokio::test]
 async fn mock_replace_detects_conflict_and_lost_write() {
     let (_m, st, c) = scripts_mock().await;

@@ -97,6 +97,11 @@ mod tests {
                 let derived = plan::plan_update(&prior, &planned_again).1;
                 assert_eq!(derived, work, "planned {planned:?}");
                 assert_eq!(planned.version_id.is_unknown(), work.any());
+                // The org's stored form is read back by a write; unchanged without one.
+                assert_eq!(planned.server_content_sha256.is_unknown(), work.any());
+                if !work.any() {
+                    assert_eq!(planned.server_content_sha256, prior.server_content_sha256);
+                }
                 assert_eq!(
                     planned.published_version_id.is_unknown(),
                     work.publish,

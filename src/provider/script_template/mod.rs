@@ -70,9 +70,15 @@ impl ManagedResource for ScriptTemplateResource {
         let refreshed = read::refresh(&org.client, &state)
             .await
             .map_err(|e| org.name(api_error(&format!("reading script {id}"), &e)))?;
-        // Changed outside Terraform: say who did it, when the audit log can tell.
+        // Changed outside Terraform: say who did it, when the audit log can tell. A new
+        // version of what the provider last wrote or read (read::drifted) is no such change.
         let diagnostics = match &refreshed {
-            Some(now) if now.version_id != state.version_id => {
+            Some(now)
+                if now.version_id != state.version_id
+                    && (now.content_sha256 != state.content_sha256
+                        || now.name != state.name
+                        || now.division_id != state.division_id) =>
+            {
                 who_changed::warning(&org.client, &state, now).await
             }
             _ => Diagnostics::new(),

@@ -36,6 +36,8 @@ tf_model! {
             "Revision counter: 1 at create, +1 for every change this provider writes.",
         CONTENT_SHA256 => content_sha256: String [computed]
             "SHA-256 of the normalized document after substitutions.",
+        SERVER_CONTENT_SHA256 => server_content_sha256: String [computed, unknown_after_write]
+            "SHA-256 of the normalized document as the org stores it (the import service may add fields, such as page ids and defaults), read right after this provider's last write or read; null when none was read (after a create). A new `versionId` whose document still has this hash is not a change outside Terraform.",
         ORG => org: String [optional, replaces, terraform_only]
             "The org to manage the script in: a key of the provider's `orgs`. Unset: the provider's default org. Changing it replaces the script (it is created in the new org and deleted from the old one).",
         FORCE_DESTROY => force_destroy: bool [optional, terraform_only]
@@ -97,6 +99,12 @@ impl ScriptTemplate {
     pub fn record_version(&mut self, meta: &ScriptMeta) {
         self.version_id = Attr::string(&meta.version_id);
         self.modified_date = Attr::from_option(meta.modified_date.clone());
+    }
+
+    /// Records the hash of the org's own canonical form of the document (`None`: not read).
+    pub fn record_stored(&mut self, stored_canonical: Option<&str>) {
+        self.server_content_sha256 =
+            Attr::from_option(stored_canonical.map(crate::provider::document::sha256_hex));
     }
 
     /// Records the division the server has the script in.

@@ -5,7 +5,7 @@
 use super::model::ScriptTemplate;
 use super::plan;
 use crate::framework::{Attr, TfModel};
-use crate::genesys::{Backoff, Client, GenesysError, ScriptMeta};
+use crate::genesys::{document_holds, Backoff, Client, GenesysError, ScriptMeta};
 use crate::provider::document;
 use std::time::Duration;
 
@@ -66,12 +66,45 @@ pub async fn refresh(
     }
     let doc = client.export_script(id, Some(&meta.version_id)).await?;
     let published = client.get_published_script(id).await?;
+    if !drifted(state, &doc) {
+        // A new version of what the provider last wrote or read (a save without a change, a
+        // version the server stamped itself): recorded, with no change to plan.
+        let mut s = state.clone();
+        s.record_server(&meta, published.as_ref());
+        s.record_stored(Some(&document::canonical(&doc)));
+        return Ok(Some(s));
+    }
     Ok(Some(state_from_remote(
         Some(state),
         &meta,
         &doc,
         published.as_ref(),
     )))
+}
+
+/// Whether the document the org now stores (`doc`, at a `versionId` other than the state's)
+/// moved away from what the provider recorded right after its last write or read. With the
+/// org's canonical-form hash recorded (`server_content_sha256`), the hashes decide: the
+/// provider never compares its own document with the server's text. Without it (after a
+/// create, or a state written by an older provider) the subset rule decides: not drifted when
+/// the org's document holds every value of the document the state says was last written
+/// (`genesys::document_holds`: the server may add fields, never change or drop ours).
+pub fn drifted(state: &ScriptTemplate, doc: &serde_json::Value) -> bool {
+    if let Some(recorded) = state.server_content_sha256.as_deref() {
+        return document::sha256_hex(&document::canonical(doc)) != recorded;
+    }
+    // The state's content rendered with its substitutions is what was last written only when
+    // it hashes to the recorded content_sha256 (a template saved literally in the org does not).
+    let Some(written) = plan::canonical_of(state) else {
+        return true;
+    };
+    if state.content_sha256.as_deref() != Some(document::sha256_hex(&written).as_str()) {
+        return true;
+    }
+    match document::parse_script(&plan::desired_text(state)) {
+        Ok(ours) => !document_holds(doc, &ours),
+        Err(_) => true,
+    }
 }
 
 /// GET by id; a 404 is believed only when it persists: right after a create, a read served
@@ -119,7 +152,10 @@ fn is_older(meta: &ScriptMeta, state: &ScriptTemplate) -> bool {
     }
 }
 
-/// Builds state from what the org holds. Arguments Terraform alone knows (substitutions,
+/// Builds state from what the org holds (an import, or a drift). `content_sha256` and
+/// `server_content_sha256` both become the hash of the org's canonical form, so the next plan
+/// shows an update exactly when the configuration renders to something else; after that apply
+/// `content_sha256` is the hash of what was written. Arguments Terraform alone knows (substitutions,
 /// Terraform-only arguments, timeouts, the revision counter) come from `base`; the content
 /// stays as configured when it is the same script, and becomes the remote document when it
 /// really differs.
@@ -155,6 +191,7 @@ pub fn state_from_remote(
     state.content = content;
     state.record_server(meta, published);
     state.content_sha256 = Attr::Known(document::sha256_hex(&remote_canonical));
+    state.record_stored(Some(&remote_canonical));
     state
 }
 
@@ -173,6 +210,88 @@ mod tests {
             published_date: None,
             version_date: None,
         }
+    }
+
+    /// What an import service that adds to what it stores makes of `{"pages":[{"name":...}]}`.
+    fn stored_with_additions(page_name: &str) -> serde_json::Value {
+        serde_json::json!({"id": "s1", "versionId": "v2", "startPageId": "p-minted", "dataVersion": 2,
+                           "customActions": [], "variables": [],
+                           "pages": [{"id": "p-minted", "name": page_name, "properties": {"width": 800}}]})
+    }
+
+    const CONFIG: &str = r#"{"pages":[{"name":"Hello {{who}}"}]}"#;
+
+    /// The state after this provider wrote `CONFIG` with who = Acme (`stored`: what the
+    /// write's read-back recorded; `None` after a create).
+    fn written(stored: Option<&serde_json::Value>) -> ScriptTemplate {
+        let mut s = crate::provider::script_template::plan::tests::state(CONFIG);
+        s.content_sha256 = Attr::Known(document::sha256_hex(&plan::canonical_of(&s).unwrap()));
+        s.record_stored(stored.map(document::canonical).as_deref());
+        s
+    }
+
+    #[test]
+    fn drift_is_a_move_of_the_orgs_own_form_by_its_recorded_hash() {
+        let stored = stored_with_additions("Hello Acme");
+        let state = written(Some(&stored));
+        // Another version of the same stored form (a save without a change): no drift.
+        let mut resaved = stored.clone();
+        resaved["versionId"] = serde_json::json!("v3");
+        assert!(!drifted(&state, &resaved));
+        // The org's form moved, even only by a field the file never set: drift.
+        let mut ui_saved = stored.clone();
+        ui_saved["pages"][0]["properties"]["preserveLayoutLocation"] = serde_json::json!(true);
+        assert!(drifted(&state, &ui_saved));
+        assert!(drifted(&state, &stored_with_additions("Hello Globex")));
+    }
+
+    #[test]
+    fn without_a_recorded_form_the_subset_rule_decides() {
+        let state = written(None);
+        assert_eq!(state.server_content_sha256, Attr::Null);
+        // The server added fields to what we wrote: not drift.
+        assert!(!drifted(&state, &stored_with_additions("Hello Acme")));
+        // A value we set changed: drift.
+        assert!(drifted(&state, &stored_with_additions("Hello Globex")));
+        // The raw template saved in the org (the placeholder literally): drift.
+        assert!(drifted(&state, &stored_with_additions("Hello {{who}}")));
+        // A state whose content does not render to what was written (a drifted remote form
+        // kept with its placeholders, or a literal template): only the org's hash would tell.
+        let mut literal = state.clone();
+        let raw: serde_json::Value = serde_json::from_str(CONFIG).unwrap();
+        literal.content_sha256 = Attr::Known(document::sha256_hex(&document::canonical(&raw)));
+        assert!(drifted(&literal, &stored_with_additions("Hello Acme")));
+    }
+
+    #[test]
+    fn an_import_through_an_adding_server_converges_in_one_apply() {
+        let stored = stored_with_additions("Hello Acme");
+        let mut imported = state_from_remote(None, &meta(), &stored, None);
+        let stored_hash = document::sha256_hex(&document::canonical(&stored));
+        assert_eq!(
+            imported.content_sha256.as_deref(),
+            Some(stored_hash.as_str())
+        );
+        assert_eq!(imported.server_content_sha256, imported.content_sha256);
+        // The configuration: git's document, who = Acme (Terraform proposes it over the prior).
+        let config = ScriptTemplate {
+            content: Attr::string(CONFIG),
+            substitutions: crate::provider::script_template::plan::tests::subs("Acme"),
+            ..imported.clone()
+        };
+        imported.published_version_id = Attr::string("v2");
+        let (planned, work) = plan::plan_update(&imported, &config);
+        assert!(work.upload, "the org's form differs from git's: one update");
+        // The apply records what it wrote and what the read-back stored; the plan after it
+        // is empty.
+        let mut applied = planned.clone();
+        applied.record_version(&meta());
+        applied.published_version_id = Attr::string("v2");
+        applied.record_stored(Some(&document::canonical(&stored)));
+        let (_, again) = plan::plan_update(&applied, &config);
+        assert_eq!(again, plan::Work::default());
+        // And a refresh at a new version of that same stored form plans nothing either.
+        assert!(!drifted(&applied, &stored));
     }
 
     #[test]

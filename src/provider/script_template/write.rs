@@ -7,7 +7,7 @@ use super::model::ScriptTemplate;
 use super::plan::{self, Work};
 use crate::cty::AttributePath;
 use crate::framework::{Applied, Attr, Diagnostics};
-use crate::genesys::{Backoff, Client, GenesysError, ScriptMeta, WriteOutcome};
+use crate::genesys::{document_holds, Backoff, Client, GenesysError, ScriptMeta, WriteOutcome};
 use crate::provider::deadline::Deadline;
 use crate::provider::document;
 use crate::provider::errors::{api_error, api_error_at};
@@ -45,6 +45,9 @@ pub async fn create(
     };
     let mut state = planned.clone();
     state.record_created(&created.meta);
+    // The create did not export what the server stored: the next refresh that sees another
+    // versionId decides drift by the subset rule (read::drifted).
+    state.record_stored(None);
     if created.adopted {
         return adopt(client, state, created.meta, &planned, deadline).await;
     }
@@ -139,18 +142,20 @@ pub async fn update(
         base: &base,
     };
 
-    let meta = if work.upload {
+    // The org's canonical form of what it now holds: read back by the write, by a
+    // convergence, or (nothing uploaded, still at the base) the one recorded before.
+    let (meta, stored) = if work.upload {
         let outcome = deadline
             .run(
                 "uploading the script",
-                client.replace_script_if_version(&id, &name, desired.as_bytes(), &base),
+                client.replace_script_reading_back(&id, &name, desired.as_bytes(), &base),
             )
             .await;
         match outcome {
-            Ok(WriteOutcome::Written(meta)) => meta,
-            Ok(WriteOutcome::Conflict { current }) => {
+            Ok((WriteOutcome::Written(meta), doc)) => (meta, doc.map(|d| document::canonical(&d))),
+            Ok((WriteOutcome::Conflict { current }, _)) => {
                 match converge(client, &target, current, deadline).await {
-                    Ok(meta) => meta,
+                    Ok(converged) => converged,
                     Err(d) => return fail(d),
                 }
             }
@@ -161,17 +166,21 @@ pub async fn update(
             .run("reading the script", client.get_script(&id))
             .await
         {
-            Ok(Some(current)) if current.version_id == base => current,
+            Ok(Some(current)) if current.version_id == base => (current, None),
             Ok(Some(current)) => match converge(client, &target, current, deadline).await {
-                Ok(meta) => meta,
+                Ok(converged) => converged,
                 Err(d) => return fail(d),
             },
             Ok(None) => return fail(gone_since_plan(&id)),
             Err(e) => return fail(api_error(&format!("reading script {id}"), &e)),
         }
     };
-    let (state, diagnostics) =
-        finish_write(client, planned.clone(), meta, &planned, work, deadline).await;
+    let mut state = planned.clone();
+    match stored {
+        Some(canonical) => state.record_stored(Some(&canonical)),
+        None => state.server_content_sha256 = prior.server_content_sha256.clone(),
+    }
+    let (state, diagnostics) = finish_write(client, state, meta, &planned, work, deadline).await;
     Applied {
         state: Some(state),
         diagnostics,
@@ -186,28 +195,24 @@ struct Target<'a> {
     base: &'a str,
 }
 
-/// The script moved away from the planned base. If it already holds exactly what was planned
-/// (a concurrent pipeline deployed the same thing) converge on it; otherwise stop, writing nothing.
+/// The script moved away from the planned base. If it already holds what was planned (a
+/// concurrent pipeline deployed the same thing: `document_holds`, the server may have added
+/// fields but changed or dropped none of ours) converge on it, answering its metadata and the
+/// org's canonical form of it; otherwise stop, writing nothing.
 async fn converge(
     client: &Client,
     t: &Target<'_>,
     current: ScriptMeta,
     deadline: Deadline,
-) -> Result<ScriptMeta, Diagnostics> {
+) -> Result<(ScriptMeta, Option<String>), Diagnostics> {
     let exported = deadline
         .run(
             "reading the script after a conflict",
             client.export_script(t.id, Some(&current.version_id)),
         )
         .await;
-    let same = match exported {
-        Ok(doc) => {
-            current.name == t.name
-                && document::parse_script(t.desired)
-                    .map(|d| document::canonical(&d))
-                    .ok()
-                    == Some(document::canonical(&doc))
-        }
+    let doc = match exported {
+        Ok(doc) => doc,
         Err(e) => {
             return Err(api_error(
                 &format!("reading script {} after a conflict", t.id),
@@ -215,9 +220,11 @@ async fn converge(
             ))
         }
     };
+    let same = current.name == t.name
+        && document::parse_script(t.desired).is_ok_and(|ours| document_holds(&doc, &ours));
     if same {
         tracing::info!(script_id = t.id, version_id = %current.version_id, "script already holds the planned content; converging without a write");
-        return Ok(current);
+        return Ok((current, Some(document::canonical(&doc))));
     }
     Err(Diagnostics::from_error(
         "Script changed outside Terraform since the plan",

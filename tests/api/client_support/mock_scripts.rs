@@ -32,7 +32,46 @@ pub struct MockState {
     /// second writer that lands right behind us.
     pub write_after_next_replace: Option<Value>,
     pub uploads_received: usize,
+    /// Store every upload as an import service that adds to what it stores might: an id for
+    /// each page without one, a start page, default page properties, the sections the file
+    /// left out and a `dataVersion`. Never changes or drops a value the file set.
+    pub adds_on_store: bool,
     seq: u64,
+}
+
+/// What a server with `adds_on_store` stores for `doc` uploaded into script `script_id`.
+pub fn with_additions(script_id: &str, mut doc: Value) -> Value {
+    let Some(obj) = doc.as_object_mut() else {
+        return doc;
+    };
+    let mut first_page = None;
+    if let Some(Value::Array(pages)) = obj.get_mut("pages") {
+        for (i, page) in pages.iter_mut().enumerate() {
+            let Some(p) = page.as_object_mut() else {
+                continue;
+            };
+            let id = p
+                .entry("id")
+                .or_insert_with(|| json!(format!("{script_id}-page-{i}")))
+                .clone();
+            first_page.get_or_insert(id);
+            let props = p.entry("properties").or_insert_with(|| json!({}));
+            if let Some(props) = props.as_object_mut() {
+                props
+                    .entry("preserveLayoutLocation")
+                    .or_insert(json!(false));
+            }
+        }
+    }
+    if let Some(id) = first_page {
+        obj.entry("startPageId").or_insert(id);
+    }
+    for section in ["variables", "customActions"] {
+        obj.entry(section).or_insert_with(|| json!([]));
+    }
+    obj.entry("features").or_insert_with(|| json!({}));
+    obj.entry("dataVersion").or_insert(json!(2));
+    doc
 }
 
 pub type Shared = Arc<Mutex<MockState>>;
@@ -157,6 +196,8 @@ async fn upload(State(st): State<Shared>, mut form: Multipart) -> Response {
     let mut s = st.lock().unwrap();
     s.uploads_received += 1;
     let version = next_id(&mut s, "ver");
+    let adds = s.adds_on_store;
+    let stored = |id: &str, doc: Value| if adds { with_additions(id, doc) } else { doc };
     match replace {
         Some(id) => {
             let after = s.write_after_next_replace.take();
@@ -164,16 +205,17 @@ async fn upload(State(st): State<Shared>, mut form: Multipart) -> Response {
             let Some(x) = s.scripts.get_mut(&id) else {
                 return not_found();
             };
-            x.doc = doc;
+            x.doc = stored(&id, doc);
             x.name = name;
             x.version_id = version;
             if let Some(other) = after {
-                x.doc = other;
+                x.doc = stored(&id, other);
                 x.version_id = v2;
             }
         }
         None => {
             let id = next_id(&mut s, "script");
+            let doc = stored(&id, doc);
             let seq = s.seq;
             let visible_at = Instant::now() + s.index_lag;
             s.scripts.insert(
