@@ -26,8 +26,8 @@ pub enum ImportStorage {
 
 /// The import reading the simulator starts with. **One constant, easy to flip**: the evidence
 /// (the SDK's `Page` always has an id, so a real org gives every page one) supports
-/// [`ImportStorage::MintIds`]; it stays `Verbatim` until the provider copes with both.
-pub const DEFAULT_IMPORT_STORAGE: ImportStorage = ImportStorage::Verbatim;
+/// [`ImportStorage::MintIds`], and the provider copes with every reading.
+pub const DEFAULT_IMPORT_STORAGE: ImportStorage = ImportStorage::MintIds;
 
 impl Default for ImportStorage {
     fn default() -> Self {

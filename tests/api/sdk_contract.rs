@@ -3,7 +3,7 @@
 //! `.tools/` by that script). The driver, tests/api/sdk_contract/driver.py, calls every public
 //! Scripts operation, the Architect dependency-tracking and realtime-audit operations, and
 //! fails on any response the SDK's models do not describe (see its docstring). These tests run
-//! it against a fresh simulator, with the default import reading and with mint-ids, and fail
+//! it against a fresh simulator, with the default import reading and with mint-ids named, and fail
 //! with the driver's output.
 
 use std::path::{Path, PathBuf};
@@ -93,8 +93,8 @@ async fn the_official_sdk_accepts_every_response() {
     assert_eq!(stats.get("other"), None, "no request fell through: {stats}");
 }
 
-/// The reading the evidence supports (a real org gives every page an id): the whole contract
-/// holds with the simulator started in it, so flipping the default keeps it green.
+/// The reading the evidence supports (a real org gives every page an id), named explicitly:
+/// the whole contract holds with the simulator started in it, whatever the default.
 #[tokio::test]
 async fn the_official_sdk_accepts_every_response_under_mint_ids() {
     let sim = Sim::start(&["--import-storage", "mint-ids"]).await;

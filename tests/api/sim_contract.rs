@@ -1234,10 +1234,11 @@ async fn help_documents_the_reading_knobs_and_refuses_bad_values() {
         assert!(!out.status.success(), "{bad:?} must fail");
         assert!(out.stdout.is_empty());
     }
-    // The flags reach the knobs; the defaults are today's behaviour.
+    // The flags reach the knobs; the defaults: the reading the evidence supports for
+    // imports (every page gets an id), today's behaviour for the rest.
     let sim = Sim::start(&[]).await;
     let k = sim.knobs().await;
-    assert_eq!(k["import_storage"], "verbatim");
+    assert_eq!(k["import_storage"], "mint-ids");
     assert_eq!(k["publish_saves_version"], false);
     assert_eq!(k["export_default"], "editable");
     assert_eq!(k["name_filter"], "substring");
@@ -1287,11 +1288,11 @@ async fn help_documents_the_reading_knobs_and_refuses_bad_values() {
 /// Each only adds, keeps the ids the file set, and exports stay byte-stable.
 #[tokio::test]
 async fn import_storage_readings() {
-    let sim = Sim::start(&[]).await;
+    let sim = Sim::start(&["--import-storage", "verbatim"]).await;
     let t = sim.token().await;
     let file = bare_doc("hello");
 
-    // verbatim (the default): stored as uploaded; pages without ids are not listed.
+    // verbatim: stored as uploaded; pages without ids are not listed.
     let id = sim.create(&t, "demo", "Verbatim", &file).await;
     assert_eq!(
         sim.scripts_named("demo", "Verbatim").await[0]["content"],
