@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use url::Url;
 
+use super::config::ClientConfig;
 use super::error::GenesysError;
 use super::scripts::{meta_from_json, ScriptMeta, DEFAULT_SCRIPT_NAMES};
 use super::transport::{Call, Reply, Transport};
@@ -91,6 +92,16 @@ pub(crate) fn parse_export(reply: &Reply, base: &Url) -> Result<Url, GenesysErro
     base.join(&export.url).map_err(|e| GenesysError::Decode {
         message: format!("POST {} returned an invalid download url: {e}", reply.path),
     })
+}
+
+/// True when `url` is on one of the org's own Genesys hosts (the configured api, apps and
+/// login bases: same scheme, host and port). A download link there gets the bearer token, as
+/// a service whose links need it requires; a link to any other host (a presigned storage
+/// URL) never does, so the token cannot leak.
+pub(crate) fn is_own_host(url: &Url, config: &ClientConfig) -> bool {
+    [&config.api_base, &config.apps_base, &config.login_base]
+        .iter()
+        .any(|base| base.origin() == url.origin())
 }
 
 /// GET a script object; `None` on 404.
@@ -200,18 +211,13 @@ pub(crate) async fn export_script(
         Ok(doc) => doc.json(),
         // Nothing documents whether the link needs the bearer token (docs/conditional-writes.md,
         // the assumptions table): without it by default, as the official provider does; a 401
-        // from a link on the API's own origin is asked again with the token. The token never
-        // goes to another origin.
-        Err(e) if e.status() == Some(401) && same_origin(&download, &t.config.api_base) => {
+        // from a link on one of the org's own hosts is asked again with the token. The token
+        // never goes to another host.
+        Err(e) if e.status() == Some(401) && is_own_host(&download, &t.config) => {
             t.execute(Call::get(download, "download")).await?.json()
         }
         Err(e) => Err(e),
     }
-}
-
-/// True when `a` and `b` have the same scheme, host and port.
-fn same_origin(a: &Url, b: &Url) -> bool {
-    a.origin() == b.origin()
 }
 
 /// The editable script; `None` when it does not exist (404).
@@ -271,6 +277,24 @@ mod tests {
     }
 
     #[test]
+    fn only_links_to_the_orgs_own_hosts_get_the_token() {
+        let credentials = crate::genesys::Credentials::AccessToken("t".into());
+        let config = ClientConfig::for_base_url("https://api.example.test/", credentials).unwrap();
+        let own = |u: &str| is_own_host(&Url::parse(u).unwrap(), &config);
+        assert!(own("https://api.example.test/downloads/abc"));
+        assert!(!own("https://cdn.test/x"));
+        assert!(
+            !own("http://api.example.test/downloads/abc"),
+            "another scheme"
+        );
+        assert!(
+            !own("https://api.example.test:8443/downloads/abc"),
+            "another port"
+        );
+        assert!(!own("https://api.example.test.evil.test/x"));
+    }
+
+    #[test]
     fn export_url_is_resolved_against_the_base_and_bad_answers_are_decode_errors() {
         let base = Url::parse("https://api.example.test/").unwrap();
         let url = parse_export(&answer(r#"{"url":"/downloads/abc"}"#), &base).unwrap();
@@ -284,20 +308,6 @@ mod tests {
                 }
                 other => panic!("{bad}: expected Decode, got {other:?}"),
             }
-        }
-    }
-
-    #[test]
-    fn the_token_goes_only_to_a_download_link_on_the_apis_origin() {
-        let base = Url::parse("https://api.example.test/").unwrap();
-        let on_api = Url::parse("https://api.example.test/downloads/abc?x=1").unwrap();
-        assert!(same_origin(&on_api, &base));
-        for other in [
-            "https://cdn.example.test/downloads/abc",
-            "http://api.example.test/downloads/abc",
-            "https://api.example.test:8443/downloads/abc",
-        ] {
-            assert!(!same_origin(&Url::parse(other).unwrap(), &base), "{other}");
         }
     }
 

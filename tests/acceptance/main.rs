@@ -15,3 +15,4 @@ mod real_scripts;
 mod script_template;
 mod secrets_and_examples;
 mod server_forms;
+mod variants;

@@ -142,6 +142,18 @@ impl BlockingSim {
         );
     }
 
+    /// A user saves `document` over a script in the Scripter UI: [`BlockingSim::edit_as`] with
+    /// `ui_save`, so the stored document also gains the properties a UI save adds.
+    pub fn ui_save(&self, org: &str, script_id: &str, document: &Value) {
+        let body = serde_json::json!({"script_id": script_id, "document": document,
+                                      "user": {"id": "ui-user", "name": "UI User"},
+                                      "ui_save": true});
+        self.rt.block_on(
+            self.sim
+                .control_post(&format!("/_sim/orgs/{org}/edits"), &body),
+        );
+    }
+
     /// The published script as the public API serves it (`None`: 404).
     pub fn published(&self, org: Org, id: &str) -> Option<Value> {
         self.rt.block_on(async {

@@ -254,15 +254,18 @@ impl Sim {
         self.download(&url).await
     }
 
-    /// Polls the upload status until it is no longer processing.
+    /// Polls the upload status until it is no longer processing (a 404 counts as not known
+    /// yet, as under `--upload-status-404-ms`).
     pub async fn wait_upload(&self, token: &str, upload_id: &str) -> Value {
         for _ in 0..400 {
-            let v = self
-                .get_json(
-                    &format!("/api/v2/scripts/uploads/{upload_id}/status"),
-                    token,
-                )
-                .await;
+            let path = format!("/api/v2/scripts/uploads/{upload_id}/status");
+            let r = self.call(Method::GET, &path, token).await;
+            if r.status() == StatusCode::NOT_FOUND {
+                tokio::time::sleep(Duration::from_millis(25)).await;
+                continue;
+            }
+            assert_eq!(r.status(), StatusCode::OK, "GET {path}");
+            let v: Value = r.json().await.expect("json");
             if v["succeeded"] == true || v["message"] != "processing" {
                 return v;
             }
