@@ -128,7 +128,7 @@ pub(crate) async fn replace_script_if_version(
                 // The export names its version: content that is not ours at a version that
                 // is not the one we replaced cannot be a stale read of the old version.
                 if let Some(v) = doc.get("versionId").and_then(Value::as_str) {
-                    if v != expected_version_id {
+                    if v == written.version_id {
                         return Err(lost(format!(
                             "we replaced version {expected_version_id}; the script is now at version {v} \
                              whose content is not ours: another writer replaced it after us"
