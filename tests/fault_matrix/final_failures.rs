@@ -261,7 +261,10 @@ fn a_503_after_the_upload_was_accepted_points_at_the_unrecorded_script() {
 }
 
 fn a_503_after_the_upload_was_accepted_points_at_the_unrecorded_script_with(tf: &TerraformBin) {
-    let sim = BlockingSim::start(&["--upload-delay-ms", "1500"]);
+    // verbatim: the import below must adopt the saved upload with no content change, which
+    // holds when the org stores what was uploaded (under other readings the first plan after
+    // an import also uploads once: tests/acceptance/server_forms.rs).
+    let sim = BlockingSim::start(&["--upload-delay-ms", "1500", "--import-storage", "verbatim"]);
     let wd = WorkDir::new(tf);
     let v = texts("accepted", 1);
     write_config(&wd, &sim, &v, "  max_retries = 3\n");
