@@ -32,6 +32,18 @@ pub fn substitute(content: &str, substitutions: &BTreeMap<String, String>) -> St
     out
 }
 
+/// The exact document the resource uploads for `content` and its `substitutions`, or why there
+/// is none. The one code path shared by the resource's plan and apply and by the provider
+/// function `render`, so that what a user renders is byte for byte what an org receives.
+pub fn render(
+    content: &str,
+    substitutions: &BTreeMap<String, String>,
+) -> Result<String, DocumentError> {
+    let text = substitute(content, substitutions);
+    parse_script(&text)?;
+    Ok(text)
+}
+
 /// Parses a script document: a JSON object with a `pages` array.
 pub fn parse_script(text: &str) -> Result<Json, DocumentError> {
     let doc: Json = serde_json::from_str(text).map_err(|e| DocumentError::NotJson {

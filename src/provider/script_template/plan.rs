@@ -56,7 +56,10 @@ pub fn canonical_of(m: &ScriptTemplate) -> Option<String> {
 /// The document to upload: the content with its substitutions applied.
 pub fn desired_text(m: &ScriptTemplate) -> String {
     let subs = substitutions_of(m).unwrap_or_default();
-    document::substitute(m.content.as_deref().unwrap_or_default(), &subs)
+    let content = m.content.as_deref().unwrap_or_default();
+    // Validation has refused an invalid document before any write; the plain substitution
+    // stands in only so that callers need no error path of their own.
+    document::render(content, &subs).unwrap_or_else(|_| document::substitute(content, &subs))
 }
 
 /// Validation of `content` and `substitutions` (known values only), with the attribute at fault.
