@@ -7,7 +7,7 @@ use crate::genesys::scripts::normalize_numbers;
 use crate::genesys::strip_server_fields;
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What is wrong with a `content` document.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -20,25 +20,214 @@ pub enum DocumentError {
     },
     #[error("content is JSON but not a script document: {0}")]
     NotAScript(String),
+    /// A key-shaped placeholder with no value in `substitutions`.
+    #[error("{}", missing_value_message(.placeholder, *.line, .given))]
+    MissingValue {
+        placeholder: String,
+        line: usize,
+        given: Vec<String>,
+    },
+    /// A key-shaped placeholder outside a JSON string (`"id": {{x}}`).
+    #[error("placeholder {{{{{placeholder}}}}} on line {line} of content is outside a JSON string: substitution values are inserted as the text of a JSON string, so write \"{{{{{placeholder}}}}}\" inside quotes")]
+    OutsideString { placeholder: String, line: usize },
 }
 
-/// Replaces every `{{key}}` in `content` by its value (plain text replacement, as the official
-/// provider does on upload). Placeholders without a value are left as they are.
-pub fn substitute(content: &str, substitutions: &BTreeMap<String, String>) -> String {
-    let mut out = content.to_string();
-    for (key, value) in substitutions {
-        out = out.replace(&format!("{{{{{key}}}}}"), value);
+fn missing_value_message(placeholder: &str, line: usize, given: &[String]) -> String {
+    let keys = if given.is_empty() {
+        "no keys were given".to_string()
+    } else {
+        let list: Vec<String> = given.iter().map(|k| format!("`{k}`")).collect();
+        format!("the keys given are {}", list.join(", "))
+    };
+    let hint = match closest(placeholder, given) {
+        Some(k) => format!(" (did you mean `{placeholder}` instead of `{k}`?)"),
+        None => String::new(),
+    };
+    format!(
+        "placeholder {{{{{placeholder}}}}} on line {line} of content has no value: substitutions has no key `{placeholder}`, {keys}{hint}. Add `{placeholder}` to substitutions, or, if the text is meant literally, write it with a space or a dot (such tokens are left as they are)"
+    )
+}
+
+/// The given key most like `placeholder` (a typo away), if any.
+fn closest<'a>(placeholder: &str, given: &'a [String]) -> Option<&'a String> {
+    let limit = (placeholder.chars().count() / 3).clamp(1, 3);
+    given
+        .iter()
+        .map(|k| (edit_distance(placeholder, k), k))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, k)| (*d, (*k).clone()))
+        .map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.to_lowercase().chars().collect();
+    let b: Vec<char> = b.to_lowercase().chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Whether the text between `{{` and `}}` names a substitution key: letters, digits, `_` and
+/// `-`, no dot or space, and not a UUID. Everything else (`{{<uuid>}}`, `{{Scripter.x}}`,
+/// `{{My Variable}}`) is a Scripter token and is never touched or reported.
+pub fn is_key_shaped(inner: &str) -> bool {
+    !inner.is_empty()
+        && inner
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && !is_uuid(inner)
+}
+
+fn is_uuid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// A key-shaped placeholder found in a template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placeholder {
+    pub key: String,
+    /// 1-based line in the template.
+    pub line: usize,
+    /// Inside a JSON string literal.
+    pub in_string: bool,
+}
+
+/// Every key-shaped placeholder of `content`, in order, with whether it sits inside a JSON
+/// string. One left-to-right pass that follows JSON string literals and their escapes.
+pub fn placeholders(content: &str) -> Vec<Placeholder> {
+    let mut found = vec![];
+    scan(content, |p| {
+        found.push(p.clone());
+        None
+    });
+    found
+}
+
+/// Scans `content` once; `replace` decides each key-shaped placeholder's replacement text
+/// (already escaped for where it sits), `None` keeps it as it is. Returns the new text.
+fn scan(content: &str, mut replace: impl FnMut(&Placeholder) -> Option<String>) -> String {
+    let mut out = String::with_capacity(content.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut line = 1;
+    let mut rest = content;
+    while let Some(c) = rest.chars().next() {
+        if rest.starts_with("{{") && !escaped {
+            if let Some(end) = rest[2..].find("}}") {
+                let inner = &rest[2..2 + end];
+                if is_key_shaped(inner) {
+                    let p = Placeholder {
+                        key: inner.to_string(),
+                        line,
+                        in_string,
+                    };
+                    match replace(&p) {
+                        Some(text) => out.push_str(&text),
+                        None => out.push_str(&rest[..end + 4]),
+                    }
+                    rest = &rest[end + 4..];
+                    continue;
+                }
+            }
+        }
+        if c == '\n' {
+            line += 1;
+        }
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if c == '"' {
+            in_string = true;
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
     }
     out
+}
+
+/// The text of a JSON string whose content is `value`: quotes, backslashes and control
+/// characters escaped, without the surrounding quotes.
+pub fn json_string_text(value: &str) -> String {
+    let encoded = Json::String(value.to_string()).to_string();
+    encoded[1..encoded.len() - 1].to_string()
+}
+
+/// Replaces every key-shaped `{{key}}` inside a JSON string by its value, escaped as JSON
+/// string text, in one pass: the result does not depend on the order of the keys, and a value
+/// that contains `{{other}}` is not substituted again. Placeholders without a value, or outside
+/// a string, are left as they are (`render` refuses them); Scripter tokens are never touched.
+pub fn substitute(content: &str, substitutions: &BTreeMap<String, String>) -> String {
+    scan(content, |p| {
+        if !p.in_string {
+            return None;
+        }
+        substitutions.get(&p.key).map(|v| json_string_text(v))
+    })
+}
+
+/// The placeholder rules, checked against the keys only (values may still be unknown): every
+/// key-shaped placeholder sits inside a JSON string and has a key. `keys` `None` checks only
+/// where placeholders sit (the whole map is unknown until apply).
+pub fn check_placeholders(
+    content: &str,
+    keys: Option<&BTreeSet<String>>,
+) -> Result<(), DocumentError> {
+    for p in placeholders(content) {
+        if !p.in_string {
+            return Err(DocumentError::OutsideString {
+                placeholder: p.key,
+                line: p.line,
+            });
+        }
+        if let Some(keys) = keys {
+            if !keys.contains(&p.key) {
+                return Err(DocumentError::MissingValue {
+                    placeholder: p.key,
+                    line: p.line,
+                    given: keys.iter().cloned().collect(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The keys of `substitutions` that no placeholder of `content` uses.
+pub fn unused_keys<'a>(content: &str, keys: impl IntoIterator<Item = &'a String>) -> Vec<String> {
+    let used: BTreeSet<String> = placeholders(content).into_iter().map(|p| p.key).collect();
+    keys.into_iter()
+        .filter(|k| !used.contains(*k))
+        .cloned()
+        .collect()
 }
 
 /// The exact document the resource uploads for `content` and its `substitutions`, or why there
 /// is none. The one code path shared by the resource's plan and apply and by the provider
 /// function `render`, so that what a user renders is byte for byte what an org receives.
+/// Refuses a key-shaped placeholder without a value or outside a JSON string.
 pub fn render(
     content: &str,
     substitutions: &BTreeMap<String, String>,
 ) -> Result<String, DocumentError> {
+    let keys: BTreeSet<String> = substitutions.keys().cloned().collect();
+    check_placeholders(content, Some(&keys))?;
     let text = substitute(content, substitutions);
     parse_script(&text)?;
     Ok(text)
@@ -154,11 +343,11 @@ pub fn for_state_with_placeholders(doc: &Json, substitutions: &BTreeMap<String, 
     pairs.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
     let mut text = plain.clone();
     for (key, value) in pairs {
-        let encoded = Json::String(value.clone()).to_string();
-        let inner = &encoded[1..encoded.len() - 1];
-        text = text.replace(inner, &format!("{{{{{key}}}}}"));
+        text = text.replace(&json_string_text(value), &format!("{{{{{key}}}}}"));
     }
-    let round_trip = parse_script(&substitute(&text, substitutions)).map(|d| canonical(&d));
+    let round_trip = render(&text, substitutions)
+        .and_then(|t| parse_script(&t))
+        .map(|d| canonical(&d));
     if text != plain && round_trip.as_deref() == Ok(canonical(doc).as_str()) {
         text
     } else {
@@ -171,8 +360,7 @@ pub fn desired_canonical(
     content: &str,
     substitutions: &BTreeMap<String, String>,
 ) -> Result<String, DocumentError> {
-    let text = substitute(content, substitutions);
-    parse_script(&text).map(|d| canonical(&d))
+    render(content, substitutions).and_then(|text| parse_script(&text).map(|d| canonical(&d)))
 }
 
 #[cfg(test)]
@@ -193,6 +381,70 @@ mod tests {
             &subs(&[("x", "1"), ("y", "two")]),
         );
         assert_eq!(out, r#"{"a":"1 and 1","b":"two","c":"{{z}}"}"#);
+    }
+
+    #[test]
+    fn values_are_json_string_text() {
+        let t = r#"{"pages":[],"name":"Hello {{name}}"}"#;
+        for value in ["Acme \"Best\" Corp", "back\\slash", "two\nlines\t\u{1}", "A\", \"injected\": \"yes"] {
+            let text = render(t, &subs(&[("name", value)])).unwrap();
+            let doc = parse_script(&text).unwrap();
+            let obj = doc.as_object().unwrap();
+            assert_eq!(obj.len(), 2, "{text}");
+            assert_eq!(doc["name"], Json::String(format!("Hello {value}")));
+        }
+    }
+
+    #[test]
+    fn one_pass_independent_of_order() {
+        let t = r#"{"pages":[],"a":"{{a}}","b":"{{b}}"}"#;
+        let text = render(t, &subs(&[("a", "{{b}}"), ("b", "{{a}}")])).unwrap();
+        assert_eq!(text, r#"{"pages":[],"a":"{{b}}","b":"{{a}}"}"#);
+    }
+
+    #[test]
+    fn scripter_tokens_are_never_touched() {
+        let t = r#"{"pages":[],"a":"{{Scripter.Customer Name}} {{scripter.x}} {{My Var}} {{0f8fad5b-d9cb-469f-a165-70867728950e}} {{x}}"}"#;
+        assert_eq!(
+            render(t, &subs(&[("x", "1")])).unwrap(),
+            r#"{"pages":[],"a":"{{Scripter.Customer Name}} {{scripter.x}} {{My Var}} {{0f8fad5b-d9cb-469f-a165-70867728950e}} 1"}"#
+        );
+        assert!(render(t, &subs(&[("x", "1")])).is_ok());
+        assert_eq!(unused_keys(t, &["x".to_string()]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_missing_key_is_named_with_the_given_keys() {
+        let t = "{\"pages\":[],\n\"q\":\"{{queue_id}}\"}";
+        let e = render(t, &subs(&[("queue_idd", "q1"), ("company", "x")])).unwrap_err();
+        assert!(matches!(e, DocumentError::MissingValue { line: 2, .. }), "{e:?}");
+        let m = e.to_string();
+        assert!(m.contains("{{queue_id}}"), "{m}");
+        assert!(m.contains("`company`, `queue_idd`"), "{m}");
+        assert!(m.contains("did you mean `queue_id` instead of `queue_idd`"), "{m}");
+        assert!(check_placeholders(t, None).is_ok());
+    }
+
+    #[test]
+    fn a_placeholder_outside_a_string_is_refused() {
+        let t = "{\"pages\":[],\n\"n\": {{count}}}";
+        let e = render(t, &subs(&[("count", "1")])).unwrap_err();
+        assert_eq!(
+            e,
+            DocumentError::OutsideString {
+                placeholder: "count".into(),
+                line: 2
+            }
+        );
+        assert!(e.to_string().contains("{{count}}"), "{e}");
+    }
+
+    #[test]
+    fn escaped_quotes_keep_the_scan_inside_the_string() {
+        let t = r#"{"pages":[],"a":"say \"{{x}}\" \\","b":"{{y}}"}"#;
+        let text = render(t, &subs(&[("x", "1"), ("y", "2")])).unwrap();
+        assert_eq!(text, r#"{"pages":[],"a":"say \"1\" \\","b":"2"}"#);
+        assert_eq!(unused_keys(t, &["z".to_string(), "x".to_string()]), vec!["z"]);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::cty::AttributePath;
 use crate::framework::{Attr, Diagnostics, TfModel};
 use crate::provider::document;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What an apply of this plan will have to do on the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -62,44 +62,90 @@ pub fn desired_text(m: &ScriptTemplate) -> String {
     document::render(content, &subs).unwrap_or_else(|_| document::substitute(content, &subs))
 }
 
-/// Validation of `content` and `substitutions` (known values only), with the attribute at fault.
+/// The document an apply uploads, or the diagnostics that stop the apply before any write:
+/// the placeholder checks that could not run at plan while `substitutions` was unknown.
+pub fn document_to_upload(m: &ScriptTemplate) -> Result<String, Diagnostics> {
+    let subs = substitutions_of(m).unwrap_or_default();
+    let content = m.content.as_deref().unwrap_or_default();
+    document::render(content, &subs).map_err(|e| {
+        let mut d = Diagnostics::new();
+        let (path, summary, detail) = document_error(&e);
+        d.error_at(path, summary, detail);
+        d
+    })
+}
+
+/// The keys of the configured `substitutions` (values may be unknown); `None` while the map is.
+fn substitution_keys(m: &ScriptTemplate) -> Option<BTreeSet<String>> {
+    match &m.substitutions {
+        Attr::Null => Some(BTreeSet::new()),
+        Attr::Unknown => None,
+        Attr::Known(map) => Some(map.keys().cloned().collect()),
+    }
+}
+
+/// Where a document error points, its summary and its detail.
+fn document_error(e: &document::DocumentError) -> (AttributePath, &'static str, String) {
+    match e {
+        document::DocumentError::MissingValue { .. } => (
+            AttributePath::attr(ScriptTemplate::SUBSTITUTIONS),
+            "Placeholder without a substitution",
+            format!("{e}."),
+        ),
+        document::DocumentError::OutsideString { .. } => (
+            AttributePath::attr(ScriptTemplate::CONTENT),
+            "Placeholder outside a JSON string",
+            format!("{e}."),
+        ),
+        _ => (
+            AttributePath::attr(ScriptTemplate::CONTENT),
+            "Invalid script content",
+            content_fix(e),
+        ),
+    }
+}
+
+/// Validation of `content` and `substitutions` (known values only), with the attribute at
+/// fault: the document, where its placeholders sit, and that each has a key (when the keys are
+/// known; otherwise apply checks it before any write). Unused keys, and values that look
+/// escaped by hand, are warnings.
 pub fn validate_document(config: &ScriptTemplate) -> Diagnostics {
     let mut d = Diagnostics::new();
     let Some(content) = config.content.as_deref() else {
         return d;
     };
-    if let Err(e) = document::parse_script(content) {
-        // A template may only become valid JSON after substitution (e.g. `"n": {{count}}`).
-        let raw_is_json = !matches!(e, document::DocumentError::NotJson { .. });
-        if raw_is_json
-            || substitutions_of(config)
-                .map(|s| s.is_empty())
-                .unwrap_or(false)
-        {
-            d.error_at(
-                AttributePath::attr(ScriptTemplate::CONTENT),
-                "Invalid script content",
-                content_fix(&e),
+    let keys = substitution_keys(config);
+    let checked = match substitutions_of(config) {
+        Some(subs) => document::render(content, &subs).map(|_| ()),
+        None => document::check_placeholders(content, keys.as_ref())
+            .and_then(|_| document::parse_script(content).map(|_| ())),
+    };
+    if let Err(e) = checked {
+        let (path, summary, detail) = document_error(&e);
+        d.error_at(path, summary, detail);
+        return d;
+    }
+    if let Some(keys) = &keys {
+        for key in document::unused_keys(content, keys) {
+            d.warning_at(
+                AttributePath::attr(ScriptTemplate::SUBSTITUTIONS).then_key(key.clone()),
+                "Unused substitution",
+                format!("no placeholder {{{{{key}}}}} in content uses the key `{key}`: remove it, or check the spelling of the placeholder."),
             );
-            return d;
         }
     }
-    if let Some(subs) = substitutions_of(config) {
-        if let Err(e) = document::parse_script(&document::substitute(content, &subs)) {
-            let path = match subs
-                .keys()
-                .find(|k| content.contains(&format!("{{{{{k}}}}}")))
+    if let Attr::Known(map) = &config.substitutions {
+        for (key, value) in map {
+            if value
+                .as_deref()
+                .is_some_and(|v| v.contains("\\\"") || v.contains("\\\\"))
             {
-                Some(k) if matches!(e, document::DocumentError::NotJson { .. }) => {
-                    AttributePath::attr(ScriptTemplate::SUBSTITUTIONS).then_key(k.clone())
-                }
-                _ => AttributePath::attr(ScriptTemplate::CONTENT),
-            };
-            d.error_at(
-                path,
-                "Invalid script content after substitutions",
-                format!("{} Substitution values are inserted as plain text: inside JSON strings, quotes and backslashes must be escaped.", content_fix(&e)),
-            );
+                d.warning_at(
+                    AttributePath::attr(ScriptTemplate::SUBSTITUTIONS).then_key(key.clone()),
+                    "Substitution value looks escaped by hand",
+                    format!("the value of `{key}` contains a backslash before a quote or a backslash. Values are now inserted as JSON string text and escaped by the provider, so the org receives these backslashes literally. Write the value as plain text (for example \"Acme \\\"Best\\\" Corp\" in HCL), see the migration notes in the docs of genesys_script_template."),
+                );
+            }
         }
     }
     d
@@ -372,12 +418,36 @@ pub(crate) mod tests {
         c.substitutions = Attr::Null;
         let d = validate_document(&c);
         assert_eq!(d.0[0].attribute, Some(AttributePath::attr("content")));
+        // A quote in a value is escaped, not an error.
         let mut c = state(r#"{"pages":[{"name":"{{who}}"}]}"#);
         c.substitutions = subs("a\"b");
+        assert!(validate_document(&c).is_empty());
+        // A mistyped key fails on substitutions; the given key that no placeholder uses warns.
+        let mut c = state(r#"{"pages":[{"name":"{{whom}}"}]}"#);
+        c.substitutions = subs("x");
         let d = validate_document(&c);
+        assert!(d.has_errors());
+        assert_eq!(d.0[0].attribute, Some(AttributePath::attr("substitutions")));
+        // Values unknown, keys known: the keys are still checked at plan.
+        c.substitutions = Attr::Known([("who".to_string(), Attr::Unknown)].into());
+        assert!(validate_document(&c).has_errors());
+        // The whole map unknown: apply checks, before any write.
+        c.substitutions = Attr::Unknown;
+        assert!(!validate_document(&c).has_errors());
+        assert!(document_to_upload(&c).is_err());
+        let mut c = state(DOC);
+        c.substitutions = Attr::Known(
+            [
+                ("who".to_string(), Attr::string("x")),
+                ("spare".to_string(), Attr::string("y")),
+            ]
+            .into(),
+        );
+        let d = validate_document(&c);
+        assert!(!d.has_errors());
         assert_eq!(
             d.0[0].attribute,
-            Some(AttributePath::attr("substitutions").then_key("who"))
+            Some(AttributePath::attr("substitutions").then_key("spare"))
         );
         let c = state(r#"{"name":"x"}"#);
         assert!(validate_document(&c).has_errors());

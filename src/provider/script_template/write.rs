@@ -27,7 +27,12 @@ pub async fn create(
     deadline: Deadline,
 ) -> Applied<ScriptTemplate> {
     let name = planned.name.as_deref().unwrap_or_default().to_string();
-    let document = plan::desired_text(&planned);
+    // The placeholder checks a plan could not run (substitutions unknown) stop here, before
+    // anything is written.
+    let document = match plan::document_to_upload(&planned) {
+        Ok(text) => text,
+        Err(d) => return Applied::failed(None, d),
+    };
     let existing = decision
         .existing_same_name
         .map(|ids| ids.into_iter().collect::<HashSet<String>>());
@@ -133,8 +138,12 @@ pub async fn update(
         .base_version_id
         .or_else(|| prior.version_id.known().cloned())
         .unwrap_or_default();
-    let desired = plan::desired_text(&planned);
     let fail = |d: Diagnostics| Applied::failed(Some(prior.clone()), d);
+    // The placeholder checks a plan could not run (substitutions unknown), before any write.
+    let desired = match plan::document_to_upload(&planned) {
+        Ok(text) => text,
+        Err(d) => return fail(d),
+    };
     let target = Target {
         id: &id,
         name: &name,
