@@ -334,6 +334,31 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_hand_escaped_value_deployed_before_shows_in_the_plan() {
+        // Before issue 18 values were inserted as plain text, so users escaped quotes by hand:
+        // the org holds `Acme "Best"`. Now the same value is escaped again, and the org would
+        // receive the backslashes: the plan must show that write, never make it silently.
+        let content = r#"{"pages":[{"id":"p1","name":"Hello {{who}}"}]}"#;
+        let mut prior = state(content);
+        prior.substitutions = subs(r#"Acme \"Best\""#);
+        let old: serde_json::Value =
+            serde_json::from_str(r#"{"pages":[{"id":"p1","name":"Hello Acme \"Best\""}]}"#)
+                .unwrap();
+        let old_sha = document::sha256_hex(&document::canonical(&old));
+        prior.content_sha256 = Attr::Known(old_sha.clone());
+        let (planned, work) = plan_update(&prior, &prior.clone());
+        assert!(work.upload, "{work:?}");
+        assert_ne!(planned.content_sha256, Attr::Known(old_sha.clone()));
+        // The migration: the value written as plain text plans nothing.
+        let mut fixed = prior.clone();
+        fixed.substitutions = subs(r#"Acme "Best""#);
+        let (_, work) = plan_update(&prior, &fixed);
+        assert!(!work.any(), "{work:?}");
+        assert!(!validate_document(&prior).is_empty(), "a warning names the hand escaping");
+        assert!(validate_document(&fixed).is_empty());
+    }
+
+    #[test]
     fn reformatted_content_plans_nothing() {
         let prior = held(DOC);
         let mut proposed = prior.clone();
