@@ -14,6 +14,7 @@ pub mod orgs;
 pub mod provider_config;
 pub mod schema_snapshot;
 pub mod script_template;
+pub mod script_variables;
 pub mod settings;
 pub mod timeouts;
 pub mod who_changed;

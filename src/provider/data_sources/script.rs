@@ -5,7 +5,9 @@ use crate::cty::AttributePath;
 use crate::framework::{schema_of, tf_model, Attr, Diagnostics, Schema, TypedDataSource};
 use crate::genesys::Backoff;
 use crate::provider::clients::ProviderData;
+use crate::provider::document;
 use crate::provider::errors::{api_error_at, in_org};
+use crate::provider::script_variables::{variables_of, ScriptVariable};
 use async_trait::async_trait;
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,8 +33,18 @@ tf_model! {
             "The org to look in: a key of the provider's `orgs` (default: the provider's default org).",
         PUBLISHED_VERSION_ID => published_version_id: String [computed]
             "The `versionId` of the published script, null if unpublished.",
+        VERSION => version: String [optional]
+            "Which version `content` and `variables` describe: `published` (the default: what agents run) or `editable` (the saved draft). Unset, an unpublished script has null `content` and `variables`; `published` set explicitly makes that an error.",
+        CONTENT => content: String [computed]
+            "The script document in canonical JSON (server-stamped fields removed, keys sorted): `content` of a `genesys_script_template` in another org takes it as it is.",
+        VARIABLES => variables: Vec<Attr<ScriptVariable>> [computed]
+            "The script's variables, each with `id`, `name`, `input`, `output` and `type`.",
     }
 }
+
+/// The `version` values.
+const PUBLISHED: &str = "published";
+const EDITABLE: &str = "editable";
 
 pub struct ScriptDataSource {
     data: Arc<ProviderData>,
@@ -56,6 +68,20 @@ impl TypedDataSource for ScriptDataSource {
 
     fn schema(&self) -> Schema {
         schema()
+    }
+
+    async fn validate(&self, config: &ScriptLookup) -> Diagnostics {
+        let mut d = Diagnostics::new();
+        if let Some(v) = config.version.as_deref() {
+            if v != PUBLISHED && v != EDITABLE {
+                d.error_at(
+                    AttributePath::attr(ScriptLookup::VERSION),
+                    "Unknown script version",
+                    format!("version must be \"{PUBLISHED}\" (the default) or \"{EDITABLE}\", not {v:?}."),
+                );
+            }
+        }
+        d
     }
 
     async fn read(&self, config: ScriptLookup) -> Result<(ScriptLookup, Diagnostics), Diagnostics> {
@@ -109,12 +135,35 @@ impl ScriptDataSource {
                         ))
                     }
                 };
+                let published_version_id = published.map(|p| p.version_id);
+                let editable = config.version.as_deref() == Some(EDITABLE);
+                let asked = config.version.is_known();
+                let exported = match (&published_version_id, editable) {
+                    (_, true) => Some(client.export_script(&one.id, None).await),
+                    (Some(v), false) => Some(client.export_script(&one.id, Some(v)).await),
+                    // Only a lookup of the id: an unpublished script has no published content.
+                    (None, false) if !asked => None,
+                    (None, false) => {
+                        d.error_at(
+                            AttributePath::attr(ScriptLookup::VERSION),
+                            format!("Script {name:?} is not published"),
+                            format!("Script {name:?} ({}) has no published version, so there is no published content to read. Publish it in the org, or set version = \"{EDITABLE}\" to read the saved draft.", one.id),
+                        );
+                        return Err(d);
+                    }
+                };
+                let doc = exported.transpose().map_err(|e| {
+                    api_error_at(at_name(), &format!("exporting script {}", one.id), &e)
+                })?;
                 let state = ScriptLookup {
                     name: Attr::Known(name),
                     id: Attr::string(&one.id),
                     version_id: Attr::string(&one.version_id),
-                    published_version_id: Attr::from_option(published.map(|p| p.version_id)),
+                    published_version_id: Attr::from_option(published_version_id),
                     org: config.org,
+                    version: config.version,
+                    content: Attr::from_option(doc.as_ref().map(document::canonical)),
+                    variables: Attr::from_option(doc.as_ref().map(variables_of)),
                 };
                 Ok((state, d))
             }
