@@ -34,7 +34,7 @@ tf_model! {
         PUBLISHED_VERSION_ID => published_version_id: String [computed]
             "The `versionId` of the published script, null if unpublished.",
         VERSION => version: String [optional]
-            "Which version `content` and `variables` describe: `published` (the default: what agents run) or `editable` (the saved draft). Unset, an unpublished script has null `content` and `variables`; `published` set explicitly makes that an error.",
+            "Which version `content` and `variables` describe: `published` (the default: what agents run) or `editable` (the saved draft). Unset, a script with no published version (or one that cannot be exported, such as the default scripts) has null `content` and `variables`; set explicitly, that is an error.",
         CONTENT => content: String [computed]
             "The script document in canonical JSON (server-stamped fields removed, keys sorted): `content` of a `genesys_script_template` in another org takes it as it is.",
         VARIABLES => variables: Vec<Attr<ScriptVariable>> [computed]
@@ -152,9 +152,19 @@ impl ScriptDataSource {
                         return Err(d);
                     }
                 };
-                let doc = exported.transpose().map_err(|e| {
-                    api_error_at(at_name(), &format!("exporting script {}", one.id), &e)
-                })?;
+                let doc = match exported.transpose() {
+                    Ok(doc) => doc,
+                    // Only a lookup of the id: a script that cannot be exported (the default
+                    // scripts) keeps null content rather than failing the lookup.
+                    Err(e) if !asked && e.is_not_found() => None,
+                    Err(e) => {
+                        return Err(api_error_at(
+                            at_name(),
+                            &format!("exporting script {}", one.id),
+                            &e,
+                        ))
+                    }
+                };
                 let state = ScriptLookup {
                     name: Attr::Known(name),
                     id: Attr::string(&one.id),
