@@ -148,6 +148,8 @@ fn examples_are_formatted_and_valid() {
             }
         }
         assert!(validated >= 2, "resource and data-source examples found");
+        let out = example_dir(tf, "promote", &[]).run(&["validate"]);
+        assert_eq!(out.code, 0, "examples/promote: {out}");
     });
 }
 
