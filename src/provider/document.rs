@@ -386,7 +386,12 @@ mod tests {
     #[test]
     fn values_are_json_string_text() {
         let t = r#"{"pages":[],"name":"Hello {{name}}"}"#;
-        for value in ["Acme \"Best\" Corp", "back\\slash", "two\nlines\t\u{1}", "A\", \"injected\": \"yes"] {
+        for value in [
+            "Acme \"Best\" Corp",
+            "back\\slash",
+            "two\nlines\t\u{1}",
+            "A\", \"injected\": \"yes",
+        ] {
             let text = render(t, &subs(&[("name", value)])).unwrap();
             let doc = parse_script(&text).unwrap();
             let obj = doc.as_object().unwrap();
@@ -417,11 +422,17 @@ mod tests {
     fn a_missing_key_is_named_with_the_given_keys() {
         let t = "{\"pages\":[],\n\"q\":\"{{queue_id}}\"}";
         let e = render(t, &subs(&[("queue_idd", "q1"), ("company", "x")])).unwrap_err();
-        assert!(matches!(e, DocumentError::MissingValue { line: 2, .. }), "{e:?}");
+        assert!(
+            matches!(e, DocumentError::MissingValue { line: 2, .. }),
+            "{e:?}"
+        );
         let m = e.to_string();
         assert!(m.contains("{{queue_id}}"), "{m}");
         assert!(m.contains("`company`, `queue_idd`"), "{m}");
-        assert!(m.contains("did you mean `queue_id` instead of `queue_idd`"), "{m}");
+        assert!(
+            m.contains("did you mean `queue_id` instead of `queue_idd`"),
+            "{m}"
+        );
         assert!(check_placeholders(t, None).is_ok());
     }
 
@@ -444,7 +455,10 @@ mod tests {
         let t = r#"{"pages":[],"a":"say \"{{x}}\" \\","b":"{{y}}"}"#;
         let text = render(t, &subs(&[("x", "1"), ("y", "2")])).unwrap();
         assert_eq!(text, r#"{"pages":[],"a":"say \"1\" \\","b":"2"}"#);
-        assert_eq!(unused_keys(t, &["z".to_string(), "x".to_string()]), vec!["z"]);
+        assert_eq!(
+            unused_keys(t, &["z".to_string(), "x".to_string()]),
+            vec!["z"]
+        );
     }
 
     #[test]

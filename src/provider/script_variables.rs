@@ -25,7 +25,8 @@ pub fn variables_of(doc: &Json) -> Vec<Attr<ScriptVariable>> {
     list.iter()
         .filter(|v| v.is_object())
         .map(|v| {
-            let text = |x: Option<&Json>| Attr::from_option(x.and_then(Json::as_str).map(str::to_string));
+            let text =
+                |x: Option<&Json>| Attr::from_option(x.and_then(Json::as_str).map(str::to_string));
             Attr::Known(ScriptVariable {
                 id: text(v.get("id")),
                 name: text(v.get("name")),

@@ -2,8 +2,8 @@
 //! published script of PROD, and `for_each` over target orgs deploys its `content`; the targets
 //! converge, and a later edit published in PROD shows in every target's plan.
 
-use crate::common::{apply, assert_empty_plans, hcl, required_providers, WorkDir};
 use crate::common::for_each_terraform;
+use crate::common::{apply, assert_empty_plans, hcl, required_providers, WorkDir};
 use crate::sim_support::blocking::{BlockingSim, ACME, GLOBEX};
 use crate::sim_support::documents::{content_of, first_text, script_doc};
 
@@ -70,8 +70,9 @@ fn a_golden_script_promotes_to_two_orgs_and_its_edits_follow() {
         assert_eq!(out.code, 2, "{out}");
         for key in ["qa", "dr"] {
             assert!(
-                out.stdout
-                    .contains(&format!("genesys_script_template.promoted[\"{key}\"] will be updated")),
+                out.stdout.contains(&format!(
+                    "genesys_script_template.promoted[\"{key}\"] will be updated"
+                )),
                 "{key}\n{out}"
             );
         }

@@ -354,7 +354,10 @@ pub(crate) mod tests {
         fixed.substitutions = subs(r#"Acme "Best""#);
         let (_, work) = plan_update(&prior, &fixed);
         assert!(!work.any(), "{work:?}");
-        assert!(!validate_document(&prior).is_empty(), "a warning names the hand escaping");
+        assert!(
+            !validate_document(&prior).is_empty(),
+            "a warning names the hand escaping"
+        );
         assert!(validate_document(&fixed).is_empty());
     }
 
