@@ -10,6 +10,7 @@ mod sim_support;
 mod downstream;
 mod fleet;
 mod listing;
+mod moved;
 mod provider_config;
 mod real_scripts;
 mod script_template;
