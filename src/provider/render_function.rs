@@ -97,7 +97,10 @@ mod tests {
         let content = r#"{"pages":[{"name":"Hello {{who}}"}]}"#;
         let subs: BTreeMap<String, String> = [("who".to_string(), "Acme".to_string())].into();
         let expected = document::render(content, &subs).unwrap();
-        assert_eq!(call(content, &[("who", "Acme")]), Ok(Value::String(expected)));
+        assert_eq!(
+            call(content, &[("who", "Acme")]),
+            Ok(Value::String(expected))
+        );
     }
 
     #[test]

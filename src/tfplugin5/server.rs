@@ -58,6 +58,9 @@ fn register<H: ?Sized>(
     (schemas, entries)
 }
 
+/// A provider function with its parameter types and return type.
+type FunctionEntry = (Arc<dyn Function>, Vec<Type>, Type);
+
 /// The tfplugin5 service around one provider.
 pub struct ProviderService {
     provider: Arc<dyn Provider>,
@@ -65,7 +68,7 @@ pub struct ProviderService {
     resources: HashMap<String, Entry<dyn Resource>>,
     data_sources: HashMap<String, Entry<dyn DataSource>>,
     /// Provider functions with their parameter types.
-    functions: HashMap<String, (Arc<dyn Function>, Vec<Type>, Type)>,
+    functions: HashMap<String, FunctionEntry>,
     function_protos: HashMap<String, pb::Function>,
     schema_response: pb::get_provider_schema::Response,
 }

@@ -4,7 +4,7 @@
 //! (scripts/install-null-provider.sh): Terraform only asks it for its schema.
 
 use crate::common::{apply, assert_empty_plans, for_each_terraform, hcl, ok, state_attr, WorkDir};
-use crate::common::{PROVIDER_SOURCE, TerraformBin};
+use crate::common::{TerraformBin, PROVIDER_SOURCE};
 use crate::sim_support::blocking::{BlockingSim, ACME};
 use crate::sim_support::documents::script_doc;
 use serde_json::{json, Value};
@@ -34,7 +34,11 @@ fn workdir(tf: &TerraformBin) -> WorkDir {
             &hcl::quote("registry.terraform.io/mypurecloud/genesyscloud"),
             hcl::quote(&standin_dir().display().to_string()),
         );
-    wd.set_cli_config(&hcl::block("provider_installation").block(overrides).to_string());
+    wd.set_cli_config(
+        &hcl::block("provider_installation")
+            .block(overrides)
+            .to_string(),
+    );
     wd
 }
 
@@ -134,7 +138,10 @@ fn moved_from_the_official_provider_keeps_the_id() {
         sim.reset_stats();
         apply(&wd);
         assert_eq!(sim.stat("upload"), 0, "{}", sim.stats());
-        assert_eq!(state_attr(&wd, TARGET, "id"), Value::String(same_id.clone()));
+        assert_eq!(
+            state_attr(&wd, TARGET, "id"),
+            Value::String(same_id.clone())
+        );
         assert_empty_plans(&wd);
         assert_eq!(sim.scripts_named("acme", NAME).len(), 1);
 
@@ -144,7 +151,8 @@ fn moved_from_the_official_provider_keeps_the_id() {
         let out = ok(wd.run(&["plan"]), "plan after moved, content differs");
         // With a change, Terraform says so on the change itself.
         assert!(
-            out.stdout.contains("(moved from genesyscloud_script.greeting)"),
+            out.stdout
+                .contains("(moved from genesyscloud_script.greeting)"),
             "{}",
             out.stdout
         );
@@ -156,7 +164,10 @@ fn moved_from_the_official_provider_keeps_the_id() {
         sim.reset_stats();
         apply(&wd);
         assert_eq!(sim.stat("upload"), 1, "{}", sim.stats());
-        assert_eq!(state_attr(&wd, TARGET, "id"), Value::String(changed_id.clone()));
+        assert_eq!(
+            state_attr(&wd, TARGET, "id"),
+            Value::String(changed_id.clone())
+        );
         assert_empty_plans(&wd);
 
         // Deleted in the org: a precise error, nothing created.
@@ -167,7 +178,10 @@ fn moved_from_the_official_provider_keeps_the_id() {
         assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
         let text = crate::common::flat(&out);
         assert!(text.contains("The moved script no longer exists"), "{text}");
-        assert!(text.contains(&gone_id) && text.contains("state rm"), "{text}");
+        assert!(
+            text.contains(&gone_id) && text.contains("state rm"),
+            "{text}"
+        );
         assert!(sim.scripts_named("acme", "Gone").len() <= 1);
     });
 }
@@ -209,16 +223,87 @@ fn render_returns_the_document_the_resource_uploads() {
         // A create uploads under a claim name and renames: every upload carries the document.
         assert!(!uploads.is_empty(), "no upload");
         for file in &uploads {
-            assert_eq!(&out.stdout, file, "render differs from the uploaded document");
+            assert_eq!(
+                &out.stdout, file,
+                "render differs from the uploaded document"
+            );
         }
         // terraform console evaluates the same function.
         let console = wd.run_with_stdin(
             &["console"],
             "provider::genesys::render(\"{\\\"pages\\\":[]}\", {})\n",
         );
-        assert!(console.stdout.contains("{\\\"pages\\\":[]}") || console.stdout.contains(r#""{\"pages\":[]}""#), "{}{}", console.stdout, console.stderr);
+        assert!(
+            console.stdout.contains("{\\\"pages\\\":[]}")
+                || console.stdout.contains(r#""{\"pages\":[]}""#),
+            "{}{}",
+            console.stdout,
+            console.stderr
+        );
         // An invalid document fails with the resource's own error.
         let console = wd.run_with_stdin(&["console"], "provider::genesys::render(\"{not\", {})\n");
-        assert!(crate::common::flat(&console).contains("content is not valid JSON"), "{}", crate::common::flat(&console));
+        assert!(
+            crate::common::flat(&console).contains("content is not valid JSON"),
+            "{}",
+            crate::common::flat(&console)
+        );
+    });
+}
+
+/// Terraform < 1.8 (and any): `state rm` from the official provider's states, then `import`
+/// into one `for_each` state, as docs/guides/migrating-from-genesyscloud.md shows. Two
+/// official states (one per team) fan into one configuration; ids are kept, nothing uploads.
+#[test]
+fn state_rm_and_import_fan_into_one_for_each() {
+    for_each_terraform(|tf| {
+        let sim = BlockingSim::start(&["--import-storage", "verbatim"]);
+        let mut ids = Vec::new();
+        for key in ["north", "south"] {
+            let id = existing_script_named(&sim, &format!("Greeting {key}"), key);
+            // The official provider's own state, and the documented `state rm` in it.
+            let old = workdir(tf);
+            old.write_file("terraform.tfstate", &official_state(&id));
+            ok(
+                old.run(&["state", "rm", "genesyscloud_script.greeting"]),
+                "state rm",
+            );
+            assert_eq!(old.state_json()["resources"], json!([]));
+            ids.push((key, id));
+        }
+        let wd = WorkDir::new(tf);
+        let mut each = String::from("{\n");
+        for (key, _) in &ids {
+            wd.write_file(&format!("{key}.json"), &script_doc(key));
+            each.push_str(&format!("    {key} = \"Greeting {key}\"\n"));
+        }
+        each.push_str("  }");
+        let greeting = format!(
+            "resource \"genesys_script_template\" \"greeting\" {{\n  for_each = {each}\n  name     = each.value\n  content  = file(\"${{each.key}}.json\")\n}}\n"
+        );
+        wd.write_main_tf(&format!(
+            "{}\n{}\n{greeting}",
+            crate::common::required_providers("genesys"),
+            sim.provider_block(None, ACME, "")
+        ));
+        for (key, id) in &ids {
+            ok(
+                wd.run(&["import", &format!("{TARGET}[\"{key}\"]"), id]),
+                "import",
+            );
+        }
+        sim.reset_stats();
+        apply(&wd);
+        assert_eq!(sim.stat("upload"), 0, "{}", sim.stats());
+        let state = wd.state_json();
+        let instances = state["resources"][0]["instances"].as_array().cloned();
+        for (key, id) in &ids {
+            let found = instances
+                .iter()
+                .flatten()
+                .find(|i| i["index_key"] == *key)
+                .unwrap_or_else(|| panic!("no instance {key}: {state}"));
+            assert_eq!(found["attributes"]["id"], Value::String(id.clone()));
+        }
+        assert_empty_plans(&wd);
     });
 }

@@ -90,7 +90,11 @@ impl BlockingSim {
         let path = format!("/_sim/orgs/{org}/uploads");
         let all = self.rt.block_on(self.sim.control_get(&path));
         all.as_array()
-            .map(|a| a.iter().filter_map(|j| j["file"].as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|j| j["file"].as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 

@@ -119,7 +119,10 @@ mod tests {
     fn the_official_state_maps_and_everything_else_is_null_never_unknown() {
         for version in [0, 1] {
             let s = from_official(&request(SOURCE_TYPE, version, official())).unwrap();
-            assert_eq!(s.id.as_deref(), Some("2a7e3b4c-0000-4000-8000-000000000001"));
+            assert_eq!(
+                s.id.as_deref(),
+                Some("2a7e3b4c-0000-4000-8000-000000000001")
+            );
             assert_eq!(s.name.as_deref(), Some("Greeting"));
             assert_eq!(s.division_id.as_deref(), Some("d-1"));
             let subs = s.substitutions.known().unwrap();
