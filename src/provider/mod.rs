@@ -1,8 +1,7 @@
-//! The Genesys provider: the `provider "genesys"` block, `genesys_script_template` and the
+//! The Genesys provider: the `provider "genesys"` block, `genesys_script_template`, the
 //! `genesys_script`, `genesys_scripts` and `genesys_script_consumers` data sources, and the
-//! `render` function. Maps
-//! Terraform's lifecycle onto the Genesys client. One folder per resource (script_template/)
-//! and one for the data sources; the pieces they share stay here.
+//! `render` function. Maps Terraform's lifecycle onto the Genesys client. One folder per
+//! resource (script_template/) and one for the data sources; the pieces they share stay here.
 
 pub mod clients;
 pub mod config;
