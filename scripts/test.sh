@@ -7,6 +7,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 ./scripts/install-terraform.sh
 ./scripts/install-sdk.sh
+./scripts/install-null-provider.sh
 # Formatting and lints first, so a style slip fails in seconds rather than after the suite:
 # every target with the production feature set, then the fuzz entry points (`fuzzing`).
 cargo fmt --check

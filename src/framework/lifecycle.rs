@@ -3,15 +3,15 @@
 //! (`create`, `read`, `update`, `delete`, `import`, and an optional plan modifier), and one
 //! generic dispatcher, [`Managed`], does the protocol's case analysis (null prior = create,
 //! null planned = destroy, null state = gone), the model conversions, and carries the plan's
-//! decision to the apply in private state.
+//! decision to the apply in private state, and the mark a move leaves for the first refresh.
 
 use super::attr::CtyField;
 use super::model::from_object;
 use super::private;
 use crate::cty::{AttributePath, Value};
 use crate::tfplugin5::{
-    ApplyRequest, ApplyResponse, Diagnostics, ImportedResource, PlanRequest, PlanResponse,
-    ReadRequest, ReadResponse, Resource, Schema,
+    ApplyRequest, ApplyResponse, Diagnostics, ImportedResource, MoveRequest, MoveResponse,
+    PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, Schema,
 };
 use async_trait::async_trait;
 use serde::de::DeserializeOwned;
@@ -84,6 +84,15 @@ impl<M> Refreshed<M> {
     }
 }
 
+/// The private state MoveResourceState leaves: the first refresh after a move must find the
+/// object (a missing one is an error naming it, not a silent create). Cleared by that refresh.
+#[derive(Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MoveMark {
+    /// The source resource type, such as `genesyscloud_script`.
+    #[serde(default)]
+    pub moved_from: Option<String>,
+}
+
 /// A managed resource type written on typed models.
 #[async_trait]
 pub trait ManagedResource: Send + Sync + 'static {
@@ -132,6 +141,31 @@ pub trait ManagedResource: Send + Sync + 'static {
     /// Destroy; errors keep the instance in state.
     async fn delete(&self, prior: Self::Model) -> Diagnostics;
 
+    /// MoveResourceState: the moved instance, from another type's stored state. Runs on an
+    /// unconfigured provider (Terraform calls it at plan on a fresh instance). The default
+    /// refuses every source.
+    async fn move_from(&self, req: &MoveRequest) -> Result<Self::Model, Diagnostics> {
+        Err(Diagnostics::from_error(
+            "Move not supported",
+            format!(
+                "{} cannot be the target of a `moved` block from {:?}.",
+                Self::TYPE_NAME,
+                req.source_type_name
+            ),
+        ))
+    }
+
+    /// The error for a moved instance whose object the first refresh found gone.
+    fn moved_object_gone(&self, _state: &Self::Model, moved_from: &str) -> Diagnostics {
+        Diagnostics::from_error(
+            "The moved object no longer exists",
+            format!(
+                "The {moved_from} moved to {} no longer exists remotely. Remove the `moved` block and the resource from the state, or import an existing object.",
+                Self::TYPE_NAME
+            ),
+        )
+    }
+
     /// `terraform import ID`.
     async fn import(&self, _id: &str) -> Result<Self::Model, Diagnostics> {
         Err(Diagnostics::from_error(
@@ -179,11 +213,30 @@ impl<R: ManagedResource> Resource for Managed<R> {
             Ok(m) => m,
             Err(d) => return keep(d),
         };
+        let mark: MoveMark = private::decode(&req.private);
+        let moved = mark.moved_from.clone();
+        let gone_state = moved.as_ref().map(|_| state.clone());
         match self.0.read(state).await {
-            Ok(refreshed) => ReadResponse {
-                new_state: Self::encode(refreshed.state),
-                private: req.private,
-                diagnostics: refreshed.diagnostics,
+            Ok(refreshed) => match (moved, refreshed.state) {
+                // First refresh after a move: a missing object is an error, never a create.
+                (Some(from), None) => {
+                    let mut d = refreshed.diagnostics;
+                    if let Some(s) = gone_state {
+                        d.extend(self.0.moved_object_gone(&s, &from));
+                    }
+                    keep(d)
+                }
+                // Found: the mark has done its work.
+                (Some(_), Some(s)) => ReadResponse {
+                    new_state: s.to_cty(),
+                    private: vec![],
+                    diagnostics: refreshed.diagnostics,
+                },
+                (None, state) => ReadResponse {
+                    new_state: Self::encode(state),
+                    private: req.private,
+                    diagnostics: refreshed.diagnostics,
+                },
             },
             Err(d) => keep(d),
         }
@@ -298,6 +351,23 @@ impl<R: ManagedResource> Resource for Managed<R> {
             new_state: Self::encode(applied.state),
             private: vec![],
             diagnostics: applied.diagnostics,
+        }
+    }
+
+    async fn move_state(&self, req: MoveRequest) -> MoveResponse {
+        match self.0.move_from(&req).await {
+            Ok(state) => MoveResponse {
+                target_state: state.to_cty(),
+                target_private: private::encode(&MoveMark {
+                    moved_from: Some(req.source_type_name.clone()),
+                }),
+                diagnostics: Diagnostics::new(),
+            },
+            Err(diagnostics) => MoveResponse {
+                target_state: Value::Null,
+                target_private: vec![],
+                diagnostics,
+            },
         }
     }
 

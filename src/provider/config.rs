@@ -91,6 +91,12 @@ impl Provider for GenesysProvider {
             self.script_template.clone(),
         )]
     }
+    fn functions(&self) -> Vec<(String, Arc<dyn crate::tfplugin5::Function>)> {
+        vec![(
+            super::render_function::NAME.to_string(),
+            Arc::new(super::render_function::RenderFunction),
+        )]
+    }
     fn data_sources(&self) -> Vec<(String, Arc<dyn DataSource>)> {
         vec![
             (script::TYPE_NAME.to_string(), self.script.clone()),

@@ -1,7 +1,7 @@
-//! The Genesys provider: the `provider "genesys"` block, `genesys_script_template` and the
-//! `genesys_script`, `genesys_scripts` and `genesys_script_consumers` data sources. Maps
-//! Terraform's lifecycle onto the Genesys client. One folder per resource (script_template/)
-//! and one for the data sources; the pieces they share stay here.
+//! The Genesys provider: the `provider "genesys"` block, `genesys_script_template`, the
+//! `genesys_script`, `genesys_scripts` and `genesys_script_consumers` data sources, and the
+//! `render` function. Maps Terraform's lifecycle onto the Genesys client. One folder per
+//! resource (script_template/) and one for the data sources; the pieces they share stay here.
 
 pub mod clients;
 pub mod config;
@@ -12,6 +12,7 @@ pub mod document;
 pub mod errors;
 pub mod orgs;
 pub mod provider_config;
+pub mod render_function;
 pub mod schema_snapshot;
 pub mod script_template;
 pub mod script_variables;

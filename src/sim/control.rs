@@ -21,6 +21,7 @@ use super::{lock, outside, AppState};
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/orgs/{org}/scripts", get(org_scripts))
+        .route("/orgs/{org}/uploads", get(org_uploads))
         .route("/orgs/{org}/consumers", post(outside::add_consumer))
         .route(
             "/orgs/{org}/consumers/{script_id}/{consumer_id}",
@@ -102,6 +103,19 @@ async fn set_knobs(State(state): State<AppState>, body: Bytes) -> Result<Respons
 async fn get_stats(State(state): State<AppState>) -> Response {
     let stats = lock(&state.stats).clone();
     Json(stats).into_response()
+}
+
+/// `GET /_sim/orgs/{org}/uploads`: the files the org's uploads carried, exactly as received
+/// (UTF-8, lossy), oldest first, for tests that compare bytes with what a client rendered.
+async fn org_uploads(State(state): State<AppState>, Path(org): Path<String>) -> Response {
+    let store = state.store();
+    let mut jobs: Vec<_> = store.uploads.values().filter(|j| j.org == org).collect();
+    jobs.sort_by_key(|j| j.received_ms);
+    let out: Vec<Value> = jobs
+        .into_iter()
+        .map(|j| json!({"received_ms": j.received_ms, "file": String::from_utf8_lossy(&j.file)}))
+        .collect();
+    Json(out).into_response()
 }
 
 /// `POST /_sim/stats/reset`: zeroes the stats and forgets rate-limit windows.

@@ -69,6 +69,16 @@ impl FromDiagnostics for pb::import_resource_state::Response {
     }
 }
 
+impl FromDiagnostics for pb::move_resource_state::Response {
+    fn from_diagnostics(diags: Diagnostics) -> Self {
+        Self {
+            target_state: None,
+            diagnostics: diagnostics_to_proto(&diags),
+            target_private: vec![],
+        }
+    }
+}
+
 impl FromDiagnostics for pb::read_data_source::Response {
     fn from_diagnostics(diags: Diagnostics) -> Self {
         Self {

@@ -73,6 +73,16 @@ impl Diagnostics {
         self.0.is_empty()
     }
     /// A single error diagnostic.
+    /// The diagnostics as one line of text (summary: detail; ...), for answers that carry a
+    /// message instead of diagnostics (a provider function's error).
+    pub fn first_detail(&self) -> String {
+        self.0
+            .iter()
+            .map(|d| format!("{}: {}", d.summary, d.detail))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     pub fn from_error(summary: impl Into<String>, detail: impl Into<String>) -> Self {
         let mut d = Self::new();
         d.error(summary, detail);

@@ -69,6 +69,24 @@ pub struct UpgradeRequest {
     pub raw_state_json: Vec<u8>,
 }
 
+/// MoveResourceState (Terraform >= 1.8 `moved` across types or providers): the source
+/// instance's stored JSON, written with `source_schema_version` of `source_type_name`.
+pub struct MoveRequest {
+    /// As Terraform sends it (`registry.terraform.io/mypurecloud/genesyscloud`); OpenTofu
+    /// may send only the provider's local name, so match on `source_type_name`.
+    pub source_provider_address: String,
+    pub source_type_name: String,
+    pub source_schema_version: i64,
+    pub source_state_json: Vec<u8>,
+    pub source_private: Vec<u8>,
+}
+pub struct MoveResponse {
+    /// The moved object in this resource's schema (null with errors).
+    pub target_state: Value,
+    pub target_private: Vec<u8>,
+    pub diagnostics: Diagnostics,
+}
+
 /// A managed resource type.
 #[async_trait]
 pub trait Resource: Send + Sync {
@@ -99,6 +117,22 @@ pub trait Resource: Send + Sync {
             ),
         )
     }
+
+    /// MoveResourceState. May be called on an unconfigured provider. The default refuses
+    /// every source (with a diagnostic: OpenTofu calls this even without the capability).
+    async fn move_state(&self, req: MoveRequest) -> MoveResponse {
+        MoveResponse {
+            target_state: Value::Null,
+            target_private: vec![],
+            diagnostics: Diagnostics::from_error(
+                "Move not supported",
+                format!(
+                    "This resource type cannot be the target of a `moved` block from {:?}.",
+                    req.source_type_name
+                ),
+            ),
+        }
+    }
 }
 
 /// A data source type.
@@ -121,6 +155,10 @@ pub trait Provider: Send + Sync + 'static {
     fn resources(&self) -> Vec<(String, Arc<dyn Resource>)>;
     /// Data source types by full type name.
     fn data_sources(&self) -> Vec<(String, Arc<dyn DataSource>)>;
+    /// Provider functions by name (`render` for `provider::genesys::render`).
+    fn functions(&self) -> Vec<(String, Arc<dyn super::function::Function>)> {
+        vec![]
+    }
 
     /// PrepareProviderConfig: validate the provider block (values may be unknown).
     async fn validate_config(&self, _config: &Value) -> Diagnostics {

@@ -7,10 +7,11 @@ use super::convert_diag::{diagnostics_to_proto, path_to_proto};
 use super::convert_schema::schema_to_proto;
 use super::diagnostics::Diagnostics;
 use super::dynamic;
+use super::function::{function_to_proto, Function, FunctionFailure};
 use super::proto::tfplugin5 as pb;
 use super::provider::{
-    ApplyRequest, ConfigureRequest, DataSource, PlanRequest, Provider, ReadRequest, Resource,
-    UpgradeRequest,
+    ApplyRequest, ConfigureRequest, DataSource, MoveRequest, PlanRequest, Provider, ReadRequest,
+    Resource, UpgradeRequest,
 };
 use super::schema::Schema;
 use crate::cty::{Type, Value};
@@ -57,12 +58,18 @@ fn register<H: ?Sized>(
     (schemas, entries)
 }
 
+/// A provider function with its parameter types and return type.
+type FunctionEntry = (Arc<dyn Function>, Vec<Type>, Type);
+
 /// The tfplugin5 service around one provider.
 pub struct ProviderService {
     provider: Arc<dyn Provider>,
     provider_ty: Type,
     resources: HashMap<String, Entry<dyn Resource>>,
     data_sources: HashMap<String, Entry<dyn DataSource>>,
+    /// Provider functions with their parameter types.
+    functions: HashMap<String, FunctionEntry>,
+    function_protos: HashMap<String, pb::Function>,
     schema_response: pb::get_provider_schema::Response,
 }
 
@@ -75,10 +82,19 @@ impl ProviderService {
         let provider_schema = provider.provider_schema();
         let (resource_schemas, resources) = register(provider.resources(), |r| r.schema());
         let (data_source_schemas, data_sources) = register(provider.data_sources(), |d| d.schema());
+        let mut functions = HashMap::new();
+        let mut function_protos = HashMap::new();
+        for (name, f) in provider.functions() {
+            let sig = f.signature();
+            function_protos.insert(name.clone(), function_to_proto(&sig));
+            let params = sig.parameters.into_iter().map(|p| p.ty).collect();
+            functions.insert(name, (f, params, sig.return_type));
+        }
         let schema_response = pb::get_provider_schema::Response {
             provider: Some(schema_to_proto(&provider_schema)),
             resource_schemas,
             data_source_schemas,
+            functions: function_protos.clone(),
             diagnostics: vec![],
             provider_meta: None,
             server_capabilities: Some(server_capabilities()),
@@ -88,6 +104,8 @@ impl ProviderService {
             provider,
             resources,
             data_sources,
+            functions,
+            function_protos,
             schema_response,
         }
     }
@@ -121,11 +139,13 @@ impl ProviderService {
 
 /// What this server can do: destroy planning (Terraform >= 1.3 asks PlanResourceChange about
 /// a destroy, so a resource can object at plan), and the schema may be cached across processes
-/// (Terraform >= 1.6).
+/// (Terraform >= 1.6), and resources answer MoveResourceState (Terraform >= 1.8; each
+/// resource decides which sources it accepts).
 fn server_capabilities() -> pb::ServerCapabilities {
     pb::ServerCapabilities {
         plan_destroy: true,
         get_provider_schema_optional: true,
+        move_resource_state: true,
     }
 }
 
@@ -151,6 +171,8 @@ impl pb::provider_server::Provider for ProviderService {
         resources.sort();
         let mut data_sources: Vec<_> = self.data_sources.keys().cloned().collect();
         data_sources.sort();
+        let mut functions: Vec<_> = self.functions.keys().cloned().collect();
+        functions.sort();
         Ok(Response::new(pb::get_metadata::Response {
             server_capabilities: Some(server_capabilities()),
             diagnostics: vec![],
@@ -161,6 +183,10 @@ impl pb::provider_server::Provider for ProviderService {
             resources: resources
                 .into_iter()
                 .map(|type_name| pb::get_metadata::ResourceMetadata { type_name })
+                .collect(),
+            functions: functions
+                .into_iter()
+                .map(|name| pb::get_metadata::FunctionMetadata { name })
                 .collect(),
         }))
     }
@@ -253,6 +279,35 @@ impl pb::provider_server::Provider for ProviderService {
         let req = req.into_inner();
         let span = span("ImportResourceState", &req.type_name);
         serve(span, self.import(&req)).await
+    }
+
+    async fn move_resource_state(
+        &self,
+        req: Request<pb::move_resource_state::Request>,
+    ) -> RpcResult<pb::move_resource_state::Response> {
+        let req = req.into_inner();
+        let span = span("MoveResourceState", &req.target_type_name);
+        serve(span, self.move_state(req)).await
+    }
+
+    async fn get_functions(
+        &self,
+        _req: Request<pb::get_functions::Request>,
+    ) -> RpcResult<pb::get_functions::Response> {
+        let _g = span("GetFunctions", "").entered();
+        Ok(Response::new(pb::get_functions::Response {
+            functions: self.function_protos.clone(),
+            diagnostics: vec![],
+        }))
+    }
+
+    async fn call_function(
+        &self,
+        req: Request<pb::call_function::Request>,
+    ) -> RpcResult<pb::call_function::Response> {
+        let req = req.into_inner();
+        let span = tracing::info_span!("rpc", tf_rpc = "CallFunction", tf_function = %req.name);
+        Ok(Response::new(self.call(req).instrument(span).await))
     }
 
     async fn read_data_source(
@@ -468,6 +523,83 @@ impl ProviderService {
             imported_resources,
             diagnostics: diagnostics_to_proto(&diags),
         })
+    }
+
+    async fn move_state(
+        &self,
+        req: pb::move_resource_state::Request,
+    ) -> Result<pb::move_resource_state::Response, Diagnostics> {
+        let entry = self.resource(&req.target_type_name)?;
+        let source_state_json = req.source_state.map(|r| r.json).unwrap_or_default();
+        let moved = MoveRequest {
+            source_provider_address: req.source_provider_address,
+            source_type_name: req.source_type_name,
+            source_schema_version: req.source_schema_version,
+            source_state_json,
+            source_private: req.source_private,
+        };
+        let resp = entry.handler.move_state(moved).await;
+        let mut diags = resp.diagnostics;
+        let target_state =
+            encode_unless_errors(&resp.target_state, &entry.ty, "moved state", &mut diags);
+        Ok(pb::move_resource_state::Response {
+            target_state,
+            diagnostics: diagnostics_to_proto(&diags),
+            target_private: resp.target_private,
+        })
+    }
+
+    /// CallFunction: decodes each argument against its parameter type, calls, encodes.
+    async fn call(&self, req: pb::call_function::Request) -> pb::call_function::Response {
+        let failed = |failure: FunctionFailure| pb::call_function::Response {
+            result: None,
+            error: Some(pb::FunctionError {
+                text: failure.text,
+                function_argument: failure.argument,
+            }),
+        };
+        let Some((function, params, return_type)) = self.functions.get(&req.name) else {
+            return failed(FunctionFailure {
+                text: format!("This provider has no function named {:?}.", req.name),
+                argument: None,
+            });
+        };
+        if req.arguments.len() != params.len() {
+            return failed(FunctionFailure {
+                text: format!(
+                    "The function {:?} takes {} arguments, {} were given.",
+                    req.name,
+                    params.len(),
+                    req.arguments.len()
+                ),
+                argument: None,
+            });
+        }
+        let mut arguments = Vec::with_capacity(params.len());
+        for (i, (arg, ty)) in req.arguments.iter().zip(params).enumerate() {
+            match dynamic::decode(Some(arg), ty, "function argument") {
+                Ok(v) => arguments.push(v),
+                Err(d) => {
+                    return failed(FunctionFailure {
+                        text: d.first_detail(),
+                        argument: i64::try_from(i).ok(),
+                    })
+                }
+            }
+        }
+        match function.call(arguments).await {
+            Ok(value) => match dynamic::encode(&value, return_type, "function result") {
+                Ok(result) => pb::call_function::Response {
+                    result: Some(result),
+                    error: None,
+                },
+                Err(d) => failed(FunctionFailure {
+                    text: d.first_detail(),
+                    argument: None,
+                }),
+            },
+            Err(failure) => failed(failure),
+        }
     }
 
     async fn read_data(

@@ -459,3 +459,72 @@ async fn upgrade_resource_state_drops_attributes_the_schema_no_longer_has() {
     let r = upgrade(&s, b"{not json").await;
     assert!(is_error(&r.diagnostics) && r.upgraded_state.is_none());
 }
+
+#[tokio::test]
+async fn move_without_support_is_an_error_diagnostic_not_unimplemented() {
+    let (s, _) = service();
+    let r = s
+        .move_resource_state(Request::new(pb::move_resource_state::Request {
+            source_provider_address: "genesyscloud".into(),
+            source_type_name: "other_thing".into(),
+            source_schema_version: 0,
+            source_state: Some(pb::RawState {
+                json: b"{}".to_vec(),
+                flatmap: Default::default(),
+            }),
+            target_type_name: "test_thing".into(),
+            source_private: vec![],
+        }))
+        .await
+        .expect("answered, not Unimplemented")
+        .into_inner();
+    assert!(r.target_state.is_none());
+    assert_eq!(r.diagnostics.len(), 1);
+    assert!(r.diagnostics[0].detail.contains("other_thing"));
+    let caps = s
+        .get_metadata(Request::new(pb::get_metadata::Request {}))
+        .await
+        .expect("ok")
+        .into_inner()
+        .server_capabilities
+        .expect("capabilities");
+    assert!(caps.move_resource_state);
+}
+
+#[tokio::test]
+async fn the_genesys_provider_moves_and_renders_unconfigured() {
+    let s = ProviderService::new(crate::provider::new_provider());
+    let state = serde_json::json!({"id": "s-1", "script_name": "Greeting", "filepath": "g.json",
+                                   "file_content_hash": "ab", "substitutions": null, "division_id": null});
+    let r = s
+        .move_resource_state(Request::new(pb::move_resource_state::Request {
+            source_provider_address: "registry.terraform.io/mypurecloud/genesyscloud".into(),
+            source_type_name: "genesyscloud_script".into(),
+            source_schema_version: 1,
+            source_state: Some(pb::RawState {
+                json: serde_json::to_vec(&state).expect("json"),
+                flatmap: Default::default(),
+            }),
+            target_type_name: "genesys_script_template".into(),
+            source_private: vec![],
+        }))
+        .await
+        .expect("ok")
+        .into_inner();
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    assert!(r.target_state.is_some() && !r.target_private.is_empty());
+    let content =
+        dynamic::encode(&Value::string(r#"{"pages":[]}"#), &Type::String, "arg").expect("encode");
+    let subs = dynamic::encode(&Value::Null, &Type::map(Type::String), "arg").expect("encode");
+    let called = s
+        .call_function(Request::new(pb::call_function::Request {
+            name: "render".into(),
+            arguments: vec![content, subs],
+        }))
+        .await
+        .expect("ok")
+        .into_inner();
+    assert!(called.error.is_none(), "{:?}", called.error);
+    let result = dynamic::decode(called.result.as_ref(), &Type::String, "result").expect("decode");
+    assert_eq!(result, Value::string(r#"{"pages":[]}"#));
+}

@@ -10,6 +10,7 @@ mod sim_support;
 mod downstream;
 mod fleet;
 mod listing;
+mod moved;
 mod promotion;
 mod provider_config;
 mod real_scripts;

@@ -204,6 +204,12 @@ impl WorkDir {
     /// Runs `terraform <args>` (adding `-input=false` / `-no-color` after the subcommand where
     /// the subcommand accepts them).
     pub fn run(&self, args: &[&str]) -> TfOutput {
+        self.run_with_stdin(args, "")
+    }
+
+    /// Like [`Self::run`], with `stdin` as the command's standard input (`terraform console`).
+    pub fn run_with_stdin(&self, args: &[&str], stdin: &str) -> TfOutput {
+        use std::io::Write;
         let mut full: Vec<&str> = Vec::with_capacity(args.len() + 2);
         if let Some((sub, rest)) = args.split_first() {
             full.push(sub);
@@ -227,8 +233,18 @@ impl WorkDir {
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        let out = cmd
-            .output()
+        let mut child = cmd
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.tf.path.display()));
+        if let Some(mut input) = child.stdin.take() {
+            // A command that never reads its input may close it first: nothing to report.
+            let _ = input.write_all(stdin.as_bytes());
+        }
+        let out = child
+            .wait_with_output()
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.tf.path.display()));
         TfOutput {
             code: out.status.code().unwrap_or(-1),

@@ -85,6 +85,19 @@ impl BlockingSim {
         self.rt.block_on(self.sim.scripts_named(org, name))
     }
 
+    /// The files `org`'s uploads carried, exactly as received, oldest first.
+    pub fn uploaded_files(&self, org: &str) -> Vec<String> {
+        let path = format!("/_sim/orgs/{org}/uploads");
+        let all = self.rt.block_on(self.sim.control_get(&path));
+        all.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|j| j["file"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// See [`Sim::set_knobs`].
     pub fn set_knobs(&self, knobs: Value) {
         self.rt.block_on(self.sim.set_knobs(knobs));

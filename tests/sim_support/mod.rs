@@ -308,7 +308,7 @@ impl Sim {
     // ---- control API (`/_sim/`) ----
 
     /// GET a control-API path: its JSON answer (asserting 200).
-    async fn control_get(&self, path: &str) -> Value {
+    pub async fn control_get(&self, path: &str) -> Value {
         let r = self.req(Method::GET, path).send().await.expect("send");
         assert_eq!(r.status(), StatusCode::OK, "GET {path}");
         r.json().await.expect("json")

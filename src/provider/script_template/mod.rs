@@ -2,11 +2,12 @@
 //! `versionId`, plans that show drift and carry their decision to the apply, import by id,
 //! delete. Its model and schema are in model.rs, the plan rules in plan.rs, refresh and import
 //! reads in read.rs, the writes (create, update, convergence) in write.rs, the plan's decision
-//! in decision.rs.
+//! in decision.rs, `moved` from the official provider's `genesyscloud_script` in moved.rs.
 
 pub mod decision;
 pub mod import_id;
 pub mod model;
+pub mod moved;
 pub mod plan;
 pub mod read;
 pub mod write;
@@ -73,8 +74,11 @@ impl ManagedResource for ScriptTemplateResource {
         // Changed outside Terraform: say who did it, when the audit log can tell. A new
         // version of what the provider last wrote or read (read::drifted) is no such change.
         let diagnostics = match &refreshed {
+            // A state with no version yet (moved from the official provider) has nothing a
+            // change could have been made to.
             Some(now)
-                if now.version_id != state.version_id
+                if state.version_id.as_deref().is_some()
+                    && now.version_id != state.version_id
                     && (now.content_sha256 != state.content_sha256
                         || now.name != state.name
                         || now.division_id != state.division_id) =>
@@ -215,6 +219,17 @@ impl ManagedResource for ScriptTemplateResource {
             Err(e) => d.extend(org.name(api_error(&format!("deleting script {id}"), &e))),
         }
         d
+    }
+
+    async fn move_from(
+        &self,
+        req: &crate::tfplugin5::MoveRequest,
+    ) -> Result<ScriptTemplate, Diagnostics> {
+        moved::from_official(req)
+    }
+
+    fn moved_object_gone(&self, state: &ScriptTemplate, moved_from: &str) -> Diagnostics {
+        moved::gone(state, moved_from)
     }
 
     async fn import(&self, id: &str) -> Result<ScriptTemplate, Diagnostics> {

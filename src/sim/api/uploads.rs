@@ -121,6 +121,7 @@ pub(crate) async fn upload(
             org: caller.org.clone(),
             state: UploadState::Processing,
             received_ms: now_ms(),
+            file: req.file.clone(),
         },
     );
     let delay = state.knobs().upload_delay_ms;

@@ -219,6 +219,8 @@ pub struct UploadJob {
     pub state: UploadState,
     /// When the upload was received (the `upload_status_404_ms` window starts here).
     pub received_ms: i64,
+    /// The uploaded file exactly as received (`GET /_sim/orgs/{org}/uploads`).
+    pub file: Vec<u8>,
 }
 
 /// What an upload asks for.
