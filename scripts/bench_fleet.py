@@ -25,7 +25,8 @@ accepted connections.
 
 Usage: bench_fleet.py PROVIDER_DIR SIM_BIN TERRAFORM  (env: BENCH_NS="10 50 100",
 BENCH_LAYOUTS="fanout sequential parallel4", BENCH_LATENCY_MS=50, BENCH_RATE_LIMIT=300 (0 =
-off), BENCH_OUT=results.json)
+off), BENCH_PHASES="create,plan unchanged,plan -refresh=false" (default: all four),
+BENCH_OUT=results.json)
 """
 import concurrent.futures
 import json
@@ -45,6 +46,8 @@ PROVIDER_DIR, SIM_BIN, TERRAFORM = sys.argv[1], sys.argv[2], sys.argv[3]
 NS = [int(n) for n in os.environ.get("BENCH_NS", "10 50 100").split()]
 LAYOUTS = os.environ.get("BENCH_LAYOUTS", "fanout sequential parallel4").split()
 RATE = int(os.environ.get("BENCH_RATE_LIMIT", "300"))
+# A subset of the phases, comma-separated by name (e.g. "create,plan unchanged"); all by default.
+PHASES = [p for p in os.environ.get("BENCH_PHASES", "").split(",") if p]
 WRAPPER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "provider_wrapper.py")
 CONCURRENCY = {"fanout": 1, "sequential": 1, "parallel4": 4}
 LAYOUT_NAME = {"fanout": "fan-out (1 state)", "sequential": "N states, one after another",
@@ -171,6 +174,8 @@ def run_case(n, layout):
             phases = [("create", "a", apply), ("plan unchanged", "a", plan),
                       (OWN_PLAN, "a", plan + ["-refresh=false"]),
                       (OWN_APPLY, "b", apply + ["-refresh=false"])]
+            if PHASES:
+                phases = [p for p in phases if p[0] in PHASES]
             own = {}
             for name, deploy, tf_args in phases:
                 if layout == "fanout":
@@ -201,7 +206,8 @@ def run_case(n, layout):
             for row in rows:
                 if row["requests"]:
                     row["own"] = own.get(OWN_APPLY if row["apply"] else OWN_PLAN)
-                    row["net_ratio"] = row["wall"] / (row["floor"] + row["own"])
+                    if row["own"] is not None:
+                        row["net_ratio"] = row["wall"] / (row["floor"] + row["own"])
                 print(format_row(row), flush=True)
     finally:
         sim.terminate()
