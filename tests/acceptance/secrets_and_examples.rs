@@ -231,7 +231,10 @@ fn the_sharded_fleet_example_is_valid_and_its_workflow_parses() {
     for_each_terraform(|tf| {
         let wd = example_dir(tf, "fleet-sharded", &[]);
         let out = wd.run(&["fmt", "-check"]);
-        assert_eq!(out.code, 0, "examples/fleet-sharded needs terraform fmt: {out}");
+        assert_eq!(
+            out.code, 0,
+            "examples/fleet-sharded needs terraform fmt: {out}"
+        );
         let out = wd.run(&["validate"]);
         assert_eq!(out.code, 0, "examples/fleet-sharded: {out}");
     });

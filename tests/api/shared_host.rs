@@ -114,12 +114,24 @@ async fn two_orgs_on_one_host_keep_their_own_tokens() {
         assert!(a.unwrap().is_some() && b.unwrap().is_some());
     }
     let issued = seen.issued.lock().unwrap().clone();
-    assert_eq!(issued.get("alpha"), Some(&2), "alpha renewed after its 401: {issued:?}");
-    assert_eq!(issued.get("beta"), Some(&1), "beta's token never renewed: {issued:?}");
+    assert_eq!(
+        issued.get("alpha"),
+        Some(&2),
+        "alpha renewed after its 401: {issued:?}"
+    );
+    assert_eq!(
+        issued.get("beta"),
+        Some(&1),
+        "beta's token never renewed: {issued:?}"
+    );
     assert_eq!(alpha.stats().reauths, 1);
     assert_eq!(beta.stats().reauths, 0);
     let requests = seen.requests.lock().unwrap().clone();
-    assert_eq!(requests.len(), 9, "8 reads and alpha's one retry: {requests:?}");
+    assert_eq!(
+        requests.len(),
+        9,
+        "8 reads and alpha's one retry: {requests:?}"
+    );
     for (org, bearer) in &requests {
         assert!(
             bearer.starts_with(&format!("Bearer {org}-tok-")),
