@@ -8,7 +8,12 @@
 # fan-out is within 1.2x of floor + Terraform's own time, every run exits 0. Exit 1 on a miss.
 # Usage: scripts/bench-fleet.sh   (env: BENCH_NS="10 50 100", BENCH_LAYOUTS="fanout sequential
 #        parallel4", BENCH_LATENCY_MS=50, BENCH_OUT=results.json, TERRAFORM=path,
-#        BENCH_PROFILE=release|debug: the provider build to measure, release by default)
+#        BENCH_PROFILE=release|debug: the provider build to measure, release by default;
+#        BENCH_RATE_LIMIT=300 (0 = off); BENCH_PROVIDER_DIR=dir: measure the provider binary in
+#        dir instead, e.g. a copy of an older build, without building)
+# N = 1000, as in docs/performance.md "Fleet of 1,000 orgs":
+#   BENCH_NS=1000 BENCH_LAYOUTS=fanout BENCH_LATENCY_MS=0 BENCH_RATE_LIMIT=0 \
+#     TERRAFORM=$(command -v terraform) scripts/bench-fleet.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TERRAFORM="${TERRAFORM:-$PWD/.tools/terraform-1.0.3/terraform}"
@@ -19,4 +24,5 @@ if [ "$profile" = release ]; then
 else
   cargo build --quiet --bin terraform-provider-genesys --bin genesys-sim
 fi
-exec python3 scripts/bench_fleet.py "$PWD/target/$profile" "$PWD/target/$profile/genesys-sim" "$TERRAFORM"
+exec python3 scripts/bench_fleet.py "${BENCH_PROVIDER_DIR:-$PWD/target/$profile}" \
+  "$PWD/target/$profile/genesys-sim" "$TERRAFORM"

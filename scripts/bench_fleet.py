@@ -17,8 +17,16 @@ window admits 300 at once, so it cannot bind for one script per org) and the
 lanes a layout can run in parallel (10 = -parallelism for the fan-out, 1 or 4 for per-org
 states, which hold one script each).
 
+The provider runs under a small wrapper (provider_wrapper.py, put first in the dev_overrides
+directory) that waits for it and appends the process's peak RSS (ru_maxrss, the kernel's VmHWM)
+and CPU time (user + system) to a file: each phase prints the largest peak RSS of the provider
+processes Terraform started and their summed CPU. `connections` is genesys-sim's count of
+accepted connections.
+
 Usage: bench_fleet.py PROVIDER_DIR SIM_BIN TERRAFORM  (env: BENCH_NS="10 50 100",
-BENCH_LAYOUTS="fanout sequential parallel4", BENCH_LATENCY_MS=50, BENCH_OUT=results.json)
+BENCH_LAYOUTS="fanout sequential parallel4", BENCH_LATENCY_MS=50, BENCH_RATE_LIMIT=300 (0 =
+off), BENCH_PHASES="create,plan unchanged,plan -refresh=false" (default: all four),
+BENCH_OUT=results.json)
 """
 import concurrent.futures
 import json
@@ -37,7 +45,10 @@ from bench_scale import (LATENCY_MS, PARALLELISM, SOURCE, UNLIMITED_KINDS,  # no
 PROVIDER_DIR, SIM_BIN, TERRAFORM = sys.argv[1], sys.argv[2], sys.argv[3]
 NS = [int(n) for n in os.environ.get("BENCH_NS", "10 50 100").split()]
 LAYOUTS = os.environ.get("BENCH_LAYOUTS", "fanout sequential parallel4").split()
-RATE = 300
+RATE = int(os.environ.get("BENCH_RATE_LIMIT", "300"))
+# A subset of the phases, comma-separated by name (e.g. "create,plan unchanged"); all by default.
+PHASES = [p for p in os.environ.get("BENCH_PHASES", "").split(",") if p]
+WRAPPER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "provider_wrapper.py")
 CONCURRENCY = {"fanout": 1, "sequential": 1, "parallel4": 4}
 LAYOUT_NAME = {"fanout": "fan-out (1 state)", "sequential": "N states, one after another",
                "parallel4": "N states, 4 at a time"}
@@ -79,16 +90,40 @@ def write_single(wd, url, org, deploy):
                                   deploy=deploy))
 
 
-def prepare(wd):
+def wrapper_dir(root):
+    """A dev_overrides directory whose provider binary is the measuring wrapper."""
+    d = os.path.join(root, ".provider")
+    os.makedirs(d, exist_ok=True)
+    path = os.path.join(d, "terraform-provider-genesys")
+    with open(path, "w") as f:
+        f.write(f"#!/bin/sh\nexec {sys.executable} {WRAPPER} "
+                f"{os.path.join(PROVIDER_DIR, 'terraform-provider-genesys')} \"$@\"\n")
+    os.chmod(path, 0o755)
+    return d
+
+
+def usage_of(path):
+    """(peak RSS in MB, CPU seconds) over the provider processes recorded in `path`."""
+    rss, cpu = 0, 0.0
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                kb, secs = line.split()
+                rss, cpu = max(rss, int(kb)), cpu + float(secs)
+        os.remove(path)
+    return rss / 1024.0, cpu
+
+
+def prepare(wd, provider_dir):
     with open(os.path.join(wd, "dev.tfrc"), "w") as f:
-        f.write(f'provider_installation {{\n  dev_overrides {{\n    "{SOURCE}" = "{PROVIDER_DIR}"\n  }}\n}}\n')
+        f.write(f'provider_installation {{\n  dev_overrides {{\n    "{SOURCE}" = "{provider_dir}"\n  }}\n}}\n')
     with open(os.path.join(wd, "greeting.json"), "w") as f:
         f.write(script_doc("greeting", "Hello from {{company}}"))
 
 
-def terraform(wd, args):
+def terraform(wd, args, usage_file):
     env = dict(os.environ, TF_CLI_CONFIG_FILE=os.path.join(wd, "dev.tfrc"),
-               CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1")
+               CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1", BENCH_USAGE_FILE=usage_file)
     for k in ("TF_LOG", "TF_LOG_PROVIDER", "TF_CLI_ARGS", "TF_WORKSPACE", "GENESYSCLOUD_ORGS_FILE"):
         env.pop(k, None)
     if os.path.exists(os.path.join(wd, "orgs.json")):  # the fan-out's orgs
@@ -99,13 +134,13 @@ def terraform(wd, args):
 
 def floor_of(stats, n, lanes):
     """API floor: max(per-org rate, all requests x latency / lanes, one org's chain)."""
-    kinds = {k: v for k, v in stats.items() if not k.isdigit() and k != "dropped"}
+    kinds = {k: v for k, v in stats.items() if not k.isdigit() and k not in ("dropped", "connections")}
     total = sum(kinds.values())
     limited = sum(v for k, v in kinds.items() if k not in UNLIMITED_KINDS)
     # One script per org and one token per org (and process): the rate limit is per org, and
     # it is a fixed one-minute window per token (docs/genesys-sim.md "Rate limits"), so an org
     # waits only for each full window its requests exceed (none with one script per org).
-    by_rate = math.floor(max(limited / n - 1, 0) / RATE) * 60.0
+    by_rate = math.floor(max(limited / n - 1, 0) / RATE) * 60.0 if RATE else 0.0
     by_latency = total * LATENCY_MS / 1000.0 / lanes
     # One org's requests depend on one another (login, lookup, upload, status, ..., publish).
     by_chain = total / n * LATENCY_MS / 1000.0
@@ -113,7 +148,8 @@ def floor_of(stats, n, lanes):
 
 
 def run_case(n, layout):
-    args = [SIM_BIN, "--listen", "127.0.0.1:0", "--latency-ms", str(LATENCY_MS)]
+    args = [SIM_BIN, "--listen", "127.0.0.1:0", "--latency-ms", str(LATENCY_MS),
+            "--rate-limit", str(RATE)]
     for o, c, s in orgs(n):
         args += ["--org", f"{o}:{c}:{s}"]
     sim = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -128,14 +164,18 @@ def run_case(n, layout):
                 dirs = [os.path.join(root, o) for o, _, _ in orgs(n)]
                 for d in dirs:
                     os.mkdir(d)
+            provider_dir = wrapper_dir(root)
+            usage_file = os.path.join(root, ".usage")
             for d in dirs:
-                prepare(d)
+                prepare(d, provider_dir)
             lanes = PARALLELISM if layout == "fanout" else CONCURRENCY[layout]
             apply = ["apply", "-input=false", "-no-color", "-auto-approve"]
             plan = ["plan", "-input=false", "-no-color", "-detailed-exitcode"]
             phases = [("create", "a", apply), ("plan unchanged", "a", plan),
                       (OWN_PLAN, "a", plan + ["-refresh=false"]),
                       (OWN_APPLY, "b", apply + ["-refresh=false"])]
+            if PHASES:
+                phases = [p for p in phases if p[0] in PHASES]
             own = {}
             for name, deploy, tf_args in phases:
                 if layout == "fanout":
@@ -146,9 +186,10 @@ def run_case(n, layout):
                 sim_request(f"{url}/_sim/stats/reset", "POST")
                 start = time.monotonic()
                 with concurrent.futures.ThreadPoolExecutor(CONCURRENCY[layout]) as pool:
-                    results = list(pool.map(lambda d: terraform(d, tf_args), dirs))
+                    results = list(pool.map(lambda d: terraform(d, tf_args, usage_file), dirs))
                 wall = time.monotonic() - start
                 stats = sim_request(f"{url}/_sim/stats")
+                rss, cpu = usage_of(usage_file)
                 failed = [p for p in results if p.returncode != 0]
                 for p in failed[:2]:
                     sys.stderr.write(f"{layout} N={n} {name}: exit {p.returncode}\n"
@@ -159,11 +200,14 @@ def run_case(n, layout):
                 rows.append({"n": n, "layout": layout, "phase": name, "wall": wall,
                              "failed": len(failed), "kinds": kinds, "requests": total,
                              "429": stats.get("429", 0), "floor": floor,
+                             "connections": stats.get("connections", 0) - 1,  # less our GET
+                             "rss_mb": rss, "cpu_s": cpu,
                              "apply": tf_args[0] == "apply"})
             for row in rows:
                 if row["requests"]:
                     row["own"] = own.get(OWN_APPLY if row["apply"] else OWN_PLAN)
-                    row["net_ratio"] = row["wall"] / (row["floor"] + row["own"])
+                    if row["own"] is not None:
+                        row["net_ratio"] = row["wall"] / (row["floor"] + row["own"])
                 print(format_row(row), flush=True)
     finally:
         sim.terminate()
@@ -171,8 +215,9 @@ def run_case(n, layout):
     return rows
 
 
-HEADER = ("| N orgs | layout | phase | wall (s) | requests (by kind) | 429s | floor (s) "
-          "| Terraform's own (s) | wall/(floor + own) |\n|---|---|---|---|---|---|---|---|---|")
+HEADER = ("| N orgs | layout | phase | wall (s) | requests (by kind) | 429s | connections "
+          "| provider peak RSS (MB) | provider CPU (s) | floor (s) "
+          "| Terraform's own (s) | wall/(floor + own) |\n|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 def format_row(r):
@@ -180,7 +225,8 @@ def format_row(r):
     net = f"{r['net_ratio']:.2f}" if r.get("net_ratio") else "-"
     fail = f" ({r['failed']} failed)" if r["failed"] else ""
     return (f"| {r['n']} | {LAYOUT_NAME[r['layout']]} | {r['phase']}{fail} | {r['wall']:.1f} "
-            f"| {r['requests']} ({kinds_text(r['kinds'])}) | {r['429']} | {r['floor']:.1f} "
+            f"| {r['requests']} ({kinds_text(r['kinds'])}) | {r['429']} | {r['connections']} "
+            f"| {r['rss_mb']:.1f} | {r['cpu_s']:.2f} | {r['floor']:.1f} "
             f"| {own} | {net} |")
 
 

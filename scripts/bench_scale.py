@@ -107,7 +107,7 @@ def terraform(wd, *args):
 
 
 def floor_of(stats, rate, n):
-    kinds = {k: v for k, v in stats.items() if not k.isdigit() and k != "dropped"}
+    kinds = {k: v for k, v in stats.items() if not k.isdigit() and k not in ("dropped", "connections")}
     total = sum(kinds.values())
     limited = sum(v for k, v in kinds.items() if k not in UNLIMITED_KINDS)
     by_rate = limited / (rate / 60.0) if rate else 0.0

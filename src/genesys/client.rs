@@ -14,6 +14,7 @@ use serde_json::Value;
 use super::config::{ClientConfig, Credentials};
 use super::downstream::{self, AuditChange, Consumer};
 use super::error::GenesysError;
+use super::http_pool::HttpPools;
 use super::listing::ListingSnapshot;
 use super::script_create::{self, Created};
 use super::script_reads;
@@ -50,8 +51,24 @@ impl Client {
     /// Build a client; no network traffic happens until the first operation. A configuration
     /// with plain http to a non-loopback host is refused (`ClientConfig::check_bases`).
     /// `retry.max_attempts` 0 is read as 1 (no retries).
-    pub fn new(mut config: ClientConfig) -> Result<Client, GenesysError> {
-        config.retry.max_attempts = config.retry.max_attempts.max(1);
+    pub fn new(config: ClientConfig) -> Result<Client, GenesysError> {
+        Client::check(&config)?;
+        let http = super::http_pool::build(&config)?;
+        Client::with_http(config, http)
+    }
+
+    /// `new`, over the HTTP client (connection pool) `pools` holds for the config's host,
+    /// shared with the other orgs on that host. Tokens, pacing, 429 gate, retry budget,
+    /// counters and Stop stay this client's own.
+    pub fn with_pools(config: ClientConfig, pools: &HttpPools) -> Result<Client, GenesysError> {
+        Client::check(&config)?;
+        let http = pools.client_for(&config)?;
+        Client::with_http(config, http)
+    }
+
+    /// What `new` refuses, without building anything (Configure checks every org with it; the
+    /// client itself is built on the org's first use).
+    pub fn check(config: &ClientConfig) -> Result<(), GenesysError> {
         config.check_bases()?;
         if let Credentials::ClientCredentials {
             client_id,
@@ -64,8 +81,13 @@ impl Client {
                 });
             }
         }
+        Ok(())
+    }
+
+    fn with_http(mut config: ClientConfig, http: reqwest::Client) -> Result<Client, GenesysError> {
+        config.retry.max_attempts = config.retry.max_attempts.max(1);
         Ok(Client {
-            transport: Arc::new(Transport::new(config)?),
+            transport: Arc::new(Transport::new(config, http)?),
             listing: Arc::new(ListingSnapshot::default()),
         })
     }

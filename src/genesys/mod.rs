@@ -42,6 +42,7 @@ pub mod client;
 pub mod config;
 pub mod downstream;
 pub mod error;
+pub mod http_pool;
 mod listing;
 pub mod pacing;
 #[cfg(feature = "fuzzing")]
@@ -63,6 +64,7 @@ pub use backoff::Backoff;
 pub use client::Client;
 pub use config::{region_domain, region_keys, ClientConfig, Credentials, RetryPolicy};
 pub use error::GenesysError;
+pub use http_pool::HttpPools;
 pub use script_create::Created;
 pub use scripts::{
     document_holds, documents_equal_ignoring_server_fields, strip_server_fields, ScriptMeta,

@@ -12,7 +12,6 @@
 //! for a duplicate.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::Method;
@@ -117,17 +116,9 @@ impl Call {
 }
 
 impl Transport {
-    /// The layers of a client of `config` (already checked); no network traffic happens here.
-    pub fn new(config: ClientConfig) -> Result<Transport, GenesysError> {
-        let http = reqwest::Client::builder()
-            .user_agent(config.user_agent.clone())
-            .timeout(config.request_timeout)
-            .connect_timeout(config.request_timeout.min(Duration::from_secs(10)))
-            .redirect(reqwest::redirect::Policy::limited(5))
-            .build()
-            .map_err(|e| GenesysError::Config {
-                message: format!("cannot build the HTTP client: {e}"),
-            })?;
+    /// The layers of a client of `config` (already checked) over `http` (its own HTTP client,
+    /// or its host's shared one: `http_pool`); no network traffic happens here.
+    pub fn new(config: ClientConfig, http: reqwest::Client) -> Result<Transport, GenesysError> {
         Ok(Transport {
             pacer: Pacer::new(config.requests_per_minute),
             budget: RetryBudget::new(config.retry.budget),

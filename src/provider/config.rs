@@ -2,7 +2,7 @@
 //! `provider "genesys"` block (its model and schema: provider_config.rs), and the per-org
 //! clients it hands to resources.
 
-use super::clients::{OrgClient, ProviderData};
+use super::clients::{OrgConfig, ProviderData};
 use super::data_sources::{script, script_consumers, scripts};
 use super::orgs;
 pub use super::provider_config::provider_schema;
@@ -126,10 +126,11 @@ impl Provider for GenesysProvider {
             Ok(o) => o,
             Err(d) => return d,
         };
-        let build = |s: Result<Settings, Diagnostics>| -> OrgClient {
+        // Every org's settings are checked now; its client is built on first use (clients.rs).
+        let build = |s: Result<Settings, Diagnostics>| -> OrgConfig {
             let s = s?;
             client_config(&s, &req.terraform_version)
-                .and_then(Client::new)
+                .and_then(|c| Client::check(&c).map(|()| c))
                 .map_err(|e| {
                     Diagnostics::from_error("Cannot configure the genesys provider", e.to_string())
                 })

@@ -209,9 +209,9 @@ pub async fn serve(
         dependency_built_ms: Mutex::new(clock::now_ms()),
     });
     shared.persist().await;
-    let app = server::router(shared);
+    let app = server::router(shared.clone());
     let (tx, rx) = watch::channel(false);
-    let task = tokio::spawn(server::serve(listener, app, rx));
+    let task = tokio::spawn(server::serve(listener, app, shared, rx));
     tracing::info!(%base_url, "genesys-sim listening");
     Ok(SimHandle {
         base_url,

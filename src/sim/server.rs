@@ -102,13 +102,20 @@ async fn not_found() -> impl IntoResponse {
     ApiError::not_found()
 }
 
-/// Accepts connections until `shutdown` turns true.
-pub(crate) async fn serve(listener: TcpListener, app: Router, mut shutdown: watch::Receiver<bool>) {
+/// Accepts connections until `shutdown` turns true; each accepted connection counts under
+/// `connections` in the stats (so a client's connection reuse is measurable).
+pub(crate) async fn serve(
+    listener: TcpListener,
+    app: Router,
+    state: AppState,
+    mut shutdown: watch::Receiver<bool>,
+) {
     loop {
         tokio::select! {
             accepted = listener.accept() => {
                 match accepted {
                     Ok((stream, peer)) => {
+                        super::lock(&state.stats).record_connection();
                         tokio::spawn(serve_connection(stream, peer, app.clone(), shutdown.clone()));
                     }
                     Err(e) => tracing::warn!(error = %e, "accept failed"),

@@ -12,7 +12,8 @@ use super::kind::stat_of;
 use super::{lock, AppState};
 
 /// One flat map of counters: request kinds (`"get_script"`, `"upload"`, ...), response
-/// statuses (`"200"`, `"429"`, ...) and `"dropped"` for connections closed unanswered. Kinds
+/// statuses (`"200"`, `"429"`, ...), `"dropped"` for connections closed unanswered and
+/// `"connections"` for connections accepted (`/_sim/` control traffic included). Kinds
 /// are words and statuses are numbers, so the keys never collide.
 #[derive(Debug, Default, Clone, Serialize)]
 #[serde(transparent)]
@@ -27,6 +28,10 @@ impl Stats {
 
     pub fn record_status(&mut self, status: u16) {
         *self.counts.entry(status.to_string()).or_default() += 1;
+    }
+
+    pub fn record_connection(&mut self) {
+        *self.counts.entry("connections".to_string()).or_default() += 1;
     }
 
     pub fn record_drop(&mut self) {
@@ -58,9 +63,10 @@ mod tests {
         s.record_request("get_script");
         s.record_status(429);
         s.record_drop();
+        s.record_connection();
         assert_eq!(
             serde_json::to_value(&s).unwrap(),
-            serde_json::json!({"get_script": 2, "429": 1, "dropped": 1})
+            serde_json::json!({"get_script": 2, "429": 1, "dropped": 1, "connections": 1})
         );
     }
 }

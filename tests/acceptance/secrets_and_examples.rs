@@ -226,3 +226,41 @@ fn the_fleet_example_is_valid_and_only_its_import_blocks_need_1_7() {
         }
     });
 }
+
+#[test]
+fn the_sharded_fleet_example_is_valid_and_its_workflow_parses() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/fleet-sharded");
+    for_each_terraform(|tf| {
+        let wd = example_dir(tf, "fleet-sharded", &[]);
+        let out = wd.run(&["fmt", "-check"]);
+        assert_eq!(
+            out.code, 0,
+            "examples/fleet-sharded needs terraform fmt: {out}"
+        );
+        let out = wd.run(&["validate"]);
+        assert_eq!(out.code, 0, "examples/fleet-sharded: {out}");
+    });
+    // The workflow is YAML with the three jobs the guide describes (PyYAML's parser).
+    let check = "import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); \
+                 jobs = d['jobs']; assert sorted(jobs) == ['apply', 'drift-report', 'plan'], jobs; \
+                 assert jobs['plan']['strategy']['matrix']['shard'] == [0, 1, 2, 3]; \
+                 assert jobs['drift-report']['needs'] == 'plan'";
+    let has_yaml = std::process::Command::new("python3")
+        .args(["-c", "import yaml"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_yaml {
+        eprintln!("SKIPPED the workflow parse: python3 with PyYAML is not installed");
+        return;
+    }
+    let out = std::process::Command::new("python3")
+        .args(["-c", check])
+        .arg(root.join("workflow.yml"))
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "examples/fleet-sharded/workflow.yml: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -10,5 +10,6 @@ mod client_support;
 
 mod genesys_client;
 mod sdk_contract;
+mod shared_host;
 mod sim_consumers_audit;
 mod sim_contract;
