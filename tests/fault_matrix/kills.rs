@@ -87,7 +87,10 @@ fn apply_bounded(wd: &WorkDir, bound: Duration) -> (TfOutput, Duration) {
         std::thread::sleep(Duration::from_millis(50));
     }
     let took = started.elapsed();
-    (output_of(child.wait_with_output().expect("apply output")), took)
+    (
+        output_of(child.wait_with_output().expect("apply output")),
+        took,
+    )
 }
 
 /// What is wrong with the org and the state after the apply that followed a kill (empty: the
@@ -150,7 +153,11 @@ fn kill_at(tf: &TerraformBin, step: Step, at: Duration) -> Vec<String> {
     if took > NEXT_APPLY_BOUND {
         faults.push(format!("next apply still running after {took:?}"));
     } else if out.code != 0 {
-        faults.push(format!("next apply exit {} after {took:?}: {}", out.code, flat(&out)));
+        faults.push(format!(
+            "next apply exit {} after {took:?}: {}",
+            out.code,
+            flat(&out)
+        ));
     }
     faults.extend(faults_after(&wd, &sim));
     eprintln!(
@@ -209,15 +216,13 @@ fn moments_for(tf: &TerraformBin) -> usize {
 }
 
 #[test]
-#[ignore = "issue 21: reproduces the kill failures; passes once leases, adoption and the \
-            published-lag drift land"]
+#[ignore = "issue 21: reproduces the kill failures (a dead claim is waited for); passes once \
+            claims have a lease and a dead deploy's copy is adopted"]
 fn first_deploy_killed_at_any_moment_is_finished_by_the_next_apply() {
     for_each_terraform(|tf| kill_matrix(tf, Step::FirstDeploy, moments_for(tf)));
 }
 
 #[test]
-#[ignore = "issue 21: reproduces the kill failures; passes once leases, adoption and the \
-            published-lag drift land"]
 fn update_killed_at_any_moment_is_finished_by_the_next_apply() {
     for_each_terraform(|tf| kill_matrix(tf, Step::Update, moments_for(tf)));
 }
