@@ -12,5 +12,6 @@ mod bad_input;
 mod final_failures;
 mod first_deploys;
 mod interruptions;
+mod kills;
 mod races;
 mod transient;
