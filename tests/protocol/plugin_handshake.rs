@@ -564,10 +564,7 @@ fn plaintext_without_client_cert_and_unimplemented_rpcs() {
         .expect("h2c connect");
     assert_schema(&rt.block_on(get_schema(ch.clone())).expect("GetSchema"));
     // RPCs of newer protocol minors (Terraform >= 1.12 probes identity schemas) are Unimplemented.
-    for path in [
-        "/tfplugin5.Provider/GetResourceIdentitySchemas",
-        "/tfplugin5.Provider/GetFunctions",
-    ] {
+    for path in ["/tfplugin5.Provider/GetResourceIdentitySchemas"] {
         let status = rt
             .block_on(unary::<_, pb::get_metadata::Response>(
                 ch.clone(),
@@ -577,6 +574,19 @@ fn plaintext_without_client_cert_and_unimplemented_rpcs() {
             .expect_err("not served");
         assert_eq!(status.code(), tonic::Code::Unimplemented, "{path}");
     }
+    // Protocol 5.5's GetFunctions is served: the provider function `render`.
+    let functions = rt
+        .block_on(unary::<_, pb::get_functions::Response>(
+            ch.clone(),
+            "/tfplugin5.Provider/GetFunctions",
+            pb::get_functions::Request {},
+        ))
+        .expect("GetFunctions");
+    assert!(
+        functions.functions.contains_key("render"),
+        "{:?}",
+        functions.functions.keys().collect::<Vec<_>>()
+    );
     let meta = rt
         .block_on(unary::<_, pb::get_metadata::Response>(
             ch.clone(),
