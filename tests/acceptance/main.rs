@@ -15,4 +15,5 @@ mod real_scripts;
 mod script_template;
 mod secrets_and_examples;
 mod server_forms;
+mod terraform_test;
 mod variants;
