@@ -5,7 +5,9 @@
 #
 #   terraform-provider-genesys_VERSION_OS_ARCH.zip    the executable terraform-provider-genesys_vVERSION
 #   terraform-provider-genesys_VERSION_manifest.json  {"version": 1, "metadata": {"protocol_versions": ["5.0"]}}
-#   terraform-provider-genesys_VERSION_SHA256SUMS     every zip and the manifest
+#   genesys-sim_VERSION_OS_ARCH.zip                   the simulator, executable genesys-sim, for
+#                                                     users' own CI (docs/genesys-sim.md)
+#   terraform-provider-genesys_VERSION_SHA256SUMS     every zip (the simulator's too) and the manifest
 #   terraform-provider-genesys_VERSION_SHA256SUMS.sig detached GPG signature, when GPG_FINGERPRINT is set
 #
 # Usage: scripts/release.sh [--target TRIPLE] [--archive-only | --checksums-only] VERSION
@@ -16,6 +18,7 @@
 #   DIST_DIR            output directory (default: dist/)
 #   TPG_RELEASE_BINARY  package this already built binary instead of running cargo (the tests
 #                       use the debug build, so that a test run does not pay for an LTO build)
+#   TPG_RELEASE_SIM_BINARY  the same for genesys-sim (both must be set to skip cargo)
 #   GPG_FINGERPRINT     sign SHA256SUMS with this secret key of the gpg keyring (GNUPGHOME);
 #                       GPG_PASSPHRASE, when set, unlocks it non-interactively
 # Zips are reproducible: the same binary and VERSION give the same bytes (release_dist.py).
@@ -69,19 +72,30 @@ if [ "$mode" != checksums ]; then
   platform="$(platform_of "$triple")"
   exe=""
   case "$platform" in windows_*) exe=".exe" ;; esac
-  if [ -n "${TPG_RELEASE_BINARY:-}" ]; then
+  sim=genesys-sim
+  if [ -n "${TPG_RELEASE_BINARY:-}" ] && [ -n "${TPG_RELEASE_SIM_BINARY:-}" ]; then
     binary="$TPG_RELEASE_BINARY"
+    sim_binary="$TPG_RELEASE_SIM_BINARY"
   elif [ -n "$target" ]; then
-    cargo build --release --locked --bin "$name" --target "$target"
+    cargo build --release --locked --bin "$name" --bin "$sim" --target "$target"
     binary="$root/target/$target/release/$name$exe"
+    sim_binary="$root/target/$target/release/$sim$exe"
   else
-    cargo build --release --locked --bin "$name"
+    cargo build --release --locked --bin "$name" --bin "$sim"
     binary="$root/target/release/$name$exe"
+    sim_binary="$root/target/release/$sim$exe"
   fi
-  [ -f "$binary" ] || { echo "release.sh: no binary at $binary" >&2; exit 1; }
+  # A provider binary given alone (the older form of TPG_RELEASE_BINARY) is still honoured.
+  if [ -n "${TPG_RELEASE_BINARY:-}" ]; then binary="$TPG_RELEASE_BINARY"; fi
+  for b in "$binary" "$sim_binary"; do
+    [ -f "$b" ] || { echo "release.sh: no binary at $b" >&2; exit 1; }
+  done
   "$python" "$root/scripts/release_dist.py" zip "$binary" "${name}_v${version}${exe}" \
     "$dist/${name}_${version}_${platform}.zip"
   echo "wrote $dist/${name}_${version}_${platform}.zip"
+  "$python" "$root/scripts/release_dist.py" zip "$sim_binary" "${sim}${exe}" \
+    "$dist/${sim}_${version}_${platform}.zip"
+  echo "wrote $dist/${sim}_${version}_${platform}.zip"
 fi
 
 if [ "$mode" != archive ]; then

@@ -18,6 +18,8 @@ import sys
 import zipfile
 
 PROJECT = "terraform-provider-genesys"
+# The simulator ships beside the provider (genesys-sim_VERSION_OS_ARCH.zip), for users' own CI.
+SIMULATOR = "genesys-sim"
 # DOS time cannot go before 1980; every entry carries this instant.
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 MANIFEST = {"version": 1, "metadata": {"protocol_versions": ["5.0"]}}
@@ -50,9 +52,13 @@ def write_checksums(dist, version):
     with open(manifest, "w", encoding="utf-8") as f:
         json.dump(MANIFEST, f)
         f.write("\n")
-    zips = sorted(n for n in os.listdir(dist) if n.startswith(prefix + "_") and n.endswith(".zip"))
+    def zips_of(p):
+        return [n for n in os.listdir(dist) if n.startswith(p + "_") and n.endswith(".zip")]
+
+    zips = zips_of(prefix)
     if not zips:
         sys.exit(f"release_dist.py: no {prefix}_*.zip in {dist}: build an archive first")
+    zips += zips_of(f"{SIMULATOR}_{version}")
     names = sorted(zips + [os.path.basename(manifest)])
     lines = "".join(f"{sha256_file(os.path.join(dist, n))}  {n}\n" for n in names)
     with open(os.path.join(dist, f"{prefix}_SHA256SUMS"), "w", encoding="utf-8") as f:

@@ -18,4 +18,5 @@ mod script_template;
 mod secrets_and_examples;
 mod server_forms;
 mod substitutions;
+mod terraform_test;
 mod variants;

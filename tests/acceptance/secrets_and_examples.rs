@@ -240,20 +240,12 @@ fn the_sharded_fleet_example_is_valid_and_its_workflow_parses() {
         let out = wd.run(&["validate"]);
         assert_eq!(out.code, 0, "examples/fleet-sharded: {out}");
     });
-    // The workflow is YAML with the three jobs the guide describes (PyYAML's parser).
+    // The workflow is YAML with the three jobs the guide describes (PyYAML, from the tools venv).
     let check = "import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); \
                  jobs = d['jobs']; assert sorted(jobs) == ['apply', 'drift-report', 'plan'], jobs; \
                  assert jobs['plan']['strategy']['matrix']['shard'] == [0, 1, 2, 3]; \
                  assert jobs['drift-report']['needs'] == 'plan'";
-    let has_yaml = std::process::Command::new("python3")
-        .args(["-c", "import yaml"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !has_yaml {
-        eprintln!("SKIPPED the workflow parse: python3 with PyYAML is not installed");
-        return;
-    }
-    let out = std::process::Command::new("python3")
+    let out = std::process::Command::new(crate::common::tools::tools_python())
         .args(["-c", check])
         .arg(root.join("workflow.yml"))
         .output()

@@ -13,6 +13,7 @@ pub mod checks;
 pub mod hcl;
 pub mod in_process;
 pub mod terraform;
+pub mod tools;
 
 pub use case::{Case, Step};
 pub use checks::{apply, assert_empty_plans, ok, plan, state_attr};

@@ -10,3 +10,5 @@ mod support;
 
 mod docs_match_schema;
 mod install_from_mirror;
+mod simulator_release;
+mod workflows;

@@ -31,6 +31,10 @@ impl Dist {
         self.dir
             .join(format!("{NAME}_{}_manifest.json", self.version))
     }
+    /// `genesys-sim_VERSION_linux_amd64.zip`, the simulator for users' own CI.
+    pub fn simulator_zip_name(&self) -> String {
+        format!("genesys-sim_{}_linux_amd64.zip", self.version)
+    }
     /// The executable's name inside the zip.
     pub fn entry_name(&self) -> String {
         format!("{NAME}_v{}", self.version)
@@ -50,6 +54,11 @@ pub fn provider_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-genesys"))
 }
 
+/// The simulator binary the tests package beside it.
+pub fn simulator_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_genesys-sim"))
+}
+
 /// Runs `scripts/release.sh VERSION` with `binary` into `dir`, panicking with its output on
 /// failure.
 pub fn run_release(binary: &Path, version: &str, dir: &Path) {
@@ -58,6 +67,7 @@ pub fn run_release(binary: &Path, version: &str, dir: &Path) {
         .arg(version)
         .env("DIST_DIR", dir)
         .env("TPG_RELEASE_BINARY", binary)
+        .env("TPG_RELEASE_SIM_BINARY", simulator_binary())
         .env_remove("GPG_FINGERPRINT")
         .output()
         .expect("run scripts/release.sh");
