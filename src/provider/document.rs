@@ -226,11 +226,19 @@ pub fn render(
     content: &str,
     substitutions: &BTreeMap<String, String>,
 ) -> Result<String, DocumentError> {
+    render_parsed(content, substitutions).map(|(text, _)| text)
+}
+
+/// [`render`], with the document it parsed, for callers that go on with the parsed form.
+pub fn render_parsed(
+    content: &str,
+    substitutions: &BTreeMap<String, String>,
+) -> Result<(String, Json), DocumentError> {
     let keys: BTreeSet<String> = substitutions.keys().cloned().collect();
     check_placeholders(content, Some(&keys))?;
     let text = substitute(content, substitutions);
-    parse_script(&text)?;
-    Ok(text)
+    let doc = parse_script(&text)?;
+    Ok((text, doc))
 }
 
 /// Parses a script document: a JSON object with a `pages` array.
@@ -345,9 +353,7 @@ pub fn for_state_with_placeholders(doc: &Json, substitutions: &BTreeMap<String, 
     for (key, value) in pairs {
         text = text.replace(&json_string_text(value), &format!("{{{{{key}}}}}"));
     }
-    let round_trip = render(&text, substitutions)
-        .and_then(|t| parse_script(&t))
-        .map(|d| canonical(&d));
+    let round_trip = render_parsed(&text, substitutions).map(|(_, d)| canonical(&d));
     if text != plain && round_trip.as_deref() == Ok(canonical(doc).as_str()) {
         text
     } else {
@@ -360,7 +366,7 @@ pub fn desired_canonical(
     content: &str,
     substitutions: &BTreeMap<String, String>,
 ) -> Result<String, DocumentError> {
-    render(content, substitutions).and_then(|text| parse_script(&text).map(|d| canonical(&d)))
+    render_parsed(content, substitutions).map(|(_, doc)| canonical(&doc))
 }
 
 #[cfg(test)]

@@ -45,21 +45,19 @@ pub fn substitutions_of(m: &ScriptTemplate) -> Option<BTreeMap<String, String>> 
     }
 }
 
-/// The canonical desired document, `None` when content or substitutions are unknown or the
-/// document is invalid (validation reports that).
-pub fn canonical_of(m: &ScriptTemplate) -> Option<String> {
+/// The desired document (substitutions applied, parsed), `None` when content or substitutions
+/// are unknown or the document is invalid (validation reports that).
+pub fn desired_document(m: &ScriptTemplate) -> Option<serde_json::Value> {
     let content = m.content.as_deref()?;
     let subs = substitutions_of(m)?;
-    document::desired_canonical(content, &subs).ok()
+    document::render_parsed(content, &subs)
+        .ok()
+        .map(|(_, doc)| doc)
 }
 
-/// The document to upload: the content with its substitutions applied.
-pub fn desired_text(m: &ScriptTemplate) -> String {
-    let subs = substitutions_of(m).unwrap_or_default();
-    let content = m.content.as_deref().unwrap_or_default();
-    // Validation has refused an invalid document before any write; the plain substitution
-    // stands in only so that callers need no error path of their own.
-    document::render(content, &subs).unwrap_or_else(|_| document::substitute(content, &subs))
+/// The canonical desired document, `None` as for [`desired_document`].
+pub fn canonical_of(m: &ScriptTemplate) -> Option<String> {
+    desired_document(m).map(|doc| document::canonical(&doc))
 }
 
 /// The document an apply uploads, or the diagnostics that stop the apply before any write:

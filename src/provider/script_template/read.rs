@@ -95,16 +95,14 @@ pub fn drifted(state: &ScriptTemplate, doc: &serde_json::Value) -> bool {
     }
     // The state's content rendered with its substitutions is what was last written only when
     // it hashes to the recorded content_sha256 (a template saved literally in the org does not).
-    let Some(written) = plan::canonical_of(state) else {
+    let Some(ours) = plan::desired_document(state) else {
         return true;
     };
+    let written = document::canonical(&ours);
     if state.content_sha256.as_deref() != Some(document::sha256_hex(&written).as_str()) {
         return true;
     }
-    match document::parse_script(&plan::desired_text(state)) {
-        Ok(ours) => !document_holds(doc, &ours),
-        Err(_) => true,
-    }
+    !document_holds(doc, &ours)
 }
 
 /// GET by id; a 404 is believed only when it persists: right after a create, a read served
