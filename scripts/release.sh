@@ -18,7 +18,7 @@
 #   DIST_DIR            output directory (default: dist/)
 #   TPG_RELEASE_BINARY  package this already built binary instead of running cargo (the tests
 #                       use the debug build, so that a test run does not pay for an LTO build)
-#   TPG_RELEASE_SIM_BINARY  the same for genesys-sim (both must be set to skip cargo)
+#   TPG_RELEASE_SIM_BINARY  the same for genesys-sim (cargo runs unless both are set)
 #   GPG_FINGERPRINT     sign SHA256SUMS with this secret key of the gpg keyring (GNUPGHOME);
 #                       GPG_PASSPHRASE, when set, unlocks it non-interactively
 # Zips are reproducible: the same binary and VERSION give the same bytes (release_dist.py).
@@ -73,20 +73,20 @@ if [ "$mode" != checksums ]; then
   exe=""
   case "$platform" in windows_*) exe=".exe" ;; esac
   sim=genesys-sim
-  if [ -n "${TPG_RELEASE_BINARY:-}" ] && [ -n "${TPG_RELEASE_SIM_BINARY:-}" ]; then
-    binary="$TPG_RELEASE_BINARY"
-    sim_binary="$TPG_RELEASE_SIM_BINARY"
-  elif [ -n "$target" ]; then
-    cargo build --release --locked --bin "$name" --bin "$sim" --target "$target"
-    binary="$root/target/$target/release/$name$exe"
-    sim_binary="$root/target/$target/release/$sim$exe"
-  else
-    cargo build --release --locked --bin "$name" --bin "$sim"
-    binary="$root/target/release/$name$exe"
-    sim_binary="$root/target/release/$sim$exe"
+  # Each binary is the one given in the environment, or else built here (both in one cargo run).
+  binary="${TPG_RELEASE_BINARY:-}"
+  sim_binary="${TPG_RELEASE_SIM_BINARY:-}"
+  if [ -z "$binary" ] || [ -z "$sim_binary" ]; then
+    out="$root/target/release"
+    if [ -n "$target" ]; then
+      cargo build --release --locked --bin "$name" --bin "$sim" --target "$target"
+      out="$root/target/$target/release"
+    else
+      cargo build --release --locked --bin "$name" --bin "$sim"
+    fi
+    binary="${binary:-$out/$name$exe}"
+    sim_binary="${sim_binary:-$out/$sim$exe}"
   fi
-  # A provider binary given alone (the older form of TPG_RELEASE_BINARY) is still honoured.
-  if [ -n "${TPG_RELEASE_BINARY:-}" ]; then binary="$TPG_RELEASE_BINARY"; fi
   for b in "$binary" "$sim_binary"; do
     [ -f "$b" ] || { echo "release.sh: no binary at $b" >&2; exit 1; }
   done
