@@ -4,10 +4,9 @@
 use super::msgpack::SetBuilder;
 use super::type_json::{encode_type, type_from_json};
 use super::wire_number;
-use super::{AttributePath, CodecError, Number, PathStep, Type, Value};
+use super::{nfc, AttributePath, CodecError, Number, PathStep, Type, Value};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
-use unicode_normalization::UnicodeNormalization;
 
 /// Encodes a wholly known value as JSON against `ty`.
 pub fn encode_value(value: &Value, ty: &Type) -> Result<Vec<u8>, CodecError> {
@@ -157,7 +156,7 @@ pub fn from_json(
             let inner = from_json(v, &t, path, depth + 1)?;
             Value::Dynamic(t, Box::new(inner))
         }
-        (Json::String(s), Type::String) => Value::String(s.nfc().collect()),
+        (Json::String(s), Type::String) => Value::String(nfc(s)),
         (Json::Bool(b), Type::String) => Value::String(b.to_string()),
         (Json::Number(n), Type::String) => Value::String(n.to_string()),
         (Json::Bool(b), Type::Bool) => Value::Bool(*b),
@@ -199,10 +198,7 @@ pub fn from_json(
         (Json::Object(m), Type::Map(e)) => {
             let mut out = BTreeMap::new();
             for (k, j) in m {
-                out.insert(
-                    k.nfc().collect::<String>(),
-                    nest(path, PathStep::Key(k.clone()), j, e)?,
-                );
+                out.insert(nfc(k), nest(path, PathStep::Key(k.clone()), j, e)?);
             }
             Value::Map(out)
         }

@@ -7,6 +7,7 @@ pub mod conform;
 pub mod error;
 pub mod json;
 pub mod msgpack;
+mod nfc;
 pub mod number;
 pub mod path;
 #[cfg(test)]
@@ -18,6 +19,7 @@ mod wire_number;
 
 pub use conform::conforms;
 pub use error::CodecError;
+pub(crate) use nfc::nfc;
 pub use number::Number;
 pub use path::{AttributePath, PathStep};
 pub use types::Type;

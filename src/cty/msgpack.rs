@@ -5,11 +5,10 @@
 
 use super::type_json::{decode_type, encode_type};
 use super::wire_number::{self, WireNumber};
-use super::{AttributePath, CodecError, Number, Type, Value};
+use super::{nfc, AttributePath, CodecError, Number, Type, Value};
 use bigdecimal::BigDecimal;
 use rmp::Marker;
 use std::collections::{BTreeMap, HashSet};
-use unicode_normalization::UnicodeNormalization;
 
 /// Deepest nesting accepted on decode; deeper input is hostile, not a Terraform value.
 pub const MAX_DEPTH: usize = 256;
@@ -310,7 +309,7 @@ impl<'a> Reader<'a> {
         let b = self.str_or_bin(path)?;
         let s = std::str::from_utf8(b)
             .map_err(|_| CodecError::new(path, "string is not valid UTF-8"))?;
-        Ok(Value::String(s.nfc().collect()))
+        Ok(Value::String(nfc(s)))
     }
 
     #[inline(never)]
@@ -507,7 +506,7 @@ impl<'a> Reader<'a> {
     fn key(&mut self, path: &AttributePath) -> Result<String, CodecError> {
         let b = self.str_or_bin(path)?;
         std::str::from_utf8(b)
-            .map(|s| s.nfc().collect())
+            .map(nfc)
             .map_err(|_| CodecError::new(path, "map key is not valid UTF-8"))
     }
 
