@@ -9,6 +9,7 @@ mod sim_support;
 
 mod downstream;
 mod fleet;
+mod interface;
 mod listing;
 mod moved;
 mod promotion;

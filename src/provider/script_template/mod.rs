@@ -2,14 +2,18 @@
 //! `versionId`, plans that show drift and carry their decision to the apply, import by id,
 //! delete. Its model and schema are in model.rs, the plan rules in plan.rs, refresh and import
 //! reads in read.rs, the writes (create, update, convergence) in write.rs, the plan's decision
-//! in decision.rs, `moved` from the official provider's `genesyscloud_script` in moved.rs.
+//! in decision.rs, `moved` from the official provider's `genesyscloud_script` in moved.rs, the
+//! interface check of a content change (input/output variables that flows bind to) in
+//! interface.rs and variables.rs.
 
 pub mod decision;
 pub mod import_id;
+pub mod interface;
 pub mod model;
 pub mod moved;
 pub mod plan;
 pub mod read;
+pub mod variables;
 pub mod write;
 
 use crate::cty::AttributePath;
@@ -68,9 +72,19 @@ impl ManagedResource for ScriptTemplateResource {
     async fn read(&self, state: ScriptTemplate) -> Result<Refreshed<ScriptTemplate>, Diagnostics> {
         let org = self.in_org_of(&state.org)?;
         let id = state.id.as_deref().unwrap_or_default().to_string();
+        let read_error = |e| org.name(api_error(&format!("reading script {id}"), &e));
         let refreshed = read::refresh(&org.client, &state)
             .await
-            .map_err(|e| org.name(api_error(&format!("reading script {id}"), &e)))?;
+            .map_err(read_error)?;
+        // A state written before `variables` existed gets them (once).
+        let refreshed = match refreshed {
+            Some(s) => Some(
+                variables::fill_in(&org.client, s)
+                    .await
+                    .map_err(read_error)?,
+            ),
+            None => None,
+        };
         // Changed outside Terraform: say who did it, when the audit log can tell. A new
         // version of what the provider last wrote or read (read::drifted) is no such change.
         let diagnostics = match &refreshed {
@@ -126,9 +140,16 @@ impl ManagedResource for ScriptTemplateResource {
                 let (state, work) = plan::plan_update(&prior, &change.proposed);
                 // Another org is another script: created there, deleted here.
                 let requires_replace = ScriptTemplate::replaced_by(&prior, &change.proposed);
-                let diagnostics = self
+                let mut diagnostics = self
                     .downstream_at_plan(&prior, &change.proposed, !requires_replace.is_empty())
                     .await;
+                // A new document in place: do the flows that use the script lose variables?
+                if requires_replace.is_empty() && work.upload {
+                    if let Ok(client) = self.client(&prior.org) {
+                        let d = variables::check(&client, &prior, &change.proposed).await;
+                        diagnostics.extend(in_org(d, prior.org.as_deref()));
+                    }
+                }
                 Planned {
                     state,
                     decision: PlanDecision {

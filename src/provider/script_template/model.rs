@@ -4,6 +4,7 @@
 
 use crate::framework::{schema_of, tf_model, Attr, Schema};
 use crate::genesys::ScriptMeta;
+use crate::provider::script_variables::{variables_of, ScriptVariable};
 use std::collections::BTreeMap;
 
 pub const TYPE_NAME: &str = "genesys_script_template";
@@ -42,6 +43,10 @@ tf_model! {
             "The org to manage the script in: a key of the provider's `orgs`. Unset: the provider's default org. Changing it replaces the script (it is created in the new org and deleted from the old one).",
         FORCE_DESTROY => force_destroy: bool [optional, terraform_only]
             "Delete the script even when Architect flows (or other objects) use it, with a warning listing them (default `false`: such a destroy or replace is refused, at plan on Terraform >= 1.3). Set it and apply before destroying.",
+        ALLOW_INTERFACE_CHANGES => allow_interface_changes: bool [optional, terraform_only]
+            "Deploy new content even when it changes an `input` or `output` variable (removed, renamed, a new id or type, the flag turned off) of a script that Architect flows use (default `false`: such a change is refused at plan, naming the flows and the variables; without flows using the script it is a warning).",
+        VARIABLES => variables: Vec<Attr<ScriptVariable>> [computed]
+            "The variables of the document the org holds, each with `id`, `name`, `input`, `output` and `type` (flows bind screen-pop inputs by the id, Archy by the name). Unknown in a plan that changes `content`.",
         CREATED_DATE => created_date: String [computed, unknown_after_create] "When the script was created (ISO-8601).",
         MODIFIED_DATE => modified_date: String [computed, unknown_after_write] "When the script was last modified (ISO-8601).",
         TIMEOUTS => timeouts: Timeouts [block, terraform_only],
@@ -105,6 +110,12 @@ impl ScriptTemplate {
     pub fn record_stored(&mut self, stored_canonical: Option<&str>) {
         self.server_content_sha256 =
             Attr::from_option(stored_canonical.map(crate::provider::document::sha256_hex));
+    }
+
+    /// Records the variables of the document the org holds (or was just sent: the server
+    /// keeps the variables of an upload as they are).
+    pub fn record_variables(&mut self, doc: &serde_json::Value) {
+        self.variables = Attr::Known(variables_of(doc));
     }
 
     /// Records the division the server has the script in.

@@ -166,6 +166,7 @@ pub fn plan_create(proposed: &ScriptTemplate) -> ScriptTemplate {
     p.published_version_id = if publish { Attr::Unknown } else { Attr::Null };
     p.version = Attr::Known(1);
     p.content_sha256 = sha_of(canonical_of(proposed).as_deref());
+    p.variables = Attr::Unknown;
     p
 }
 
@@ -195,6 +196,12 @@ pub fn plan_update(prior: &ScriptTemplate, proposed: &ScriptTemplate) -> (Script
         // Same script in another form (whitespace, key order, a remote export): keep the
         // prior text so that no diff appears (Terraform accepts a planned value equal to prior).
         p.content = prior.content.clone();
+        // The same document has the same variables: kept as recorded (null in a state written
+        // before the attribute existed, until a refresh fills it), so no diff appears.
+        p.variables = prior.variables.clone();
+    } else {
+        // Set at apply from the document written.
+        p.variables = Attr::Unknown;
     }
     let name_same = proposed.name == prior.name && proposed.name.is_known();
     let publish = p.publish != Attr::Known(false);
@@ -368,6 +375,25 @@ pub(crate) mod tests {
         let (planned, work) = plan_update(&prior, &proposed);
         assert_eq!(work, Work::default());
         assert_eq!(planned, prior);
+    }
+
+    #[test]
+    fn variables_are_unknown_only_when_the_content_changes() {
+        let mut prior = held(DOC);
+        prior.variables = Attr::Known(vec![]);
+        let mut renamed = prior.clone();
+        renamed.name = Attr::string("Renamed");
+        let (planned, work) = plan_update(&prior, &renamed);
+        assert!(work.upload);
+        assert_eq!(planned.variables, prior.variables);
+        let mut changed = prior.clone();
+        changed.content = Attr::string(r#"{"pages":[{"id":"p1","name":"Bye {{who}}"}]}"#);
+        assert_eq!(plan_update(&prior, &changed).0.variables, Attr::Unknown);
+        // A state written before `variables` existed: nothing to plan until a refresh fills it.
+        let old = held(DOC);
+        assert_eq!(old.variables, Attr::Null);
+        assert_eq!(plan_update(&old, &old.clone()), (old, Work::default()));
+        assert_eq!(plan_create(&changed).variables, Attr::Unknown);
     }
 
     #[test]

@@ -72,6 +72,7 @@ pub async fn refresh(
         let mut s = state.clone();
         s.record_server(&meta, published.as_ref());
         s.record_stored(Some(&document::canonical(&doc)));
+        s.record_variables(&doc);
         return Ok(Some(s));
     }
     Ok(Some(state_from_remote(
@@ -190,6 +191,7 @@ pub fn state_from_remote(
     state.record_server(meta, published);
     state.content_sha256 = Attr::Known(document::sha256_hex(&remote_canonical));
     state.record_stored(Some(&remote_canonical));
+    state.record_variables(doc);
     state
 }
 

@@ -50,6 +50,7 @@ pub async fn create(
     };
     let mut state = planned.clone();
     state.record_created(&created.meta);
+    record_sent_variables(&mut state, &document);
     // The create did not export what the server stored: the next refresh that sees another
     // versionId decides drift by the subset rule (read::drifted).
     state.record_stored(None);
@@ -185,6 +186,7 @@ pub async fn update(
         }
     };
     let mut state = planned.clone();
+    record_sent_variables(&mut state, &desired);
     match stored {
         Some(canonical) => state.record_stored(Some(&canonical)),
         None => state.server_content_sha256 = prior.server_content_sha256.clone(),
@@ -193,6 +195,17 @@ pub async fn update(
     Applied {
         state: Some(state),
         diagnostics,
+    }
+}
+
+/// The variables a plan left unknown (a content change), from the document sent: the server
+/// keeps an upload's variables as they are, and a read of the org records its own.
+fn record_sent_variables(state: &mut ScriptTemplate, sent: &str) {
+    if state.variables.is_unknown() {
+        match document::parse_script(sent) {
+            Ok(doc) => state.record_variables(&doc),
+            Err(_) => state.variables = Attr::Null,
+        }
     }
 }
 
