@@ -13,8 +13,15 @@
 //! Yielding to an older script with identical content: ours is deleted and the older one,
 //! once its own create has finished (named `NAME`, the only such copy left), is adopted. An
 //! older script with other content: ours is deleted and the create fails, leaving nothing
-//! behind. Only our own copy is ever deleted; a script that was there when the plan looked is
-//! never a candidate, and a script with content other than ours is never adopted.
+//! behind. Only our own copy, or a claim of our content past its lease (its create died), is
+//! ever deleted; a script with content other than ours is never adopted.
+//!
+//! Claims have a lease ([`CLAIM_LEASE`], by the server's clock; a live create renews its claim):
+//! a racer that yielded to a copy that turns out dead deletes it and starts over. A script that
+//! was there when the plan looked is a candidate only when it holds our content and the audit
+//! log shows it created under a claim of the name by our OAuth client (a killed deploy of this
+//! configuration left it): it is adopted. Once settled, a create deletes the dead claims of our
+//! content that are still listed.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;

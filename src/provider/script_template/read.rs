@@ -344,6 +344,26 @@ mod tests {
     }
 
     #[test]
+    fn a_published_version_recorded_as_lagging_is_warned_about() {
+        let prior = written(None);
+        let mut now = prior.clone();
+        assert!(published_lag_warning(&prior, &now).is_none(), "no lag, no warning");
+        now.published_version_id = Attr::Null;
+        let (summary, detail) = published_lag_warning(&prior, &now).unwrap();
+        assert!(summary.contains("behind the editable one"), "{summary}");
+        assert!(
+            detail.contains("published version is behind the editable one"),
+            "{detail}"
+        );
+        // The plan then publishes (a publish-only update when the content is git's).
+        let (_, work) = plan::plan_update(&now, &now.clone());
+        assert!(work.publish && !work.upload, "{work:?}");
+        // With publish off, nothing is said.
+        now.publish = Attr::Known(false);
+        assert!(published_lag_warning(&prior, &now).is_none());
+    }
+
+    #[test]
     fn an_imported_unpublished_script_keeps_the_publish_default() {
         let doc = serde_json::json!({"pages": [{"id": "p1", "name": "Start"}]});
         let s = state_from_remote(None, &meta(), &doc, None);
