@@ -347,7 +347,10 @@ mod tests {
     fn a_published_version_recorded_as_lagging_is_warned_about() {
         let prior = written(None);
         let mut now = prior.clone();
-        assert!(published_lag_warning(&prior, &now).is_none(), "no lag, no warning");
+        assert!(
+            published_lag_warning(&prior, &now).is_none(),
+            "no lag, no warning"
+        );
         now.published_version_id = Attr::Null;
         let (summary, detail) = published_lag_warning(&prior, &now).unwrap();
         assert!(summary.contains("behind the editable one"), "{summary}");
