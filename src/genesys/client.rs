@@ -209,6 +209,12 @@ impl Client {
             .map(|c| c.meta)
     }
 
+    /// True when the server's clock proves script `meta` unwritten for longer than the claim
+    /// lease (`script_create::CLAIM_LEASE`): the create that made it is not finishing it.
+    pub fn lease_over(&self, meta: &ScriptMeta) -> bool {
+        script_create::lease_over(&self.transport, meta)
+    }
+
     /// Creates a script so that racing first deploys converge (module doc of script_create.rs).
     /// `existing_ids`: the scripts named `name` when the plan looked (`None`: list them now);
     /// `limit`: how long the caller allows (some of it is kept to clean up on failure).

@@ -35,6 +35,8 @@ pub struct AuditChange {
     pub user_name: Option<String>,
     /// Set when an OAuth client (an API caller) made the change.
     pub client_id: Option<String>,
+    /// The script's name as the change left it (`entity.name`).
+    pub entity_name: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -79,6 +81,8 @@ struct AuditMessage {
     user: Option<Reference>,
     #[serde(default)]
     client: Option<Reference>,
+    #[serde(default)]
+    entity: Option<Reference>,
 }
 
 #[derive(Deserialize)]
@@ -142,6 +146,27 @@ pub(crate) async fn script_changes(
     since: &str,
     until: &str,
 ) -> Result<Vec<AuditChange>, GenesysError> {
+    audit_query(t, id, since, until, "descending").await
+}
+
+/// The first changes of script `id` in `since`..`until` (ISO-8601), oldest first (its
+/// creation among them, when it is in the interval).
+pub(crate) async fn first_script_changes(
+    t: &Transport,
+    id: &str,
+    since: &str,
+    until: &str,
+) -> Result<Vec<AuditChange>, GenesysError> {
+    audit_query(t, id, since, until, "ascending").await
+}
+
+async fn audit_query(
+    t: &Transport,
+    id: &str,
+    since: &str,
+    until: &str,
+    order: &str,
+) -> Result<Vec<AuditChange>, GenesysError> {
     let mut url = t.api_url(&["api", "v2", "audits", "query", "realtime"]);
     url.query_pairs_mut().append_pair("expand", "user");
     let body = json!({
@@ -151,7 +176,7 @@ pub(crate) async fn script_changes(
             {"property": "EntityId", "value": id},
             {"property": "EntityType", "value": "ComposerScript"},
         ],
-        "sort": [{"name": "Timestamp", "sortOrder": "descending"}],
+        "sort": [{"name": "Timestamp", "sortOrder": order}],
         "pageNumber": 1,
         "pageSize": 25,
     });
@@ -166,6 +191,7 @@ pub(crate) async fn script_changes(
             user_id: m.user.as_ref().and_then(|u| u.id.clone()),
             user_name: m.user.and_then(|u| u.name),
             client_id: m.client.and_then(|c| c.id),
+            entity_name: m.entity.and_then(|e| e.name),
         })
         .collect())
 }

@@ -54,6 +54,7 @@ mod script_create;
 mod script_reads;
 mod script_writes;
 pub mod scripts;
+mod server_clock;
 pub mod stats;
 mod stop;
 mod transport;
@@ -65,7 +66,7 @@ pub use client::Client;
 pub use config::{region_domain, region_keys, ClientConfig, Credentials, RetryPolicy};
 pub use error::GenesysError;
 pub use http_pool::HttpPools;
-pub use script_create::Created;
+pub use script_create::{Created, CLAIM_LEASE};
 pub use scripts::{
     document_holds, documents_equal_ignoring_server_fields, strip_server_fields, ScriptMeta,
     WriteOutcome,

@@ -13,8 +13,15 @@
 //! Yielding to an older script with identical content: ours is deleted and the older one,
 //! once its own create has finished (named `NAME`, the only such copy left), is adopted. An
 //! older script with other content: ours is deleted and the create fails, leaving nothing
-//! behind. Only our own copy is ever deleted; a script that was there when the plan looked is
-//! never a candidate, and a script with content other than ours is never adopted.
+//! behind. Only our own copy, or a claim of our content past its lease (its create died), is
+//! ever deleted; a script with content other than ours is never adopted.
+//!
+//! Claims have a lease ([`CLAIM_LEASE`], by the server's clock; a live create renews its claim):
+//! a racer that yielded to a copy that turns out dead deletes it and starts over. A script that
+//! was there when the plan looked is a candidate only when it holds our content and the audit
+//! log shows it created under a claim of the name by our OAuth client (a killed deploy of this
+//! configuration left it): it is adopted. Once settled, a create deletes the dead claims of our
+//! content that are still listed.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -25,9 +32,11 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use tokio::time::Instant;
 
+use super::config::Credentials;
+use super::downstream::first_script_changes;
 use super::error::GenesysError;
 use super::listing::ListingSnapshot;
-use super::script_reads::{export_script, find_by_exact_name, list_view};
+use super::script_reads::{export_script, find_by_exact_name, get_script, list_view};
 use super::script_writes::{delete, parse_document, pauses_until, read_created};
 use super::scripts::{copies_alike, document_holds, ScriptMeta, DEFAULT_SCRIPT_NAMES};
 use super::transport::Transport;
@@ -66,21 +75,59 @@ fn order(m: &ScriptMeta) -> (Option<&str>, &str) {
     (m.created_date.as_deref(), m.id.as_str())
 }
 
-/// How much older than our own copy a claim must be to count as left by a create that died: far
-/// beyond the time any live create keeps its claim (its upload wait and the index lag).
-const ABANDONED_AFTER: Duration = Duration::from_secs(600);
+/// How long a claim belongs to its create after the claim's last write, by the server's clock
+/// (its `modifiedDate`, against the `Date` of the server's answers: `server_clock`). A live
+/// create renews its claim (an upload of the same claim) once it is [`RENEW_AFTER`] old, so a
+/// claim older than this was left by a create that died (killed, preempted): the next create of
+/// that name takes over at once. It must exceed the search index lag (a create learns its
+/// claim's id only once the listing shows it) plus the time the upload service takes to
+/// process a renewal.
+pub const CLAIM_LEASE: Duration = Duration::from_secs(20);
 
-/// True when claim `m` was created more than `ABANDONED_AFTER` before `own` (both times are the
-/// server's, so no clock of ours is involved).
-fn abandoned(m: &ScriptMeta, own: &ScriptMeta) -> bool {
-    let at = |s: &Option<String>| {
-        s.as_deref()
-            .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
-    };
-    match (at(&m.created_date), at(&own.created_date)) {
-        (Some(claim), Some(ours)) => ours - claim > ABANDONED_AFTER,
-        _ => false,
-    }
+/// A live create renews its claim once the claim's last write is this old.
+const RENEW_AFTER: Duration = Duration::from_secs(5);
+
+/// Most times a create starts over after the copy it yielded to turned out dead.
+const MAX_TAKEOVERS: usize = 3;
+
+/// The server time of the last write of `m` that its metadata shows.
+fn last_write(m: &ScriptMeta) -> Option<OffsetDateTime> {
+    [
+        &m.created_date,
+        &m.modified_date,
+        &m.version_date,
+        &m.published_date,
+    ]
+    .into_iter()
+    .filter_map(|s| s.as_deref())
+    .filter_map(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
+    .max()
+}
+
+/// True when the server's clock proves `m` unwritten for longer than [`CLAIM_LEASE`] (false
+/// when it cannot tell).
+pub(crate) fn lease_over(t: &Transport, m: &ScriptMeta) -> bool {
+    last_write(m)
+        .and_then(|w| t.clock.age_of(w))
+        .is_some_and(|age| age > CLAIM_LEASE)
+}
+
+/// What a fresh look at a racing copy found.
+enum Liveness {
+    /// Its create is alive (or it is no claim any more): its current metadata.
+    Live(ScriptMeta),
+    /// A claim past its lease: its create died.
+    Dead,
+    /// Deleted meanwhile.
+    Gone,
+}
+
+/// How one try at a create ended.
+enum Settled {
+    Done(Created),
+    /// Every copy this create yielded to was left by a dead create (and is deleted): start
+    /// over with a new claim.
+    TakeOver,
 }
 
 /// `a` was created before `b` (the id breaks ties, so every racer orders alike).
@@ -116,6 +163,12 @@ struct Create<'a> {
     /// hides the claims: `wait_own_claim`).
     unfiltered: bool,
     deadline: Instant,
+    /// The document we upload (our claim, its renewals, the rename).
+    document: Arc<Vec<u8>>,
+    /// Our claim while it is one: id, claim name and the server time of its last write.
+    held: Option<(String, String, OffsetDateTime)>,
+    /// Our OAuth client (`None` with a ready token): a leftover is ours only if it made it.
+    client_id: Option<String>,
 }
 
 impl Create<'_> {
@@ -184,16 +237,80 @@ impl Create<'_> {
     }
 
     /// New copies racing with ours: named `name` or a claim of it, not there at plan time. A
-    /// claim created long before ours is not a racer but what a create that died left behind
-    /// (the plan warns about it): it takes no part.
+    /// claim left by a create that died takes part until a fresh look finds it past its lease
+    /// (`liveness`).
     fn racing<'l>(&self, listing: &'l [ScriptMeta], own: &ScriptMeta) -> Vec<&'l ScriptMeta> {
         listing
             .iter()
             .filter(|m| m.id != own.id && !self.before.contains(&m.id))
-            .filter(|m| {
-                m.name == self.name || (is_claim_of(&m.name, self.name) && !abandoned(m, own))
-            })
+            .filter(|m| m.name == self.name || is_claim_of(&m.name, self.name))
             .collect()
+    }
+
+    /// Whether racing copy `m` still belongs to a live create. Only a claim can be dead: one
+    /// that a listing shows past its lease is read again by id (a listing may lag), and is
+    /// dead when that read still shows a claim past its lease.
+    async fn liveness(&self, m: &ScriptMeta) -> Result<Liveness, GenesysError> {
+        if !is_claim_of(&m.name, self.name) || !lease_over(self.t, m) {
+            return Ok(Liveness::Live(m.clone()));
+        }
+        Ok(match get_script(self.t, &m.id).await? {
+            None => Liveness::Gone,
+            Some(f) if is_claim_of(&f.name, self.name) && lease_over(self.t, &f) => Liveness::Dead,
+            Some(f) => Liveness::Live(f),
+        })
+    }
+
+    /// A dead create's claim: deleted when it holds our content (it is this configuration's
+    /// and nobody will finish it), otherwise left alone (another configuration's leftover).
+    async fn bury(&mut self, own: &str, dead: &ScriptMeta) -> Result<(), GenesysError> {
+        if self.holds_ours(own, &dead.id).await? == Some(true) {
+            tracing::warn!(script_id = %dead.id, claim = %dead.name,
+                "deleting the claim of a create that died (its lease is over)");
+            self.delete_own(&dead.id).await?;
+        }
+        Ok(())
+    }
+
+    /// Renews our claim (an upload of the same claim name and document) once its last write is
+    /// [`RENEW_AFTER`] old, so that no racer takes it for a dead create's. False when our claim
+    /// is gone (a racer took it for dead and deleted it).
+    async fn renew_if_due(&mut self) -> Result<bool, GenesysError> {
+        let Some((id, claim, written)) = self.held.clone() else {
+            return Ok(true);
+        };
+        if self
+            .t
+            .clock
+            .age_of(written)
+            .is_none_or(|age| age < RENEW_AFTER)
+        {
+            return Ok(true);
+        }
+        let sent = self.t.clock.now().unwrap_or(written);
+        tracing::debug!(script_id = %id, "renewing the claim");
+        let renewed = async {
+            let ticket = upload(
+                self.t,
+                self.snapshot,
+                &claim,
+                self.document.clone(),
+                Some(&id),
+            )
+            .await?;
+            wait_upload(self.t, &ticket.correlation_id, self.deadline).await
+        }
+        .await;
+        match renewed {
+            Ok(()) => {
+                self.held = Some((id, claim, sent));
+                Ok(true)
+            }
+            Err(e) => match get_script(self.t, &id).await? {
+                None => Ok(false),
+                Some(_) => Err(e),
+            },
+        }
     }
 
     /// Whether copy `id` holds our content (`None` when it is gone): it holds our document
@@ -251,6 +368,14 @@ impl Create<'_> {
         elders.sort_by(|a, b| order(a).cmp(&order(b)));
         let mut conflict = None;
         for elder in elders {
+            let elder = match self.liveness(&elder).await? {
+                Liveness::Live(m) => m,
+                Liveness::Gone => continue,
+                Liveness::Dead => {
+                    self.bury(&own.id, &elder).await?;
+                    continue;
+                }
+            };
             match self.holds_ours(&own.id, &elder.id).await? {
                 Some(true) => return Ok(Verdict::YieldTo(elder)),
                 Some(false) if conflict.is_none() => conflict = Some(elder),
@@ -261,22 +386,42 @@ impl Create<'_> {
     }
 
     /// Ours yielded and is deleted: waits until exactly one identical racing copy is left,
-    /// under `name` (its create has finished), and adopts it.
-    async fn adopt_survivor(&mut self, own: &ScriptMeta) -> Result<ScriptMeta, GenesysError> {
+    /// under `name` (its create has finished), and adopts it. `None` when every identical copy
+    /// turned out dead (each deleted): the create starts over.
+    async fn adopt_survivor(
+        &mut self,
+        own: &ScriptMeta,
+    ) -> Result<Option<ScriptMeta>, GenesysError> {
         let mut poll = pauses_until(self.deadline);
         let mut waiting_for = String::new();
+        let mut buried = false;
         loop {
             let listing = self.list().await?;
             let racing: Vec<ScriptMeta> = self.racing(&listing, own).into_iter().cloned().collect();
             let mut identical = Vec::new();
             for m in racing {
-                if self.holds_ours(&own.id, &m.id).await? == Some(true) {
-                    identical.push(m);
+                if self.holds_ours(&own.id, &m.id).await? != Some(true) {
+                    continue;
                 }
+                match self.liveness(&m).await? {
+                    Liveness::Live(m) => identical.push(m),
+                    Liveness::Gone => buried = true,
+                    Liveness::Dead => {
+                        self.bury(&own.id, &m).await?;
+                        buried = true;
+                    }
+                }
+            }
+            if identical.is_empty() && buried {
+                tracing::info!(
+                    script_name = self.name,
+                    "the deploy this one yielded to died; taking over"
+                );
+                return Ok(None);
             }
             if let [survivor] = identical.as_slice() {
                 if survivor.name == self.name && !survivor.version_id.is_empty() {
-                    return Ok(survivor.clone());
+                    return Ok(Some(survivor.clone()));
                 }
             }
             if let Some(first) = identical.first() {
@@ -301,26 +446,157 @@ impl Create<'_> {
         }
     }
 
+    /// A script named `name` that was there when the plan looked and that a killed deploy of
+    /// this configuration left: it holds our content, and the audit log shows it created under
+    /// a claim of `name` by our own OAuth client (so it went through this protocol; a person's
+    /// script never did). The oldest such script, if any.
+    async fn our_leftover(
+        &mut self,
+        own: &ScriptMeta,
+        listing: &[ScriptMeta],
+    ) -> Result<Option<ScriptMeta>, GenesysError> {
+        let mut candidates: Vec<ScriptMeta> = listing
+            .iter()
+            .filter(|m| m.name == self.name && self.before.contains(&m.id))
+            .cloned()
+            .collect();
+        candidates.sort_by(|a, b| order(a).cmp(&order(b)));
+        for m in candidates {
+            if self.holds_ours(&own.id, &m.id).await? == Some(true) && self.made_by_us(&m).await {
+                return Ok(Some(m));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether the audit log shows `m` created under a claim of `name` by our OAuth client.
+    /// Any failure (no `audits:audit:view` permission, an audit service that lags) proves
+    /// nothing: the script is then left alone (the plan's warning names it).
+    async fn made_by_us(&self, m: &ScriptMeta) -> bool {
+        let (Some(client), Some(created)) = (
+            self.client_id.as_deref(),
+            m.created_date
+                .as_deref()
+                .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok()),
+        ) else {
+            return false;
+        };
+        let margin = time::Duration::minutes(5);
+        let until = self.t.clock.now().unwrap_or_else(OffsetDateTime::now_utc) + margin;
+        let (Ok(since), Ok(until)) = ((created - margin).format(&Rfc3339), until.format(&Rfc3339))
+        else {
+            return false;
+        };
+        match first_script_changes(self.t, &m.id, &since, &until).await {
+            Ok(changes) => changes.iter().any(|c| {
+                c.action == "Create"
+                    && c.client_id.as_deref() == Some(client)
+                    && c.entity_name
+                        .as_deref()
+                        .is_some_and(|n| is_claim_of(n, self.name))
+            }),
+            Err(e) => {
+                tracing::warn!(script_id = %m.id, error = %e,
+                    "the audit log cannot tell who created this same-named script; it is left alone");
+                false
+            }
+        }
+    }
+
+    /// Once the script is settled (`keep`): deletes the claims of dead creates of our content
+    /// still listed, waiting while a claim is live (a racer about to yield to `keep`, or a
+    /// dead create's claim still within its lease). Gives up quietly at the deadline: the
+    /// script itself is fine.
+    async fn sweep(&mut self, keep: &ScriptMeta) {
+        let mut poll = pauses_until(self.deadline);
+        loop {
+            let swept = async {
+                let listing = self.list().await?;
+                let claims: Vec<ScriptMeta> = listing
+                    .iter()
+                    .filter(|m| m.id != keep.id && is_claim_of(&m.name, self.name))
+                    .cloned()
+                    .collect();
+                let mut waiting = false;
+                for m in claims {
+                    if self.holds_ours(&keep.id, &m.id).await? != Some(true) {
+                        continue;
+                    }
+                    match self.liveness(&m).await? {
+                        Liveness::Live(_) => waiting = true,
+                        Liveness::Gone => {}
+                        Liveness::Dead => self.bury(&keep.id, &m).await?,
+                    }
+                }
+                Ok::<bool, GenesysError>(!waiting)
+            }
+            .await;
+            match swept {
+                Ok(true) => return,
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not sweep the claims of dead creates");
+                    return;
+                }
+            }
+            let paused = poll
+                .pause_before_deadline(&self.t.stop, || GenesysError::Timeout {
+                    what: String::new(),
+                })
+                .await;
+            if paused.is_err() {
+                tracing::warn!(
+                    script_name = self.name,
+                    "claims of other creates are still listed; leaving them"
+                );
+                return;
+            }
+        }
+    }
+
     /// Steps 1 to 4, once our copy was uploaded under `claim`.
     async fn settle(
         &mut self,
         claim: &str,
-        document: Arc<Vec<u8>>,
         own_id: &mut Option<String>,
-    ) -> Result<Created, GenesysError> {
+    ) -> Result<Settled, GenesysError> {
         let (own, listing) = self.wait_own_claim(claim).await?;
         *own_id = Some(own.id.clone());
+        self.held = last_write(&own).map(|w| (own.id.clone(), claim.to_string(), w));
         // A retried upload that the server had processed made a second copy under our claim:
         // provably ours too, so it goes.
         for twin in listing.iter().filter(|m| m.name == claim && m.id != own.id) {
             tracing::warn!(script_id = %twin.id, "deleting the duplicate of a retried upload");
             self.delete_own(&twin.id).await?;
         }
+        if !self.before.is_empty() {
+            if let Some(left) = self.our_leftover(&own, &listing).await? {
+                tracing::info!(script_name = self.name, ours = %own.id, left = %left.id,
+                    "adopting the script a killed deploy of this configuration left");
+                self.delete_own(&own.id).await?;
+                self.held = None;
+                return Ok(Settled::Done(Created {
+                    meta: left,
+                    adopted: true,
+                }));
+            }
+        }
         if let Some(outcome) = self.decide(&own, &listing).await? {
             return outcome;
         }
-        let ticket = upload(self.t, self.snapshot, self.name, document, Some(&own.id)).await?;
+        if !self.renew_if_due().await? {
+            return Ok(Settled::TakeOver);
+        }
+        let ticket = upload(
+            self.t,
+            self.snapshot,
+            self.name,
+            self.document.clone(),
+            Some(&own.id),
+        )
+        .await?;
         wait_upload(self.t, &ticket.correlation_id, self.deadline).await?;
+        self.held = None;
         let name = self.name;
         let (renamed, listing) = self
             .wait_listed(&format!("script {} under the name {name:?}", own.id), |l| {
@@ -336,10 +612,10 @@ impl Create<'_> {
         } else {
             renamed
         };
-        Ok(Created {
+        Ok(Settled::Done(Created {
             meta,
             adopted: false,
-        })
+        }))
     }
 
     /// One election: `None` when ours stands, else the create's outcome.
@@ -347,21 +623,29 @@ impl Create<'_> {
         &mut self,
         own: &ScriptMeta,
         listing: &[ScriptMeta],
-    ) -> Result<Option<Result<Created, GenesysError>>, GenesysError> {
+    ) -> Result<Option<Result<Settled, GenesysError>>, GenesysError> {
+        if !self.renew_if_due().await? {
+            return Ok(Some(Ok(Settled::TakeOver)));
+        }
         match self.elect(own, listing).await? {
             Verdict::Stand => Ok(None),
             Verdict::YieldTo(elder) => {
                 tracing::info!(script_name = self.name, ours = %own.id, older = %elder.id,
                     "a racing deploy created this script first; deleting ours and adopting it");
                 self.delete_own(&own.id).await?;
+                self.held = None;
                 let survivor = self.adopt_survivor(own).await;
-                Ok(Some(survivor.map(|meta| Created {
-                    meta,
-                    adopted: true,
+                Ok(Some(survivor.map(|found| match found {
+                    Some(meta) => Settled::Done(Created {
+                        meta,
+                        adopted: true,
+                    }),
+                    None => Settled::TakeOver,
                 })))
             }
             Verdict::Conflict(elder) => {
                 self.delete_own(&own.id).await?;
+                self.held = None;
                 Ok(Some(Err(GenesysError::NameRaced {
                     name: self.name.to_string(),
                     other_id: elder.id,
@@ -396,18 +680,10 @@ pub(crate) async fn create_script(
             .map(|m| m.id)
             .collect(),
     };
-    let nonce: String = uuid::Uuid::new_v4().simple().to_string()[..NONCE_LEN].to_string();
-    let claim = claim_name(name, &nonce);
-    let document = Arc::new(document.to_vec());
-    let ticket = upload(t, snapshot, &claim, document.clone(), None).await?;
-    if ticket.ambiguous {
-        tracing::warn!(
-            script_name = name,
-            "a retried upload may have been processed twice; a second copy under our claim is deleted"
-        );
-    }
-    // From here on the server may hold our copy: every way out either records it, or
-    // deletes it, or says that it may be left (UploadOutcomeUnknown).
+    let client_id = match &t.config.credentials {
+        Credentials::ClientCredentials { client_id, .. } => Some(client_id.clone()),
+        Credentials::AccessToken(_) => None,
+    };
     let mut create = Create {
         t,
         snapshot,
@@ -418,25 +694,58 @@ pub(crate) async fn create_script(
         own_stored: None,
         unfiltered: false,
         deadline,
+        document: Arc::new(document.to_vec()),
+        held: None,
+        client_id,
     };
-    let mut own_id = None;
-    let settled = async {
-        wait_upload(t, &ticket.correlation_id, deadline).await?;
-        create.settle(&claim, document, &mut own_id).await
-    }
-    .await;
-    match settled {
-        Ok(created) => Ok(created),
-        Err(e @ (GenesysError::NameRaced { .. } | GenesysError::UploadFailed { .. })) => Err(e),
-        Err(e) => {
-            // Gave up with our copy possibly on the server: delete it when we know it.
-            if let Some(id) = own_id {
-                if create.delete_own(&id).await.is_ok() {
-                    tracing::info!(script_id = %id, "create gave up; deleted the copy it had uploaded");
-                    return Err(e);
-                }
+    let mut takeovers = 0;
+    loop {
+        let nonce: String = uuid::Uuid::new_v4().simple().to_string()[..NONCE_LEN].to_string();
+        let claim = claim_name(name, &nonce);
+        let ticket = upload(t, snapshot, &claim, create.document.clone(), None).await?;
+        if ticket.ambiguous {
+            tracing::warn!(
+                script_name = name,
+                "a retried upload may have been processed twice; a second copy under our claim is deleted"
+            );
+        }
+        // From here on the server may hold our copy: every way out either records it, or
+        // deletes it, or says that it may be left (UploadOutcomeUnknown).
+        let mut own_id = None;
+        let settled = async {
+            wait_upload(t, &ticket.correlation_id, deadline).await?;
+            create.settle(&claim, &mut own_id).await
+        }
+        .await;
+        match settled {
+            Ok(Settled::Done(created)) => {
+                create.sweep(&created.meta).await;
+                return Ok(created);
             }
-            Err(e.after_upload(&ticket.correlation_id))
+            Ok(Settled::TakeOver) if takeovers < MAX_TAKEOVERS => {
+                takeovers += 1;
+                create.held = None;
+            }
+            Ok(Settled::TakeOver) => {
+                return Err(GenesysError::Timeout {
+                    what: format!(
+                        "creating script {name:?}: the copies this create yielded to kept turning out dead ({takeovers} take-overs)"
+                    ),
+                })
+            }
+            Err(e @ (GenesysError::NameRaced { .. } | GenesysError::UploadFailed { .. })) => {
+                return Err(e)
+            }
+            Err(e) => {
+                // Gave up with our copy possibly on the server: delete it when we know it.
+                if let Some(id) = own_id {
+                    if create.delete_own(&id).await.is_ok() {
+                        tracing::info!(script_id = %id, "create gave up; deleted the copy it had uploaded");
+                        return Err(e);
+                    }
+                }
+                return Err(e.after_upload(&ticket.correlation_id));
+            }
         }
     }
 }
@@ -495,11 +804,17 @@ mod tests {
     }
 
     #[test]
-    fn a_claim_far_older_than_ours_was_abandoned() {
-        let ours = meta("o", "2026-01-01T01:00:00.000Z");
-        assert!(abandoned(&meta("c", "2026-01-01T00:49:59.000Z"), &ours));
-        assert!(!abandoned(&meta("c", "2026-01-01T00:55:00.000Z"), &ours));
-        assert!(!abandoned(&meta("c", "not a date"), &ours));
+    fn a_claims_last_write_is_its_newest_date() {
+        let mut m = meta("c", "2026-01-01T00:00:00.000Z");
+        m.modified_date = Some("2026-01-01T00:00:07.000Z".into());
+        m.version_date = Some("2026-01-01T00:00:05.000Z".into());
+        let w = last_write(&m).unwrap();
+        assert_eq!(w.second(), 7);
+        assert!(last_write(&meta("c", "not a date")).is_none());
+        assert!(
+            CLAIM_LEASE > RENEW_AFTER * 3,
+            "renewals leave room for a slow upload"
+        );
     }
 
     #[test]

@@ -25,6 +25,7 @@ use super::error::{snippet, GenesysError};
 use super::pacing::Pacer;
 pub(crate) use super::retry::Idempotency;
 use super::retry::Retries;
+use super::server_clock::ServerClock;
 use super::stats::Counters;
 use super::stop::{mark_upload_sent, Stop};
 use super::wire::{correlation_id, describe};
@@ -39,6 +40,8 @@ pub(crate) struct Transport {
     pub stop: Stop,
     /// The token cache (`auth`): the bearer of each call, dropped after a 401.
     pub auth: TokenCache,
+    /// The server's time, from the `Date` of its answers (claim leases: script_create.rs).
+    pub clock: ServerClock,
 }
 
 /// The body of a call; rebuilt for every attempt.
@@ -127,6 +130,7 @@ impl Transport {
             counters: Counters::default(),
             stop: Stop::new(),
             auth: TokenCache::new(),
+            clock: ServerClock::default(),
         })
     }
 
@@ -205,6 +209,7 @@ impl Transport {
             };
             let failure = match sent {
                 Ok((status, headers, body)) => {
+                    self.clock.observe(&headers);
                     let correlation_id = correlation_id(&headers);
                     tracing::debug!(
                         method = %call.method, path = %path, kind = call.kind, status,

@@ -91,6 +91,7 @@ mod tests {
             user_id: Some("u-1".into()),
             user_name: name.map(str::to_string),
             client_id: client.map(str::to_string),
+            entity_name: None,
         }
     }
 

@@ -101,6 +101,13 @@ impl ManagedResource for ScriptTemplateResource {
             }
             _ => Diagnostics::new(),
         };
+        let mut diagnostics = diagnostics;
+        if let Some((summary, detail)) = refreshed
+            .as_ref()
+            .and_then(|now| read::published_lag_warning(&state, now))
+        {
+            diagnostics.warning(summary, detail);
+        }
         Ok(Refreshed {
             state: refreshed,
             diagnostics: org.name(diagnostics),

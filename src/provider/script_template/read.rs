@@ -66,21 +66,72 @@ pub async fn refresh(
     }
     let doc = client.export_script(id, Some(&meta.version_id)).await?;
     let published = client.get_published_script(id).await?;
-    if !drifted(state, &doc) {
+    let lags = published_lags(client, state, &meta, &doc, published.as_ref()).await?;
+    let mut s = if !drifted(state, &doc) {
         // A new version of what the provider last wrote or read (a save without a change, a
         // version the server stamped itself): recorded, with no change to plan.
         let mut s = state.clone();
         s.record_server(&meta, published.as_ref());
         s.record_stored(Some(&document::canonical(&doc)));
         s.record_variables(&doc);
-        return Ok(Some(s));
+        s
+    } else {
+        state_from_remote(Some(state), &meta, &doc, published.as_ref())
+    };
+    if lags {
+        // Recorded as not published, as after a failed publish: the plan publishes (and, when
+        // the editable version is not the configuration's, uploads it first: drift).
+        s.published_version_id = Attr::Null;
     }
-    Ok(Some(state_from_remote(
-        Some(state),
-        &meta,
-        &doc,
-        published.as_ref(),
-    )))
+    Ok(Some(s))
+}
+
+/// Whether the published version of a script that should be published serves other content
+/// than its editable version `doc` (a deploy killed between its upload and its publish, or an
+/// edit saved but not published). Costs one export, only when the published `versionId` is not
+/// the editable one: a server whose publish saves a new editable version leaves the two ids
+/// apart with the same content, which is no lag.
+async fn published_lags(
+    client: &Client,
+    state: &ScriptTemplate,
+    meta: &ScriptMeta,
+    doc: &serde_json::Value,
+    published: Option<&ScriptMeta>,
+) -> Result<bool, GenesysError> {
+    let Some(p) = published else {
+        return Ok(false);
+    };
+    if p.version_id == meta.version_id || state.publish == Attr::Known(false) {
+        return Ok(false);
+    }
+    let served = client.export_script(&meta.id, Some(&p.version_id)).await?;
+    Ok(document::canonical(&served) != document::canonical(doc))
+}
+
+/// The warning of a refresh that found the published version behind the editable one
+/// (`published_lags`): the refreshed state records it as not published.
+pub fn published_lag_warning(
+    prior: &ScriptTemplate,
+    now: &ScriptTemplate,
+) -> Option<(String, String)> {
+    let (Some(old), None) = (
+        prior.published_version_id.as_deref(),
+        now.published_version_id.as_deref(),
+    ) else {
+        return None;
+    };
+    if now.publish == Attr::Known(false) {
+        return None;
+    }
+    Some((
+        "Published version is behind the editable one".to_string(),
+        format!(
+            "Script {:?} (id {}): the published version is behind the editable one (published versionId {old}, editable {}), so agents still get older content. A deploy may have been interrupted between its upload and its publish, or someone saved an edit without publishing it. The plan publishes the editable version when it holds this configuration's content; otherwise it shows the difference and uploads the configuration's content before publishing.",
+            now.name.as_deref().unwrap_or_default(),
+            now.id.as_deref().unwrap_or_default(),
+            now.version_id.as_deref().unwrap_or("unknown"),
+        ),
+    ))
 }
 
 /// Whether the document the org now stores (`doc`, at a `versionId` other than the state's)
@@ -292,6 +343,29 @@ mod tests {
         assert_eq!(again, plan::Work::default());
         // And a refresh at a new version of that same stored form plans nothing either.
         assert!(!drifted(&applied, &stored));
+    }
+
+    #[test]
+    fn a_published_version_recorded_as_lagging_is_warned_about() {
+        let prior = written(None);
+        let mut now = prior.clone();
+        assert!(
+            published_lag_warning(&prior, &now).is_none(),
+            "no lag, no warning"
+        );
+        now.published_version_id = Attr::Null;
+        let (summary, detail) = published_lag_warning(&prior, &now).unwrap();
+        assert!(summary.contains("behind the editable one"), "{summary}");
+        assert!(
+            detail.contains("published version is behind the editable one"),
+            "{detail}"
+        );
+        // The plan then publishes (a publish-only update when the content is git's).
+        let (_, work) = plan::plan_update(&now, &now.clone());
+        assert!(work.publish && !work.upload, "{work:?}");
+        // With publish off, nothing is said.
+        now.publish = Attr::Known(false);
+        assert!(published_lag_warning(&prior, &now).is_none());
     }
 
     #[test]

@@ -66,8 +66,11 @@ pub async fn create(
     }
 }
 
-/// Records the script a racing deploy of the same content created first, once that deploy
-/// has done what this plan would have done (division, publish): nothing is written.
+/// Records the script a racing deploy of the same content created first (or a killed deploy
+/// of this configuration left), once that deploy has done what this plan would have done
+/// (division, publish): nothing is written. When that deploy stops writing for longer than the
+/// claim lease without finishing (it died between its rename and its publish), this apply does
+/// the rest itself.
 async fn adopt(
     client: &Client,
     mut state: ScriptTemplate,
@@ -91,7 +94,10 @@ async fn adopt(
                 let division_ok =
                     wanted_division.is_none() || current.division_id == wanted_division;
                 if division_ok && (published.is_some() || !publish) {
-                    return Ok((current, published));
+                    return Ok(Adopted::Finished(current, published));
+                }
+                if client.lease_over(&current) {
+                    return Ok(Adopted::Abandoned(current));
                 }
             }
             if !wait.pause(client).await? {
@@ -107,9 +113,23 @@ async fn adopt(
         .run("adopting the script a racing deploy created", finished)
         .await
     {
-        Ok((current, published)) => {
+        Ok(Adopted::Finished(current, published)) => {
             state.record_held(&current, published.as_ref());
             Applied::ok(state)
+        }
+        Ok(Adopted::Abandoned(current)) => {
+            tracing::info!(script_id = %id, "the deploy that created this script stopped before publishing it; finishing it");
+            let work = Work {
+                upload: false,
+                set_division: true,
+                publish: true,
+            };
+            let (state, diagnostics) =
+                finish_write(client, state, current, planned, work, deadline).await;
+            Applied {
+                state: Some(state),
+                diagnostics,
+            }
         }
         Err(e) => {
             // Adopted but not finished: the script is recorded (with what is known), so
@@ -118,6 +138,14 @@ async fn adopt(
             Applied::failed(Some(state), api_error(&format!("adopting script {id}"), &e))
         }
     }
+}
+
+/// How the wait for an adopted script's own deploy ended.
+enum Adopted {
+    /// That deploy finished: the script and its published version.
+    Finished(ScriptMeta, Option<ScriptMeta>),
+    /// That deploy stopped writing for longer than the claim lease without finishing.
+    Abandoned(ScriptMeta),
 }
 
 /// Updates the script as the plan decided (`work`), writing only over the planned base.
