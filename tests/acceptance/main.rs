@@ -14,6 +14,7 @@ mod listing;
 mod moved;
 mod promotion;
 mod provider_config;
+mod published_lag;
 mod real_scripts;
 mod script_template;
 mod secrets_and_examples;
