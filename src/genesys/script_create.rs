@@ -169,6 +169,10 @@ struct Create<'a> {
     held: Option<(String, String, OffsetDateTime)>,
     /// Our OAuth client (`None` with a ready token): a leftover is ours only if it made it.
     client_id: Option<String>,
+    /// The listing of the second look (after the rename) when ours stood: the sweep's first
+    /// pass looks at it instead of listing again (issue 20: no request whose answer another
+    /// already gave). The sweep reads every claim in it again by id before it acts.
+    last_look: Option<Vec<ScriptMeta>>,
 }
 
 impl Create<'_> {
@@ -511,7 +515,10 @@ impl Create<'_> {
         let mut poll = pauses_until(self.deadline);
         loop {
             let swept = async {
-                let listing = self.list().await?;
+                let listing = match self.last_look.take() {
+                    Some(listing) => listing,
+                    None => self.list().await?,
+                };
                 let claims: Vec<ScriptMeta> = listing
                     .iter()
                     .filter(|m| m.id != keep.id && is_claim_of(&m.name, self.name))
@@ -606,6 +613,7 @@ impl Create<'_> {
         if let Some(outcome) = self.decide(&renamed, &listing).await? {
             return outcome;
         }
+        self.last_look = Some(listing);
         // A view that omits the versionId costs one more read.
         let meta = if renamed.version_id.is_empty() {
             read_created(self.t, &renamed.id, self.deadline).await?
@@ -697,6 +705,7 @@ pub(crate) async fn create_script(
         document: Arc::new(document.to_vec()),
         held: None,
         client_id,
+        last_look: None,
     };
     let mut takeovers = 0;
     loop {

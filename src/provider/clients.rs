@@ -40,6 +40,35 @@ struct Clients {
     orgs: BTreeMap<String, Result<LazyOrg, Diagnostics>>,
 }
 
+impl Clients {
+    /// The usable org `org` names (the default org when `None`), or why there is none; an
+    /// unknown org name is reported on `at`.
+    fn entry(&self, org: Option<&str>, at: &AttributePath) -> Result<&LazyOrg, Diagnostics> {
+        let entry = match org {
+            None => match &self.default {
+                Some(c) => c,
+                None => return Err(no_default_org(self.orgs.keys())),
+            },
+            Some(name) => match self.orgs.get(name) {
+                Some(c) => c,
+                None => {
+                    let mut d = Diagnostics::new();
+                    d.error_at(
+                        at.clone(),
+                        format!("Unknown org {name:?}"),
+                        format!(
+                            "org = {name:?} names no entry of the provider's orgs (nor of GENESYSCLOUD_ORGS_FILE). Known orgs: {}. Add an entry for {name:?} or fix the name.",
+                            list(self.orgs.keys())
+                        ),
+                    );
+                    return Err(d);
+                }
+            },
+        };
+        entry.as_ref().map_err(Clone::clone)
+    }
+}
+
 #[derive(Default)]
 pub struct ProviderData {
     clients: RwLock<Option<Clients>>,
@@ -73,28 +102,7 @@ impl ProviderData {
         let Some(clients) = guard.as_ref().and_then(|g| g.as_ref()) else {
             return Err(not_configured());
         };
-        let entry = match org {
-            None => match &clients.default {
-                Some(c) => c,
-                None => return Err(no_default_org(clients.orgs.keys())),
-            },
-            Some(name) => match clients.orgs.get(name) {
-                Some(c) => c,
-                None => {
-                    let mut d = Diagnostics::new();
-                    d.error_at(
-                        at.clone(),
-                        format!("Unknown org {name:?}"),
-                        format!(
-                            "org = {name:?} names no entry of the provider's orgs (nor of GENESYSCLOUD_ORGS_FILE). Known orgs: {}. Add an entry for {name:?} or fix the name.",
-                            list(clients.orgs.keys())
-                        ),
-                    );
-                    return Err(d);
-                }
-            },
-        };
-        let lazy = entry.as_ref().map_err(Clone::clone)?;
+        let lazy = clients.entry(org, at)?;
         let client = lazy.client.get_or_init(|| {
             Client::with_pools(lazy.config.clone(), &self.pools).map_err(|e| {
                 Diagnostics::from_error("Cannot configure the genesys provider", e.to_string())
@@ -106,6 +114,17 @@ impl ProviderData {
             }
         }
         client.clone()
+    }
+
+    /// Whether `org` can be used, as [`ProviderData::client_for`] would say, without building
+    /// its client: a plan that sends no request (`-refresh=false`, nothing to write) costs an org
+    /// its configuration only.
+    pub fn usable(&self, org: Option<&str>, at: &AttributePath) -> Result<(), Diagnostics> {
+        let guard = self.clients.read().ok();
+        let Some(clients) = guard.as_ref().and_then(|g| g.as_ref()) else {
+            return Err(not_configured());
+        };
+        clients.entry(org, at).map(|_| ())
     }
 
     /// How many org clients were built so far (for tests).
@@ -189,6 +208,12 @@ mod tests {
             .into(),
         );
         assert_eq!(data.clients_built(), 0, "no client before first use");
+        // Asking whether an org can be used (a plan with nothing to send) builds nothing.
+        assert!(data.usable(Some("a"), &at).is_ok());
+        assert_eq!(data.usable(Some("b"), &at).unwrap_err(), broken);
+        let unknown = data.usable(Some("x"), &at).unwrap_err();
+        assert_eq!(unknown.0[0].attribute, Some(at.clone()));
+        assert_eq!(data.clients_built(), 0, "usable builds no client");
         let a = data.client_for(Some("a"), &at).unwrap();
         assert_eq!(data.clients_built(), 1, "only the org used");
         assert_eq!(data.client_for(Some("b"), &at).unwrap_err(), broken);

@@ -120,7 +120,8 @@ impl ManagedResource for ScriptTemplateResource {
     ) -> Planned<ScriptTemplate, PlanDecision> {
         // An org that cannot be used fails its own instances at plan, and no others.
         if change.proposed.org.is_known() {
-            if let Err(d) = self.client(&change.proposed.org) {
+            let at = AttributePath::attr(ScriptTemplate::ORG);
+            if let Err(d) = self.data.usable(change.proposed.org.as_deref(), &at) {
                 return Planned {
                     diagnostics: d,
                     ..Planned::unchanged(change.proposed)
