@@ -81,6 +81,22 @@ fn next_id(s: &mut MockState, prefix: &str) -> String {
     format!("{prefix}-{:04}", s.seq)
 }
 
+/// The creation time of a new script: now, on the clock the answers' `Date` header is also
+/// read from (a claim's lease is measured between the two), to the millisecond.
+fn created_now() -> String {
+    let t = time::OffsetDateTime::now_utc();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
+}
+
 fn meta(s: &MockScript) -> Value {
     json!({"id": s.id, "name": s.name, "versionId": s.version_id, "createdDate": s.created,
            "division": {"id": "home"}})
@@ -216,7 +232,6 @@ async fn upload(State(st): State<Shared>, mut form: Multipart) -> Response {
         None => {
             let id = next_id(&mut s, "script");
             let doc = stored(&id, doc);
-            let seq = s.seq;
             let visible_at = Instant::now() + s.index_lag;
             s.scripts.insert(
                 id.clone(),
@@ -225,7 +240,7 @@ async fn upload(State(st): State<Shared>, mut form: Multipart) -> Response {
                     name,
                     version_id: version,
                     doc,
-                    created: format!("2026-01-01T00:00:{seq:02}Z"),
+                    created: created_now(),
                     visible_at,
                 },
             );
