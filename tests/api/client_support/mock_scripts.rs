@@ -82,19 +82,10 @@ fn next_id(s: &mut MockState, prefix: &str) -> String {
 }
 
 /// The creation time of a new script: now, on the clock the answers' `Date` header is also
-/// read from (a claim's lease is measured between the two), to the millisecond.
+/// read from (a claim's lease is measured between the two), in a fixed-width RFC 3339 form (the
+/// hclog one), so that creation times order as strings.
 fn created_now() -> String {
-    let t = time::OffsetDateTime::now_utc();
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
+    tpg::plugin::logging::hclog_timestamp(time::OffsetDateTime::now_utc())
 }
 
 fn meta(s: &MockScript) -> Value {
