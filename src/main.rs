@@ -40,8 +40,7 @@ fn main() -> ExitCode {
         }
         Mode::Managed
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
