@@ -85,6 +85,17 @@ pub fn strip_server_fields(doc: &mut Value) {
     }
 }
 
+/// True for a top-level field that [`strip_server_fields`] removes.
+pub fn is_server_field(key: &str) -> bool {
+    SERVER_FIELDS.contains(&key)
+}
+
+/// True for a field of a page (an object in the top-level `pages` array) that
+/// [`strip_server_fields`] removes.
+pub fn is_server_page_field(key: &str) -> bool {
+    SERVER_PAGE_FIELDS.contains(&key)
+}
+
 /// True when the two documents are equal after `strip_server_fields` and
 /// `normalize_numbers` (object key order does not matter; numerically equal numbers are equal).
 pub fn documents_equal_ignoring_server_fields(a: &Value, b: &Value) -> bool {

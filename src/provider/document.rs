@@ -3,7 +3,7 @@
 //! numbers in one text per value). Which fields the server stamps, and how numbers compare, is
 //! the client's knowledge (`genesys::strip_server_fields`, `genesys::scripts::normalize_numbers`).
 
-use crate::genesys::scripts::normalize_numbers;
+use crate::genesys::scripts::{canonical_number, is_server_field, is_server_page_field};
 use crate::genesys::strip_server_fields;
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
@@ -108,7 +108,7 @@ pub struct Placeholder {
 /// string. One left-to-right pass that follows JSON string literals and their escapes.
 pub fn placeholders(content: &str) -> Vec<Placeholder> {
     let mut found = vec![];
-    scan(content, |p| {
+    scan(content, false, |p| {
         found.push(p.clone());
         None
     });
@@ -116,48 +116,66 @@ pub fn placeholders(content: &str) -> Vec<Placeholder> {
 }
 
 /// Scans `content` once; `replace` decides each key-shaped placeholder's replacement text
-/// (already escaped for where it sits), `None` keeps it as it is. Returns the new text.
-fn scan(content: &str, mut replace: impl FnMut(&Placeholder) -> Option<String>) -> String {
-    let mut out = String::with_capacity(content.len());
+/// (already escaped for where it sits), `None` keeps it as it is. Returns the new text when
+/// `build` (an empty string otherwise: the caller only wanted the placeholders).
+///
+/// Works on bytes: every byte it looks for (`{`, `}`, `"`, `\`, newline) is ASCII, and no
+/// byte of a multi-byte UTF-8 character is ASCII, so every slice starts and ends on a
+/// character boundary. Text between placeholders is copied in whole runs.
+fn scan(
+    content: &str,
+    build: bool,
+    mut replace: impl FnMut(&Placeholder) -> Option<String>,
+) -> String {
+    let bytes = content.as_bytes();
+    let mut out = String::with_capacity(if build { content.len() } else { 0 });
     let mut in_string = false;
     let mut escaped = false;
     let mut line = 1;
-    let mut rest = content;
-    while let Some(c) = rest.chars().next() {
-        if rest.starts_with("{{") && !escaped {
-            if let Some(end) = rest[2..].find("}}") {
-                let inner = &rest[2..2 + end];
+    // content[..copied] has been written to `out` (or replaced).
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'{' && !escaped && bytes.get(i + 1) == Some(&b'{') {
+            if let Some(end) = content[i + 2..].find("}}") {
+                let inner = &content[i + 2..i + 2 + end];
                 if is_key_shaped(inner) {
                     let p = Placeholder {
                         key: inner.to_string(),
                         line,
                         in_string,
                     };
-                    match replace(&p) {
-                        Some(text) => out.push_str(&text),
-                        None => out.push_str(&rest[..end + 4]),
+                    if let Some(text) = replace(&p) {
+                        if build {
+                            out.push_str(&content[copied..i]);
+                            out.push_str(&text);
+                        }
+                        copied = i + end + 4;
                     }
-                    rest = &rest[end + 4..];
+                    i += end + 4;
                     continue;
                 }
             }
         }
-        if c == '\n' {
+        if b == b'\n' {
             line += 1;
         }
         if in_string {
             if escaped {
                 escaped = false;
-            } else if c == '\\' {
+            } else if b == b'\\' {
                 escaped = true;
-            } else if c == '"' {
+            } else if b == b'"' {
                 in_string = false;
             }
-        } else if c == '"' {
+        } else if b == b'"' {
             in_string = true;
         }
-        out.push(c);
-        rest = &rest[c.len_utf8()..];
+        i += 1;
+    }
+    if build {
+        out.push_str(&content[copied..]);
     }
     out
 }
@@ -174,7 +192,7 @@ pub fn json_string_text(value: &str) -> String {
 /// that contains `{{other}}` is not substituted again. Placeholders without a value, or outside
 /// a string, are left as they are (`render` refuses them); Scripter tokens are never touched.
 pub fn substitute(content: &str, substitutions: &BTreeMap<String, String>) -> String {
-    scan(content, |p| {
+    scan(content, true, |p| {
         if !p.in_string {
             return None;
         }
@@ -287,44 +305,91 @@ fn json_kind(v: &Json) -> &'static str {
 /// and `1000`; exact at any size). Two documents are the same script exactly when their
 /// canonical forms are equal. Only compared and hashed: the uploaded document is never this.
 pub fn canonical(doc: &Json) -> String {
-    let mut d = doc.clone();
-    strip_server_fields(&mut d);
-    normalize_numbers(&mut d);
-    let mut out = String::new();
-    write_sorted(&d, &mut out);
-    out
+    // Written in one walk over the document, skipping the server fields and rewriting numbers
+    // as it goes, rather than stripping and normalizing a copy: the same text, without a copy
+    // of the document (plan renders one per instance, see docs/performance.md).
+    let mut out = Vec::with_capacity(256);
+    write_canonical(doc, Place::Document, &mut out);
+    // serde_json writes UTF-8, and so does everything else here.
+    String::from_utf8(out).unwrap_or_default()
 }
 
-fn write_sorted(v: &Json, out: &mut String) {
+/// Where a value sits, for the server fields that [`canonical`] leaves out.
+#[derive(Clone, Copy, PartialEq)]
+enum Place {
+    /// The whole document: its server fields are dropped.
+    Document,
+    /// The document's `pages` array.
+    Pages,
+    /// One element of `pages`: its server page fields are dropped.
+    Page,
+    Other,
+}
+
+impl Place {
+    fn drops(self, key: &str) -> bool {
+        match self {
+            Place::Document => is_server_field(key),
+            Place::Page => is_server_page_field(key),
+            Place::Pages | Place::Other => false,
+        }
+    }
+}
+
+fn write_canonical(v: &Json, place: Place, out: &mut Vec<u8>) {
     match v {
         Json::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
+            let mut keys: Vec<&String> = map.keys().filter(|k| !place.drops(k)).collect();
             keys.sort();
-            out.push('{');
+            out.push(b'{');
             for (i, k) in keys.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                out.push_str(&Json::String((*k).clone()).to_string());
-                out.push(':');
+                write_json(*k, out);
+                out.push(b':');
                 if let Some(child) = map.get(*k) {
-                    write_sorted(child, out);
+                    let inner = if place == Place::Document && k.as_str() == "pages" {
+                        Place::Pages
+                    } else {
+                        Place::Other
+                    };
+                    write_canonical(child, inner, out);
                 }
             }
-            out.push('}');
+            out.push(b'}');
         }
         Json::Array(items) => {
-            out.push('[');
+            let inner = if place == Place::Pages {
+                Place::Page
+            } else {
+                Place::Other
+            };
+            out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                write_sorted(item, out);
+                write_canonical(item, inner, out);
             }
-            out.push(']');
+            out.push(b']');
         }
-        other => out.push_str(&other.to_string()),
+        Json::Number(n) => {
+            // As serde_json writes the canonical number (it spells exponents its own way),
+            // the original when the canonical text were not a number.
+            match canonical_number(n.as_str()).parse::<serde_json::Number>() {
+                Ok(normal) => out.extend_from_slice(normal.as_str().as_bytes()),
+                Err(_) => out.extend_from_slice(n.as_str().as_bytes()),
+            }
+        }
+        leaf => write_json(leaf, out),
     }
+}
+
+/// Appends `v` as compact JSON (a string escaped as serde_json escapes it).
+fn write_json<T: serde::Serialize + ?Sized>(v: &T, out: &mut Vec<u8>) {
+    // Writing to a Vec cannot fail, and these values (strings, booleans, null) always serialize.
+    let _ = serde_json::to_writer(out, v);
 }
 
 /// SHA-256 (hex) of a canonical form.
@@ -608,3 +673,7 @@ mod tests {
         assert!(!s.contains("versionId"));
     }
 }
+
+#[cfg(test)]
+#[path = "document_reference_tests.rs"]
+mod reference_tests;
