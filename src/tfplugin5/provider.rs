@@ -67,6 +67,8 @@ pub struct ImportedResource {
 pub struct UpgradeRequest {
     pub version: i64,
     pub raw_state_json: Vec<u8>,
+    /// The type the current schema implies (computed once per resource type, not per request).
+    pub current_type: Arc<Type>,
 }
 
 /// MoveResourceState (Terraform >= 1.8 `moved` across types or providers): the source
@@ -100,7 +102,7 @@ pub trait Resource: Send + Sync {
     /// UpgradeResourceState. The default decodes the JSON against the current schema
     /// (correct while the schema version has never changed).
     async fn upgrade_state(&self, req: UpgradeRequest) -> (Value, Diagnostics) {
-        default_upgrade_state(&self.schema(), req)
+        default_upgrade_state(req)
     }
 
     async fn read(&self, req: ReadRequest) -> ReadResponse;
@@ -175,13 +177,13 @@ pub trait Provider: Send + Sync + 'static {
 /// defines (at the top level or inside nested blocks) are dropped, as terraform-plugin-framework
 /// does, so removing an attribute in a later release does not break existing states; attributes
 /// the state lacks become null.
-pub fn default_upgrade_state(schema: &Schema, req: UpgradeRequest) -> (Value, Diagnostics) {
-    let ty = schema.block.implied_type();
+pub fn default_upgrade_state(req: UpgradeRequest) -> (Value, Diagnostics) {
+    let ty = &*req.current_type;
     let decoded = serde_json::from_slice::<serde_json::Value>(&req.raw_state_json)
         .map_err(|e| CodecError::new(&AttributePath::root(), format!("invalid JSON: {e}")))
         .and_then(|mut json| {
-            drop_undefined_attributes(&mut json, &ty);
-            crate::cty::json::from_json(&json, &ty, &mut AttributePath::root(), 0)
+            drop_undefined_attributes(&mut json, ty);
+            crate::cty::json::from_json(&json, ty, &mut AttributePath::root(), 0)
         });
     match decoded {
         Ok(v) => (v, Diagnostics::new()),

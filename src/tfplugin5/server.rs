@@ -28,7 +28,8 @@ pub const MAX_MESSAGE_SIZE: usize = 256 << 20;
 /// receives or sends.
 struct Entry<H: ?Sized> {
     handler: Arc<H>,
-    ty: Type,
+    /// Shared with each UpgradeResourceState request, which decodes the stored JSON against it.
+    ty: Arc<Type>,
 }
 
 impl<H: ?Sized> Entry<H> {
@@ -52,7 +53,7 @@ fn register<H: ?Sized>(
     for (name, handler) in handlers {
         let schema = schema_of(&handler);
         schemas.insert(name.clone(), schema_to_proto(&schema));
-        let ty = schema.block.implied_type();
+        let ty = Arc::new(schema.block.implied_type());
         entries.insert(name, Entry { handler, ty });
     }
     (schemas, entries)
@@ -399,6 +400,7 @@ impl ProviderService {
         let upgrade = UpgradeRequest {
             version: req.version,
             raw_state_json,
+            current_type: entry.ty.clone(),
         };
         let (value, mut diags) = entry.handler.upgrade_state(upgrade).await;
         let upgraded_state = encode_unless_errors(&value, &entry.ty, "upgraded state", &mut diags);
@@ -501,7 +503,7 @@ impl ProviderService {
                 item.type_name
             };
             let ty = match self.resource(&type_name) {
-                Ok(e) => &e.ty,
+                Ok(e) => &*e.ty,
                 Err(d) => {
                     diags.extend(d);
                     continue;
