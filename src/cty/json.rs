@@ -83,9 +83,8 @@ fn array_to_json<'v>(
 ) -> Result<Json, CodecError> {
     let mut out = Vec::new();
     for (i, (v, t)) in items.enumerate() {
-        path.steps.push(PathStep::Index(i as i64));
-        out.push(to_json(v, t, path)?);
-        path.steps.pop();
+        let at = path.steps.len();
+        out.push(to_json(v, t, path).map_err(|e| e.within(at, PathStep::Index(i as i64)))?);
     }
     Ok(Json::Array(out))
 }
@@ -98,13 +97,17 @@ fn object_to_json<'v>(
 ) -> Result<Json, CodecError> {
     let mut out = serde_json::Map::new();
     for (k, v, t) in entries {
-        path.steps.push(if map_keys {
-            PathStep::Key(k.clone())
-        } else {
-            PathStep::Attribute(k.clone())
-        });
-        let j = to_json(v, t, path)?;
-        path.steps.pop();
+        let at = path.steps.len();
+        let j = to_json(v, t, path).map_err(|e| {
+            e.within(
+                at,
+                if map_keys {
+                    PathStep::Key(k.clone())
+                } else {
+                    PathStep::Attribute(k.clone())
+                },
+            )
+        })?;
         out.insert(k.clone(), j);
     }
     Ok(Json::Object(out))
@@ -127,15 +130,14 @@ pub fn from_json(
     if depth > super::msgpack::MAX_DEPTH {
         return Err(CodecError::new(path, "value nested too deeply"));
     }
+    // The step is named only when the value under it fails (see `CodecError::within`).
     let nest = |path: &mut AttributePath,
-                step: PathStep,
+                step: &dyn Fn() -> PathStep,
                 j: &Json,
                 t: &Type|
      -> Result<Value, CodecError> {
-        path.steps.push(step);
-        let r = from_json(j, t, path, depth + 1);
-        path.steps.pop();
-        r
+        let at = path.steps.len();
+        from_json(j, t, path, depth + 1).map_err(|e| e.within(at, step()))
     };
     Ok(match (json, ty) {
         (Json::Null, _) => Value::Null,
@@ -177,13 +179,13 @@ pub fn from_json(
             items
                 .iter()
                 .enumerate()
-                .map(|(i, j)| nest(path, PathStep::Index(i as i64), j, e))
+                .map(|(i, j)| nest(path, &|| PathStep::Index(i as i64), j, e))
                 .collect::<Result<_, _>>()?,
         ),
         (Json::Array(items), Type::Set(e)) => {
             let mut set = SetBuilder::new(e, items.len());
             for (i, j) in items.iter().enumerate() {
-                set.insert(nest(path, PathStep::Index(i as i64), j, e)?);
+                set.insert(nest(path, &|| PathStep::Index(i as i64), j, e)?);
             }
             Value::Set(set.finish())
         }
@@ -192,13 +194,13 @@ pub fn from_json(
                 .iter()
                 .zip(ts)
                 .enumerate()
-                .map(|(i, (j, t))| nest(path, PathStep::Index(i as i64), j, t))
+                .map(|(i, (j, t))| nest(path, &|| PathStep::Index(i as i64), j, t))
                 .collect::<Result<_, _>>()?,
         ),
         (Json::Object(m), Type::Map(e)) => {
             let mut out = BTreeMap::new();
             for (k, j) in m {
-                out.insert(nfc(k), nest(path, PathStep::Key(k.clone()), j, e)?);
+                out.insert(nfc(k), nest(path, &|| PathStep::Key(k.clone()), j, e)?);
             }
             Value::Map(out)
         }
@@ -212,7 +214,7 @@ pub fn from_json(
             let mut out = BTreeMap::new();
             for (name, t) in attrs {
                 let v = match m.get(name) {
-                    Some(j) => nest(path, PathStep::Attribute(name.clone()), j, t)?,
+                    Some(j) => nest(path, &|| PathStep::Attribute(name.clone()), j, t)?,
                     None => Value::Null,
                 };
                 out.insert(name.clone(), v);

@@ -8,6 +8,7 @@ use super::wire_number::{self, WireNumber};
 use super::{nfc, AttributePath, CodecError, Number, Type, Value};
 use bigdecimal::BigDecimal;
 use rmp::Marker;
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashSet};
 
 /// Deepest nesting accepted on decode; deeper input is hostile, not a Terraform value.
@@ -131,9 +132,9 @@ fn encode_map(
     rmp::encode::write_map_len(out, len_u32(m.len(), path)?).map_err(io_err(path))?;
     for (k, v) in m {
         rmp::encode::write_str(out, k).map_err(io_err(path))?;
-        path.steps.push(super::PathStep::Key(k.clone()));
-        encode_into(out, v, elem, path)?;
-        path.steps.pop();
+        let at = path.steps.len();
+        encode_into(out, v, elem, path)
+            .map_err(|e| e.within(at, super::PathStep::Key(k.clone())))?;
     }
     Ok(())
 }
@@ -155,9 +156,9 @@ fn encode_object(
     rmp::encode::write_map_len(out, len_u32(attrs.len(), path)?).map_err(io_err(path))?;
     for (name, t) in attrs {
         rmp::encode::write_str(out, name).map_err(io_err(path))?;
-        path.steps.push(super::PathStep::Attribute(name.clone()));
-        encode_into(out, m.get(name).unwrap_or(&Value::Null), t, path)?;
-        path.steps.pop();
+        let at = path.steps.len();
+        encode_into(out, m.get(name).unwrap_or(&Value::Null), t, path)
+            .map_err(|e| e.within(at, super::PathStep::Attribute(name.clone())))?;
     }
     Ok(())
 }
@@ -381,9 +382,10 @@ impl<'a> Reader<'a> {
         let mut m = BTreeMap::new();
         for _ in 0..n {
             let k = self.key(path)?;
-            path.steps.push(super::PathStep::Key(k.clone()));
-            let v = self.value(elem, path, depth + 1)?;
-            path.steps.pop();
+            let at = path.steps.len();
+            let v = self
+                .value(elem, path, depth + 1)
+                .map_err(|e| e.within(at, super::PathStep::Key(k.clone())))?;
             m.insert(k, v);
         }
         Ok(Value::Map(m))
@@ -406,15 +408,26 @@ impl<'a> Reader<'a> {
                     format!("unsupported attribute {k:?}"),
                 ));
             };
-            path.steps.push(super::PathStep::Attribute(k.clone()));
-            let v = self.value(t, path, depth + 1)?;
-            path.steps.pop();
-            if m.insert(k.clone(), v).is_some() {
-                return Err(CodecError::new(path, format!("duplicate attribute {k:?}")));
+            let at = path.steps.len();
+            let v = self
+                .value(t, path, depth + 1)
+                .map_err(|e| e.within(at, super::PathStep::Attribute(k.clone())))?;
+            match m.entry(k) {
+                Entry::Vacant(slot) => {
+                    slot.insert(v);
+                }
+                Entry::Occupied(slot) => {
+                    let k = slot.key();
+                    return Err(CodecError::new(path, format!("duplicate attribute {k:?}")));
+                }
             }
         }
-        // cty requires exactly one entry per attribute, nulls included.
-        if let Some(missing) = attrs.keys().find(|k| !m.contains_key(*k)) {
+        // cty requires exactly one entry per attribute, nulls included. Every key of `m` is
+        // an attribute, once: only a shorter `m` can lack one.
+        let lacking = (m.len() < attrs.len())
+            .then(|| attrs.keys().find(|k| !m.contains_key(*k)))
+            .flatten();
+        if let Some(missing) = lacking {
             return Err(CodecError::new(
                 path,
                 format!(
@@ -734,6 +747,23 @@ mod tests {
         ];
         let e = decode(&bytes, &nested).unwrap_err();
         assert_eq!(e.to_string(), "pages[0].name: string is required");
+        // Deeper, through a map and on the way out: every step named, in order.
+        let deep = Type::object([(
+            "a",
+            Type::map(Type::list(Type::object([("b", Type::object([("c", Type::String)]))]))),
+        )]);
+        let bad = Value::object([(
+            "a",
+            Value::Map(BTreeMap::from([(
+                "k".to_string(),
+                Value::List(vec![
+                    Value::object([("b", Value::Null)]),
+                    Value::object([("b", Value::object([("c", Value::Bool(true))]))]),
+                ]),
+            )])),
+        )]);
+        let e = encode(&bad, &deep).unwrap_err();
+        assert_eq!(e.path.to_string(), r#"a["k"][1].b.c"#, "{e}");
         // An absent attribute is written as null; an unexpected one is refused.
         let partial = Value::object([("id", Value::string("a"))]);
         assert_eq!(
