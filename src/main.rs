@@ -40,6 +40,9 @@ fn main() -> ExitCode {
         }
         Mode::Managed
     };
+    // One thread: the provider's work is waiting on Terraform and on the API, and Terraform's
+    // `-parallelism` calls interleave on it. A multi-thread runtime woke a second thread for
+    // almost every RPC, which cost more CPU than the RPC itself (docs/performance.md).
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
