@@ -3,7 +3,9 @@
 //! host (credentials never cross the network unencrypted). Pure data; nothing here talks to
 //! the network.
 
+use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use url::Url;
@@ -177,6 +179,25 @@ pub fn is_loopback_host(host: &url::Host<&str>) -> bool {
 /// Parses and checks a base URL: http or https with a host, and plain http only to a loopback
 /// host. Runs before any connection is made.
 pub fn check_base_url(text: &str) -> Result<Url, BaseUrlError> {
+    // A fleet's orgs file names a handful of distinct URLs for a thousand orgs, each checked
+    // at configure (settings, then the org's client configuration): parsing every one was most
+    // of configure's time. The check is a pure function of the text, so a few answers are kept.
+    static CHECKED: Mutex<BTreeMap<String, Result<Url, BaseUrlError>>> =
+        Mutex::new(BTreeMap::new());
+    const KEPT: usize = 64;
+    let mut checked = CHECKED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(answer) = checked.get(text) {
+        return answer.clone();
+    }
+    let answer = check_base_url_text(text);
+    if checked.len() >= KEPT {
+        checked.clear();
+    }
+    checked.insert(text.to_string(), answer.clone());
+    answer
+}
+
+fn check_base_url_text(text: &str) -> Result<Url, BaseUrlError> {
     let url = Url::parse(text.trim()).map_err(|e| BaseUrlError::NotAUrl {
         url: text.to_string(),
         reason: e.to_string(),
