@@ -399,29 +399,62 @@ impl<'a> Reader<'a> {
         depth: usize,
     ) -> Result<Value, CodecError> {
         let n = self.map_len(path)?;
-        let mut m = BTreeMap::new();
+        // Terraform writes an object's attributes sorted by name, the order `attrs` holds them
+        // in: follow both in step (about one comparison per attribute instead of two tree
+        // searches), and build the map from the sorted entries at the end. A key out of that
+        // order is looked up, and then the entries are checked for duplicates by insertion.
+        let mut entries: Vec<(String, Value)> = Vec::with_capacity(n.min(attrs.len()));
+        let mut ahead = attrs.iter().peekable();
+        let mut in_order = true;
         for _ in 0..n {
             let k = self.key(path)?;
-            let Some(t) = attrs.get(&k) else {
-                return Err(CodecError::new(
-                    path,
-                    format!("unsupported attribute {k:?}"),
-                ));
+            let mut in_step = None;
+            while let Some((name, t)) = ahead.peek() {
+                match name.as_str().cmp(k.as_str()) {
+                    std::cmp::Ordering::Less => {
+                        ahead.next();
+                    }
+                    std::cmp::Ordering::Equal => {
+                        in_step = Some(*t);
+                        ahead.next();
+                        break;
+                    }
+                    std::cmp::Ordering::Greater => break,
+                }
+            }
+            let t = match in_step {
+                Some(t) => t,
+                None => {
+                    in_order = false;
+                    attrs.get(&k).ok_or_else(|| {
+                        CodecError::new(path, format!("unsupported attribute {k:?}"))
+                    })?
+                }
             };
             let at = path.steps.len();
             let v = self
                 .value(t, path, depth + 1)
                 .map_err(|e| e.within(at, super::PathStep::Attribute(k.clone())))?;
-            match m.entry(k) {
-                Entry::Vacant(slot) => {
-                    slot.insert(v);
-                }
-                Entry::Occupied(slot) => {
-                    let k = slot.key();
-                    return Err(CodecError::new(path, format!("duplicate attribute {k:?}")));
+            entries.push((k, v));
+        }
+        let m = if in_order {
+            // Strictly increasing keys: no duplicates.
+            entries.into_iter().collect::<BTreeMap<_, _>>()
+        } else {
+            let mut m = BTreeMap::new();
+            for (k, v) in entries {
+                match m.entry(k) {
+                    Entry::Vacant(slot) => {
+                        slot.insert(v);
+                    }
+                    Entry::Occupied(slot) => {
+                        let k = slot.key();
+                        return Err(CodecError::new(path, format!("duplicate attribute {k:?}")));
+                    }
                 }
             }
-        }
+            m
+        };
         // cty requires exactly one entry per attribute, nulls included. Every key of `m` is
         // an attribute, once: only a shorter `m` can lack one.
         let lacking = (m.len() < attrs.len())
@@ -620,6 +653,42 @@ mod tests {
             ("name", Type::String),
             ("version", Type::Number),
         ])
+    }
+
+    /// A msgpack map of string keys to strings, in the order given.
+    fn string_map(pairs: &[(&str, &str)]) -> Vec<u8> {
+        let mut out = vec![];
+        rmp::encode::write_map_len(&mut out, pairs.len() as u32).unwrap();
+        for (k, v) in pairs {
+            rmp::encode::write_str(&mut out, k).unwrap();
+            rmp::encode::write_str(&mut out, v).unwrap();
+        }
+        out
+    }
+
+    #[test]
+    fn object_keys_in_any_order_decode_alike_and_duplicates_are_refused() {
+        let t = Type::object([("a", Type::String), ("b", Type::String), ("c", Type::String)]);
+        let sorted = decode(&string_map(&[("a", "1"), ("b", "2"), ("c", "3")]), &t).unwrap();
+        for order in [
+            [("c", "3"), ("b", "2"), ("a", "1")],
+            [("b", "2"), ("a", "1"), ("c", "3")],
+            [("a", "1"), ("c", "3"), ("b", "2")],
+        ] {
+            assert_eq!(decode(&string_map(&order), &t).unwrap(), sorted, "{order:?}");
+        }
+        for dup in [
+            &[("a", "1"), ("a", "1"), ("c", "3")][..],
+            &[("b", "2"), ("a", "1"), ("b", "2")][..],
+            &[("a", "1"), ("b", "2"), ("c", "3"), ("c", "3")][..],
+        ] {
+            let e = decode(&string_map(dup), &t).unwrap_err();
+            assert!(e.message.contains("duplicate attribute"), "{dup:?}: {e}");
+        }
+        let e = decode(&string_map(&[("a", "1"), ("zz", "2"), ("b", "2")]), &t).unwrap_err();
+        assert!(e.message.contains("unsupported attribute \"zz\""), "{e}");
+        let e = decode(&string_map(&[("c", "3"), ("a", "1")]), &t).unwrap_err();
+        assert!(e.message.contains("\"b\" is required"), "{e}");
     }
 
     #[test]

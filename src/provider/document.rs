@@ -115,6 +115,16 @@ pub fn placeholders(content: &str) -> Vec<Placeholder> {
     found
 }
 
+/// The bytes [`scan`] acts on: placeholder openings, string quotes, escapes and line ends.
+static SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'{' as usize] = true;
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table[b'\n' as usize] = true;
+    table
+};
+
 /// Scans `content` once; `replace` decides each key-shaped placeholder's replacement text
 /// (already escaped for where it sits), `None` keeps it as it is. Returns the new text when
 /// `build` (an empty string otherwise: the caller only wanted the placeholders).
@@ -136,6 +146,15 @@ fn scan(
     let mut copied = 0;
     let mut i = 0;
     while i < bytes.len() {
+        if !escaped {
+            // Skip to the next byte that matters (most of a document is plain text).
+            while i < bytes.len() && !SPECIAL[usize::from(bytes[i])] {
+                i += 1;
+            }
+            if i == bytes.len() {
+                break;
+            }
+        }
         let b = bytes[i];
         if b == b'{' && !escaped && bytes.get(i + 1) == Some(&b'{') {
             if let Some(end) = content[i + 2..].find("}}") {
