@@ -668,14 +668,22 @@ mod tests {
 
     #[test]
     fn object_keys_in_any_order_decode_alike_and_duplicates_are_refused() {
-        let t = Type::object([("a", Type::String), ("b", Type::String), ("c", Type::String)]);
+        let t = Type::object([
+            ("a", Type::String),
+            ("b", Type::String),
+            ("c", Type::String),
+        ]);
         let sorted = decode(&string_map(&[("a", "1"), ("b", "2"), ("c", "3")]), &t).unwrap();
         for order in [
             [("c", "3"), ("b", "2"), ("a", "1")],
             [("b", "2"), ("a", "1"), ("c", "3")],
             [("a", "1"), ("c", "3"), ("b", "2")],
         ] {
-            assert_eq!(decode(&string_map(&order), &t).unwrap(), sorted, "{order:?}");
+            assert_eq!(
+                decode(&string_map(&order), &t).unwrap(),
+                sorted,
+                "{order:?}"
+            );
         }
         for dup in [
             &[("a", "1"), ("a", "1"), ("c", "3")][..],
@@ -819,7 +827,10 @@ mod tests {
         // Deeper, through a map and on the way out: every step named, in order.
         let deep = Type::object([(
             "a",
-            Type::map(Type::list(Type::object([("b", Type::object([("c", Type::String)]))]))),
+            Type::map(Type::list(Type::object([(
+                "b",
+                Type::object([("c", Type::String)]),
+            )]))),
         )]);
         let bad = Value::object([(
             "a",

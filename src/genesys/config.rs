@@ -185,7 +185,9 @@ pub fn check_base_url(text: &str) -> Result<Url, BaseUrlError> {
     static CHECKED: Mutex<BTreeMap<String, Result<Url, BaseUrlError>>> =
         Mutex::new(BTreeMap::new());
     const KEPT: usize = 64;
-    let mut checked = CHECKED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut checked = CHECKED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some(answer) = checked.get(text) {
         return answer.clone();
     }
