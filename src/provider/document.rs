@@ -3,6 +3,7 @@
 //! numbers in one text per value). Which fields the server stamps, and how numbers compare, is
 //! the client's knowledge (`genesys::strip_server_fields`, `genesys::scripts::normalize_numbers`).
 
+use super::document_template::template;
 use crate::genesys::scripts::{canonical_number, is_server_field, is_server_page_field};
 use crate::genesys::strip_server_fields;
 use serde_json::Value as Json;
@@ -10,7 +11,7 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What is wrong with a `content` document.
-#[derive(Debug, thiserror::Error, PartialEq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
 pub enum DocumentError {
     #[error("content is not valid JSON: {message} (line {line}, column {column})")]
     NotJson {
@@ -248,11 +249,34 @@ pub fn check_placeholders(
 
 /// The keys of `substitutions` that no placeholder of `content` uses.
 pub fn unused_keys<'a>(content: &str, keys: impl IntoIterator<Item = &'a String>) -> Vec<String> {
-    let used: BTreeSet<String> = placeholders(content).into_iter().map(|p| p.key).collect();
+    let t = template(content);
+    let used: BTreeSet<&str> = t.placeholders().iter().map(|p| p.key.as_str()).collect();
     keys.into_iter()
-        .filter(|k| !used.contains(*k))
+        .filter(|k| !used.contains(k.as_str()))
         .cloned()
         .collect()
+}
+
+/// [`render`]'s verdict, without the rendered text (what validation needs).
+pub fn check_render(
+    content: &str,
+    substitutions: &BTreeMap<String, String>,
+) -> Result<(), DocumentError> {
+    let t = template(content);
+    t.check_substitutions(substitutions)?;
+    if t.canonical().is_some() {
+        // Substituting cannot change whether, or how, the document parses.
+        return Ok(());
+    }
+    render(content, substitutions).map(|_| ())
+}
+
+/// `check_placeholders(content, keys)`, then `parse_script(content)`'s verdict: what
+/// validation can check while the values of `substitutions` are unknown.
+pub fn check_template(content: &str, keys: Option<&BTreeSet<String>>) -> Result<(), DocumentError> {
+    let t = template(content);
+    t.check_placeholders(keys)?;
+    t.shape()
 }
 
 /// The exact document the resource uploads for `content` and its `substitutions`, or why there
@@ -450,7 +474,15 @@ pub fn desired_canonical(
     content: &str,
     substitutions: &BTreeMap<String, String>,
 ) -> Result<String, DocumentError> {
-    render_parsed(content, substitutions).map(|(_, doc)| canonical(&doc))
+    let t = template(content);
+    match t.canonical() {
+        // The content's canonical form, worked out once, with this configuration's values.
+        Some(text) => {
+            t.check_substitutions(substitutions)?;
+            Ok(substitute(text, substitutions))
+        }
+        None => render_parsed(content, substitutions).map(|(_, doc)| canonical(&doc)),
+    }
 }
 
 #[cfg(test)]

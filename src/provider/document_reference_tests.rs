@@ -151,3 +151,130 @@ fn placeholder_scan_matches_the_reference() {
         );
     }
 }
+
+/// Contents with placeholders: each real script with `{{a}}` and `{{b}}` put into every
+/// string value (compact and pretty), and hand-made cases at the edges of the fast path.
+fn template_texts() -> Vec<String> {
+    fn put_placeholders(v: &mut Json, n: &mut usize) {
+        match v {
+            Json::String(s) => {
+                *n += 1;
+                s.push_str(if *n % 2 == 0 { " {{a}}" } else { "{{b}}!" });
+            }
+            Json::Array(items) => items.iter_mut().for_each(|i| put_placeholders(i, n)),
+            Json::Object(map) => map.values_mut().for_each(|c| put_placeholders(c, n)),
+            _ => {}
+        }
+    }
+    let mut out = vec![];
+    for (_, text) in fixture_texts() {
+        out.push(text.clone());
+        let mut doc: Json = serde_json::from_str(&text).unwrap();
+        put_placeholders(&mut doc, &mut 0);
+        out.push(doc.to_string());
+        out.push(serde_json::to_string_pretty(&doc).unwrap());
+    }
+    out.extend(
+        [
+            r#"{"pages":[{"id":"p","name":"Hello {{a}}","versionId":"{{b}}"}],"name":"{{a}}{{b}}"}"#,
+            // Server fields that hold placeholders are dropped either way.
+            r#"{"versionId":"{{a}}","pages":[{"scriptId":"{{b}}"}],"x":"{{{a}}} {{a}}{{b}}"}"#,
+            // Escapes read and written differently: the long way.
+            r#"{"pages":[],"x":"\u007b{a}} {{b}}","y":"\/{{a}}"}"#,
+            r#"{"pages":[],"x":"{{a\u007d} {{b}}"}"#,
+            // Escapes written back as read, beside placeholders.
+            r#"{"pages":[],"x":"\"{{a}}\" \\{{b}} \n\t{{a}}\b\f\r"}"#,
+            // Keys with placeholders: the long way (order, collisions, the pages check).
+            r#"{"pages":[],"{{a}}":"x"}"#,
+            r#"{"{{a}}":[],"name":"n"}"#,
+            r#"{"pages":[],"o":{"{{b}}":1,"m":2}}"#,
+            // Duplicate keys: the last one counts, both ways.
+            r#"{"pages":[],"x":"{{a}}","x":"{{b}}"}"#,
+            // Refused documents.
+            r#"{"pages":[],"x":{{a}}}"#,
+            r#"{"pages":[],"x":"{{c}}"}"#,
+            r#"{"pages":"{{a}}"}"#,
+            r#"{"name":"{{a}}"}"#,
+            r#"{"pages":[],"x":"{{a}}""#,
+            r#"["{{a}}"]"#,
+            r#"{"pages":[],"n":[1.0,1e3,"{{a}}",-0]}"#,
+        ]
+        .map(String::from),
+    );
+    out
+}
+
+#[test]
+fn the_template_gives_what_rendering_gives() {
+    let values = [
+        "Acme",
+        "",
+        "quote \" backslash \\ slash /",
+        "line\nbreak\ttab \u{0} \u{1f} \u{7f}",
+        "é \u{2028} 😀",
+        "{{b}} {{a}}",
+        "\\u007b",
+        "pages",
+    ];
+    let mut fast = 0;
+    for text in template_texts() {
+        // Each value as `a`, beside two others as `b` (every pair would take long on the
+        // large fixtures and find nothing more: the values do not interact).
+        for (i, a) in values.iter().enumerate() {
+            for b in [
+                values[(i + 3) % values.len()],
+                values[(i + 5) % values.len()],
+            ] {
+                let subs: BTreeMap<String, String> = [
+                    ("a".to_string(), a.to_string()),
+                    ("b".to_string(), b.to_string()),
+                ]
+                .into();
+                let rendered = render_parsed(&text, &subs);
+                let expected = rendered
+                    .as_ref()
+                    .map(|(_, d)| canonical(d))
+                    .map_err(Clone::clone);
+                assert_eq!(
+                    desired_canonical(&text, &subs),
+                    expected,
+                    "{text} a={a:?} b={b:?}"
+                );
+                assert_eq!(
+                    check_render(&text, &subs),
+                    rendered.map(|_| ()),
+                    "{text} a={a:?} b={b:?}"
+                );
+            }
+            let only_a: BTreeMap<String, String> = [("a".to_string(), a.to_string())].into();
+            assert_eq!(
+                desired_canonical(&text, &only_a),
+                render_parsed(&text, &only_a).map(|(_, d)| canonical(&d)),
+                "{text} a={a:?}"
+            );
+        }
+        for keys in [None, Some(BTreeSet::from(["a".to_string()]))] {
+            let expected = check_placeholders(&text, keys.as_ref())
+                .and_then(|_| parse_script(&text).map(|_| ()));
+            assert_eq!(check_template(&text, keys.as_ref()), expected, "{text}");
+        }
+        let keys = ["a".to_string(), "b".to_string(), "c".to_string()];
+        let used: BTreeSet<String> = placeholders(&text).into_iter().map(|p| p.key).collect();
+        let unused: Vec<String> = keys
+            .iter()
+            .filter(|k| !used.contains(*k))
+            .cloned()
+            .collect();
+        assert_eq!(unused_keys(&text, &keys), unused, "{text}");
+        fast += usize::from(
+            super::super::document_template::template(&text)
+                .canonical()
+                .is_some(),
+        );
+    }
+    // The fast path is taken for most real scripts, or this test would prove little.
+    assert!(
+        fast >= 10,
+        "only {fast} contents took the template's canonical form"
+    );
+}

@@ -9,6 +9,7 @@ pub mod consumers;
 pub mod data_sources;
 pub mod deadline;
 pub mod document;
+pub mod document_template;
 pub mod errors;
 pub mod orgs;
 pub mod provider_config;

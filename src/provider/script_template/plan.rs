@@ -57,7 +57,9 @@ pub fn desired_document(m: &ScriptTemplate) -> Option<serde_json::Value> {
 
 /// The canonical desired document, `None` as for [`desired_document`].
 pub fn canonical_of(m: &ScriptTemplate) -> Option<String> {
-    desired_document(m).map(|doc| document::canonical(&doc))
+    let content = m.content.as_deref()?;
+    let subs = substitutions_of(m)?;
+    document::desired_canonical(content, &subs).ok()
 }
 
 /// The document an apply uploads, or the diagnostics that stop the apply before any write:
@@ -114,9 +116,8 @@ pub fn validate_document(config: &ScriptTemplate) -> Diagnostics {
     };
     let keys = substitution_keys(config);
     let checked = match substitutions_of(config) {
-        Some(subs) => document::render(content, &subs).map(|_| ()),
-        None => document::check_placeholders(content, keys.as_ref())
-            .and_then(|_| document::parse_script(content).map(|_| ())),
+        Some(subs) => document::check_render(content, &subs),
+        None => document::check_template(content, keys.as_ref()),
     };
     if let Err(e) = checked {
         let (path, summary, detail) = document_error(&e);
