@@ -115,6 +115,15 @@ fn object_to_json<'v>(
 
 /// Decodes JSON against `ty`; missing object attributes become null, unknown ones are errors.
 pub fn decode_value(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
+    match super::json_seed::decode(bytes, ty, super::json_seed::Undefined::Refuse) {
+        Some(v) => Ok(v),
+        None => parse_and_decode(bytes, ty),
+    }
+}
+
+/// [`decode_value`] the long way: the text parsed whole, then decoded by [`from_json`] (the
+/// one that explains every error).
+pub(super) fn parse_and_decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
     let json: Json = serde_json::from_slice(bytes)
         .map_err(|e| CodecError::new(&AttributePath::root(), format!("invalid JSON: {e}")))?;
     from_json(&json, ty, &mut AttributePath::root(), 0)

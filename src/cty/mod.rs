@@ -6,6 +6,7 @@
 pub mod conform;
 pub mod error;
 pub mod json;
+pub mod json_seed;
 pub mod msgpack;
 mod nfc;
 pub mod number;

@@ -1,7 +1,7 @@
 //! Property tests of the codecs: decode(encode(v)) == v for generated values of generated
 //! types, and hostile bytes never panic the decoder.
 
-use super::{json, msgpack, wire_number, Number, Type, Value};
+use super::{json, json_seed, msgpack, wire_number, Number, Type, Value};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 
@@ -135,7 +135,12 @@ proptest! {
     #[test]
     fn json_round_trips_known_finite_values((ty, v) in typed_value(false)) {
         match json::encode_value(&v, &ty) {
-            Ok(bytes) => prop_assert_eq!(json::decode_value(&bytes, &ty).expect("decode"), v),
+            Ok(bytes) => {
+                // The one-pass decoder answers every encoding, as the long way does.
+                let long = json::parse_and_decode(&bytes, &ty).expect("decode");
+                prop_assert_eq!(json_seed::decode(&bytes, &ty, json_seed::Undefined::Refuse), Some(long));
+                prop_assert_eq!(json::decode_value(&bytes, &ty).expect("decode"), v)
+            }
             // Infinities have no JSON form: an error, never a panic.
             Err(e) => prop_assert!(e.message.contains("infinity"), "{}", e),
         }
@@ -177,6 +182,14 @@ proptest! {
     fn json_like_text_never_panics(text in "[\\[\\]{}\",:0-9a-z.eE+ -]{0,48}", ty in arb_type()) {
         let _ = json::decode_value(text.as_bytes(), &ty);
         let _ = super::type_json::decode_type(text.as_bytes());
+        // What the one-pass decoder answers, the long way answers alike.
+        for undefined in [json_seed::Undefined::Refuse, json_seed::Undefined::Drop] {
+            if let Some(v) = json_seed::decode(text.as_bytes(), &ty, undefined) {
+                if undefined == json_seed::Undefined::Refuse {
+                    prop_assert_eq!(json::parse_and_decode(text.as_bytes(), &ty).ok(), Some(v));
+                }
+            }
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use super::diagnostics::Diagnostics;
 use super::schema::Schema;
-use crate::cty::{AttributePath, CodecError, Type, Value};
+use crate::cty::{json_seed, AttributePath, CodecError, Type, Value};
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -179,6 +179,10 @@ pub trait Provider: Send + Sync + 'static {
 /// the state lacks become null.
 pub fn default_upgrade_state(req: UpgradeRequest) -> (Value, Diagnostics) {
     let ty = &*req.current_type;
+    // In one pass when it can answer exactly; the long way below explains every error.
+    if let Some(v) = json_seed::decode(&req.raw_state_json, ty, json_seed::Undefined::Drop) {
+        return (v, Diagnostics::new());
+    }
     let decoded = serde_json::from_slice::<serde_json::Value>(&req.raw_state_json)
         .map_err(|e| CodecError::new(&AttributePath::root(), format!("invalid JSON: {e}")))
         .and_then(|mut json| {
