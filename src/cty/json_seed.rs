@@ -77,12 +77,52 @@ impl<'de> DeserializeSeed<'de> for Seed<'_> {
             Type::Object(_) | Type::Map(_) | Type::List(_) | Type::Set(_) | Type::Tuple(_) => {
                 d.deserialize_option(Collection(self))
             }
+            // Strings, the bulk of a state, straight from the text.
+            Type::String => d.deserialize_any(StringLeaf),
             leaf => {
                 let json = Json::deserialize(d)?;
                 from_json(&json, leaf, &mut AttributePath::root(), self.depth)
                     .map_err(|_| long_way())
             }
         }
+    }
+}
+
+/// A string attribute: a JSON string (in NFC), a bool or a number as its text, or null.
+struct StringLeaf;
+
+impl<'de> Visitor<'de> for StringLeaf {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON string")
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(nfc(s)))
+    }
+
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::String(b.to_string()))
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Value, E> {
+        Ok(Value::String(n.to_string()))
+    }
+
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Value, E> {
+        Ok(Value::String(n.to_string()))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    /// serde_json hands a number over as a map that holds its exact text (arbitrary_precision);
+    /// a real object fails to read as a number, and goes the long way.
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
+        let n = serde_json::Number::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(Value::String(n.to_string()))
     }
 }
 
@@ -126,13 +166,17 @@ impl<'de> Visitor<'de> for Entries<'_> {
         let mut out = BTreeMap::new();
         match seed.ty {
             Type::Object(attrs) => {
+                // Terraform writes attributes sorted by name, as `attrs` holds them: then the
+                // object is built from the sorted entries at once, nulls filled in by a walk
+                // in step; in any other order, entry by entry.
+                let mut held: Vec<(String, Value)> = Vec::with_capacity(attrs.len());
+                let mut sorted = true;
                 while let Some(name) = entries.next_key::<String>()? {
                     match attrs.get(&name) {
                         Some(t) => {
                             let v = entries.next_value_seed(seed.child(t))?;
-                            if out.insert(name, v).is_some() {
-                                return Err(long_way());
-                            }
+                            sorted &= held.last().is_none_or(|(last, _)| *last < name);
+                            held.push((name, v));
                         }
                         None if seed.undefined == Undefined::Drop => {
                             entries.next_value::<IgnoredAny>()?;
@@ -140,12 +184,26 @@ impl<'de> Visitor<'de> for Entries<'_> {
                         None => return Err(long_way()),
                     }
                 }
-                if out.len() < attrs.len() {
+                if !sorted {
+                    for (name, v) in held {
+                        if out.insert(name, v).is_some() {
+                            return Err(long_way());
+                        }
+                    }
                     for name in attrs.keys() {
                         out.entry(name.clone()).or_insert(Value::Null);
                     }
+                    return Ok(Value::Object(out));
                 }
-                Ok(Value::Object(out))
+                let mut held = held.into_iter().peekable();
+                let complete: Vec<(String, Value)> = attrs
+                    .keys()
+                    .map(|name| match held.next_if(|(k, _)| k == name) {
+                        Some(entry) => entry,
+                        None => (name.clone(), Value::Null),
+                    })
+                    .collect();
+                Ok(Value::Object(complete.into_iter().collect()))
             }
             Type::Map(elem) => {
                 while let Some(key) = entries.next_key::<String>()? {
@@ -236,6 +294,10 @@ mod tests {
             r#"{"s":true,"any":{"value":{"x":1},"type":["object",{"x":"number"}]}}"#,
             r#"{"any":{"type":"string","value":"t"}}"#,
             r#"{"s":"e\u0301","map":{"e\u0301":{}}}"#,
+            r#"{"s":1.50e3,"b":false}"#,
+            r#"{"s":-0}"#,
+            r#"{"s":-18446744073709551617}"#,
+            r#"{"s":false,"set":[],"list":[]}"#,
         ] {
             let v = decode(text.as_bytes(), &ty, Undefined::Refuse);
             assert_eq!(
@@ -257,6 +319,9 @@ mod tests {
             r#"{"b":"maybe"}"#,
             r#"{"n":"x"}"#,
             r#"{"n":{}}"#,
+            r#"{"s":{}}"#,
+            r#"{"s":{"a":1}}"#,
+            r#"{"s":[]}"#,
             r#"{"any":{"value":1}}"#,
             r#"[1]"#,
             r#"5"#,

@@ -146,18 +146,31 @@ fn encode_object(
     attrs: &BTreeMap<String, Type>,
     path: &mut AttributePath,
 ) -> Result<(), CodecError> {
-    if let Some(extra) = m.keys().find(|k| !attrs.contains_key(*k)) {
-        return Err(CodecError::new(
-            path,
-            format!("unsupported attribute {extra:?}"),
-        ));
+    // Both maps are sorted by name: walk them in step (one comparison per attribute, not a
+    // tree search), pairing each attribute with its value, null when absent. A key of `m`
+    // that no attribute meets is refused before anything is written, the smallest first.
+    let unsupported = |k: &String| CodecError::new(path, format!("unsupported attribute {k:?}"));
+    let mut values = m.iter().peekable();
+    let mut held: Vec<&Value> = Vec::with_capacity(attrs.len());
+    for name in attrs.keys() {
+        match values.peek() {
+            Some((k, _)) if k.as_str() < name.as_str() => return Err(unsupported(k)),
+            Some((k, v)) if *k == name => {
+                held.push(*v);
+                values.next();
+            }
+            _ => held.push(&Value::Null),
+        }
+    }
+    if let Some((k, _)) = values.next() {
+        return Err(unsupported(k));
     }
     // Every attribute is on the wire, keys sorted as cty writes them; an absent one is null.
     rmp::encode::write_map_len(out, len_u32(attrs.len(), path)?).map_err(io_err(path))?;
-    for (name, t) in attrs {
+    for ((name, t), v) in attrs.iter().zip(held) {
         rmp::encode::write_str(out, name).map_err(io_err(path))?;
         let at = path.steps.len();
-        encode_into(out, m.get(name).unwrap_or(&Value::Null), t, path)
+        encode_into(out, v, t, path)
             .map_err(|e| e.within(at, super::PathStep::Attribute(name.clone())))?;
     }
     Ok(())
@@ -407,28 +420,33 @@ impl<'a> Reader<'a> {
         let mut ahead = attrs.iter().peekable();
         let mut in_order = true;
         for _ in 0..n {
-            let k = self.key(path)?;
+            // The key's bytes are compared as they are: equal to an attribute's name, they are
+            // that name (attribute names are ASCII identifiers, valid UTF-8 and NFC already).
+            // Any other key is decoded and looked up.
+            let raw = self.str_or_bin(path)?;
             let mut in_step = None;
             while let Some((name, t)) = ahead.peek() {
-                match name.as_str().cmp(k.as_str()) {
+                match name.as_bytes().cmp(raw) {
                     std::cmp::Ordering::Less => {
                         ahead.next();
                     }
                     std::cmp::Ordering::Equal => {
-                        in_step = Some(*t);
+                        in_step = Some((*name, *t));
                         ahead.next();
                         break;
                     }
                     std::cmp::Ordering::Greater => break,
                 }
             }
-            let t = match in_step {
-                Some(t) => t,
-                None => {
+            let (k, t) = match in_step {
+                Some((name, t)) if name.is_ascii() => (name.clone(), t),
+                _ => {
                     in_order = false;
-                    attrs.get(&k).ok_or_else(|| {
+                    let k = key_text(raw, path)?;
+                    let t = attrs.get(&k).ok_or_else(|| {
                         CodecError::new(path, format!("unsupported attribute {k:?}"))
-                    })?
+                    })?;
+                    (k, t)
                 }
             };
             let at = path.steps.len();
@@ -551,9 +569,7 @@ impl<'a> Reader<'a> {
 
     fn key(&mut self, path: &AttributePath) -> Result<String, CodecError> {
         let b = self.str_or_bin(path)?;
-        std::str::from_utf8(b)
-            .map(nfc)
-            .map_err(|_| CodecError::new(path, "map key is not valid UTF-8"))
+        key_text(b, path)
     }
 
     fn number(&mut self, path: &AttributePath) -> Result<Number, CodecError> {
@@ -594,6 +610,13 @@ impl<'a> Reader<'a> {
 /// writes the same float64 Terraform sent).
 fn float(f: f64, path: &AttributePath) -> Result<Number, CodecError> {
     wire_number::from_f64_exact(f).ok_or_else(|| CodecError::new(path, "NaN is not a number"))
+}
+
+/// A map key or attribute name as cty holds it: UTF-8, in NFC.
+fn key_text(b: &[u8], path: &AttributePath) -> Result<String, CodecError> {
+    std::str::from_utf8(b)
+        .map(nfc)
+        .map_err(|_| CodecError::new(path, "map key is not valid UTF-8"))
 }
 
 /// Set elements in encounter order with duplicates collapsed, as `cty.SetVal` does. Equal
