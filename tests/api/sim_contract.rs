@@ -3,7 +3,21 @@
 //! org isolation, ErrorBody and correlation ids, rate limits, faults, consistency knobs,
 //! the state file and the `/_sim/` control API.
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
+
+/// The machine's wall clock, which genesys-sim's lags and windows run on (its dates are wall
+/// clock dates). A lag measured on the monotonic clock can look short when the wall clock
+/// steps forward meanwhile (NTP on a virtual machine); measured on the same clock, it cannot.
+struct WallClock(SystemTime);
+
+impl WallClock {
+    fn now() -> WallClock {
+        WallClock(SystemTime::now())
+    }
+    fn elapsed(&self) -> Duration {
+        self.0.elapsed().unwrap_or_default()
+    }
+}
 
 use crate::sim_support::documents::doc;
 use crate::sim_support::poll::eventually;
@@ -776,7 +790,7 @@ async fn index_lag_hides_new_and_renamed_from_name_filter() {
                 == 1
         }
     };
-    let started = Instant::now();
+    let started = WallClock::now();
     let id = sim.create(&t, "demo", "Laggy", &doc("l")).await;
     let filtered = sim.get_json("/api/v2/scripts?name=Laggy", &t).await;
     assert_eq!(filtered["total"], 0);
@@ -785,7 +799,7 @@ async fn index_lag_hides_new_and_renamed_from_name_filter() {
     eventually(LAG_LIMIT, "Laggy listed", || listed("Laggy")).await;
     assert!(started.elapsed() >= Duration::from_millis(4000));
     // A rename lags again.
-    let renamed = Instant::now();
+    let renamed = WallClock::now();
     let st = sim
         .upload_and_wait(&t, "Renamed", &doc("r"), Some(&id))
         .await;
@@ -823,7 +837,7 @@ async fn unfiltered_index_lag_delays_the_whole_listing_and_is_patchable() {
     tokio::time::sleep(Duration::from_millis(4500)).await;
     sim.set_knobs(json!({"unfiltered_index_lag_ms": 4000}))
         .await;
-    let updated = Instant::now();
+    let updated = WallClock::now();
     let st = sim
         .upload_and_wait(&t, "Lister", &doc("two"), Some(&id))
         .await;
@@ -1563,7 +1577,7 @@ async fn upload_status_may_answer_404_at_first() {
     let sim = Sim::start(&["--upload-status-404-ms", "400"]).await;
     let t = sim.token().await;
     let file = serde_json::to_vec(&doc("x")).unwrap();
-    let started = Instant::now();
+    let started = WallClock::now();
     let up = sim.upload_raw(&t, "Late", file, None).await;
     let path = format!("/api/v2/scripts/uploads/{up}/status");
     let r = sim.call(Method::GET, &path, &t).await;
