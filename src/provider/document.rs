@@ -227,21 +227,44 @@ pub fn check_placeholders(
     content: &str,
     keys: Option<&BTreeSet<String>>,
 ) -> Result<(), DocumentError> {
-    for p in placeholders(content) {
+    check_against_keys(&placeholders(content), keys)
+}
+
+/// [`check_placeholders`] over placeholders already found.
+pub(super) fn check_against_keys(
+    found: &[Placeholder],
+    keys: Option<&BTreeSet<String>>,
+) -> Result<(), DocumentError> {
+    check_found_placeholders(
+        found,
+        |key| keys.is_none_or(|k| k.contains(key)),
+        || {
+            keys.map(|k| k.iter().cloned().collect())
+                .unwrap_or_default()
+        },
+    )
+}
+
+/// The placeholder rules over placeholders already found: each sits inside a JSON string and
+/// is a key that `has` knows; `given` lists the keys for the error.
+pub(super) fn check_found_placeholders(
+    found: &[Placeholder],
+    has: impl Fn(&str) -> bool,
+    given: impl Fn() -> Vec<String>,
+) -> Result<(), DocumentError> {
+    for p in found {
         if !p.in_string {
             return Err(DocumentError::OutsideString {
-                placeholder: p.key,
+                placeholder: p.key.clone(),
                 line: p.line,
             });
         }
-        if let Some(keys) = keys {
-            if !keys.contains(&p.key) {
-                return Err(DocumentError::MissingValue {
-                    placeholder: p.key,
-                    line: p.line,
-                    given: keys.iter().cloned().collect(),
-                });
-            }
+        if !has(&p.key) {
+            return Err(DocumentError::MissingValue {
+                placeholder: p.key.clone(),
+                line: p.line,
+                given: given(),
+            });
         }
     }
     Ok(())

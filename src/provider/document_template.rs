@@ -9,7 +9,10 @@
 //! `document::render_parsed` and `document::canonical` (tested beside them, on the real
 //! scripts of tests/fixtures/scripts).
 
-use super::document::{canonical, parse_script, placeholders, DocumentError, Placeholder};
+use super::document::{
+    canonical, check_against_keys, check_found_placeholders, parse_script, placeholders,
+    DocumentError, Placeholder,
+};
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -72,13 +75,7 @@ impl Template {
     /// `document::check_placeholders` from the placeholders found once: each sits inside a
     /// JSON string and, when `keys` is known, has a key.
     pub fn check_placeholders(&self, keys: Option<&BTreeSet<String>>) -> Result<(), DocumentError> {
-        self.check(
-            |key| keys.is_none_or(|k| k.contains(key)),
-            || {
-                keys.map(|k| k.iter().cloned().collect())
-                    .unwrap_or_default()
-            },
-        )
+        check_against_keys(&self.placeholders, keys)
     }
 
     /// The same check against the keys of `substitutions`.
@@ -86,33 +83,11 @@ impl Template {
         &self,
         substitutions: &BTreeMap<String, String>,
     ) -> Result<(), DocumentError> {
-        self.check(
+        check_found_placeholders(
+            &self.placeholders,
             |key| substitutions.contains_key(key),
             || substitutions.keys().cloned().collect(),
         )
-    }
-
-    fn check(
-        &self,
-        has: impl Fn(&str) -> bool,
-        given: impl Fn() -> Vec<String>,
-    ) -> Result<(), DocumentError> {
-        for p in &self.placeholders {
-            if !p.in_string {
-                return Err(DocumentError::OutsideString {
-                    placeholder: p.key.clone(),
-                    line: p.line,
-                });
-            }
-            if !has(&p.key) {
-                return Err(DocumentError::MissingValue {
-                    placeholder: p.key.clone(),
-                    line: p.line,
-                    given: given(),
-                });
-            }
-        }
-        Ok(())
     }
 
     /// The canonical text with its placeholders in place, when substituting into it is exact.
