@@ -24,7 +24,9 @@ pub struct PlanChange<M> {
     /// Terraform's proposed new state: the configuration, with prior values for unset
     /// optional+computed attributes.
     pub proposed: M,
-    pub config: M,
+    /// The configuration: decoded for a create only (an update plans from `prior` and
+    /// `proposed`, which holds every configured value).
+    pub config: Option<M>,
 }
 
 /// What a plan produced: the planned state, and the decision the apply acts on.
@@ -274,12 +276,21 @@ impl<R: ManagedResource> Resource for Managed<R> {
                 Err(d) => return fail(d),
             }
         };
-        let (proposed, config) = match (
-            self.decode(&req.proposed_new_state),
-            self.decode(&req.config),
-        ) {
-            (Ok(p), Ok(c)) => (p, c),
-            (Err(d), _) | (_, Err(d)) => return fail(d),
+        let proposed = match &prior {
+            // Nothing changed in the configuration: the proposal is the prior state.
+            Some(prior) if req.proposed_new_state == req.prior_state => prior.clone(),
+            _ => match self.decode(&req.proposed_new_state) {
+                Ok(p) => p,
+                Err(d) => return fail(d),
+            },
+        };
+        let config = if prior.is_none() {
+            match req.config.decode().and_then(|c| self.decode(&c)) {
+                Ok(c) => Some(c),
+                Err(d) => return fail(d),
+            }
+        } else {
+            None
         };
         let planned = self
             .0

@@ -7,6 +7,8 @@ use super::attr::CtyField;
 use super::model_error::ModelError;
 use crate::cty::{AttributePath, Type, Value};
 use crate::tfplugin5::{Attribute, Block, NestedBlock, NestingMode, Schema, StringKind};
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
 
 /// Declares a typed model: a struct whose fields are `Attr<T>`, one per attribute (or nested
 /// `Single` block, itself a model), with
@@ -101,15 +103,25 @@ macro_rules! tf_model {
                 v: &$crate::cty::Value,
                 at: &str,
             ) -> Result<Self, $crate::framework::ModelError> {
-                if !matches!(v, $crate::cty::Value::Object(_)) {
+                let $crate::cty::Value::Object(attributes) = v else {
                     return Err($crate::framework::ModelError::NotAnObject {
                         what: at.to_string(),
                         got: format!("{v:?}").chars().take(80).collect(),
                     });
-                }
+                };
+                // The declared names in the object's (sorted) order, worked out once.
+                static SORTED: ::std::sync::OnceLock<Vec<usize>> = ::std::sync::OnceLock::new();
+                let sorted = SORTED
+                    .get_or_init(|| $crate::framework::model::sorted_order(Self::ATTRIBUTES));
+                let mut found = $crate::framework::model::attributes_in_step(
+                    attributes,
+                    Self::ATTRIBUTES,
+                    sorted,
+                )
+                .into_iter();
                 Ok($name {
                     $( $field: $crate::framework::Attr::<$ty>::from_value(
-                        v.get(Self::$konst),
+                        found.next().flatten(),
                         Self::$konst,
                     )?, )*
                 })
@@ -123,6 +135,41 @@ macro_rules! tf_model {
     };
 }
 pub(crate) use tf_model;
+
+/// The indexes of `names`, ordered by name: the order of an object's attributes.
+pub fn sorted_order(names: &[&str]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..names.len()).collect();
+    order.sort_by_key(|&i| names[i]);
+    order
+}
+
+/// Each of `names` looked up in `attributes`, in `names`' order (`None` where absent), by one
+/// walk of the object beside the names in `sorted` order: one comparison per attribute where a
+/// lookup by name would make several.
+pub fn attributes_in_step<'v>(
+    attributes: &'v BTreeMap<String, Value>,
+    names: &[&str],
+    sorted: &[usize],
+) -> Vec<Option<&'v Value>> {
+    let mut found = vec![None; names.len()];
+    let mut entries = attributes.iter().peekable();
+    for &i in sorted {
+        while let Some((key, value)) = entries.peek() {
+            match key.as_str().cmp(names[i]) {
+                Ordering::Less => {
+                    entries.next();
+                }
+                Ordering::Equal => {
+                    found[i] = Some(*value);
+                    entries.next();
+                    break;
+                }
+                Ordering::Greater => break,
+            }
+        }
+    }
+    found
+}
 
 /// An attribute's name: the field's, or the literal given with `as` (for names that are Rust
 /// keywords, such as `type`).
@@ -360,6 +407,31 @@ mod tests {
         );
         assert_eq!(Probe::ATTRIBUTES, &["name", "count", "type", "inner"]);
         assert!(from_object::<Probe>(&Value::Null, "probe").is_err());
+    }
+
+    #[test]
+    fn the_walk_in_step_finds_what_a_lookup_by_name_finds() {
+        let names = ["name", "count", "type", "inner", "zz", "a"];
+        let sorted = sorted_order(&names);
+        assert_eq!(sorted, [5, 1, 3, 0, 2, 4]);
+        // Absent names, keys no name asks for, first and last positions.
+        let object: BTreeMap<String, Value> = [
+            ("a", Value::number(1)),
+            ("b", Value::Null),
+            ("inner", Value::Unknown),
+            ("name", Value::string("x")),
+            ("zzz", Value::Bool(true)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let found = attributes_in_step(&object, &names, &sorted);
+        let by_name: Vec<Option<&Value>> = names.iter().map(|n| object.get(*n)).collect();
+        assert_eq!(found, by_name);
+        assert_eq!(found[0], Some(&Value::string("x")));
+        assert_eq!(found[4], None);
+        let empty = BTreeMap::new();
+        assert_eq!(attributes_in_step(&empty, &names, &sorted), vec![None; 6]);
     }
 
     #[test]

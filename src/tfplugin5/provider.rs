@@ -32,7 +32,8 @@ pub struct ReadResponse {
 pub struct PlanRequest {
     pub prior_state: Value,
     pub proposed_new_state: Value,
-    pub config: Value,
+    /// Decoded on demand: most plans (every update) have no use for it.
+    pub config: super::dynamic::Deferred,
     pub prior_private: Vec<u8>,
 }
 pub struct PlanResponse {

@@ -6,7 +6,7 @@ use super::answers::{apply_failed, read_failed, FromDiagnostics};
 use super::convert_diag::{diagnostics_to_proto, path_to_proto};
 use super::convert_schema::schema_to_proto;
 use super::diagnostics::Diagnostics;
-use super::dynamic;
+use super::dynamic::{self, Deferred};
 use super::function::{function_to_proto, Function, FunctionFailure};
 use super::proto::tfplugin5 as pb;
 use super::provider::{
@@ -261,7 +261,7 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> RpcResult<pb::plan_resource_change::Response> {
         let req = req.into_inner();
         let span = span("PlanResourceChange", &req.type_name);
-        serve(span, self.plan(&req)).await
+        serve(span, self.plan(req)).await
     }
 
     async fn apply_resource_change(
@@ -444,15 +444,23 @@ impl ProviderService {
 
     async fn plan(
         &self,
-        req: &pb::plan_resource_change::Request,
+        req: pb::plan_resource_change::Request,
     ) -> Result<pb::plan_resource_change::Response, Diagnostics> {
         let entry = self.resource(&req.type_name)?;
+        let prior_state = entry.decode(req.prior_state.as_ref(), "prior state")?;
+        // A plan that changes nothing proposes the prior state itself: the same bytes decode
+        // to the same value, so it is copied rather than decoded again.
+        let proposed_new_state =
+            if req.proposed_new_state.is_some() && req.proposed_new_state == req.prior_state {
+                prior_state.clone()
+            } else {
+                entry.decode(req.proposed_new_state.as_ref(), "proposed new state")?
+            };
         let plan = PlanRequest {
-            prior_state: entry.decode(req.prior_state.as_ref(), "prior state")?,
-            proposed_new_state: entry
-                .decode(req.proposed_new_state.as_ref(), "proposed new state")?,
-            config: entry.decode(req.config.as_ref(), "resource configuration")?,
-            prior_private: req.prior_private.clone(),
+            prior_state,
+            proposed_new_state,
+            config: Deferred::new(req.config, entry.ty.clone(), "resource configuration"),
+            prior_private: req.prior_private,
         };
         let resp = entry.handler.plan(plan).await;
         let mut diags = resp.diagnostics;

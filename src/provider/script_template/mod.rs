@@ -131,8 +131,9 @@ impl ManagedResource for ScriptTemplateResource {
         match change.prior {
             None => {
                 let state = plan::plan_create(&change.proposed);
-                let (diagnostics, existing_same_name) =
-                    self.warn_on_same_name(&change.config).await;
+                let (diagnostics, existing_same_name) = self
+                    .warn_on_same_name(change.config.as_ref().unwrap_or(&change.proposed))
+                    .await;
                 Planned {
                     state,
                     decision: PlanDecision {
