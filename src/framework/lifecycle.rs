@@ -25,7 +25,9 @@ pub struct PlanChange<M> {
     /// optional+computed attributes.
     pub proposed: M,
     /// The configuration: decoded for a create only (an update plans from `prior` and
-    /// `proposed`, which holds every configured value).
+    /// `proposed`, which holds every configured value). `proposed` cannot tell an optional +
+    /// computed attribute left unset from one set to its prior value: an update that needs to
+    /// must have `Managed::plan` decode the configuration for it too.
     pub config: Option<M>,
 }
 
@@ -277,7 +279,7 @@ impl<R: ManagedResource> Resource for Managed<R> {
             }
         };
         let proposed = match &prior {
-            // Nothing changed in the configuration: the proposal is the prior state.
+            // The proposal equals the prior state: its model is the prior's.
             Some(prior) if req.proposed_new_state == req.prior_state => prior.clone(),
             _ => match self.decode(&req.proposed_new_state) {
                 Ok(p) => p,

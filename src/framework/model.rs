@@ -159,9 +159,9 @@ pub fn attributes_in_step<'v>(
                 Ordering::Less => {
                     entries.next();
                 }
+                // The key stays: the next name sorts at or after this one.
                 Ordering::Equal => {
                     found[i] = Some(*value);
-                    entries.next();
                     break;
                 }
                 Ordering::Greater => break,

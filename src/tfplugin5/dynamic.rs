@@ -26,8 +26,8 @@ pub fn decode(dv: Option<&pb::DynamicValue>, ty: &Type, what: &str) -> Result<Va
 
 /// A request value decoded only when asked for: a plan's configuration, which only a create
 /// reads (an update plans from the prior state and the proposed new state, which already holds
-/// the configured values). A plan of 1,000 unchanged instances so decodes two values each, not
-/// three.
+/// the configured values). A plan of 1,000 unchanged instances so decodes one value each (the
+/// prior state; the proposal, the same bytes, is copied), not three.
 pub struct Deferred {
     value: Option<pb::DynamicValue>,
     ty: Arc<Type>,
