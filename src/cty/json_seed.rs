@@ -196,14 +196,15 @@ impl<'de> Visitor<'de> for Entries<'_> {
                     return Ok(Value::Object(out));
                 }
                 let mut held = held.into_iter().peekable();
-                let complete: Vec<(String, Value)> = attrs
-                    .keys()
-                    .map(|name| match held.next_if(|(k, _)| k == name) {
-                        Some(entry) => entry,
-                        None => (name.clone(), Value::Null),
-                    })
-                    .collect();
-                Ok(Value::Object(complete.into_iter().collect()))
+                Ok(Value::Object(
+                    attrs
+                        .keys()
+                        .map(|name| match held.next_if(|(k, _)| k == name) {
+                            Some(entry) => entry,
+                            None => (name.clone(), Value::Null),
+                        })
+                        .collect(),
+                ))
             }
             Type::Map(elem) => {
                 while let Some(key) = entries.next_key::<String>()? {
